@@ -1,0 +1,289 @@
+"""Compile a FormSpec to a fillable Excel workbook (openpyxl).
+
+Layout (one sheet, like the paper form): title; per section a heading row;
+per scalar field a bordered label cell (column A) and a value cell merged
+across the other columns; per repeating group a header row and an Excel table
+of blank rows.  Input cells are unlocked, the rest protected (no password,
+rows may be inserted).  Each scalar value cell carries a defined name
+``fg.<address>``; each group is a table named ``tbl.<address>`` whose columns
+are the group's column titles.  Choice lists live on the hidden sheet
+``formgen`` (plain hidden: LibreOffice turns veryHidden into hidden), which
+also holds the form id, version and definition hash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.table import Table, TableStyleInfo
+
+from formgen import __version__
+from formgen.fsutil import atomic_path
+from formgen.present import native
+from formgen.record import get_path
+from formgen.spec.model import Field, FormSpec, Group
+
+META_SHEET = "formgen"
+FORM_SHEET = "表单"
+NAME_PREFIX = "fg."
+TABLE_PREFIX = "tbl."
+FONT = "宋体"
+LABEL_WIDTH = 22
+VALUE_WIDTH = 14
+MIN_VALUE_COLUMNS = 5
+
+_thin = Side(style="thin", color="000000")
+BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
+LABEL_FILL = PatternFill("solid", fgColor="F2F2F2")
+SECTION_FILL = PatternFill("solid", fgColor="D9E1F2")
+NUMBER_FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm", "integer": "0",
+                  "string": "@", "text": "@", "choice": "@", "boolean": "@"}
+
+
+def defined_name(address: str) -> str:
+    return NAME_PREFIX + address
+
+
+def table_name(address: str) -> str:
+    return TABLE_PREFIX + address
+
+
+class XlsxCompiler:
+    format = "xlsx"
+    suffix = ".xlsx"
+
+    def compile(self, spec: FormSpec, data: dict | None, out: str | Path, lang: str = "zh_CN") -> None:
+        wb = _Builder(spec, data or {}).build()
+        with atomic_path(out) as tmp:
+            wb.save(tmp)
+
+
+class _Builder:
+    def __init__(self, spec: FormSpec, data: dict):
+        self.spec = spec
+        self.data = data
+        self.wb = Workbook()
+        self.ws = self.wb.active
+        self.ws.title = FORM_SHEET
+        self.meta = self.wb.create_sheet(META_SHEET)
+        self.ncols = 1 + max([MIN_VALUE_COLUMNS] + [len(g.columns) - 1 for g in spec.groups()])
+        self.row = 1
+        self.list_col = 4  # choice lists start in column D of the meta sheet
+        self.lists: dict[tuple[str, ...], str] = {}
+
+    # -- top level -------------------------------------------------------
+    def build(self) -> Workbook:
+        self._meta()
+        self._columns()
+        self._title()
+        for section, items in self.spec.sections():
+            if section:
+                self._section(section)
+            for item in items:
+                if isinstance(item, Field):
+                    self._field(item)
+                else:
+                    self._group(item)
+        for line in self.spec.ann.get("footer", []):
+            self._note(line)
+        self._protect_and_print()
+        return self.wb
+
+    def _meta(self) -> None:
+        m = self.meta
+        m.sheet_state = "hidden"
+        for r, (key, value) in enumerate([("form", self.spec.id), ("version", self.spec.version),
+                                          ("hash", self.spec.hash), ("generator", f"formgen {__version__}")], 1):
+            m.cell(r, 1, key)
+            m.cell(r, 2, value)
+        m.protection.sheet = True
+
+    def _columns(self) -> None:
+        """Column A holds labels; a group column may ask for a wider column with ``width``."""
+        widths = [LABEL_WIDTH] + [VALUE_WIDTH] * (self.ncols - 1)
+        for group in self.spec.groups():
+            for i, col in enumerate(group.columns):
+                widths[i] = max(widths[i], col.ann.get("width", 0))
+        for i, width in enumerate(widths, start=1):
+            self.ws.column_dimensions[get_column_letter(i)].width = width
+
+    def _merge_row(self, text: str, font: Font, height: float, fill: PatternFill | None = None,
+                   align: Alignment | None = None) -> None:
+        ws, r = self.ws, self.row
+        cell = ws.cell(r, 1, text)
+        cell.font = font
+        cell.alignment = align or Alignment(horizontal="center", vertical="center", wrap_text=True)
+        if fill:
+            for c in range(1, self.ncols + 1):
+                ws.cell(r, c).fill = fill
+                ws.cell(r, c).border = BORDER
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=self.ncols)
+        ws.row_dimensions[r].height = height
+        self.row += 1
+
+    def _title(self) -> None:
+        self._merge_row(self.spec.title, Font(name=FONT, size=18, bold=True), 36)
+        self._merge_row(f"表单编号：{self.spec.id}    版本：{self.spec.version}",
+                        Font(name=FONT, size=9, color="666666"), 16,
+                        align=Alignment(horizontal="right", vertical="center"))
+
+    def _section(self, title: str) -> None:
+        self._merge_row(title, Font(name=FONT, size=12, bold=True), 22, SECTION_FILL,
+                        Alignment(horizontal="left", vertical="center"))
+
+    def _note(self, text: str) -> None:
+        self._merge_row(text, Font(name=FONT, size=9), 30,
+                        align=Alignment(horizontal="left", vertical="center", wrap_text=True))
+
+    # -- fields ------------------------------------------------------------
+    def _label_text(self, field: Field | Group) -> str:
+        return field.title + (" *" if field.required else "")
+
+    def _field(self, field: Field) -> None:
+        ws, r = self.ws, self.row
+        label = ws.cell(r, 1, self._label_text(field))
+        label.font = Font(name=FONT, size=11, bold=True)
+        label.fill = LABEL_FILL
+        label.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        label.border = BORDER
+        for c in range(2, self.ncols + 1):
+            ws.cell(r, c).border = BORDER
+        ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=self.ncols)
+        cell = ws.cell(r, 2)
+        self._input_cell(cell, field, get_path(self.data, field.address))
+        lines = field.ann.get("lines", 1) if field.multiline else 1
+        ws.row_dimensions[r].height = max(22, 18 * lines)
+        ref = f"{quote_sheetname(ws.title)}!${get_column_letter(2)}${r}"
+        self.wb.defined_names[defined_name(field.address)] = DefinedName(defined_name(field.address), attr_text=ref)
+        self._validation(field, f"B{r}")
+        self.row += 1
+
+    def _input_cell(self, cell, field: Field, value: Any, locked: bool = False) -> None:
+        cell.font = Font(name=FONT, size=11)
+        cell.alignment = Alignment(vertical="center", wrap_text=True,
+                                   horizontal="left" if field.kind not in ("integer", "number") else "right")
+        cell.border = BORDER
+        cell.number_format = NUMBER_FORMATS.get(field.kind, "General")
+        cell.protection = Protection(locked=locked)
+        shown = native(field, value)
+        if shown is not None:
+            cell.value = shown
+
+    # -- repeating groups -------------------------------------------------
+    def _group(self, group: Group) -> None:
+        ws = self.ws
+        if group.section is None or group.title != group.section:
+            self._merge_row(self._label_text(group), Font(name=FONT, size=11, bold=True), 20,
+                            align=Alignment(horizontal="left", vertical="center"))
+        header = self.row
+        for c, col in enumerate(group.columns, start=1):
+            cell = ws.cell(header, c, col.title)
+            cell.font = Font(name=FONT, size=11, bold=True)
+            cell.fill = LABEL_FILL
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            cell.border = BORDER
+        ws.row_dimensions[header].height = 22
+        rows = get_path(self.data, group.address) or []
+        fixed = group.fixed_rows
+        count = max(group.blank_rows, len(rows))
+        first = header + 1
+        for i in range(count):
+            r = first + i
+            row_data = rows[i] if i < len(rows) else {}
+            fixed_data = fixed[i] if i < len(fixed) else {}
+            for c, col in enumerate(group.columns, start=1):
+                value = row_data.get(col.name, fixed_data.get(col.name))
+                self._input_cell(ws.cell(r, c), col, value, locked=col.readonly and bool(fixed))
+            multiline = any(col.multiline for col in group.columns)
+            ws.row_dimensions[r].height = 36 if multiline else 20
+        last = first + count - 1
+        end_col = get_column_letter(len(group.columns))
+        table = Table(displayName=table_name(group.address), ref=f"A{header}:{end_col}{last}")
+        table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=False)
+        ws.add_table(table)
+        for c, col in enumerate(group.columns, start=1):
+            letter = get_column_letter(c)
+            self._validation(col, f"{letter}{first}:{letter}{last}")
+        self.row = last + 2  # one empty row: the reader reads rows added below the table up to it
+
+    # -- validation lists ----------------------------------------------------
+    def _list_range(self, field: Field) -> str:
+        key = tuple(field.choice_labels)
+        if key not in self.lists:
+            col = get_column_letter(self.list_col)
+            for r, label in enumerate(field.choice_labels, start=1):
+                self.meta[f"{col}{r}"] = label
+            name = f"list.{len(self.lists) + 1}"
+            ref = f"{quote_sheetname(META_SHEET)}!${col}$1:${col}${len(field.choice_labels)}"
+            self.wb.defined_names[name] = DefinedName(name, attr_text=ref)
+            self.lists[key] = name
+            self.list_col += 1
+        return self.lists[key]
+
+    def _validation(self, field: Field, ref: str) -> None:
+        kind = field.kind
+        help_text = field.ann.get("help", "")
+        label = field.title
+        dv: DataValidation | None = None
+        if kind in ("choice", "boolean"):
+            dv = DataValidation(type="list", formula1=self._list_range(field), allow_blank=True,
+                                error=f"请从下拉列表中选择{label}。", errorTitle="选项无效")
+        elif kind == "integer":
+            lo, hi = field.schema.get("minimum", -2147483648), field.schema.get("maximum", 2147483647)
+            dv = DataValidation(type="whole", operator="between", formula1=str(lo), formula2=str(hi),
+                                allow_blank=True, error=f"{label}请填写{lo}到{hi}之间的整数。", errorTitle="请填写整数")
+        elif kind == "number":
+            dv = DataValidation(type="decimal", operator="between",
+                                formula1=str(field.schema.get("minimum", -1e15)),
+                                formula2=str(field.schema.get("maximum", 1e15)),
+                                allow_blank=True, error=f"{label}请填写数字。", errorTitle="请填写数字")
+        elif kind in ("date", "datetime"):
+            first = _serial(dt.date(1900, 1, 1))
+            last = _serial(dt.date(2099, 12, 31))
+            dv = DataValidation(type="date", operator="between", formula1=str(first), formula2=str(last),
+                                allow_blank=True, error=f"{label}请填写日期，如 2021-03-05。", errorTitle="请填写日期")
+            help_text = help_text or ("格式：2021-03-05" if kind == "date" else "格式：2021-03-05 14:30")
+        elif help_text:
+            dv = DataValidation(allow_blank=True)
+        if dv is None:
+            return
+        dv.showErrorMessage = kind not in ("string", "text")
+        if help_text:
+            dv.showInputMessage = True
+            dv.promptTitle = label[:32]
+            dv.prompt = help_text[:255]
+        dv.add(ref)
+        self.ws.add_data_validation(dv)
+
+    # -- protection and printing -------------------------------------------
+    def _protect_and_print(self) -> None:
+        ws = self.ws
+        prot = ws.protection
+        prot.sheet = True
+        prot.insertRows = False
+        prot.deleteRows = False
+        prot.formatRows = False
+        prot.formatColumns = False
+        prot.formatCells = False
+        prot.autoFilter = False
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = "landscape" if self.spec.ann.get("orientation") == "landscape" else "portrait"
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.horizontalCentered = True
+        ws.page_margins.left = ws.page_margins.right = 0.5
+        ws.page_margins.top = ws.page_margins.bottom = 0.6
+        ws.print_area = f"A1:{get_column_letter(self.ncols)}{self.row - 1}"
+        ws.sheet_view.showGridLines = False
+
+
+def _serial(day: dt.date) -> int:
+    return (day - dt.date(1899, 12, 30)).days

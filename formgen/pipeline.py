@@ -1,0 +1,92 @@
+"""From a returned file to a Result: sniff, read, coerce, validate.
+
+A file that cannot be read becomes a Result with issues, never an exception:
+every input file gets exactly one Result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from formgen.i18n import N_
+from formgen.issues import Code, Issue, Severity
+from formgen.read import READERS, sniff
+from formgen.record import Extraction, build_record
+from formgen.spec import Registry
+from formgen.spec.model import FormSpec
+from formgen.validate import validate
+
+FORMAT_NAMES = {"xlsx": "Excel (.xlsx)", "docx": "Word (.docx)", "pdf": "PDF"}
+
+
+@dataclass
+class Result:
+    file: str
+    format: str | None = None
+    form: str | None = None
+    version: str | None = None
+    data: dict | None = None
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def readable(self) -> bool:
+        return self.data is not None
+
+    @property
+    def valid(self) -> bool:
+        return self.readable and not any(i.severity == Severity.ERROR for i in self.issues)
+
+    def to_dict(self, lang: str | None = None) -> dict[str, Any]:
+        return {"file": self.file, "format": self.format, "form": self.form, "version": self.version,
+                "valid": self.valid, "issues": [i.to_dict(lang) for i in self.issues]}
+
+
+def extract(path: str | Path, registry: Registry) -> tuple[Extraction, FormSpec | None]:
+    """Read a file's identity and raw values.  Problems become issues of the Extraction."""
+    path = Path(path)
+    fmt = None
+    try:
+        fmt = sniff(path)
+    except OSError as exc:
+        return Extraction(str(path), "", issues=[Issue(Code.FILE_UNREADABLE, params={"format": "?", "reason": str(exc)})]), None
+    reader = READERS.get(fmt) if fmt else None
+    if reader is None:
+        return Extraction(str(path), fmt or "", issues=[Issue(Code.FILE_FORMAT_UNKNOWN)]), None
+    extraction = Extraction(str(path), fmt)
+    fmt_name = FORMAT_NAMES[fmt]
+    try:
+        doc = reader.open(path)
+        identity = reader.identity(doc)
+    except Exception as exc:  # a damaged or hostile file: any parser error means "unreadable", never a crash
+        extraction.issues.append(Issue(Code.FILE_UNREADABLE, params={"format": fmt_name, "reason": type(exc).__name__}))
+        return extraction, None
+    if identity is None:
+        extraction.issues.append(Issue(Code.FILE_NOT_FORMGEN, params={"reason": N_("no form id and version found")}))
+        return extraction, None
+    extraction.identity = identity
+    spec = registry.find(identity.form, identity.version)
+    if spec is None:
+        extraction.issues.append(Issue(Code.FORM_UNKNOWN, params={"form": identity.form, "version": identity.version}))
+        return extraction, None
+    extraction.context = reader.context(doc)
+    values, issues = reader.values(doc, spec)
+    extraction.values = values
+    extraction.issues.extend(issues)
+    return extraction, spec
+
+
+def process(path: str | Path, registry: Registry) -> Result:
+    """Extract, coerce and validate one file."""
+    extraction, spec = extract(path, registry)
+    result = Result(str(path), extraction.format or None, issues=list(extraction.issues))
+    if extraction.identity:
+        result.form, result.version = extraction.identity.form, extraction.identity.version
+    if spec is None:
+        return result
+    record, coerce_issues, failed = build_record(spec, extraction)
+    result.data = record
+    result.issues.extend(coerce_issues)
+    result.issues.extend(validate(spec, record, skip=failed))
+    return result

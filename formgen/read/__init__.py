@@ -1,0 +1,32 @@
+"""Readers: one per format, chosen by sniffing the bytes, not the file name."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from formgen.read.xlsx import XlsxReader
+
+READERS = {
+    "xlsx": XlsxReader(),
+}
+
+
+def sniff(path: str | Path) -> str | None:
+    """'xlsx', 'docx', 'pdf', or None when the bytes are none of these."""
+    path = Path(path)
+    with path.open("rb") as fh:
+        head = fh.read(1024)
+    if b"%PDF-" in head:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = set(zf.namelist())
+        except zipfile.BadZipFile:
+            return None
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        if "word/document.xml" in names:
+            return "docx"
+    return None

@@ -1,0 +1,147 @@
+"""Check form definitions: JSON syntax, JSON Schema 2020-12, formgen's meta-schema.
+
+Every problem is an :class:`~formgen.issues.Issue` whose ``path`` is a JSON
+path into the definition (``$.properties.persons.items.properties.role``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Iterator
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from formgen.i18n import gettext
+from formgen.issues import Code, Issue
+
+
+@lru_cache(maxsize=1)
+def meta_schema() -> dict:
+    return json.loads(resources.files("formgen.spec").joinpath("meta.json").read_text("utf-8"))
+
+
+@lru_cache(maxsize=None)
+def _meta_validator(part: str) -> Draft202012Validator:
+    meta = meta_schema()
+    return Draft202012Validator({"$ref": f"#/$defs/{part}", "$defs": meta["$defs"]},
+                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def json_path(parts) -> str:
+    out = "$"
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else f".{p}"
+    return out
+
+
+def lint_file(path: str | Path) -> tuple[dict | None, list[Issue]]:
+    """Parse and check one definition file.  Returns (definition or None, issues)."""
+    path = Path(path)
+    name = str(path)
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Issue(Code.DEF_NOT_JSON, params={"file": name, "reason": str(exc), "line": 0, "column": 0})]
+    try:
+        definition = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, [Issue(Code.DEF_NOT_JSON, path="$",
+                            params={"file": name, "reason": exc.msg, "line": exc.lineno, "column": exc.colno})]
+    return definition, list(lint_definition(definition, name))
+
+
+def lint_definition(definition: dict, name: str = "<definition>") -> Iterator[Issue]:
+    if not isinstance(definition, dict):
+        yield Issue(Code.DEF_SCHEMA, "$", params={"file": name, "reason": gettext("the definition must be a JSON object")})
+        return
+    for err in Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(definition):
+        path = json_path(err.absolute_path)
+        yield Issue(Code.DEF_SCHEMA, path, params={"file": name, "reason": err.message})
+    if "x-formgen" not in definition:
+        yield Issue(Code.DEF_BAD_VALUE, "$", params={
+            "file": name, "reason": gettext("the root needs \"x-formgen\": {\"id\": ..., \"version\": ...}")})
+    else:
+        yield from _check_annotation(definition["x-formgen"], "root", ["x-formgen"], name)
+    if definition.get("type") != "object":
+        yield Issue(Code.DEF_UNSUPPORTED, "$.type", params={
+            "file": name, "reason": gettext("a form is an object: set \"type\": \"object\"")})
+    for i, rule in enumerate(definition.get("x-formgen-rules", [])):
+        yield from _check_annotation(rule, "rule", ["x-formgen-rules", i], name)
+    yield from _check_object(definition, [], name, top=True)
+    for key in definition:
+        if key.startswith("x-") and key not in ("x-formgen", "x-formgen-rules"):
+            yield _unknown_key(key, ["x-formgen", "x-formgen-rules"], [], name)
+
+
+def _unknown_key(key: str, known, parts, name: str) -> Issue:
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    hint = gettext(" Did you mean '{suggestion}'?").format(suggestion=close[0]) if close else ""
+    return Issue(Code.DEF_UNKNOWN_KEY, json_path(parts + [key]), params={"file": name, "key": key, "hint": hint})
+
+
+def _check_annotation(ann, part: str, parts: list, name: str) -> Iterator[Issue]:
+    defs = meta_schema()["$defs"][part]
+    err: ValidationError
+    for err in _meta_validator(part).iter_errors(ann):
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            allowed = defs["properties"] if err.schema is defs else err.schema.get("properties", {})
+            for key in err.instance:
+                if key not in allowed:
+                    yield _unknown_key(key, allowed, parts + list(err.absolute_path), name)
+        else:
+            yield Issue(Code.DEF_BAD_VALUE, json_path(parts + list(err.absolute_path)),
+                        params={"file": name, "reason": err.message})
+
+
+def _check_object(schema: dict, parts: list, name: str, top: bool = False) -> Iterator[Issue]:
+    props = schema.get("properties", {})
+    if not isinstance(props, dict):
+        return
+    for req in schema.get("required", []):
+        if isinstance(req, str) and req not in props:
+            yield Issue(Code.DEF_BAD_VALUE, json_path(parts + ["required"]), params={
+                "file": name, "reason": gettext("'{field}' is required but not defined in properties").format(field=req)})
+    for key, sub in props.items():
+        sub_parts = parts + ["properties", key]
+        if not isinstance(sub, dict):
+            continue
+        yield from _check_property(sub, sub_parts, name)
+
+
+def _check_property(sub: dict, parts: list, name: str) -> Iterator[Issue]:
+    if "title" not in sub:
+        yield Issue(Code.DEF_MISSING_TITLE, json_path(parts), params={"file": name})
+    ann = sub.get("x-formgen")
+    if ann is not None:
+        yield from _check_annotation(ann, "property", parts + ["x-formgen"], name)
+        labels = ann.get("labels") if isinstance(ann, dict) else None
+        if labels is not None and "enum" in sub and len(labels) != len(sub["enum"]):
+            yield Issue(Code.DEF_LABELS, json_path(parts + ["x-formgen", "labels"]), params={
+                "file": name, "enum_count": len(sub["enum"]), "label_count": len(labels)})
+    for key in sub:
+        if key.startswith("x-") and key != "x-formgen":
+            yield _unknown_key(key, ["x-formgen"], parts, name)
+    kind = sub.get("type")
+    if kind == "object":
+        yield from _check_object(sub, parts, name)
+    elif kind == "array":
+        items = sub.get("items")
+        if not isinstance(items, dict) or items.get("type") != "object":
+            yield Issue(Code.DEF_UNSUPPORTED, json_path(parts + ["items"]), params={
+                "file": name, "reason": gettext("a repeating field must be an array of objects (one object per row)")})
+            return
+        for key, col in items.get("properties", {}).items():
+            col_parts = parts + ["items", "properties", key]
+            if isinstance(col, dict) and col.get("type") in ("object", "array"):
+                yield Issue(Code.DEF_UNSUPPORTED, json_path(col_parts), params={
+                    "file": name, "reason": gettext("a column of a repeating field must be a single value")})
+            elif isinstance(col, dict):
+                yield from _check_property(col, col_parts, name)
+    elif kind is None and "enum" not in sub and "const" not in sub:
+        yield Issue(Code.DEF_UNSUPPORTED, json_path(parts), params={
+            "file": name, "reason": gettext("the field needs a \"type\" or an \"enum\"")})

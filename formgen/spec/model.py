@@ -1,0 +1,283 @@
+"""The FormSpec model: a form definition seen as fields, groups and sections.
+
+A definition is JSON Schema 2020-12 with ``x-formgen`` annotations.  Every
+input has one *address*, its path in the record: ``school_name`` for a
+scalar, ``persons.2.name`` for column ``name`` of the third row (0-based) of
+the repeating group ``persons``.  Nested objects contribute dotted paths
+(``incident.place``).  The same address names the input in every format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Iterator
+
+BOOL_LABELS = ("是", "否")
+
+
+def canonical_json(obj: Any) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def definition_hash(definition: dict) -> str:
+    """A short, stable hash of a definition's content (key order and spacing do not matter)."""
+    return hashlib.sha256(canonical_json(definition)).hexdigest()[:16]
+
+
+@dataclass
+class Field:
+    """One scalar input.  ``path`` is relative to its container (a group row or the record)."""
+
+    path: tuple[str, ...]
+    schema: dict
+    required: bool
+    section: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.path[-1]
+
+    @property
+    def ann(self) -> dict:
+        return self.schema.get("x-formgen", {})
+
+    @property
+    def address(self) -> str:
+        return ".".join(self.path)
+
+    @property
+    def title(self) -> str:
+        return self.schema.get("title", self.name)
+
+    def label(self, lang: str = "zh_CN") -> str:
+        if lang == "en" and self.ann.get("title_en"):
+            return self.ann["title_en"]
+        return self.title
+
+    @property
+    def type(self) -> str | None:
+        t = self.schema.get("type")
+        if isinstance(t, list):
+            t = next((x for x in t if x != "null"), None)
+        return t
+
+    @property
+    def kind(self) -> str:
+        """One of: choice, boolean, integer, number, date, datetime, text, string."""
+        if "enum" in self.schema:
+            return "choice"
+        t = self.type
+        if t == "boolean":
+            return "boolean"
+        if t in ("integer", "number"):
+            return t
+        fmt = self.schema.get("format")
+        if fmt == "date":
+            return "date"
+        if fmt == "date-time":
+            return "datetime"
+        if self.ann.get("widget") == "textarea":
+            return "text"
+        return "string"
+
+    @property
+    def choices(self) -> list:
+        if self.kind == "boolean":
+            return [True, False]
+        return list(self.schema.get("enum", []))
+
+    @property
+    def choice_labels(self) -> list[str]:
+        if self.kind == "boolean":
+            return list(BOOL_LABELS)
+        labels = self.ann.get("labels")
+        return list(labels) if labels else [str(v) for v in self.choices]
+
+    def label_for(self, value: Any) -> str:
+        for code, label in zip(self.choices, self.choice_labels):
+            if code == value and type(code) is type(value):
+                return label
+        return "" if value is None else str(value)
+
+    @property
+    def pii(self) -> bool:
+        return bool(self.ann.get("pii"))
+
+    @property
+    def readonly(self) -> bool:
+        return bool(self.ann.get("readonly"))
+
+    @property
+    def multiline(self) -> bool:
+        return self.kind == "text"
+
+
+@dataclass
+class Group:
+    """A repeating group: an array of objects, shown as table rows."""
+
+    path: tuple[str, ...]
+    schema: dict
+    required: bool
+    columns: list[Field]
+    section: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.path[-1]
+
+    @property
+    def ann(self) -> dict:
+        return self.schema.get("x-formgen", {})
+
+    @property
+    def address(self) -> str:
+        return ".".join(self.path)
+
+    @property
+    def title(self) -> str:
+        return self.schema.get("title", self.name)
+
+    def label(self, lang: str = "zh_CN") -> str:
+        if lang == "en" and self.ann.get("title_en"):
+            return self.ann["title_en"]
+        return self.title
+
+    @property
+    def fixed_rows(self) -> list[dict]:
+        """Pre-printed rows (e.g. the 50 measures); their readonly columns come from here."""
+        return list(self.ann.get("fixed_rows", []))
+
+    @property
+    def blank_rows(self) -> int:
+        """How many rows a blank form offers (at least the fixed rows)."""
+        if self.fixed_rows:
+            return len(self.fixed_rows)
+        return int(self.ann.get("rows", max(3, self.schema.get("minItems", 0))))
+
+    @property
+    def can_add_rows(self) -> bool:
+        return not self.fixed_rows
+
+    def column(self, name: str) -> Field | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+Item = Field | Group
+
+
+@dataclass
+class FormSpec:
+    definition: dict
+    source: str = ""
+    items: list[Item] = field(default_factory=list)
+
+    @classmethod
+    def from_definition(cls, definition: dict, source: str = "") -> "FormSpec":
+        spec = cls(definition=definition, source=source)
+        spec.items = list(_walk(definition, (), None))
+        return spec
+
+    @property
+    def ann(self) -> dict:
+        return self.definition.get("x-formgen", {})
+
+    @property
+    def id(self) -> str:
+        return self.ann["id"]
+
+    @property
+    def version(self) -> str:
+        return self.ann["version"]
+
+    @property
+    def title(self) -> str:
+        return self.definition.get("title", self.id)
+
+    def label(self, lang: str = "zh_CN") -> str:
+        if lang == "en" and self.ann.get("title_en"):
+            return self.ann["title_en"]
+        return self.title
+
+    @cached_property
+    def hash(self) -> str:
+        return definition_hash(self.definition)
+
+    def fields(self) -> list[Field]:
+        return [i for i in self.items if isinstance(i, Field)]
+
+    def groups(self) -> list[Group]:
+        return [i for i in self.items if isinstance(i, Group)]
+
+    def sections(self) -> list[tuple[str | None, list[Item]]]:
+        """Items grouped by section, in order of first appearance."""
+        out: list[tuple[str | None, list[Item]]] = []
+        for item in self.items:
+            if out and out[-1][0] == item.section:
+                out[-1][1].append(item)
+            else:
+                out.append((item.section, [item]))
+        return out
+
+    def lookup(self, address: str) -> Field | Group | None:
+        """The field or group an address names (``persons.2.name`` -> the ``name`` column)."""
+        parts = address.split(".") if address else []
+        for item in self.items:
+            n = len(item.path)
+            if tuple(parts[:n]) != item.path:
+                continue
+            if isinstance(item, Field):
+                return item if len(parts) == n else None
+            rest = parts[n:]
+            if not rest:
+                return item
+            if rest[0].isdigit():
+                rest = rest[1:]
+            if not rest:
+                return item
+            return item.column(".".join(rest)) if len(rest) == 1 else None
+        return None
+
+    def label_of(self, address: str, lang: str = "zh_CN") -> str:
+        """A human label for an address, e.g. ``涉及人员 第3行 姓名``."""
+        target = self.lookup(address)
+        if target is None:
+            return address
+        for group in self.groups():
+            n = len(group.path)
+            parts = address.split(".")
+            if tuple(parts[:n]) == group.path and len(parts) > n and parts[n].isdigit():
+                row = int(parts[n]) + 1
+                row_text = f"第{row}行" if lang != "en" else f"row {row}"
+                if isinstance(target, Field):
+                    return f"{group.label(lang)} {row_text} {target.label(lang)}"
+                return f"{group.label(lang)} {row_text}"
+        return target.label(lang)
+
+    def labels_of(self, address: str) -> dict[str, str]:
+        """The address's label in each language, for issue messages."""
+        return {"zh_CN": self.label_of(address, "zh_CN"), "en": self.label_of(address, "en")}
+
+    def is_pii(self, address: str) -> bool:
+        target = self.lookup(address)
+        return isinstance(target, Field) and target.pii
+
+
+def _walk(schema: dict, prefix: tuple[str, ...], section: str | None) -> Iterator[Item]:
+    required = set(schema.get("required", []))
+    for name, sub in schema.get("properties", {}).items():
+        path = prefix + (name,)
+        sec = sub.get("x-formgen", {}).get("section", section)
+        if sub.get("type") == "object":
+            yield from _walk(sub, path, sec)
+        elif sub.get("type") == "array":
+            items = sub.get("items", {})
+            item_required = set(items.get("required", []))
+            columns = [Field((col,), col_schema, col in item_required)
+                       for col, col_schema in items.get("properties", {}).items()]
+            yield Group(path, sub, name in required, columns, sec)
+        else:
+            yield Field(path, sub, name in required, sec)

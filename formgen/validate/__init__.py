@@ -1,0 +1,80 @@
+"""Validate a typed record against its definition; yield Issues, never raise for bad data.
+
+jsonschema's own messages repeat the value, which may be a student's name:
+messages are built here from the keyword and the path instead.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from formgen.i18n import N_
+from formgen.issues import Code, Issue
+from formgen.spec.model import FormSpec
+from formgen.validate.formats import FORMAT_CHECKER, FORMAT_NAMES
+
+_TYPE_NAMES = {"string": N_("text"), "integer": N_("a whole number"), "number": N_("a number"),
+               "boolean": N_("yes or no"), "array": N_("table rows"), "object": N_("a group of fields")}
+_VALIDATORS: dict[str, Draft202012Validator] = {}
+
+
+def _validator(spec: FormSpec) -> Draft202012Validator:
+    if spec.hash not in _VALIDATORS:
+        _VALIDATORS[spec.hash] = Draft202012Validator(spec.definition, format_checker=FORMAT_CHECKER)
+    return _VALIDATORS[spec.hash]
+
+
+def address_of(path: Iterable) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def validate(spec: FormSpec, record: dict, skip: set[str] = frozenset()) -> list[Issue]:
+    """All issues of a record; addresses in ``skip`` already have a coercion issue."""
+    validator = _validator(spec)
+    issues: dict[tuple[str, str], Issue] = {}
+    for err in sorted(validator.iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
+        for issue in _issues_of(spec, err):
+            if issue.path not in skip:
+                issues.setdefault((issue.code.id, issue.path), issue)
+    return list(issues.values())
+
+
+def _issues_of(spec: FormSpec, err: ValidationError) -> Iterator[Issue]:
+    path = address_of(err.absolute_path)
+    kw = err.validator
+
+    def issue(code: Code, at: str = path, **params) -> Issue:
+        return Issue(code, at, params={"label": spec.labels_of(at), **params})
+
+    if kw == "required":
+        for name in err.validator_value:
+            if isinstance(err.instance, dict) and name not in err.instance:
+                yield issue(Code.REQUIRED, f"{path}.{name}" if path else name)
+    elif kw == "enum":
+        target = spec.lookup(path)
+        labels = getattr(target, "choice_labels", [str(v) for v in err.validator_value])
+        yield issue(Code.NOT_A_CHOICE, choices="、".join(labels))
+    elif kw == "type":
+        expected = err.validator_value if isinstance(err.validator_value, str) else err.validator_value[0]
+        yield issue(Code.WRONG_TYPE, expected=_TYPE_NAMES.get(expected, expected))
+    elif kw in ("minLength", "maxLength"):
+        yield issue(Code.TOO_SHORT if kw == "minLength" else Code.TOO_LONG, limit=err.validator_value)
+    elif kw in ("minimum", "exclusiveMinimum"):
+        yield issue(Code.TOO_SMALL, limit=err.validator_value)
+    elif kw in ("maximum", "exclusiveMaximum"):
+        yield issue(Code.TOO_LARGE, limit=err.validator_value)
+    elif kw in ("minItems", "maxItems"):
+        yield issue(Code.TOO_FEW_ROWS if kw == "minItems" else Code.TOO_MANY_ROWS, limit=err.validator_value)
+    elif kw == "format":
+        yield issue(Code.BAD_FORMAT, format_name=FORMAT_NAMES.get(err.validator_value, err.validator_value))
+    elif kw == "pattern":
+        target = spec.lookup(path)
+        hint = getattr(target, "ann", {}).get("help", "")
+        yield issue(Code.PATTERN, hint=hint)
+    elif kw in ("additionalProperties", "unevaluatedProperties", "false"):
+        yield issue(Code.NOT_ALLOWED)
+    else:
+        yield issue(Code.SCHEMA_OTHER, keyword=kw)

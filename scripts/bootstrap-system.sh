@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install the Debian packages formgen needs, only those that are missing.
+#   bootstrap-system.sh fonts   -> CJK fonts (enough to generate documents)
+#   bootstrap-system.sh test    -> fonts + LibreOffice with its Python UNO bridge, poppler, pdftk, mupdf, qpdf
+set -euo pipefail
+need=()
+have_cjk_font() { fc-list :lang=zh family 2>/dev/null | grep -q .; }
+command -v fc-list >/dev/null || need+=(fontconfig)
+have_cjk_font || need+=(fonts-noto-cjk fonts-wqy-microhei)
+if [ "${1:-fonts}" = test ]; then
+  command -v soffice >/dev/null || need+=(libreoffice-calc-nogui libreoffice-writer-nogui)
+  /usr/bin/python3 -c 'import uno' 2>/dev/null || need+=(python3-uno)
+  command -v pdftoppm >/dev/null || need+=(poppler-utils)
+  command -v pdftk >/dev/null || need+=(pdftk-java)
+  command -v mutool >/dev/null || need+=(mupdf-tools)
+  command -v qpdf >/dev/null || need+=(qpdf)
+fi
+if [ ${#need[@]} -eq 0 ]; then exit 0; fi
+if [ "$(id -u)" != 0 ]; then
+  echo "formgen needs these Debian packages: ${need[*]}; install them as root (apt-get install ${need[*]})." >&2
+  exit 1
+fi
+echo "Installing Debian packages: ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

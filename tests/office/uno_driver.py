@@ -1,0 +1,119 @@
+"""Drive a running LibreOffice through UNO, the way a person edits a document.
+
+Runs under Debian's /usr/bin/python3 (python3-uno), not the project's
+virtual environment.  Usage: uno_driver.py PIPE_NAME OPS.json
+OPS.json is a list of operations, applied in order:
+
+  {"op": "open", "path": P}                      open a document (hidden)
+  {"op": "type", "cell": "表单!B5", "text": T}   type T into a cell, as at the keyboard (setFormula)
+  {"op": "type", "name": N, "text": T}           type into the cell a defined name points at
+  {"op": "type_string", "cell"|"name", "text"}  enter T as literal text (like a leading apostrophe)
+  {"op": "insert_rows", "cell": "表单!A20", "count": 1}   insert rows above that cell (unprotecting as a person would)
+  {"op": "save", "path": P, "filter": F}         save a copy in another format (default by suffix)
+  {"op": "close"}
+Writer operations are in writer_ops below.  Prints a JSON list of results.
+"""
+
+import json
+import sys
+import time
+
+import uno
+from com.sun.star.beans import PropertyValue
+
+FILTERS = {".xlsx": "Calc MS Excel 2007 XML", ".docx": "MS Word 2007 XML", ".pdf": None,
+           ".ods": "calc8", ".odt": "writer8"}
+
+
+def prop(name, value):
+    p = PropertyValue()
+    p.Name, p.Value = name, value
+    return p
+
+
+def connect(pipe, tries=120):
+    local = uno.getComponentContext()
+    resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
+    for _ in range(tries):
+        try:
+            ctx = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
+            return ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+        except Exception:
+            time.sleep(0.25)
+    raise SystemExit(f"cannot connect to LibreOffice on pipe {pipe}")
+
+
+def url(path):
+    return uno.systemPathToFileUrl(path)
+
+
+class Session:
+    def __init__(self, desktop):
+        self.desktop = desktop
+        self.doc = None
+
+    # -- calc -------------------------------------------------------------
+    def _cell(self, op):
+        if "name" in op:
+            named = self.doc.NamedRanges.getByName(op["name"])
+            return named.getReferredCells().getCellByPosition(0, 0)
+        sheet_name, ref = op["cell"].split("!")
+        sheet = self.doc.Sheets.getByName(sheet_name)
+        return sheet.getCellRangeByName(ref)
+
+    def op_open(self, op):
+        self.doc = self.desktop.loadComponentFromURL(url(op["path"]), "_blank", 0, (prop("Hidden", True),))
+        return True
+
+    def op_type(self, op):
+        self._cell(op).setFormula(op["text"])
+        return True
+
+    def op_type_string(self, op):
+        self._cell(op).setString(op["text"])
+        return True
+
+    def op_read(self, op):
+        cell = self._cell(op)
+        return {"string": cell.getString(), "value": cell.getValue(), "type": cell.getType().value}
+
+    def op_insert_rows(self, op):
+        sheet_name, ref = op["cell"].split("!")
+        sheet = self.doc.Sheets.getByName(sheet_name)
+        if sheet.isProtected():
+            sheet.unprotect("")
+        row = sheet.getCellRangeByName(ref).getCellAddress().Row
+        sheet.getRows().insertByIndex(row, op.get("count", 1))
+        return True
+
+    def op_save(self, op):
+        path = op["path"]
+        suffix = path[path.rfind("."):]
+        filt = op.get("filter", FILTERS.get(suffix))
+        args = (prop("FilterName", filt), prop("Overwrite", True)) if filt else (prop("Overwrite", True),)
+        self.doc.storeToURL(url(path), args)
+        return True
+
+    def op_close(self, op):
+        self.doc.close(True)
+        self.doc = None
+        return True
+
+
+def main():
+    pipe, ops_file = sys.argv[1], sys.argv[2]
+    with open(ops_file, encoding="utf-8") as fh:
+        ops = json.load(fh)
+    session = Session(connect(pipe))
+    results = []
+    try:
+        for op in ops:
+            results.append(getattr(session, "op_" + op["op"])(op))
+    finally:
+        if session.doc is not None:
+            session.doc.close(True)
+    print(json.dumps(results, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -14,6 +14,8 @@ also holds the form id, version and definition hash.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +37,9 @@ FORM_SHEET = "表单"
 NAME_PREFIX = "fg."
 TABLE_PREFIX = "tbl."
 FONT = "宋体"
-LABEL_WIDTH = 22
-VALUE_WIDTH = 14
-MIN_VALUE_COLUMNS = 5
+LABEL_WIDTH = 24
+PAGE_WIDTH = 100  # total column width in character units: one A4 page width at about 10 pt
+LINE_HEIGHT = 15  # points per line of 11 pt text
 
 _thin = Side(style="thin", color="000000")
 BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
@@ -73,7 +75,8 @@ class _Builder:
         self.ws = self.wb.active
         self.ws.title = FORM_SHEET
         self.meta = self.wb.create_sheet(META_SHEET)
-        self.ncols = 1 + max([MIN_VALUE_COLUMNS] + [len(g.columns) - 1 for g in spec.groups()])
+        self.ncols = max([4] + [len(g.columns) for g in spec.groups()])
+        self.widths = self._widths()
         self.row = 1
         self.list_col = 4  # choice lists start in column D of the meta sheet
         self.lists: dict[tuple[str, ...], str] = {}
@@ -105,13 +108,17 @@ class _Builder:
             m.cell(r, 2, value)
         m.protection.sheet = True
 
-    def _columns(self) -> None:
-        """Column A holds labels; a group column may ask for a wider column with ``width``."""
-        widths = [LABEL_WIDTH] + [VALUE_WIDTH] * (self.ncols - 1)
+    def _widths(self) -> list[float]:
+        """Column A holds labels, the rest share the page width; a group column may ask for ``width``."""
+        rest = (PAGE_WIDTH - LABEL_WIDTH) / (self.ncols - 1)
+        widths = [LABEL_WIDTH] + [rest] * (self.ncols - 1)
         for group in self.spec.groups():
             for i, col in enumerate(group.columns):
                 widths[i] = max(widths[i], col.ann.get("width", 0))
-        for i, width in enumerate(widths, start=1):
+        return widths
+
+    def _columns(self) -> None:
+        for i, width in enumerate(self.widths, start=1):
             self.ws.column_dimensions[get_column_letter(i)].width = width
 
     def _merge_row(self, text: str, font: Font, height: float, fill: PatternFill | None = None,
@@ -158,8 +165,10 @@ class _Builder:
         ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=self.ncols)
         cell = ws.cell(r, 2)
         self._input_cell(cell, field, get_path(self.data, field.address))
-        lines = field.ann.get("lines", 1) if field.multiline else 1
-        ws.row_dimensions[r].height = max(22, 18 * lines)
+        lines = max(field.ann.get("lines", 1) if field.multiline else 1,
+                    text_lines(label.value, self.widths[0]),
+                    text_lines(cell.value, sum(self.widths[1:])))
+        ws.row_dimensions[r].height = max(22, LINE_HEIGHT * lines + 6)
         ref = f"{quote_sheetname(ws.title)}!${get_column_letter(2)}${r}"
         self.wb.defined_names[defined_name(field.address)] = DefinedName(defined_name(field.address), attr_text=ref)
         self._validation(field, f"B{r}")
@@ -189,7 +198,8 @@ class _Builder:
             cell.fill = LABEL_FILL
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
             cell.border = BORDER
-        ws.row_dimensions[header].height = 22
+        ws.row_dimensions[header].height = max(22, LINE_HEIGHT * max(
+            text_lines(col.title, self.widths[c]) for c, col in enumerate(group.columns)) + 6)
         rows = get_path(self.data, group.address) or []
         fixed = group.fixed_rows
         count = max(group.blank_rows, len(rows))
@@ -201,8 +211,9 @@ class _Builder:
             for c, col in enumerate(group.columns, start=1):
                 value = row_data.get(col.name, fixed_data.get(col.name))
                 self._input_cell(ws.cell(r, c), col, value, locked=col.readonly and bool(fixed))
-            multiline = any(col.multiline for col in group.columns)
-            ws.row_dimensions[r].height = 36 if multiline else 20
+            lines = max([2 if any(col.multiline for col in group.columns) else 1] +
+                        [text_lines(ws.cell(r, c).value, self.widths[c - 1]) for c in range(1, len(group.columns) + 1)])
+            ws.row_dimensions[r].height = max(20, LINE_HEIGHT * lines + 5)
         last = first + count - 1
         end_col = get_column_letter(len(group.columns))
         table = Table(displayName=table_name(group.address), ref=f"A{header}:{end_col}{last}")
@@ -283,6 +294,18 @@ class _Builder:
         ws.page_margins.top = ws.page_margins.bottom = 0.6
         ws.print_area = f"A1:{get_column_letter(self.ncols)}{self.row - 1}"
         ws.sheet_view.showGridLines = False
+
+
+def text_lines(value: Any, width: float) -> int:
+    """Lines a wrapped cell text needs in a column ``width`` characters wide (CJK counts double)."""
+    if value is None:
+        return 1
+    usable = max(width - 2, 1)
+    total = 0
+    for line in str(value).split("\n"):
+        units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+        total += max(1, math.ceil(units / usable))
+    return total
 
 
 def _serial(day: dt.date) -> int:

@@ -1,0 +1,93 @@
+"""The command line contract: forms, generate, extract, validate and their exit codes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+
+from openpyxl import Workbook
+
+from tests.conftest import example, run_cli
+
+
+def test_forms_lists_installed_forms():
+    result = run_cli("forms", "--json")
+    assert result.exit_code == 0
+    forms = {f["id"]: f for f in json.loads(result.stdout)}
+    assert forms["incident-report"]["version"] == "1.0.0"
+    assert forms["incident-report"]["title"] == "学生欺凌事件报告表"
+    assert "学生欺凌事件报告表" in run_cli("forms").stdout
+    assert "Student bullying incident report" in run_cli("forms", lang="en").stdout
+
+
+def test_prefilled_xlsx_extracts_the_example_unchanged(tmp_path):
+    out = tmp_path / "filled.xlsx"
+    data = tmp_path / "data.json"
+    record = example("incident-report")
+    record["school_name"] = "A&B <x> 《实验》学校"
+    data.write_text(json.dumps(record, ensure_ascii=False), "utf-8")
+    assert run_cli("generate", "incident-report", "--format", "xlsx", "--data", str(data), "-o", str(out)).exit_code == 0
+    result = run_cli("extract", str(out))
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {"form": "incident-report", "version": "1.0.0", "data": record}
+    assert run_cli("validate", str(out)).exit_code == 0
+
+
+def test_blank_form_is_invalid_with_required_fields(tmp_path):
+    out = tmp_path / "blank.xlsx"
+    run_cli("generate", "incident-report", "--format", "xlsx", "-o", str(out))
+    result = run_cli("validate", "--json", str(out))
+    assert result.exit_code == 1
+    issues = json.loads(result.stdout)[0]["issues"]
+    assert ("FG301", "school_name") in {(i["code"], i["path"]) for i in issues}
+    assert ("FG301", "persons") in {(i["code"], i["path"]) for i in issues}
+
+
+def test_unknown_form_and_bad_data_are_usage_errors(tmp_path):
+    assert run_cli("generate", "no-such-form", "--format", "xlsx", "-o", str(tmp_path / "x.xlsx")).exit_code == 2
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2]", "utf-8")
+    result = run_cli("generate", "incident-report", "--format", "xlsx", "--data", str(bad), "-o", str(tmp_path / "y.xlsx"))
+    assert result.exit_code == 2
+    assert not (tmp_path / "y.xlsx").exists()
+
+
+def test_every_file_gets_a_result_and_originals_are_unchanged(tmp_path):
+    good = tmp_path / "good.xlsx"
+    run_cli("generate", "incident-report", "--format", "xlsx", "--data", _example_file(tmp_path), "-o", str(good))
+    text = tmp_path / "notes.xlsx"
+    text.write_text("这不是表格", "utf-8")
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(broken, "w") as zf:
+        zf.writestr("xl/workbook.xml", "<workbook")
+    foreign = tmp_path / "foreign.xlsx"
+    wb = Workbook()
+    wb.active["A1"] = "自制表格"
+    wb.save(foreign)
+    files = [text, broken, foreign, good]
+    before = {f: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+
+    result = run_cli("validate", "--json", *map(str, files))
+    assert result.exit_code == 1
+    report = {r["file"]: r for r in json.loads(result.stdout)}
+    assert [r["file"] for r in json.loads(result.stdout)] == [str(f) for f in files]
+    assert [i["code"] for i in report[str(text)]["issues"]] == ["FG102"]
+    assert [i["code"] for i in report[str(broken)]["issues"]] == ["FG101"]
+    assert [i["code"] for i in report[str(foreign)]["issues"]] == ["FG103"]
+    assert report[str(good)]["valid"] is True
+    assert {f: hashlib.sha256(f.read_bytes()).hexdigest() for f in files} == before
+
+
+def test_extract_of_unreadable_file_exits_1(tmp_path):
+    text = tmp_path / "notes.xlsx"
+    text.write_text("not a workbook", "utf-8")
+    result = run_cli("extract", str(text))
+    assert result.exit_code == 1
+    assert "FG102" in result.stderr
+
+
+def _example_file(tmp_path):
+    path = tmp_path / "example.json"
+    path.write_text(json.dumps(example("incident-report"), ensure_ascii=False), "utf-8")
+    return str(path)

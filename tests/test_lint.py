@@ -1,0 +1,86 @@
+"""formgen lint: JSON paths, codes and fix hints for broken definitions."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from formgen.spec.lint import lint_definition, lint_file
+from tests.conftest import FORMS, run_cli
+from tests.inline import form
+
+GOOD = form([
+    ("kind", "choice:a=甲,b=乙", "类型"),
+    ("name", "text", "名称"),
+    ("people", "rows", "人员", [("who", "text", "姓名"), ("age", "int", "年龄")]),
+], required=("name",))
+
+
+def codes(definition) -> set[tuple[str, str]]:
+    return {(i.code.id, i.path) for i in lint_definition(definition, "t.json")}
+
+
+def test_installed_forms_are_clean():
+    for path in FORMS.glob("*.json"):
+        _definition, issues = lint_file(path)
+        assert issues == [], (path, [i.message() for i in issues])
+
+
+def test_good_inline_form_is_clean():
+    assert codes(GOOD) == set()
+
+
+def test_unknown_annotation_gets_did_you_mean():
+    bad = form([("kind", "choice:a=甲,b=乙", "类型", {"x": {"lables": ["甲", "乙"]}})])
+    issues = list(lint_definition(bad, "t.json"))
+    assert {(i.code.id, i.path) for i in issues} == {("FG403", "$.properties.kind.x-formgen.lables")}
+    assert "'labels'" in issues[0].message("en")
+    assert "是不是要写 'labels'" in issues[0].message("zh_CN")
+
+
+@pytest.mark.parametrize("definition, expected", [
+    (form([("kind", "choice:a=甲,b=乙", "类型", {"x": {"labels": ["甲"]}})]),
+     {("FG405", "$.properties.kind.x-formgen.labels")}),
+    (form([("name", "text", "名称")], required=("nmae",)), {("FG404", "$.required")}),
+    (form([("people", "rows", "人员", [("who", "text", "姓名", {"x": {"pii": "yes"}})])]),
+     {("FG404", "$.properties.people.items.properties.who.x-formgen.pii")}),
+    (form([("name", "text", "名称")], form_id="Bad Id"), {("FG404", "$.x-formgen.id")}),
+    (form([("name", "text", "名称")], deadlne={"kind": "date"}), {("FG403", "$.x-formgen.deadlne")}),
+    ({**GOOD, "required": [], "properties": {"n": {"type": "string"}}}, {("FG406", "$.properties.n")}),
+    ({**GOOD, "required": [], "properties": {"tags": {"title": "标签", "type": "array", "items": {"type": "string"}}}},
+     {("FG407", "$.properties.tags.items")}),
+    ({**GOOD, "required": [], "properties": {"n": {"title": "名称", "type": "strng"}}}, {("FG402", "$.properties.n.type")}),
+    ({k: v for k, v in GOOD.items() if k != "x-formgen"}, {("FG404", "$")}),
+])
+def test_definition_problems_are_located(definition, expected):
+    assert codes(definition) == expected
+
+
+def test_invalid_json_names_line_and_column(tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text('{\n  "title": "x",\n  "type": "object",,\n}', "utf-8")
+    _definition, issues = lint_file(path)
+    assert [(i.code.id, i.params["line"]) for i in issues] == [("FG401", 3)]
+
+
+def test_cli_lint_exit_codes(tmp_path):
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(GOOD, ensure_ascii=False), "utf-8")
+    result = run_cli("lint", str(good))
+    assert result.exit_code == 0
+    assert "通过" in result.stdout
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(form([("n", "text", "名称", {"x": {"sectoin": "甲"}})])), "utf-8")
+    result = run_cli("lint", str(good), str(bad), lang="en")
+    assert result.exit_code == 2
+    assert "FG403" in result.stdout and "$.properties.n.x-formgen.sectoin" in result.stdout
+    assert "Did you mean 'section'?" in result.stdout
+
+
+def test_cli_lint_duplicate_form_version(tmp_path):
+    for name in ("a.json", "b.json"):
+        (tmp_path / name).write_text(json.dumps(GOOD), "utf-8")
+    result = run_cli("lint", str(tmp_path / "a.json"), str(tmp_path / "b.json"))
+    assert result.exit_code == 2
+    assert "FG408" in result.stdout

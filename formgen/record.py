@@ -123,6 +123,9 @@ def build_record(spec: FormSpec, extraction: Extraction) -> tuple[dict, list[Iss
         target = spec.lookup(raw.address)
         if not isinstance(target, Field):
             continue
+        in_group = column_of(spec, raw.address)
+        if in_group and in_group[0].printed_only(target):
+            continue
         try:
             value = coerce(raw.value, target, extraction.context)
         except CoerceError as err:

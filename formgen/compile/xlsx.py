@@ -201,16 +201,14 @@ class _Builder:
         ws.row_dimensions[header].height = max(22, LINE_HEIGHT * max(
             text_lines(col.title, self.widths[c]) for c, col in enumerate(group.columns)) + 6)
         rows = get_path(self.data, group.address) or []
-        fixed = group.fixed_rows
         count = max(group.blank_rows, len(rows))
         first = header + 1
         for i in range(count):
             r = first + i
-            row_data = rows[i] if i < len(rows) else {}
-            fixed_data = fixed[i] if i < len(fixed) else {}
+            values = group.row_values(rows, i)
             for c, col in enumerate(group.columns, start=1):
-                value = row_data.get(col.name, fixed_data.get(col.name))
-                self._input_cell(ws.cell(r, c), col, value, locked=col.readonly and bool(fixed))
+                self._input_cell(ws.cell(r, c), col, values.get(col.name),
+                                 locked=col.readonly and bool(group.fixed_rows))
             lines = max([2 if any(col.multiline for col in group.columns) else 1] +
                         [text_lines(ws.cell(r, c).value, self.widths[c - 1]) for c in range(1, len(group.columns) + 1)])
             ws.row_dimensions[r].height = max(20, LINE_HEIGHT * lines + 5)

@@ -152,6 +152,21 @@ class Group:
         return list(self.ann.get("fixed_rows", []))
 
     @property
+    def key(self) -> str | None:
+        """The column that identifies a pre-printed row in the record (e.g. the measure number)."""
+        return self.ann.get("key")
+
+    def printed_only(self, column: Field) -> bool:
+        """A readonly column of pre-printed rows other than the key: shown on the form, not part of the record."""
+        return bool(self.fixed_rows) and column.readonly and column.name != self.key
+
+    def row_values(self, rows: list[dict], index: int) -> dict:
+        """What row ``index`` shows: the record's row over the pre-printed values."""
+        fixed = self.fixed_rows[index] if index < len(self.fixed_rows) else {}
+        given = rows[index] if index < len(rows) else {}
+        return {**fixed, **given}
+
+    @property
     def blank_rows(self) -> int:
         """How many rows a blank form offers (at least the fixed rows)."""
         if self.fixed_rows:

@@ -84,3 +84,22 @@ def test_cli_lint_duplicate_form_version(tmp_path):
     result = run_cli("lint", str(tmp_path / "a.json"), str(tmp_path / "b.json"))
     assert result.exit_code == 2
     assert "FG408" in result.stdout
+
+
+def test_letter_references_are_checked():
+    letter = form([("name", "text", "姓名"), ("body", "textarea", "正文"),
+                   ("rows", "rows", "附件", [("title", "text", "名称")])],
+                  kind="letter", letter=[{"style": "title", "text": "致{nmae}"}, {"style": "body", "field": "body"},
+                                         {"style": "plain", "table": "body"}, {"style": "red-rule"}])
+    issues = list(lint_definition(letter, "t.json"))
+    assert {(i.code.id, i.path) for i in issues} == {("FG404", "$.x-formgen.letter[0].text"),
+                                                     ("FG404", "$.x-formgen.letter[2].table"),
+                                                     ("FG404", "$.x-formgen.letter")}
+    messages = " ".join(i.message("en") for i in issues)
+    assert "'nmae' is not a field" in messages and "'name' does not appear in the letter" in messages
+
+
+def test_letter_rule_blocks_take_no_content():
+    letter = form([("name", "text", "姓名")], kind="letter",
+                  letter=[{"style": "title", "text": "{name}"}, {"style": "red-rule", "text": "x"}])
+    assert codes(letter) == {("FG404", "$.x-formgen.letter[1]")}

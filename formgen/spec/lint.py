@@ -18,6 +18,8 @@ from jsonschema.exceptions import ValidationError
 
 from formgen.i18n import gettext
 from formgen.issues import Code, Issue
+from formgen.spec.letter import referenced
+from formgen.spec.model import FormSpec, Group
 
 
 @lru_cache(maxsize=1)
@@ -72,7 +74,10 @@ def lint_definition(definition: dict, name: str = "<definition>") -> Iterator[Is
             "file": name, "reason": gettext("a form is an object: set \"type\": \"object\"")})
     for i, rule in enumerate(definition.get("x-formgen-rules", [])):
         yield from _check_annotation(rule, "rule", ["x-formgen-rules", i], name)
-    yield from _check_object(definition, [], name, top=True)
+    yield from _check_object(definition, [], name)
+    letter = definition.get("x-formgen", {}).get("letter") if isinstance(definition.get("x-formgen"), dict) else None
+    if isinstance(letter, list) and all(isinstance(b, dict) for b in letter):
+        yield from _check_letter(definition, letter, name)
     for key in definition:
         if key.startswith("x-") and key not in ("x-formgen", "x-formgen-rules"):
             yield _unknown_key(key, ["x-formgen", "x-formgen-rules"], [], name)
@@ -98,7 +103,7 @@ def _check_annotation(ann, part: str, parts: list, name: str) -> Iterator[Issue]
                         params={"file": name, "reason": err.message})
 
 
-def _check_object(schema: dict, parts: list, name: str, top: bool = False) -> Iterator[Issue]:
+def _check_object(schema: dict, parts: list, name: str) -> Iterator[Issue]:
     props = schema.get("properties", {})
     if not isinstance(props, dict):
         return
@@ -145,3 +150,23 @@ def _check_property(sub: dict, parts: list, name: str) -> Iterator[Issue]:
     elif kind is None and "enum" not in sub and "const" not in sub:
         yield Issue(Code.DEF_UNSUPPORTED, json_path(parts), params={
             "file": name, "reason": gettext("the field needs a \"type\" or an \"enum\"")})
+
+
+def _check_letter(definition: dict, letter: list[dict], name: str) -> Iterator[Issue]:
+    """Every reference names a field of the right kind, and every field appears in the letter."""
+    spec = FormSpec.from_definition(definition)
+    seen: set[str] = set()
+    for index, key, address in referenced(letter):
+        target = spec.lookup(address)
+        path = json_path(["x-formgen", "letter", index, key])
+        valid = isinstance(target, Group) if key == "table" else any(target is f for f in spec.fields())
+        if not valid:
+            reason = (gettext("'{field}' is not a repeating group of the form") if key == "table"
+                      else gettext("'{field}' is not a field of the form")).format(field=address)
+            yield Issue(Code.DEF_BAD_VALUE, path, params={"file": name, "reason": reason})
+        seen.add(address)
+    for item in spec.items:
+        if item.address not in seen:
+            yield Issue(Code.DEF_BAD_VALUE, json_path(["x-formgen", "letter"]), params={
+                "file": name, "reason": gettext("'{field}' does not appear in the letter, so nobody can fill it in").format(
+                    field=item.address)})

@@ -91,3 +91,18 @@ def _example_file(tmp_path):
     path = tmp_path / "example.json"
     path.write_text(json.dumps(example("incident-report"), ensure_ascii=False), "utf-8")
     return str(path)
+
+
+def test_text_typed_outside_the_form_is_reported_not_dropped(tmp_path):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "filled.xlsx"
+    run_cli("generate", "incident-report", "--format", "xlsx", "--data", _example_file(tmp_path), "-o", str(out))
+    wb = load_workbook(out)
+    wb["表单"]["H3"] = "补充说明：家长已到校"
+    wb.save(out)
+    result = run_cli("validate", "--json", str(out))
+    report = json.loads(result.stdout)[0]
+    assert [(i["code"], i["severity"], i["location"]) for i in report["issues"]] == [("FG108", "warning", "表单!H3")]
+    assert report["valid"] is True
+    assert result.exit_code == 0

@@ -12,7 +12,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from openpyxl.workbook.workbook import Workbook
 
 from formgen.coerce import Context, is_empty
-from formgen.compile.xlsx import META_SHEET, defined_name, table_name
+from formgen.compile.xlsx import FORM_SHEET, META_SHEET, defined_name, table_name
 from formgen.i18n import N_
 from formgen.issues import Code, Issue
 from formgen.record import Identity, RawValue
@@ -56,7 +56,20 @@ class XlsxReader:
             rows, problems = _read_table(wb, spec, group)
             values.extend(rows)
             issues.extend(problems)
+        if FORM_SHEET in wb.sheetnames:
+            issues.extend(_outside_form(wb[FORM_SHEET]))
         return values, issues
+
+
+def _outside_form(ws) -> list[Issue]:
+    """Text typed beside or below the printed form is not read: say so rather than drop it silently."""
+    if not ws.print_area:
+        return []
+    area = ws.print_area if isinstance(ws.print_area, str) else ws.print_area[0]
+    min_col, min_row, max_col, max_row = range_boundaries(area.split("!")[-1].replace("$", ""))
+    return [Issue(Code.EXTRA_CONTENT, location=f"{ws.title}!{cell.coordinate}")
+            for row in ws.iter_rows() for cell in row
+            if not is_empty(cell.value) and not (min_col <= cell.column <= max_col and min_row <= cell.row <= max_row)]
 
 
 def _single_cell(wb: Workbook, name) -> tuple[str, str] | None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import io
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field as dc_field
 from functools import lru_cache
 from typing import Any
@@ -168,11 +169,9 @@ class _Layout:
 
     # -- drawing helpers ---------------------------------------------------------
     def _lines(self, text: str, width: float, size: float) -> list[str]:
+        """Wrap like the values are wrapped (never a closing bracket alone at a line start)."""
         self.pdf.set_font("page", size=size)
-        out: list[str] = []
-        for part in text.split("\n"):
-            out.extend(self.pdf.multi_cell(width, 1, part, dry_run=True, output="LINES") or [""])
-        return out
+        return wrap(text, width, size, lambda ch: self.pdf.get_string_width(ch) * 1000 / size)
 
     def _text(self, x: float, y: float, w: float, lines: list[str], size: float, align: str = "L",
               grey: bool = False) -> None:
@@ -321,6 +320,8 @@ class _EmbeddedFont:
     tag: str
     font_file: bytes
     to_unicode: bytes
+    default_width: int
+    widths: list[tuple[int, int]]  # (cid, width) of the glyphs whose width is not the default
 
 
 def _embed(subset: pdffonts.Subset) -> _EmbeddedFont:
@@ -337,7 +338,9 @@ def _embed(subset: pdffonts.Subset) -> _EmbeddedFont:
         lines += [b"<%04X> <%s>" % (cid, ch.encode("utf-16-be").hex().upper().encode()) for cid, ch in chunk]
         lines.append(b"endbfchar")
     lines.append(b"endcmap CMapName currentdict /CMap defineresource pop end end")
-    return _EmbeddedFont(subset, tag, zlib.compress(subset.data, 6), zlib.compress(b"\n".join(lines), 6))
+    default = Counter(subset.widths).most_common(1)[0][0]
+    return _EmbeddedFont(subset, tag, zlib.compress(subset.data, 6), zlib.compress(b"\n".join(lines), 6), default,
+                         [(cid, width) for cid, width in enumerate(subset.widths) if width != default])
 
 
 @lru_cache(maxsize=2)
@@ -359,12 +362,9 @@ def _font_objects(writer: PdfWriter, font: _EmbeddedFont) -> IndirectObject:
     """A Type0 font (Identity-H, CIDs = subset glyph ids) with its descendant, descriptor and ToUnicode."""
     source = font.subset.source
     name = NameObject(f"/{font.tag}+{source.name}")
-    widths = font.subset.widths
-    common = max(set(widths), key=widths.count)
     w_array = ArrayObject()
-    for cid, width in enumerate(widths):
-        if width != common:
-            w_array += [NumberObject(cid), ArrayObject([NumberObject(width)])]
+    for cid, width in font.widths:
+        w_array += [NumberObject(cid), ArrayObject([NumberObject(width)])]
     font_file = writer._add_object(_stream(font.font_file, True, Length1=NumberObject(len(font.subset.data))))
     descriptor = writer._add_object(DictionaryObject({
         NameObject("/Type"): NameObject("/FontDescriptor"), NameObject("/FontName"): name,
@@ -378,7 +378,7 @@ def _font_objects(writer: PdfWriter, font: _EmbeddedFont) -> IndirectObject:
         NameObject("/CIDSystemInfo"): DictionaryObject({
             NameObject("/Registry"): TextStringObject("Adobe"), NameObject("/Ordering"): TextStringObject("Identity"),
             NameObject("/Supplement"): NumberObject(0)}),
-        NameObject("/FontDescriptor"): descriptor, NameObject("/DW"): NumberObject(common),
+        NameObject("/FontDescriptor"): descriptor, NameObject("/DW"): NumberObject(font.default_width),
         NameObject("/W"): w_array, NameObject("/CIDToGIDMap"): NameObject("/Identity")}))
     return writer._add_object(DictionaryObject({
         NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type0"),

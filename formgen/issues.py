@@ -170,6 +170,17 @@ class Issue:
         return out
 
 
+class Unreadable(Exception):
+    """Raised by a reader's ``open`` when it knows why a file cannot be read (password, no fields).
+
+    The pipeline turns it into its issue: the file gets a Result, never a crash.
+    """
+
+    def __init__(self, issue: Issue):
+        super().__init__(issue.code.name)
+        self.issue = issue
+
+
 class FormgenError(Exception):
     """An error that stops a command; ``exit_code`` follows DESIGN.md section 3."""
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from formgen.i18n import N_
-from formgen.issues import Code, Issue, Severity
+from formgen.issues import Code, Issue, Severity, Unreadable
 from formgen.read import READERS, sniff
 from formgen.record import Extraction, build_record
 from formgen.spec import Registry
@@ -59,6 +59,9 @@ def extract(path: str | Path, registry: Registry) -> tuple[Extraction, FormSpec 
     try:
         doc = reader.open(path)
         identity = reader.identity(doc)
+    except Unreadable as exc:
+        extraction.issues.append(exc.issue)
+        return extraction, None
     except Exception as exc:  # a damaged or hostile file: any parser error means "unreadable", never a crash
         extraction.issues.append(Issue(Code.FILE_UNREADABLE, params={"format": fmt_name, "reason": type(exc).__name__}))
         return extraction, None

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Install the Debian packages formgen needs, only those that are missing.
-#   bootstrap-system.sh fonts   -> CJK fonts (enough to generate documents)
+#   bootstrap-system.sh fonts   -> CJK fonts (enough to generate documents; a TrueType one for PDF fields)
 #   bootstrap-system.sh test    -> fonts + LibreOffice with its Python UNO bridge, poppler, pdftk, mupdf, qpdf
 set -euo pipefail
 need=()
 have_cjk_font() { fc-list :lang=zh family 2>/dev/null | grep -q .; }
+# PDF form fields need a TrueType-outline CJK font (WenQuanYi Micro Hei); Noto CJK (OTF) draws the page.
+have_truetype_cjk_font() { fc-list :lang=zh:fontformat=TrueType family 2>/dev/null | grep -q .; }
 command -v fc-list >/dev/null || need+=(fontconfig)
-have_cjk_font || need+=(fonts-noto-cjk fonts-wqy-microhei)
+have_cjk_font || need+=(fonts-noto-cjk)
+have_truetype_cjk_font || need+=(fonts-wqy-microhei)
 if [ "${1:-fonts}" = test ]; then
   command -v soffice >/dev/null || need+=(libreoffice-calc-nogui libreoffice-writer-nogui)
   /usr/bin/python3 -c 'import uno' 2>/dev/null || need+=(python3-uno)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -46,3 +47,34 @@ def check_golden(name: str, dump: dict) -> None:
     if os.environ.get("FORMGEN_UPDATE_GOLDEN") == "1" or not path.exists():
         path.write_text(text, "utf-8")
     assert json.loads(text) == json.loads(path.read_text("utf-8")), f"{name} differs from {path}"
+
+
+def dump_pdf(path: Path) -> dict:
+    """The form fields (name, type, flags, options, max length) and each page's text lines, via pypdf and pdftotext."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    max_length = {}
+    for page in reader.pages:
+        for annot in page.get("/Annots", []):
+            node, parts = annot.get_object(), []
+            if "/MaxLen" in node:
+                length = int(node["/MaxLen"])
+                while node is not None:
+                    parts.insert(0, str(node["/T"]))
+                    node = node.get("/Parent") and node["/Parent"].get_object()
+                max_length[".".join(parts)] = length
+    fields = {}
+    for name, f in sorted(reader.get_fields().items()):
+        if "/FT" not in f:
+            continue
+        fields[name] = {"type": str(f["/FT"]), "flags": int(f.get("/Ff", 0)),
+                        "options": [str(o) for o in f.get("/Opt", [])], "max_length": max_length.get(name),
+                        "states": sorted(str(s) for s in f.get("/_States_", []))}
+    pages = []
+    for number in range(1, len(reader.pages) + 1):
+        text = subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), str(path), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        pages.append([line.strip() for line in text.splitlines() if line.strip()])
+    info = reader.metadata
+    return {"identity": [info.get("/FormgenForm"), info.get("/FormgenVersion")], "fields": fields, "pages": pages}

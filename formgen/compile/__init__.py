@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from formgen.compile.pdf import PdfCompiler
 from formgen.compile.xlsx import XlsxCompiler
 
 COMPILERS = {
+    "pdf": PdfCompiler(),
     "xlsx": XlsxCompiler(),
 }

@@ -5,9 +5,11 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from formgen.read.pdf import PdfReader
 from formgen.read.xlsx import XlsxReader
 
 READERS = {
+    "pdf": PdfReader(),
     "xlsx": XlsxReader(),
 }
 

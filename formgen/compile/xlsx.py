@@ -39,7 +39,8 @@ TABLE_PREFIX = "tbl."
 FONT = "宋体"
 LABEL_WIDTH = 24
 PAGE_WIDTH = 100  # total column width in character units: one A4 page width at about 10 pt
-LINE_HEIGHT = 15  # points per line of 11 pt text
+LINE_HEIGHT = 15.7  # points per line of 11 pt CJK text, as LibreOffice's optimal row height measures it
+CJK_UNITS = 1.65  # column-width units one CJK character takes at 11 pt (measured in LibreOffice)
 
 _thin = Side(style="thin", color="000000")
 BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
@@ -77,6 +78,8 @@ class _Builder:
         self.meta = self.wb.create_sheet(META_SHEET)
         self.ncols = max([4] + [len(g.columns) for g in spec.groups()])
         self.widths = self._widths()
+        self.label_span = self._label_span()
+        self.title_rows = (0, 0)  # (header row, row count) of the longest table: its header repeats on each page
         self.row = 1
         self.list_col = 4  # choice lists start in column D of the meta sheet
         self.lists: dict[tuple[str, ...], str] = {}
@@ -109,13 +112,24 @@ class _Builder:
         m.protection.sheet = True
 
     def _widths(self) -> list[float]:
-        """Column A holds labels, the rest share the page width; a group column may ask for ``width``."""
+        """Column A holds labels, the rest share the page width; a group column's ``width`` sets its column."""
         rest = (PAGE_WIDTH - LABEL_WIDTH) / (self.ncols - 1)
         widths = [LABEL_WIDTH] + [rest] * (self.ncols - 1)
+        asked: dict[int, float] = {}
         for group in self.spec.groups():
             for i, col in enumerate(group.columns):
-                widths[i] = max(widths[i], col.ann.get("width", 0))
+                if "width" in col.ann:
+                    asked[i] = max(asked.get(i, 0), col.ann["width"])
+        widths = [asked.get(i, w) for i, w in enumerate(widths)]
         return widths
+
+    def _label_span(self) -> int:
+        """How many columns a field label spans: enough for LABEL_WIDTH when the first columns are narrow."""
+        span, total = 1, self.widths[0]
+        while total < LABEL_WIDTH and span < self.ncols - 1:
+            total += self.widths[span]
+            span += 1
+        return span
 
     def _columns(self) -> None:
         for i, width in enumerate(self.widths, start=1):
@@ -136,6 +150,9 @@ class _Builder:
         self.row += 1
 
     def _title(self) -> None:
+        for line in self.spec.ann.get("header", []):
+            self._merge_row(line, Font(name=FONT, size=12, bold=True), 20,
+                            align=Alignment(horizontal="left", vertical="center"))
         self._merge_row(self.spec.title, Font(name=FONT, size=18, bold=True), 36)
         self._merge_row(f"表单编号：{self.spec.id}    版本：{self.spec.version}",
                         Font(name=FONT, size=9, color="666666"), 16,
@@ -159,19 +176,21 @@ class _Builder:
         label.font = Font(name=FONT, size=11, bold=True)
         label.fill = LABEL_FILL
         label.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        label.border = BORDER
+        span = self.label_span
         for c in range(2, self.ncols + 1):
             ws.cell(r, c).border = BORDER
-        ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=self.ncols)
-        cell = ws.cell(r, 2)
+        if span > 1:
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=span)
+        ws.merge_cells(start_row=r, start_column=span + 1, end_row=r, end_column=self.ncols)
+        cell = ws.cell(r, span + 1)
         self._input_cell(cell, field, get_path(self.data, field.address))
         lines = max(field.ann.get("lines", 1) if field.multiline else 1,
-                    text_lines(label.value, self.widths[0]),
-                    text_lines(cell.value, sum(self.widths[1:])))
+                    text_lines(label.value, sum(self.widths[:span])),
+                    text_lines(cell.value, sum(self.widths[span:])))
         ws.row_dimensions[r].height = max(22, LINE_HEIGHT * lines + 6)
-        ref = f"{quote_sheetname(ws.title)}!${get_column_letter(2)}${r}"
+        ref = f"{quote_sheetname(ws.title)}!${cell.column_letter}${r}"
         self.wb.defined_names[defined_name(field.address)] = DefinedName(defined_name(field.address), attr_text=ref)
-        self._validation(field, f"B{r}")
+        self._validation(field, cell.coordinate)
         self.row += 1
 
     def _input_cell(self, cell, field: Field, value: Any, locked: bool = False) -> None:
@@ -213,6 +232,8 @@ class _Builder:
                         [text_lines(ws.cell(r, c).value, self.widths[c - 1]) for c in range(1, len(group.columns) + 1)])
             ws.row_dimensions[r].height = max(20, LINE_HEIGHT * lines + 5)
         last = first + count - 1
+        if count > self.title_rows[1]:
+            self.title_rows = (header, count)
         end_col = get_column_letter(len(group.columns))
         table = Table(displayName=table_name(group.address), ref=f"A{header}:{end_col}{last}")
         table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=False)
@@ -291,17 +312,19 @@ class _Builder:
         ws.page_margins.left = ws.page_margins.right = 0.5
         ws.page_margins.top = ws.page_margins.bottom = 0.6
         ws.print_area = f"A1:{get_column_letter(self.ncols)}{self.row - 1}"
+        if self.title_rows[0]:
+            ws.print_title_rows = f"{self.title_rows[0]}:{self.title_rows[0]}"
         ws.sheet_view.showGridLines = False
 
 
 def text_lines(value: Any, width: float) -> int:
-    """Lines a wrapped cell text needs in a column ``width`` characters wide (CJK counts double)."""
+    """Lines a wrapped cell text needs in a column ``width`` units wide."""
     if value is None:
         return 1
-    usable = max(width - 2, 1)
+    usable = max(width - 1, 1)
     total = 0
     for line in str(value).split("\n"):
-        units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+        units = sum(CJK_UNITS if unicodedata.east_asian_width(ch) in "WF" else 0.9 for ch in line)
         total += max(1, math.ceil(units / usable))
     return total
 

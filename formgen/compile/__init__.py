@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from formgen.compile.docx import DocxCompiler
 from formgen.compile.xlsx import XlsxCompiler
 
 COMPILERS = {
+    "docx": DocxCompiler(),
     "xlsx": XlsxCompiler(),
 }

@@ -5,9 +5,11 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from formgen.read.docx import DocxReader
 from formgen.read.xlsx import XlsxReader
 
 READERS = {
+    "docx": DocxReader(),
     "xlsx": XlsxReader(),
 }
 

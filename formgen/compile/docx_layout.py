@@ -22,8 +22,8 @@ from formgen.spec.model import Field, FormSpec, Group
 TEXT_WIDTH = 9412
 LABEL_WIDTH = 1650
 VALUE_WIDTH = (TEXT_WIDTH - 2 * LABEL_WIDTH) // 2
-LINE_HEIGHT = 300
-ROW_HEIGHT = 420
+LINE_HEIGHT = 270
+ROW_HEIGHT = 380
 
 #: Widgets a value can have.  Plain-text, multi-line, block-level and repeating-section
 #: content controls are avoided on purpose: LibreOffice 7.4 garbles or flattens them.
@@ -139,7 +139,7 @@ def layout(spec: FormSpec) -> Layout:
 
 def _height(field: Field) -> int:
     lines = field.ann.get("lines", 2) if field.multiline else 1
-    return max(ROW_HEIGHT, LINE_HEIGHT * lines + 120)
+    return max(ROW_HEIGHT, LINE_HEIGHT * lines + 80)
 
 
 def _field_table(number: int, fields: list[Field]) -> Table:

@@ -262,9 +262,8 @@ def _checkbox(tag: str, checked_expr: str, glyph_expr: str) -> etree._Element:
 
 def _section() -> etree._Element:
     return el("w:sectPr", None, el("w:pgSz", {"w:w": "11906", "w:h": "16838"}),
-              el("w:pgMar", {"w:top": "1134", "w:right": "1247", "w:bottom": "1134", "w:left": "1247",
-                             "w:header": "567", "w:footer": "567", "w:gutter": "0"}),
-              el("w:docGrid", {"w:type": "lines", "w:linePitch": "312"}))
+              el("w:pgMar", {"w:top": "907", "w:right": "1247", "w:bottom": "907", "w:left": "1247",
+                             "w:header": "567", "w:footer": "567", "w:gutter": "0"}))
 
 
 # -- the other parts ---------------------------------------------------------------
@@ -342,16 +341,16 @@ def _styles() -> etree._Element:
                   el("w:rPrDefault", None, el("w:rPr", None, _fonts(), el("w:sz", {"w:val": "21"}),
                                               el("w:szCs", {"w:val": "21"}),
                                               el("w:lang", {"w:val": "en-US", "w:eastAsia": "zh-CN"}))),
-                  el("w:pPrDefault", None, el("w:pPr", None, el("w:spacing", {"w:after": "0", "w:line": "260",
+                  el("w:pPrDefault", None, el("w:pPr", None, el("w:spacing", {"w:after": "0", "w:line": "240",
                                                                              "w:lineRule": "auto"}))))
     return el("w:styles", None, defaults,
               _style("Normal", "Normal", [], [], default=True),
-              _style("Title", "Title", [el("w:spacing", {"w:before": "120", "w:after": "60"}),
+              _style("Title", "Title", [el("w:spacing", {"w:before": "0", "w:after": "60"}),
                                         el("w:jc", {"w:val": "center"})],
                      [_fonts(FONT_HEI), el("w:b"), el("w:sz", {"w:val": "36"}), el("w:szCs", {"w:val": "36"})]),
               _style("FormMeta", "Form number", [el("w:spacing", {"w:after": "60"}), el("w:jc", {"w:val": "right"})],
                      [el("w:color", {"w:val": "666666"}), el("w:sz", {"w:val": "16"})]),
-              _style("Heading1", "heading 1", [el("w:keepNext"), el("w:spacing", {"w:before": "160", "w:after": "60"}),
+              _style("Heading1", "heading 1", [el("w:keepNext"), el("w:spacing", {"w:before": "120", "w:after": "40"}),
                                                el("w:outlineLvl", {"w:val": "0"})],
                      [_fonts(FONT_HEI), el("w:b"), el("w:sz", {"w:val": "24"}), el("w:szCs", {"w:val": "24"})]),
               _style("Note", "Note", [el("w:spacing", {"w:before": "120"})], [el("w:sz", {"w:val": "18"})]),

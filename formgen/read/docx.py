@@ -177,7 +177,7 @@ class _Reading:
             texts = [_cell_text(tc, placeholder(col)) for tc, col in zip(cells, group.columns)]
             if all(is_empty(t) for t in texts) and all(is_empty(_cell_text(tc)) for tc in cells[len(texts):]):
                 continue
-            if len(cells) != len(group.columns) or any(_span(tc) != 1 or _merged(tc) for tc in cells):
+            if len(cells) != len(group.columns) or any(_merged(tc) for tc in cells):
                 self._changed(group.address, f"表{table.number}!R{r}", N_("a cell was merged or split"))
                 continue
             for tc, col, text in zip(cells, group.columns, texts):
@@ -195,24 +195,17 @@ def _ancestor(node: etree._Element, tag: str) -> etree._Element | None:
     return node
 
 
-def _span(tc: etree._Element) -> int:
-    span = tc.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
-    try:
-        return int(span.get(qn("w:val"), "1")) if span is not None else 1
-    except ValueError:
-        return 0
-
-
 def _merged(tc: etree._Element) -> bool:
     return tc.find(f"{qn('w:tcPr')}/{qn('w:vMerge')}") is not None or tc.find(
         f"{qn('w:tcPr')}/{qn('w:hMerge')}") is not None
 
 
 def _row_problem(cells: list[etree._Element] | None, expected: list[Cell]) -> str | None:
-    """Why a row does not match its compiled layout, or None."""
+    """Why a row does not match its compiled layout, or None.  Grid spans are not compared: LibreOffice
+    rebuilds the grid of a table whose rows all span the same columns."""
     if cells is None:
         return N_("the row is missing")
-    if len(cells) != len(expected) or any(_span(tc) != cell.span or _merged(tc) for tc, cell in zip(cells, expected)):
+    if len(cells) != len(expected) or any(_merged(tc) for tc in cells):
         return N_("a cell was merged or split")
     for tc, cell in zip(cells, expected):
         if cell.field is None and _label_key(_cell_text(tc)) != _label_key(cell.label):

@@ -143,7 +143,7 @@ def test_libreoffice_renders_one_tidy_a4_page_with_chinese_text(tmp_path):
     pdf = convert(filled, "pdf", tmp_path)
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert "Pages:           1" in info
-    assert "595.3 x 841.9 pts (A4)" in info
+    assert "(A4)" in info
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     for expected in ("学生欺凌事件报告表", "报告信息", "事件基本情况", "涉及人员", "处置情况", "报告学校",
                      "学校标识码", "沈阳市第八十二中学", "情节程度", "待认定", "张某某", "初二（5）班"):

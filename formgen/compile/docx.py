@@ -19,19 +19,12 @@ from docxtpl import DocxTemplate
 from jinja2.sandbox import SandboxedEnvironment
 
 from formgen.compile.docx_layout import CHECKBOX, CELL, placeholder, widget
-from formgen.compile.docx_template import build_template
+from formgen.compile.docx_template import build_template, template_path
 from formgen.compile.ooxml import PROP_HASH, custom_properties, qn
 from formgen.fsutil import atomic_path
 from formgen.present import display
 from formgen.record import get_path
 from formgen.spec.model import Field, FormSpec, Group
-
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-
-
-def template_path(spec: FormSpec, folder: Path = TEMPLATES) -> Path:
-    return folder / f"{spec.id}-{spec.version}.docx"
-
 
 @dataclass
 class Shown:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 from lxml import etree
 
@@ -23,7 +24,10 @@ from formgen import __version__
 from formgen.compile.docx_layout import (CHECKBOX, DATE, DROPDOWN, TEXT, TEXT_WIDTH, Cell, Heading, Layout, Row,
                                          Table, group_row_height, layout, placeholder, widget)
 from formgen.compile.ooxml import CUSTOM, MC, NSMAP, PROP_FORM, PROP_HASH, PROP_VERSION, VT, el, qn
+from formgen.spec import Registry
 from formgen.spec.model import Field, FormSpec, Group
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 FONT_LATIN = "Times New Roman"
 FONT_SONG = "宋体"
@@ -48,7 +52,9 @@ class TemplateBuilder:
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
             for name, root in self._parts().items():
-                zf.writestr(name, etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
+                info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
         return buf.getvalue()
 
     def _parts(self) -> dict[str, etree._Element]:
@@ -149,13 +155,27 @@ class TemplateBuilder:
         kind = widget(col, in_row=True)
         expr = "{{ row[%r].text }}" % col.name
         if kind in (DROPDOWN, DATE):
-            return el("w:p", None, _ppr(), _control(col, kind, f"{group.address}.{col.name}", expr,
+            tag = f"{group.address}.{{{{ loop.index0 }}}}.{col.name}"
+            return el("w:p", None, _ppr(), _control(col, kind, tag, expr,
                                                     "{{ row[%r].placeholder }}" % col.name))
         return el("w:p", None, _ppr(), _run(expr))
 
 
 def build_template(spec: FormSpec) -> bytes:
     return TemplateBuilder(spec).build()
+
+
+def template_path(spec: FormSpec, folder: Path = TEMPLATES) -> Path:
+    return folder / f"{spec.id}-{spec.version}.docx"
+
+
+def write_templates(forms_dir: str | None = None) -> None:
+    """(Re)write the template of every installed form (``make templates``)."""
+    for spec in Registry(forms_dir).all():
+        path = template_path(spec)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(build_template(spec))
+        print(path)
 
 
 # -- elements -------------------------------------------------------------------

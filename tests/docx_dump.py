@@ -26,8 +26,10 @@ def _control(sdt) -> str:
         parts.append("text")
     if tag is not None:
         parts.append(f"tag={tag.get(qn('w:val'))}")
-    if pr.find(qn("w:showingPlcHdr")) is not None:
-        parts.append("placeholder")
+    flag = pr.find(qn("w:showingPlcHdr"))
+    if flag is not None:
+        value = flag.get(qn("w:val"))
+        parts.append("placeholder" if value is None or value == "1" else f"placeholder={value!r}")
     text = "".join(t.text or "" for t in sdt.iter(qn("w:t")))
     return "{" + " ".join(parts) + (f": {text}" if text else "") + "}"
 

@@ -86,6 +86,15 @@ def test_prefilled_form_reads_back_the_example_record_unchanged(tmp_path):
     assert run_cli("validate", str(generate(tmp_path, record))).exit_code == 0
 
 
+def test_only_controls_still_showing_their_placeholder_are_flagged(tmp_path):
+    record = example("incident-report")
+    text = dump(generate(tmp_path, record))
+    assert "{text tag=initial_report_no placeholder: ［请填写］}" in text  # empty in the example
+    assert "{text tag=school_name: 沈阳市第八十二中学}" in text
+    assert "{dropdown 待认定/情节轻微的一般欺凌/反复发生的一般欺凌/严重欺凌/屡教不改或情节恶劣/涉嫌违法犯罪 tag=severity: 待认定}" in text
+    assert text.count("placeholder") == 1 + 2 * 2  # and the two blank person rows' role and gender
+
+
 def test_markup_characters_and_control_characters_survive_prefill(tmp_path):
     record = example("incident-report")
     record["school_name"] = "A&B <x> 《第八十二》中学 {{ f }}"

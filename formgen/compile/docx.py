@@ -16,6 +16,7 @@ from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 
 from docxtpl import DocxTemplate
+from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from formgen.compile.docx_layout import CHECKBOX, CELL, placeholder, widget
@@ -28,7 +29,8 @@ from formgen.spec.model import Field, FormSpec, Group
 
 @dataclass
 class Shown:
-    """What one control shows: its text, whether that is the placeholder, and which checkboxes are ticked."""
+    """What one control shows: its text, "1" when that is the placeholder (``w:showingPlcHdr``), and which
+    checkboxes are ticked."""
 
     text: str
     ph: str = "0"
@@ -100,7 +102,8 @@ class DocxCompiler:
 
     def compile(self, spec: FormSpec, data: dict | None, out: str | Path, lang: str = "zh_CN") -> None:
         tpl = DocxTemplate(io.BytesIO(template_bytes(spec)))
-        tpl.render(context(spec, data or {}), SandboxedEnvironment(autoescape=True), autoescape=True)
+        env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+        tpl.render(context(spec, data or {}), env, autoescape=True)
         _drop_placeholder_flags(tpl.docx.element.body)
         with atomic_path(out) as tmp:
             tpl.save(tmp)

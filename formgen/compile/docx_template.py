@@ -22,8 +22,8 @@ from lxml import etree
 
 from formgen import __version__
 from formgen.compile.docx_layout import (CHECKBOX, DATE, DROPDOWN, TEXT, TEXT_WIDTH, Cell, Heading, Layout, Row,
-                                         Table, group_row_height, layout, placeholder, widget)
-from formgen.compile.ooxml import CUSTOM, MC, NSMAP, PROP_FORM, PROP_HASH, PROP_VERSION, VT, el, qn
+                                         Table, group_row_height, layout, widget)
+from formgen.compile.ooxml import CUSTOM, NSMAP, PROP_FORM, PROP_HASH, PROP_VERSION, VT, el
 from formgen.spec import Registry
 from formgen.spec.model import Field, FormSpec, Group
 
@@ -149,7 +149,7 @@ class TemplateBuilder:
                 p.append(_run(f" {label}" + ("　" if i + 1 < len(field.choices) else "")))
             return p
         return el("w:p", None, _ppr(), _control(field, kind, address, _expr("f", address, "text"),
-                                                _expr("f", address, "placeholder")))
+                                                _expr("f", address, "ph")))
 
     def _row_value(self, group: Group, col: Field) -> etree._Element:
         kind = widget(col, in_row=True)
@@ -157,7 +157,7 @@ class TemplateBuilder:
         if kind in (DROPDOWN, DATE):
             tag = f"{group.address}.{{{{ loop.index0 }}}}.{col.name}"
             return el("w:p", None, _ppr(), _control(col, kind, tag, expr,
-                                                    "{{ row[%r].placeholder }}" % col.name))
+                                                    "{{ row[%r].ph }}" % col.name))
         return el("w:p", None, _ppr(), _run(expr))
 
 
@@ -256,10 +256,10 @@ def _sdt(props: list[etree._Element], content: etree._Element) -> etree._Element
     return el("w:sdt", None, el("w:sdtPr", None, *props), el("w:sdtContent", None, content))
 
 
-def _control(field: Field, kind: str, tag: str, text_expr: str, placeholder_expr: str) -> etree._Element:
+def _control(field: Field, kind: str, tag: str, text_expr: str, ph_expr: str) -> etree._Element:
     """An inline rich-text control, date picker or dropdown showing ``text_expr``."""
     props = [el("w:alias", {"w:val": field.title}), el("w:tag", {"w:val": tag}),
-             el("w:showingPlcHdr", {"w:val": placeholder_expr})]
+             el("w:showingPlcHdr", {"w:val": ph_expr})]
     if kind == TEXT:
         props.insert(2, el("w:lock", {"w:val": "sdtLocked"}))
     elif kind == DATE:

@@ -316,3 +316,27 @@ def test_date_pickers_and_row_dropdowns_round_trip(tmp_path, kind):
     assert "{date yyyy-MM-dd tag=day" in text and "{dropdown 是/否 tag=rows.1.done" in text
     result = runner.invoke(cli, ["--forms", str(forms), "extract", str(out)])
     assert json.loads(result.stdout)["data"] == record
+
+
+def test_text_in_a_row_added_to_a_field_table_is_reported_as_extra(tmp_path):
+    filled = generate(tmp_path, example("incident-report"))
+
+    def add_note_row(body):
+        table = tables(body)[0]
+        extra = copy.deepcopy(rows(table)[1])
+        for t in extra.iter(qn("w:t")):
+            t.text = "备注"
+        table.append(extra)
+
+    result = json.loads(run_cli("validate", str(edit(filled, add_note_row)), "--json").stdout)[0]
+    assert [(i["code"], i["location"]) for i in result["issues"]] == [("FG108", "表1!R6")]
+    assert result["valid"] is True  # a warning: the form's own fields all read
+
+
+def test_a_suspiciously_compressible_document_is_not_parsed(tmp_path):
+    def inflate(data: bytes) -> bytes:
+        return data.replace(b"<w:body>", b"<w:body>" + b" " * 4_000_000, 1)
+
+    bomb = _rewrite(generate(tmp_path), tmp_path / "bomb.docx", inflate)
+    result = json.loads(run_cli("validate", str(bomb), "--json").stdout)[0]
+    assert [i["code"] for i in result["issues"]] == ["FG101"]

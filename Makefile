@@ -6,7 +6,7 @@ LOCALE := formgen/i18n/locale
 PO     := $(wildcard $(LOCALE)/*/LC_MESSAGES/formgen.po)
 MO     := $(PO:.po=.mo)
 
-.PHONY: build demo test bench i18n-extract clean
+.PHONY: build demo test bench templates i18n-extract clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: build
 bench: build
 	bash scripts/bootstrap-system.sh test
 	$(PY) -m tests.bench
+
+# Rewrite the Word templates (templates/<form>-<version>.docx) after changing a form or the docx layout.
+templates: build
+	$(PY) -c 'from formgen.compile.docx_template import write_templates; write_templates()'
 
 # Refresh the message template from the sources, then merge it into each language.
 i18n-extract: $(VENV)/.installed

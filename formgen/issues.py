@@ -135,6 +135,21 @@ class Code(enum.Enum):
 TRANSLATED_PARAMS = {"reason", "expected", "format_name"}
 
 
+@dataclass(frozen=True)
+class Msg:
+    """A message id with its own named parameters, used as an issue parameter and translated when shown."""
+
+    template: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def render(self, lang: str) -> str:
+        return gettext(self.template, lang).format(**self.params)
+
+
+def msg(template: str, **params: Any) -> Msg:
+    return Msg(template, params)
+
+
 @dataclass
 class Issue:
     """One problem found in a file or a definition.
@@ -156,7 +171,9 @@ class Issue:
         lang = normalise(lang)
         params = {"path": self.path, "location": self.location, **self.params}
         for key, value in params.items():
-            if isinstance(value, dict):  # a label given in each language
+            if isinstance(value, Msg):
+                params[key] = value.render(lang)
+            elif isinstance(value, dict):  # a label given in each language
                 params[key] = value.get(lang) or value.get(DEFAULT_LANG, "")
             elif key in TRANSLATED_PARAMS:
                 params[key] = gettext(value, lang)

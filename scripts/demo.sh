@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=output
 mkdir -p "$out"
-formats="xlsx pdf"
+formats="xlsx docx pdf"
 filled=()
 for form in $(formgen forms --json | python3 -c 'import json,sys; print(" ".join(f["id"] for f in json.load(sys.stdin)))'); do
   for fmt in $formats; do

@@ -5,10 +5,12 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from formgen.read.docx import DocxReader
 from formgen.read.pdf import PdfReader
 from formgen.read.xlsx import XlsxReader
 
 READERS = {
+    "docx": DocxReader(),
     "pdf": PdfReader(),
     "xlsx": XlsxReader(),
 }

@@ -16,8 +16,8 @@ from typing import Iterator
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from formgen.i18n import gettext
-from formgen.issues import Code, Issue
+from formgen.i18n import N_
+from formgen.issues import Code, Issue, msg
 from formgen.spec.letter import referenced
 from formgen.spec.model import FormSpec, Group
 
@@ -59,19 +59,19 @@ def lint_file(path: str | Path) -> tuple[dict | None, list[Issue]]:
 
 def lint_definition(definition: dict, name: str = "<definition>") -> Iterator[Issue]:
     if not isinstance(definition, dict):
-        yield Issue(Code.DEF_SCHEMA, "$", params={"file": name, "reason": gettext("the definition must be a JSON object")})
+        yield Issue(Code.DEF_SCHEMA, "$", params={"file": name, "reason": N_("the definition must be a JSON object")})
         return
     for err in Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(definition):
         path = json_path(err.absolute_path)
         yield Issue(Code.DEF_SCHEMA, path, params={"file": name, "reason": err.message})
     if "x-formgen" not in definition:
         yield Issue(Code.DEF_BAD_VALUE, "$", params={
-            "file": name, "reason": gettext("the root needs \"x-formgen\": {\"id\": ..., \"version\": ...}")})
+            "file": name, "reason": N_("the root needs \"x-formgen\": {\"id\": ..., \"version\": ...}")})
     else:
         yield from _check_annotation(definition["x-formgen"], "root", ["x-formgen"], name)
     if definition.get("type") != "object":
         yield Issue(Code.DEF_UNSUPPORTED, "$.type", params={
-            "file": name, "reason": gettext("a form is an object: set \"type\": \"object\"")})
+            "file": name, "reason": N_("a form is an object: set \"type\": \"object\"")})
     for i, rule in enumerate(definition.get("x-formgen-rules", [])):
         yield from _check_annotation(rule, "rule", ["x-formgen-rules", i], name)
     yield from _check_object(definition, [], name)
@@ -85,7 +85,7 @@ def lint_definition(definition: dict, name: str = "<definition>") -> Iterator[Is
 
 def _unknown_key(key: str, known, parts, name: str) -> Issue:
     close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
-    hint = gettext(" Did you mean '{suggestion}'?").format(suggestion=close[0]) if close else ""
+    hint = msg(N_(" Did you mean '{suggestion}'?"), suggestion=close[0]) if close else ""
     return Issue(Code.DEF_UNKNOWN_KEY, json_path(parts + [key]), params={"file": name, "key": key, "hint": hint})
 
 
@@ -110,7 +110,7 @@ def _check_object(schema: dict, parts: list, name: str) -> Iterator[Issue]:
     for req in schema.get("required", []):
         if isinstance(req, str) and req not in props:
             yield Issue(Code.DEF_BAD_VALUE, json_path(parts + ["required"]), params={
-                "file": name, "reason": gettext("'{field}' is required but not defined in properties").format(field=req)})
+                "file": name, "reason": msg(N_("'{field}' is required but not defined in properties"), field=req)})
     for key, sub in props.items():
         sub_parts = parts + ["properties", key]
         if not isinstance(sub, dict):
@@ -138,18 +138,18 @@ def _check_property(sub: dict, parts: list, name: str) -> Iterator[Issue]:
         items = sub.get("items")
         if not isinstance(items, dict) or items.get("type") != "object":
             yield Issue(Code.DEF_UNSUPPORTED, json_path(parts + ["items"]), params={
-                "file": name, "reason": gettext("a repeating field must be an array of objects (one object per row)")})
+                "file": name, "reason": N_("a repeating field must be an array of objects (one object per row)")})
             return
         for key, col in items.get("properties", {}).items():
             col_parts = parts + ["items", "properties", key]
             if isinstance(col, dict) and col.get("type") in ("object", "array"):
                 yield Issue(Code.DEF_UNSUPPORTED, json_path(col_parts), params={
-                    "file": name, "reason": gettext("a column of a repeating field must be a single value")})
+                    "file": name, "reason": N_("a column of a repeating field must be a single value")})
             elif isinstance(col, dict):
                 yield from _check_property(col, col_parts, name)
     elif kind is None and "enum" not in sub and "const" not in sub:
         yield Issue(Code.DEF_UNSUPPORTED, json_path(parts), params={
-            "file": name, "reason": gettext("the field needs a \"type\" or an \"enum\"")})
+            "file": name, "reason": N_("the field needs a \"type\" or an \"enum\"")})
 
 
 def _check_letter(definition: dict, letter: list[dict], name: str) -> Iterator[Issue]:
@@ -161,12 +161,12 @@ def _check_letter(definition: dict, letter: list[dict], name: str) -> Iterator[I
         path = json_path(["x-formgen", "letter", index, key])
         valid = isinstance(target, Group) if key == "table" else any(target is f for f in spec.fields())
         if not valid:
-            reason = (gettext("'{field}' is not a repeating group of the form") if key == "table"
-                      else gettext("'{field}' is not a field of the form")).format(field=address)
+            reason = msg(N_("'{field}' is not a repeating group of the form") if key == "table"
+                         else N_("'{field}' is not a field of the form"), field=address)
             yield Issue(Code.DEF_BAD_VALUE, path, params={"file": name, "reason": reason})
         seen.add(address)
     for item in spec.items:
         if item.address not in seen:
             yield Issue(Code.DEF_BAD_VALUE, json_path(["x-formgen", "letter"]), params={
-                "file": name, "reason": gettext("'{field}' does not appear in the letter, so nobody can fill it in").format(
-                    field=item.address)})
+                "file": name, "reason": msg(N_("'{field}' does not appear in the letter, so nobody can fill it in"),
+                           field=item.address)})

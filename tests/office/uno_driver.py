@@ -11,7 +11,15 @@ OPS.json is a list of operations, applied in order:
   {"op": "insert_rows", "cell": "表单!A20", "count": 1}   insert rows above that cell (unprotecting as a person would)
   {"op": "save", "path": P, "filter": F}         save a copy in another format (default by suffix)
   {"op": "close"}
-Writer operations are in writer_ops below.  Prints a JSON list of results.
+Writer (a .docx opened with "open"); a value cell is named by the label to its left or by table and cell:
+  {"op": "fill", "label": L, "text": T}          type T into the value cell right of the label cell L, as a person
+                                                 does: into the content control there (replacing its placeholder),
+                                                 else into the cell; "\n" makes a line break
+  {"op": "fill", "table": N, "cell": "B3", "text": T}   the same for cell B3 of the N-th table (1-based, document order)
+  {"op": "tick", "label"|"table"+"cell", "choice": C}   tick the checkbox followed by the text C, as a click does
+  {"op": "pick", "label"|"table"+"cell", "item": I}     pick item I of the dropdown in that cell
+  {"op": "insert_table_rows", "table": N, "row": R, "count": K}   insert K rows before row R (1-based)
+Prints a JSON list of results.
 """
 
 import json
@@ -84,6 +92,84 @@ class Session:
             sheet.unprotect("")
         row = sheet.getCellRangeByName(ref).getCellAddress().Row
         sheet.getRows().insertByIndex(row, op.get("count", 1))
+        return True
+
+    # -- writer -----------------------------------------------------------
+    def _tables(self):
+        tables = []
+        items = self.doc.Text.createEnumeration()
+        while items.hasMoreElements():
+            item = items.nextElement()
+            if item.supportsService("com.sun.star.text.TextTable"):
+                tables.append(item)
+        return tables
+
+    def _value_cell(self, op):
+        if "table" in op:
+            return self._tables()[op["table"] - 1].getCellByName(op["cell"])
+        for table in self._tables():
+            names = table.getCellNames()
+            for i, name in enumerate(names):
+                if "".join(table.getCellByName(name).getString().split()) == "".join(op["label"].split()):
+                    return table.getCellByName(names[i + 1])
+        raise SystemExit(f"no label {op['label']!r} in the document")
+
+    @staticmethod
+    def _portions(cell):
+        """(portion type, content control or text) in the cell, in order."""
+        out = []
+        paragraphs = cell.getText().createEnumeration()
+        while paragraphs.hasMoreElements():
+            portions = paragraphs.nextElement().createEnumeration()
+            while portions.hasMoreElements():
+                portion = portions.nextElement()
+                if portion.TextPortionType == "ContentControl":
+                    out.append(("control", portion.ContentControl))
+                elif portion.TextPortionType == "Text":
+                    out.append(("text", portion.getString()))
+        return out
+
+    @staticmethod
+    def _type_into_control(control, text):
+        """Replace what a content control shows, as typing over its selected placeholder does."""
+        left = len(control.getAnchor().getString())
+        cursor = control.createTextCursor()
+        while left > 0:
+            step = min(left, 30000)
+            cursor.goRight(step, True)
+            left -= step
+        cursor.setString(text)
+        control.ShowingPlaceHolder = False
+
+    def op_fill(self, op):
+        cell = self._value_cell(op)
+        controls = [c for kind, c in self._portions(cell) if kind == "control"]
+        if controls:
+            self._type_into_control(controls[0], op["text"])
+        else:
+            cell.setString(op["text"])
+        return True
+
+    def op_tick(self, op):
+        portions = self._portions(self._value_cell(op))
+        for i, (kind, control) in enumerate(portions):
+            following = portions[i + 1][1] if i + 1 < len(portions) and portions[i + 1][0] == "text" else ""
+            if kind == "control" and control.Checkbox and following.strip() == op["choice"]:
+                control.Checked = True
+                self._type_into_control(control, control.CheckedState)
+                return True
+        raise SystemExit(f"no checkbox {op['choice']!r}")
+
+    def op_pick(self, op):
+        control = next(c for kind, c in self._portions(self._value_cell(op)) if kind == "control")
+        items = [{p.Name: p.Value for p in item}["DisplayText"] for item in control.ListItems]
+        if op["item"] not in items:
+            raise SystemExit(f"{op['item']!r} is not in the list {items}")
+        self._type_into_control(control, op["item"])
+        return True
+
+    def op_insert_table_rows(self, op):
+        self._tables()[op["table"] - 1].getRows().insertByIndex(op["row"] - 1, op.get("count", 1))
         return True
 
     def op_save(self, op):

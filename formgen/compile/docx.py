@@ -1,0 +1,109 @@
+"""Compile a FormSpec to a fillable Word document (docxtpl over a generated template).
+
+The template (``formgen.compile.docx_template``) holds the layout, styles and
+content controls; rendering fills in what each control shows.  Rendering runs
+in a sandboxed Jinja environment with autoescaping (without it docxtpl turns
+``A&B`` into ``A``), on values stripped of control characters.  The form id,
+version and definition hash are custom document properties of the template.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field as dc_field
+from pathlib import Path
+
+from docxtpl import DocxTemplate
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from formgen.compile.docx_layout import CHECKBOX, CELL, placeholder, widget
+from formgen.compile.docx_template import build_template, template_path
+from formgen.compile.ooxml import PROP_HASH, custom_properties, qn
+from formgen.fsutil import atomic_path
+from formgen.present import display
+from formgen.record import get_path
+from formgen.spec.model import Field, FormSpec, Group
+
+@dataclass
+class Shown:
+    """What one control shows: its text, "1" when that is the placeholder (``w:showingPlcHdr``), and which
+    checkboxes are ticked."""
+
+    text: str
+    ph: str = "0"
+    on: list[bool] = dc_field(default_factory=list)
+
+
+def clean(text: str) -> str:
+    """Drop characters XML or Word cannot hold (control characters except tab and line break)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(ch for ch in text if ch in "\t\n" or unicodedata.category(ch) not in ("Cc", "Cs")
+                   and ch not in "\ufffe\uffff")
+
+
+def shown(field: Field, value, in_row: bool = False) -> Shown:
+    kind = widget(field, in_row)
+    if kind == CHECKBOX:
+        return Shown("", on=[value is not None and value == code and type(value) is type(code)
+                             for code in field.choices])
+    text = clean(display(field, value))
+    if text or kind == CELL:
+        return Shown(text)
+    return Shown(placeholder(field), "1")
+
+
+def context(spec: FormSpec, data: dict) -> dict:
+    fields = {f.address: shown(f, get_path(data, f.address)) for f in spec.fields()}
+    groups = {g.address: _rows(g, get_path(data, g.address) or []) for g in spec.groups()}
+    return {"f": fields, "g": groups}
+
+
+def _rows(group: Group, rows: list) -> list[dict[str, Shown]]:
+    fixed = group.fixed_rows
+    out = []
+    for i in range(max(group.blank_rows, len(rows))):
+        row = rows[i] if i < len(rows) and isinstance(rows[i], dict) else {}
+        fixed_row = fixed[i] if i < len(fixed) else {}
+        out.append({col.name: shown(col, row.get(col.name, fixed_row.get(col.name)), in_row=True)
+                    for col in group.columns})
+    return out
+
+
+_TEMPLATE_CACHE: dict[str, bytes] = {}
+
+
+def template_bytes(spec: FormSpec) -> bytes:
+    """The stored template when it was made from this very definition, else one built now."""
+    if spec.hash not in _TEMPLATE_CACHE:
+        path = template_path(spec)
+        stored = path.read_bytes() if path.is_file() else None
+        if stored is not None:
+            with zipfile.ZipFile(io.BytesIO(stored)) as zf:
+                if custom_properties(zf).get(PROP_HASH) != spec.hash:
+                    stored = None
+        _TEMPLATE_CACHE[spec.hash] = stored or build_template(spec)
+    return _TEMPLATE_CACHE[spec.hash]
+
+
+def _drop_placeholder_flags(body) -> None:
+    """Remove ``w:showingPlcHdr w:val="0"`` (rendered for filled controls): LibreOffice ignores the value
+    and would show a filled control as a placeholder, Word would select it all on a click."""
+    for flag in list(body.iter(qn("w:showingPlcHdr"))):
+        if flag.get(qn("w:val")) == "0":
+            flag.getparent().remove(flag)
+
+
+class DocxCompiler:
+    format = "docx"
+    suffix = ".docx"
+
+    def compile(self, spec: FormSpec, data: dict | None, out: str | Path, lang: str = "zh_CN") -> None:
+        tpl = DocxTemplate(io.BytesIO(template_bytes(spec)))
+        env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+        tpl.render(context(spec, data or {}), env, autoescape=True)
+        _drop_placeholder_flags(tpl.docx.element.body)
+        with atomic_path(out) as tmp:
+            tpl.save(tmp)

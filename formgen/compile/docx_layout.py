@@ -1,0 +1,170 @@
+"""The layout of a form as a Word document, shared by the docx compiler and reader.
+
+A form is a sequence of blocks: the title, a heading per section, and tables.
+Consecutive single fields of a section make one *field table* on a grid of
+four columns (label, value, label, value): two short fields share a row, a
+long or multi-line field has a row of its own with its value cell spanning
+three grid columns.  Each repeating group is a *group table*: a header row
+with the column titles, then one row per entry.
+
+The reader recomputes this layout from the definition and checks a returned
+document against it (table, row, cell, label text), so both sides must call
+the same functions here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field as dc_field
+
+from formgen.spec.model import Field, FormSpec, Group
+
+#: Width of the text block on A4 with 22 mm side margins, in twentieths of a point.
+TEXT_WIDTH = 9412
+LABEL_WIDTH = 1650
+VALUE_WIDTH = (TEXT_WIDTH - 2 * LABEL_WIDTH) // 2
+LINE_HEIGHT = 270
+ROW_HEIGHT = 380
+
+#: Widgets a value can have.  Plain-text, multi-line, block-level and repeating-section
+#: content controls are avoided on purpose: LibreOffice 7.4 garbles or flattens them.
+CHECKBOX, DROPDOWN, DATE, TEXT, CELL = "checkbox", "dropdown", "date", "text", "cell"
+
+MAX_CHECKBOXES = 4
+MAX_CHECKBOX_LABEL_CHARS = 12
+LONG_TEXT = 50
+
+PLACEHOLDERS = {"choice": "［请选择］", "boolean": "［请选择］", "date": "［选择日期］",
+                "datetime": "［年-月-日 时:分］", "integer": "［填写整数］", "number": "［填写数字］"}
+DEFAULT_PLACEHOLDER = "［请填写］"
+REQUIRED_MARK = " *"
+
+
+def widget(field: Field, in_row: bool = False) -> str:
+    """How a value is entered: checkboxes, a dropdown, a date picker, a rich-text control, or a plain cell."""
+    kind, hint = field.kind, field.ann.get("widget")
+    if kind in ("choice", "boolean"):
+        if in_row or hint == "select":
+            return DROPDOWN
+        small = (len(field.choices) <= MAX_CHECKBOXES
+                 and sum(len(label) for label in field.choice_labels) <= MAX_CHECKBOX_LABEL_CHARS)
+        return CHECKBOX if hint in ("radio", "checkbox") or small else DROPDOWN
+    if kind == "date":
+        return DATE
+    return CELL if in_row else TEXT
+
+
+def placeholder(field: Field) -> str:
+    """The text a control shows until something is typed; the reader treats it as empty."""
+    if field.ann.get("placeholder"):
+        return f"［{field.ann['placeholder']}］"
+    if field.ann.get("help") and field.kind not in PLACEHOLDERS:
+        return f"［{field.ann['help']}］"
+    return PLACEHOLDERS.get(field.kind, DEFAULT_PLACEHOLDER)
+
+
+def label_text(item: Field | Group) -> str:
+    return item.title + (REQUIRED_MARK if item.required else "")
+
+
+def is_wide(field: Field) -> bool:
+    return field.multiline or field.schema.get("maxLength", 0) > LONG_TEXT
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell: a label (or a group's column title), or the value of a field."""
+
+    span: int
+    label: str = ""
+    field: Field | None = None
+
+
+@dataclass
+class Row:
+    cells: list[Cell]
+    height: int = ROW_HEIGHT
+
+
+@dataclass
+class Table:
+    """A field table (``group`` is None) or a group table (``rows`` is then the header row)."""
+
+    number: int
+    widths: list[int]
+    rows: list[Row]
+    group: Group | None = None
+
+
+@dataclass
+class Heading:
+    text: str
+
+
+@dataclass
+class Layout:
+    blocks: list[Heading | Table] = dc_field(default_factory=list)
+
+    @property
+    def tables(self) -> list[Table]:
+        return [b for b in self.blocks if isinstance(b, Table)]
+
+
+def layout(spec: FormSpec) -> Layout:
+    """The blocks of a form.  A section starts at the first field that names it and lasts until
+    another section is named (fields without a section continue the current one)."""
+    out = Layout()
+    pending: list[Field] = []
+    current: str | None = None
+
+    def flush() -> None:
+        if pending:
+            out.blocks.append(_field_table(len(out.tables) + 1, pending))
+            pending.clear()
+
+    for item in spec.items:
+        if item.section is not None and item.section != current:
+            flush()
+            current = item.section
+            out.blocks.append(Heading(current))
+        if isinstance(item, Field):
+            pending.append(item)
+            continue
+        flush()
+        if item.title != current:
+            out.blocks.append(Heading(label_text(item)))
+        out.blocks.append(_group_table(len(out.tables) + 1, item))
+    flush()
+    return out
+
+
+def _height(field: Field) -> int:
+    lines = field.ann.get("lines", 2) if field.multiline else 1
+    return max(ROW_HEIGHT, LINE_HEIGHT * lines + 80)
+
+
+def _field_table(number: int, fields: list[Field]) -> Table:
+    rows: list[Row] = []
+    i = 0
+    while i < len(fields):
+        first = fields[i]
+        second = fields[i + 1] if i + 1 < len(fields) else None
+        if not is_wide(first) and second is not None and not is_wide(second):
+            rows.append(Row([Cell(1, label_text(first)), Cell(1, field=first),
+                             Cell(1, label_text(second)), Cell(1, field=second)]))
+            i += 2
+        else:
+            rows.append(Row([Cell(1, label_text(first)), Cell(3, field=first)], _height(first)))
+            i += 1
+    return Table(number, [LABEL_WIDTH, VALUE_WIDTH, LABEL_WIDTH, VALUE_WIDTH], rows)
+
+
+def _group_table(number: int, group: Group) -> Table:
+    weights = [col.ann.get("width", 10) for col in group.columns]
+    widths = [TEXT_WIDTH * w // sum(weights) for w in weights]
+    widths[-1] += TEXT_WIDTH - sum(widths)
+    header = Row([Cell(1, label_text(col)) for col in group.columns])
+    return Table(number, widths, [header], group)
+
+
+def group_row_height(group: Group) -> int:
+    return max(_height(col) for col in group.columns)

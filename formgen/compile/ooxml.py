@@ -1,0 +1,55 @@
+"""WordprocessingML names and a small lxml element builder, shared by the docx compiler and reader."""
+
+from __future__ import annotations
+
+import zipfile
+
+from lxml import etree
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+XML = "http://www.w3.org/XML/1998/namespace"
+NSMAP = {"w": W, "w14": W14, "r": R, "mc": MC}
+_PREFIXES = {**NSMAP, "xml": XML}
+
+#: Custom document properties that carry the form's identity.
+PROP_FORM, PROP_VERSION, PROP_HASH = "formgen.form", "formgen.version", "formgen.hash"
+
+
+def qn(name: str) -> str:
+    """'w:tbl' -> '{namespace}tbl'."""
+    prefix, local = name.split(":")
+    return f"{{{_PREFIXES[prefix]}}}{local}"
+
+
+def el(name: str, attrs: dict[str, str] | None = None, *children: etree._Element, text: str | None = None,
+       nsmap: dict[str, str] | None = None) -> etree._Element:
+    """An element with prefixed attribute names (``{"w:val": "1"}``) and children."""
+    node = etree.Element(qn(name), nsmap=nsmap)
+    for key, value in (attrs or {}).items():
+        node.set(qn(key) if ":" in key else key, value)
+    node.extend(children)
+    if text is not None:
+        node.text = text
+    return node
+
+
+def safe_parser() -> etree.XMLParser:
+    """A parser for untrusted XML: no DTDs, no entities, no network, no huge trees."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+                           huge_tree=False, remove_blank_text=False)
+
+
+def custom_properties(zf: zipfile.ZipFile) -> dict[str, str]:
+    """The custom document properties (docProps/custom.xml) as text, {} when there are none."""
+    try:
+        data = zf.read("docProps/custom.xml")
+    except KeyError:
+        return {}
+    root = etree.fromstring(data, safe_parser())
+    return {prop.get("name"): "".join(prop.itertext()).strip()
+            for prop in root.iter(f"{{{CUSTOM}}}property") if prop.get("name")}

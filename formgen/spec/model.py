@@ -282,10 +282,12 @@ class FormSpec:
 
 
 def _walk(schema: dict, prefix: tuple[str, ...], section: str | None) -> Iterator[Item]:
+    """Items in order.  A section starts at the field that names it and lasts until another is named."""
     required = set(schema.get("required", []))
+    sec = section
     for name, sub in schema.get("properties", {}).items():
         path = prefix + (name,)
-        sec = sub.get("x-formgen", {}).get("section", section)
+        sec = sub.get("x-formgen", {}).get("section", sec)
         if sub.get("type") == "object":
             yield from _walk(sub, path, sec)
         elif sub.get("type") == "array":

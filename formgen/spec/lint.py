@@ -18,6 +18,8 @@ from jsonschema.exceptions import ValidationError
 
 from formgen.i18n import gettext
 from formgen.issues import Code, Issue
+from formgen.spec.model import FormSpec
+from formgen.spec.rules import KIND_NAMES, KIND_PARAMS, compile_rules
 
 
 @lru_cache(maxsize=1)
@@ -59,7 +61,8 @@ def lint_definition(definition: dict, name: str = "<definition>") -> Iterator[Is
     if not isinstance(definition, dict):
         yield Issue(Code.DEF_SCHEMA, "$", params={"file": name, "reason": gettext("the definition must be a JSON object")})
         return
-    for err in Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(definition):
+    schema_errors = list(Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(definition))
+    for err in schema_errors:
         path = json_path(err.absolute_path)
         yield Issue(Code.DEF_SCHEMA, path, params={"file": name, "reason": err.message})
     if "x-formgen" not in definition:
@@ -70,12 +73,40 @@ def lint_definition(definition: dict, name: str = "<definition>") -> Iterator[Is
     if definition.get("type") != "object":
         yield Issue(Code.DEF_UNSUPPORTED, "$.type", params={
             "file": name, "reason": gettext("a form is an object: set \"type\": \"object\"")})
-    for i, rule in enumerate(definition.get("x-formgen-rules", [])):
+    rules = definition.get("x-formgen-rules", [])
+    if not isinstance(rules, list):
+        yield Issue(Code.DEF_BAD_VALUE, "$.x-formgen-rules", params={
+            "file": name, "reason": gettext("\"x-formgen-rules\" must be a list of rules")})
+        rules = []
+    for i, rule in enumerate(rules):
         yield from _check_annotation(rule, "rule", ["x-formgen-rules", i], name)
-    yield from _check_object(definition, [], name, top=True)
+    structure = list(_check_object(definition, [], name, top=True))
+    yield from structure
+    if rules and not structure and not schema_errors:  # the fields must be readable to check names in rules
+        yield from _check_rules(FormSpec.from_definition(definition), name)
     for key in definition:
         if key.startswith("x-") and key not in ("x-formgen", "x-formgen-rules"):
             yield _unknown_key(key, ["x-formgen", "x-formgen-rules"], [], name)
+
+
+def _check_rules(spec: FormSpec, name: str) -> Iterator[Issue]:
+    """Rule expressions: syntax, field names, kinds of values (formgen.spec.rules)."""
+    for index, _rule, problems in compile_rules(spec):
+        for problem in problems:
+            path = json_path(["x-formgen-rules", index, problem.key])
+            if problem.category == "syntax":
+                yield Issue(Code.DEF_RULE_SYNTAX, path, params={
+                    "file": name, "position": problem.params["position"], "reason": problem.reason})
+            elif problem.category == "field":
+                suggestion = problem.params["suggestion"]
+                hint = gettext(" Did you mean '{suggestion}'?").format(suggestion=suggestion) if suggestion else ""
+                yield Issue(Code.DEF_RULE_FIELD, path, params={"file": name, "name": problem.params["name"],
+                                                               "hint": hint})
+            else:
+                params = {k: gettext(KIND_NAMES[v]) if k in KIND_PARAMS and v in KIND_NAMES else v
+                          for k, v in problem.params.items()}
+                yield Issue(Code.DEF_RULE_MISUSE, path, params={
+                    "file": name, "reason": gettext(problem.reason).format(**params)})
 
 
 def _unknown_key(key: str, known, parts, name: str) -> Issue:

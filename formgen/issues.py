@@ -146,6 +146,18 @@ class Code(enum.Enum):
 TRANSLATED_PARAMS = {"reason", "expected", "format_name"}
 
 
+@dataclass(frozen=True)
+class Text:
+    """A message id with its own parameters, as an issue parameter: translated when the issue is shown."""
+
+    msgid: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def render(self, lang: str) -> str:
+        params = {k: v.render(lang) if isinstance(v, Text) else v for k, v in self.params.items()}
+        return gettext(self.msgid, lang).format(**params)
+
+
 @dataclass
 class Issue:
     """One problem found in a file or a definition.
@@ -172,6 +184,8 @@ class Issue:
         for key, value in params.items():
             if isinstance(value, dict):  # a label given in each language
                 params[key] = value.get(lang) or value.get(DEFAULT_LANG, "")
+            elif isinstance(value, Text):
+                params[key] = value.render(lang)
             elif key in TRANSLATED_PARAMS:
                 params[key] = gettext(value, lang)
         return gettext(self.code.template, lang).format(**params)

@@ -16,8 +16,8 @@ from typing import Iterator
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from formgen.i18n import gettext
-from formgen.issues import Code, Issue
+from formgen.i18n import N_, gettext
+from formgen.issues import Code, Issue, Text
 from formgen.spec.model import FormSpec
 from formgen.spec.rules import KIND_NAMES, KIND_PARAMS, compile_rules
 
@@ -99,14 +99,13 @@ def _check_rules(spec: FormSpec, name: str) -> Iterator[Issue]:
                     "file": name, "position": problem.params["position"], "reason": problem.reason})
             elif problem.category == "field":
                 suggestion = problem.params["suggestion"]
-                hint = gettext(" Did you mean '{suggestion}'?").format(suggestion=suggestion) if suggestion else ""
+                hint = Text(N_(" Did you mean '{suggestion}'?"), {"suggestion": suggestion}) if suggestion else ""
                 yield Issue(Code.DEF_RULE_FIELD, path, params={"file": name, "name": problem.params["name"],
                                                                "hint": hint})
             else:
-                params = {k: gettext(KIND_NAMES[v]) if k in KIND_PARAMS and v in KIND_NAMES else v
+                params = {k: Text(KIND_NAMES[v]) if k in KIND_PARAMS and v in KIND_NAMES else v
                           for k, v in problem.params.items()}
-                yield Issue(Code.DEF_RULE_MISUSE, path, params={
-                    "file": name, "reason": gettext(problem.reason).format(**params)})
+                yield Issue(Code.DEF_RULE_MISUSE, path, params={"file": name, "reason": Text(problem.reason, params)})
 
 
 def _unknown_key(key: str, known, parts, name: str) -> Issue:

@@ -29,7 +29,7 @@ from typing import Callable
 
 from jsonschema import FormatChecker
 from stdnum.cn import ric, uscc
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidLength, ValidationError
+from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 
 from formgen.i18n import N_
 from formgen.validate.divisions import division_name
@@ -105,16 +105,16 @@ def is_school_code(value: str) -> bool:
 
 @register("cn-ric", N_("resident identity card number (居民身份证号码)"), _upper)
 def is_cn_ric(value: str) -> bool:
+    if len(value) == 18 and not re.fullmatch(r"\d{17}[\dX]", value):
+        raise FormatProblem(N_("the first 17 characters must be digits and the last a digit or X"))
     try:
         ric.validate(value)
     except InvalidLength:
         raise FormatProblem(N_("it must be 18 characters")) from None
     except InvalidChecksum:
         raise FormatProblem(N_("the check digit (the last character) does not match the other digits")) from None
-    except InvalidComponent:
+    except ValidationError:  # InvalidComponent: stdnum found no such birth date or GB/T 2260 place
         raise FormatProblem(N_("the birth date or the place code in it does not exist")) from None
-    except ValidationError:
-        raise FormatProblem(N_("the first 17 characters must be digits and the last a digit or X")) from None
     return True
 
 

@@ -7,8 +7,11 @@ what was typed beside the value.
 
 Accepted, because it is unambiguous:
 
-- full-width digits, letters and punctuation (１２, ＡＢ, ：) and surrounding
-  ASCII, full-width and no-break spaces; zero-width spaces are dropped;
+- full-width digits, letters and punctuation (１２, ＡＢ, ：) in numbers, dates,
+  choices and identifiers; in single-line text only full-width digits and
+  letters become ASCII (初二（３）班 -> 初二（3）班: the brackets stay), and
+  multi-line text stays as typed; surrounding ASCII, full-width and no-break
+  spaces go, and zero-width spaces are dropped;
 - numbers with thousands separators (1,234 / 1，234 / 1 234, consistently);
 - dates as 2021-03-05, 2021/3/5, 2021.3.5, 2021年3月5日, 20210305, and Excel
   serial numbers in the workbook's date system (1900 or 1904);
@@ -94,6 +97,14 @@ def halfwidth(text: str) -> str:
     """Full-width digits, letters and punctuation to ASCII (NFKC), leaving CJK text alone."""
     return "".join(unicodedata.normalize("NFKC", ch) if "\uff01" <= ch <= "\uff5e" or ch == "\u3000" else ch
                    for ch in text)
+
+
+_ALNUM = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+
+
+def halfwidth_alnum(text: str) -> str:
+    """Full-width digits and Latin letters to ASCII, leaving full-width punctuation such as （） alone."""
+    return _ALNUM.sub(lambda m: chr(ord(m.group()) - 0xFEE0), text)
 
 
 def is_empty(value: Any) -> bool:
@@ -338,7 +349,7 @@ def to_string(value: Any, field: Field, ctx: Context) -> str:
     text = clean_text(str(value))
     normalise = normaliser(field.schema.get("format"))
     if normalise is None:
-        return text
+        return halfwidth_alnum(text)
     if _SCIENTIFIC.fullmatch(_compact(text)):  # what a spreadsheet shows of a long number: the digits are gone
         raise CoerceError(Code.DIGITS_LOST)
     return normalise(_compact(text))

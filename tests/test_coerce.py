@@ -128,7 +128,8 @@ def test_choice(field, typed, expected):
 
 @pytest.mark.parametrize("field, typed, expected", [
     (STRING, "  教学楼　", "教学楼"), (STRING, "教学楼\n三楼", "教学楼 三楼"), (STRING, "\u200b食堂\ufeff", "食堂"),
-    (STRING, "初二（3）班", "初二（3）班"), (STRING, 3121000321.0, "3121000321"), (STRING, True, "是"),
+    (STRING, "初二（3）班", "初二（3）班"), (STRING, "初二（３）班", "初二（3）班"), (STRING, "ＡＢ-２０２１", "AB-2021"),
+    (TEXT, "初二（３）班", "初二（３）班"), (STRING, 3121000321.0, "3121000321"), (STRING, True, "是"),
     (STRING, dt.date(2021, 3, 5), "2021-03-05"),
     (TEXT, "  第一行 \r\n第二行\u3000\n\n  缩进\n", "第一行\n第二行\n\n  缩进"), (TEXT, "a\u2028b", "a\nb"),
     (RIC, "11010519491231002x", "11010519491231002X"), (RIC, "１１０１０５ １９４９１２３１ ００２Ｘ", "11010519491231002X"),

@@ -204,8 +204,10 @@ def test_lint_requires_assert_and_a_chinese_message():
 
 INCIDENT_RULES = {
     "follow-up-names-initial": ({"report_kind": "follow-up"}, {"report_kind": "follow-up", "initial_report_no": "2021-031"}),
-    "serious-reported-at-once": ({"severity": "criminal", "police_notified": True, "authority_notified": False},
-                                 {"severity": "criminal", "police_notified": True, "authority_notified": True}),
+    "serious-police-notified": ({"severity": "serious", "police_notified": False, "authority_notified": True},
+                                {"severity": "serious", "police_notified": True, "authority_notified": True}),
+    "serious-authority-notified": ({"severity": "criminal", "police_notified": True, "authority_notified": False},
+                                   {"severity": "criminal", "police_notified": True, "authority_notified": True}),
     "victim-listed": ({"persons": [{"role": "bully", "name": "张某某"}]},
                       {"persons": [{"role": "bully", "name": "张某某"}, {"role": "victim", "name": "李某某"}]}),
     "reported-after-occurred": ({"reported_at": "2021-03-08T16:00:00+08:00"},

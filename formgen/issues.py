@@ -165,7 +165,9 @@ class Issue:
     ``path`` is the field address (``persons.2.name``) or, for definitions,
     the JSON path; ``location`` says where in the file (``Sheet1!B5``);
     ``typed`` is what was typed in that field, set only for fields that are
-    not personal data (never part of the message).
+    not personal data (never part of the message); ``schema_location`` is the
+    JSON path of the keyword or rule of the definition that the value breaks
+    (``$.properties.school_code.format``, ``$.x-formgen-rules[2]``).
     """
 
     code: Code
@@ -173,6 +175,7 @@ class Issue:
     location: str = ""
     params: dict[str, Any] = field(default_factory=dict)
     typed: str | None = None
+    schema_location: str = ""
 
     @property
     def severity(self) -> Severity:
@@ -197,6 +200,8 @@ class Issue:
             out["location"] = self.location
         if self.typed is not None:
             out["typed"] = self.typed
+        if self.schema_location:
+            out["schema_location"] = self.schema_location
         return out
 
 

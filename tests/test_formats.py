@@ -147,6 +147,7 @@ def test_bad_format_message_says_why_and_never_repeats_a_personal_value():
                   "x-formgen": {"pii": True, "title_en": "ID number"}}}})
     [issue] = validate(spec, {"id_no": "110105194912310021"})
     assert issue.code is Code.BAD_FORMAT and issue.path == "id_no"
+    assert issue.schema_location == "$.properties.id_no.format"
     zh, en = issue.message("zh_CN"), issue.message("en")
     assert "身份证号" in zh and "校验码" in zh
     assert "ID number (id_no) is not a valid resident identity card number (居民身份证号码): the check digit" in en

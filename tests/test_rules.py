@@ -133,6 +133,7 @@ def test_rule_issue_names_the_fields_by_label_in_both_languages():
             "message": {"zh_CN": "严重欺凌须报告公安机关。", "en": "Serious bullying must be reported to the police."}}
     [issue] = check_rules(spec_with(rule), {"severity": "serious", "police_notified": False})
     assert issue.code is Code.RULE_FAILED
+    assert issue.to_dict()["schema_location"] == "$.x-formgen-rules[0]"
     assert issue.message("zh_CN") == "严重欺凌须报告公安机关。（涉及栏目：是否已报告公安机关、情节程度）"
     assert issue.message("en") == ("Serious bullying must be reported to the police. "
                                    "(fields: 是否已报告公安机关, 情节程度)")

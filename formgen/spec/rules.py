@@ -1,16 +1,19 @@
 """The rule language of ``x-formgen-rules``: parsed and checked here, evaluated by ``formgen.validate.rules``.
 
 A rule is ``{"id", "if"?, "assert", "message": {"zh_CN", "en"?}, "fields"?}``;
-``if`` and ``assert`` are expressions that read like the form::
+``if`` and ``assert`` are expressions that read like the form, for example::
 
-    report_kind = "续报"                       # a choice by its label or its code
+    report_kind = "续报"
     severity in ["严重欺凌", "涉嫌违法犯罪"] and police_notified = true
-    handled <= found                          # compare two fields
-    sum(cities.found) = total_found           # a column summed over the rows
+    handled <= found
+    sum(cities.found) = total_found
     days(investigation_started, determined_on) <= 10
-    any(persons, role = "被欺凌方")            # inside any/all/count: the row's columns
+    any(persons, role = "被欺凌方")
     unique(persons.student_no)
     filled(initial_report_no)
+
+A choice is compared by its label or its code; inside ``any``, ``all`` and
+``count`` the names of the group's columns mean the current row's cells.
 
 Operators: ``= != < <= > >=`` (also ``== <> ≠ ≤ ≥``), ``in [...]``,
 ``not in [...]``, ``+ - * /``, ``and or not``, parentheses.  Literals: numbers,
@@ -41,7 +44,6 @@ from formgen.spec.model import Field, FormSpec, Group
 @dataclass(frozen=True)
 class Literal:
     value: Any
-    pos: int
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,6 @@ class Ref:
     """A name: a field, a group, a group's column, or (inside any/all/count) a column of the current row."""
 
     name: str
-    pos: int
     kind: str = ""          # after checking: field, group, column, row
     address: str = ""       # field/group address, or the column's group address
     column: str = ""        # for column and row references
@@ -59,14 +60,12 @@ class Ref:
 class Call:
     func: str
     args: tuple["Node", ...]
-    pos: int
 
 
 @dataclass(frozen=True)
 class Unary:
     op: str                 # "not" or "-"
     operand: "Node"
-    pos: int
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,6 @@ class Binary:
     op: str                 # and or = != < <= > >= + - * /
     left: "Node"
     right: "Node"
-    pos: int
 
 
 @dataclass(frozen=True)
@@ -82,7 +80,6 @@ class InList:
     operand: "Node"
     items: tuple["Node", ...]
     negated: bool
-    pos: int
 
 
 Node = Union[Literal, Ref, Call, Unary, Binary, InList]
@@ -190,36 +187,35 @@ class _Parser:
     def or_expr(self) -> Node:
         node = self.and_expr()
         while self.at("keyword", "or"):
-            pos = self.take().pos
-            node = Binary("or", node, self.and_expr(), pos)
+            self.take()
+            node = Binary("or", node, self.and_expr())
         return node
 
     def and_expr(self) -> Node:
         node = self.not_expr()
         while self.at("keyword", "and"):
-            pos = self.take().pos
-            node = Binary("and", node, self.not_expr(), pos)
+            self.take()
+            node = Binary("and", node, self.not_expr())
         return node
 
     def not_expr(self) -> Node:
         if self.at("keyword", "not"):
-            pos = self.take().pos
-            return Unary("not", self.not_expr(), pos)
+            self.take()
+            return Unary("not", self.not_expr())
         return self.comparison()
 
     def comparison(self) -> Node:
         node = self.additive()
         if self.at("op") and self.tok.text in _COMPARISONS:
             tok = self.take()
-            node = Binary(tok.text, node, self.additive(), tok.pos)
+            node = Binary(tok.text, node, self.additive())
             if self.at("op") and self.tok.text in _COMPARISONS:
                 raise RuleSyntaxError(self.tok.pos, N_("compare two values at a time: join comparisons with and"))
         elif self.at("keyword", "in") or self.at("keyword", "not"):
             negated = self.take().text == "not"
             if negated:
                 self.expect("keyword", "in", N_("after not, write in [...]"))
-            pos = self.tok.pos
-            node = InList(node, self.list_items(), negated, pos)
+            node = InList(node, self.list_items(), negated)
         return node
 
     def list_items(self) -> tuple[Node, ...]:
@@ -235,44 +231,44 @@ class _Parser:
         node = self.term()
         while self.at("op", "+") or self.at("op", "-"):
             tok = self.take()
-            node = Binary(tok.text, node, self.term(), tok.pos)
+            node = Binary(tok.text, node, self.term())
         return node
 
     def term(self) -> Node:
         node = self.unary()
         while self.at("op", "*") or self.at("op", "/"):
             tok = self.take()
-            node = Binary(tok.text, node, self.unary(), tok.pos)
+            node = Binary(tok.text, node, self.unary())
         return node
 
     def unary(self) -> Node:
         if self.at("op", "-"):
-            pos = self.take().pos
-            return Unary("-", self.unary(), pos)
+            self.take()
+            return Unary("-", self.unary())
         return self.primary()
 
     def primary(self) -> Node:
         tok = self.tok
         if tok.kind == "number":
             self.take()
-            return Literal(float(tok.text) if "." in tok.text else int(tok.text), tok.pos)
+            return Literal(float(tok.text) if "." in tok.text else int(tok.text))
         if tok.kind == "string":
             self.take()
-            return Literal(tok.text, tok.pos)
+            return Literal(tok.text)
         if tok.kind == "keyword" and tok.text in ("true", "false"):
             self.take()
-            return Literal(tok.text == "true", tok.pos)
+            return Literal(tok.text == "true")
         if tok.kind == "name":
             self.take()
             if not self.at("op", "("):
-                return Ref(tok.text, tok.pos)
+                return Ref(tok.text)
             self.take()
             args = [] if self.at("op", ")") else [self.or_expr()]
             while self.at("op", ","):
                 self.take()
                 args.append(self.or_expr())
             self.expect("op", ")", N_("the function's parentheses are not closed"))
-            return Call(tok.text, tuple(args), tok.pos)
+            return Call(tok.text, tuple(args))
         if tok.kind == "op" and tok.text == "(":
             self.take()
             node = self.or_expr()
@@ -430,7 +426,7 @@ class _Checker:
             for i, code in enumerate(f.choices):
                 names = {str(code), f.choice_labels[i]} | ({labels_en[i]} if i < len(labels_en) else set())
                 if text in names:
-                    return Literal(code, node.pos), kind
+                    return Literal(code), kind
             raise _Problem("misuse", N_("\"{value}\" is not a choice of {label}: use one of {choices}"),
                            value=text, label=f.title, choices="、".join(f.choice_labels))
         if kind == DATE:
@@ -478,11 +474,13 @@ class _Checker:
         if func in ("filled", "empty"):
             if not isinstance(args[0], Ref):
                 raise _Problem("misuse", N_("{func}() needs the name of a field"), func=func)
-            ref, _kind, _f = self.resolve(args[0], row)
+            ref, kind, _f = self.resolve(args[0], row)
+            if kind.startswith("column:"):
+                raise _Problem("misuse", N_("{func}() needs the name of a field"), func=func)
             return replace(node, args=(ref,)), BOOL, None
         if func in ("count", "any", "all"):
             group = self.group_arg(args[0], func)
-            resolved = [Ref(group.address, args[0].pos, "group", group.address)]
+            resolved = [Ref(group.address, "group", group.address)]
             if len(args) == 2:
                 cond, kind, _f = self.check(args[1], group)
                 self.want(kind, BOOL, func)
@@ -508,7 +506,7 @@ class _Checker:
 
     def date_literal(self, node: Literal) -> Literal:
         try:
-            return Literal(dt.date.fromisoformat(node.value.strip()), node.pos)
+            return Literal(dt.date.fromisoformat(node.value.strip()))
         except ValueError:
             raise _Problem("misuse", N_("\"{value}\" is not a date: write dates in rules as \"YYYY-MM-DD\""),
                            value=node.value) from None
@@ -546,7 +544,7 @@ def compile_rule(spec: FormSpec, index: int, rule: dict) -> tuple[Rule | None, l
     if isinstance(named, list):
         for name in named:
             try:
-                checker.resolve(Ref(str(name), 0), None)
+                checker.resolve(Ref(str(name)), None)
             except _Problem as err:
                 problems.append(RuleProblem("field", "fields", err.reason, err.params))
     if problems or trees["assert"] is None:

@@ -13,6 +13,7 @@ from jsonschema.exceptions import ValidationError
 
 from formgen.i18n import N_
 from formgen.issues import Code, Issue
+from formgen.spec.lint import json_path
 from formgen.spec.model import FormSpec
 from formgen.validate.formats import FORMAT_CHECKER, FORMAT_NAMES, reason_of
 from formgen.validate.rules import check_rules
@@ -49,7 +50,8 @@ def _issues_of(spec: FormSpec, err: ValidationError) -> Iterator[Issue]:
     kw = err.validator
 
     def issue(code: Code, at: str = path, **params) -> Issue:
-        return Issue(code, at, params={"label": spec.labels_of(at), **params})
+        return Issue(code, at, params={"label": spec.labels_of(at), **params},
+                     schema_location=json_path(err.absolute_schema_path))
 
     if kw == "required":
         for name in err.validator_value:

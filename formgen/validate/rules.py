@@ -220,5 +220,5 @@ def check_rules(spec: FormSpec, record: dict, failed: set[str] = frozenset()) ->
         for path, involved in places:
             issues.append(Issue(Code.RULE_FAILED, path, params={
                 "rule": rule.id, "rule_message": rule.message, "fields": _labels(spec, involved),
-                "label": spec.labels_of(path)}))
+                "label": spec.labels_of(path)}, schema_location=f"$.x-formgen-rules[{rule.index}]"))
     return issues

@@ -87,7 +87,7 @@ class _Evaluator:
         rows = get_path(self.record, group)
         return list(range(len(rows))) if isinstance(rows, list) else []
 
-    def eval(self, node: Node, row: int | None = None) -> Any:
+    def evaluate(self, node: Node, row: int | None = None) -> Any:
         if isinstance(node, Literal):
             return node.value
         if isinstance(node, Ref):
@@ -95,15 +95,15 @@ class _Evaluator:
                 return self.value(f"{node.address}.{row}.{node.column}")
             return self.value(node.address)
         if isinstance(node, Unary):
-            operand = self.eval(node.operand, row)
+            operand = self.evaluate(node.operand, row)
             if operand is None:
                 return None
             return (not operand) if node.op == "not" else -operand
         if isinstance(node, InList):
-            operand = self.eval(node.operand, row)
+            operand = self.evaluate(node.operand, row)
             if operand is None:
                 return None
-            found = operand in [self.eval(item, row) for item in node.items]
+            found = operand in [self.evaluate(item, row) for item in node.items]
             return found != node.negated
         if isinstance(node, Binary):
             return self.binary(node, row)
@@ -111,12 +111,12 @@ class _Evaluator:
 
     def binary(self, node: Binary, row: int | None) -> Any:
         if node.op in ("and", "or"):
-            values = [self.eval(node.left, row), self.eval(node.right, row)]
+            values = [self.evaluate(node.left, row), self.evaluate(node.right, row)]
             decisive = node.op == "or"  # True decides an or, False decides an and
             if decisive in values:
                 return decisive
             return None if None in values else not decisive
-        left, right = self.eval(node.left, row), self.eval(node.right, row)
+        left, right = self.evaluate(node.left, row), self.evaluate(node.right, row)
         if left is None or right is None:
             return None
         if node.op == "+":
@@ -142,7 +142,7 @@ class _Evaluator:
             return present if func == "filled" else not present
         if func in ("count", "any", "all"):
             group = args[0].address
-            results = {i: (self.eval(args[1], i) if len(args) == 2 else True) for i in self.rows(group)}
+            results = {i: (self.evaluate(args[1], i) if len(args) == 2 else True) for i in self.rows(group)}
             if func == "count":
                 return sum(1 for v in results.values() if v is True)
             if func == "any":
@@ -158,7 +158,7 @@ class _Evaluator:
             return sum(v for v in values if v is not None)
         if func == "unique":
             return self.unique(args)
-        start, end = (_as_date(self.eval(a, row)) for a in args)  # days(from, to)
+        start, end = (_as_date(self.evaluate(a, row)) for a in args)  # days(from, to)
         if start is None or end is None:
             return None
         return (end - start).days
@@ -210,10 +210,10 @@ def check_rules(spec: FormSpec, record: dict, failed: set[str] = frozenset()) ->
     issues = []
     for rule in rules_of(spec):
         evaluator = _Evaluator(spec, record, set(failed))
-        if rule.when is not None and evaluator.eval(rule.when) is not True:
+        if rule.when is not None and evaluator.evaluate(rule.when) is not True:
             continue
         evaluator.culprits = []
-        if evaluator.eval(rule.check) is not False:
+        if evaluator.evaluate(rule.check) is not False:
             continue
         at_rows = isinstance(rule.check, Call) and rule.check.func in ("all", "unique") and evaluator.culprits
         places = [_at_row(c, rule) for c in evaluator.culprits] if at_rows else [(rule.fields[0], rule.fields)]

@@ -64,6 +64,9 @@ class Code(enum.Enum):
         "{label} ({path}) must be yes or no. Pick 是 or 否."))
     AMBIGUOUS_VALUE = ("FG207", Severity.ERROR, N_(
         "{label} ({path}) can be read in more than one way. Type it as {expected}."))
+    DIGITS_LOST = ("FG208", Severity.ERROR, N_(
+        "{label} ({path}) was stored as a number, and the spreadsheet kept only its first 15 digits. "
+        "Format the cell as text, then type the number again."))
 
     # -- validation of the record (FG3xx) ----------------------------------
     REQUIRED = ("FG301", Severity.ERROR, N_(
@@ -79,7 +82,7 @@ class Code(enum.Enum):
     PATTERN = ("FG306", Severity.ERROR, N_(
         "{label} ({path}) is not in the expected form. {hint}"))
     BAD_FORMAT = ("FG307", Severity.ERROR, N_(
-        "{label} ({path}) is not a valid {format_name}. Check it and type it again."))
+        "{label} ({path}) is not a valid {format_name}: {reason}. Check it and type it again."))
     TOO_FEW_ROWS = ("FG308", Severity.ERROR, N_(
         "{label} ({path}) needs at least {limit} filled rows."))
     TOO_MANY_ROWS = ("FG309", Severity.ERROR, N_(
@@ -89,7 +92,7 @@ class Code(enum.Enum):
     NOT_ALLOWED = ("FG311", Severity.ERROR, N_(
         "{label} ({path}) is not allowed here. Leave it empty."))
     RULE_FAILED = ("FG320", Severity.ERROR, N_(
-        "{rule_message} ({fields})"))
+        "{rule_message} (fields: {fields})"))
     SCHEMA_OTHER = ("FG399", Severity.ERROR, N_(
         "{label} ({path}) does not satisfy the rule '{keyword}' of the form."))
 
@@ -110,6 +113,14 @@ class Code(enum.Enum):
         "{file} {path}: {reason}"))
     DEF_DUPLICATE = ("FG408", Severity.ERROR, N_(
         "{file}: form '{form}' version {version} is also defined in {other}. Keep one file per form and version."))
+    DEF_RULE_SYNTAX = ("FG409", Severity.ERROR, N_(
+        "{file} {path}: the rule cannot be read at character {position}: {reason}. "
+        "Write it like: severity in [\"严重欺凌\"] and police_notified = true"))
+    DEF_RULE_FIELD = ("FG410", Severity.ERROR, N_(
+        "{file} {path}: the rule names '{name}', which is not a field of this form.{hint} "
+        "Use a field name from \"properties\", and group.column for a column of a repeating group."))
+    DEF_RULE_MISUSE = ("FG411", Severity.ERROR, N_(
+        "{file} {path}: {reason}"))
 
     @property
     def id(self) -> str:
@@ -136,18 +147,15 @@ TRANSLATED_PARAMS = {"reason", "expected", "format_name"}
 
 
 @dataclass(frozen=True)
-class Msg:
-    """A message id with its own named parameters, used as an issue parameter and translated when shown."""
+class Text:
+    """A message id with its own parameters, as an issue parameter: translated when the issue is shown."""
 
-    template: str
+    msgid: str
     params: dict[str, Any] = field(default_factory=dict)
 
     def render(self, lang: str) -> str:
-        return gettext(self.template, lang).format(**self.params)
-
-
-def msg(template: str, **params: Any) -> Msg:
-    return Msg(template, params)
+        params = {k: v.render(lang) if isinstance(v, Text) else v for k, v in self.params.items()}
+        return gettext(self.msgid, lang).format(**params)
 
 
 @dataclass
@@ -155,13 +163,19 @@ class Issue:
     """One problem found in a file or a definition.
 
     ``path`` is the field address (``persons.2.name``) or, for definitions,
-    the JSON path; ``location`` says where in the file (``Sheet1!B5``).
+    the JSON path; ``location`` says where in the file (``Sheet1!B5``);
+    ``typed`` is what was typed in that field, set only for fields that are
+    not personal data (never part of the message); ``schema_location`` is the
+    JSON path of the keyword or rule of the definition that the value breaks
+    (``$.properties.school_code.format``, ``$.x-formgen-rules[2]``).
     """
 
     code: Code
     path: str = ""
     location: str = ""
     params: dict[str, Any] = field(default_factory=dict)
+    typed: str | None = None
+    schema_location: str = ""
 
     @property
     def severity(self) -> Severity:
@@ -171,10 +185,10 @@ class Issue:
         lang = normalise(lang)
         params = {"path": self.path, "location": self.location, **self.params}
         for key, value in params.items():
-            if isinstance(value, Msg):
-                params[key] = value.render(lang)
-            elif isinstance(value, dict):  # a label given in each language
+            if isinstance(value, dict):  # a label given in each language
                 params[key] = value.get(lang) or value.get(DEFAULT_LANG, "")
+            elif isinstance(value, Text):
+                params[key] = value.render(lang)
             elif key in TRANSLATED_PARAMS:
                 params[key] = gettext(value, lang)
         return gettext(self.code.template, lang).format(**params)
@@ -184,6 +198,10 @@ class Issue:
                "path": self.path, "message": self.message(lang)}
         if self.location:
             out["location"] = self.location
+        if self.typed is not None:
+            out["typed"] = self.typed
+        if self.schema_location:
+            out["schema_location"] = self.schema_location
         return out
 
 

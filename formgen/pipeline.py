@@ -88,8 +88,19 @@ def process(path: str | Path, registry: Registry) -> Result:
         result.form, result.version = extraction.identity.form, extraction.identity.version
     if spec is None:
         return result
-    record, coerce_issues, failed = build_record(spec, extraction)
-    result.data = record
-    result.issues.extend(coerce_issues)
-    result.issues.extend(validate(spec, record, skip=failed))
+    built = build_record(spec, extraction)
+    result.data = built.record
+    result.issues.extend(built.issues)
+    result.issues.extend(validate(spec, built.record, skip=built.failed))
+    locations = {raw.address: raw.location for raw in extraction.values}
+    for issue in result.issues:
+        issue.location = issue.location or locations.get(issue.path, "")
+        if issue.path in built.originals and not spec.is_pii(issue.path):
+            issue.typed = shorten(built.originals[issue.path])
     return result
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    """What was typed, on one line and cut to ``limit`` characters, for showing beside a message."""
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= limit else one_line[:limit - 1] + "…"

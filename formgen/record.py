@@ -9,11 +9,13 @@ and issue paths match the record.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from formgen.coerce import CoerceError, Context, coerce
-from formgen.issues import Code, Issue
+from formgen.issues import Issue
+from formgen.paths import get_path, set_path
 from formgen.spec.model import Field, FormSpec, Group
 
 
@@ -39,45 +41,6 @@ class Extraction:
     values: list[RawValue] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     context: Context = Context()
-
-
-def set_path(record: dict, address: str, value: Any) -> None:
-    parts = address.split(".")
-    node: Any = record
-    for i, part in enumerate(parts[:-1]):
-        nxt = parts[i + 1]
-        key: Any = int(part) if isinstance(node, list) else part
-        if isinstance(node, list):
-            while len(node) <= key:
-                node.append({})
-            node = node[key]
-        else:
-            node = node.setdefault(key, [] if nxt.isdigit() else {})
-    last = parts[-1]
-    if isinstance(node, list):
-        idx = int(last)
-        while len(node) <= idx:
-            node.append({})
-        node[idx] = value
-    else:
-        node[last] = value
-
-
-def get_path(record: Any, address: str) -> Any:
-    node = record
-    for part in address.split(".") if address else []:
-        if isinstance(node, list):
-            idx = int(part)
-            if idx >= len(node):
-                return None
-            node = node[idx]
-        elif isinstance(node, dict):
-            node = node.get(part)
-        else:
-            return None
-        if node is None:
-            return None
-    return node
 
 
 def flatten(spec: FormSpec, record: dict) -> dict[str, Any]:
@@ -109,16 +72,41 @@ def column_of(spec: FormSpec, address: str) -> tuple[Group, int, Field] | None:
     return None
 
 
-def build_record(spec: FormSpec, extraction: Extraction) -> tuple[dict, list[Issue], set[str]]:
-    """Coerce raw values to the schema's types.
+@dataclass
+class Built:
+    """A coerced record, with what was typed beside it.
 
-    Returns the record, coercion issues, and the addresses that failed.  A
-    value that cannot be coerced stays in the record as the text typed, so
-    nothing typed is dropped; validation skips those addresses.
+    ``originals`` maps every address read to the text as typed (numbers and
+    dates a spreadsheet stored are shown as text); reporters may show it for
+    fields that are not personal data.  ``failed`` holds the addresses whose
+    value could not be coerced: they stay in the record as typed, and
+    validation skips them.
     """
-    record: dict = {}
-    issues: list[Issue] = []
-    failed: set[str] = set()
+
+    record: dict
+    issues: list[Issue]
+    failed: set[str]
+    originals: dict[str, str]
+
+
+def original_text(value: Any) -> str:
+    """What a person typed, as text: a stored number or date is shown the way it was entered."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time():
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="minutes" if value.second == 0 else "seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def build_record(spec: FormSpec, extraction: Extraction) -> Built:
+    """Coerce raw values to the schema's types; bad values become issues, never exceptions."""
+    built = Built({}, [], set(), {})
     for raw in extraction.values:
         target = spec.lookup(raw.address)
         if not isinstance(target, Field):
@@ -126,13 +114,14 @@ def build_record(spec: FormSpec, extraction: Extraction) -> tuple[dict, list[Iss
         in_group = column_of(spec, raw.address)
         if in_group and in_group[0].printed_only(target):
             continue
+        built.originals[raw.address] = original_text(raw.value)
         try:
             value = coerce(raw.value, target, extraction.context)
         except CoerceError as err:
-            failed.add(raw.address)
-            issues.append(Issue(err.code, raw.address, raw.location,
-                                {"label": spec.labels_of(raw.address), **err.params}))
-            value = raw.value if isinstance(raw.value, str) else str(raw.value)
+            built.failed.add(raw.address)
+            built.issues.append(Issue(err.code, raw.address, raw.location,
+                                      {"label": spec.labels_of(raw.address), **err.params}))
+            value = built.originals[raw.address]
         if value is not None:
-            set_path(record, raw.address, value)
-    return record, issues, failed
+            set_path(built.record, raw.address, value)
+    return built

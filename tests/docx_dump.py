@@ -53,7 +53,8 @@ def dump(path: str | Path) -> str:
         props = custom_properties(zf)
         styles = etree.fromstring(zf.read("word/styles.xml"))
     fonts = styles.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:rFonts')}")
-    lines = [f"property {name} = {value}" for name, value in sorted(props.items())]
+    props = {name: "<normalised>" if name.endswith(".hash") else value for name, value in props.items()}
+    lines = [f"property {name} = {value}" for name, value in sorted(props.items())]  # the hash changes with every edit
     lines.append(f"default fonts: latin {fonts.get(qn('w:ascii'))}, east asian {fonts.get(qn('w:eastAsia'))}")
     for block in body:
         if block.tag == qn("w:p"):

@@ -29,7 +29,7 @@ TYPED = {
     "measures": ("1. 当场制止；\n2. 通知双方家长《告知书》。", "1. 当场制止；\n2. 通知双方家长《告知书》。"),
 }
 TICKED = {"report_kind": ("续报", "follow-up"), "police_notified": ("是", True), "authority_notified": ("否", False)}
-PICKED = {"severity": ("严重欺凌", "serious")}
+PICKED = {"severity": ("反复发生的一般欺凌", "repeated")}
 # (role, name, gender, grade_class, age): role and gender picked from dropdowns, the rest typed.
 PEOPLE = [
     ("实施方", "张某某", "男", "初二（3）班", "14"),
@@ -132,7 +132,8 @@ def test_libreoffice_rule_breaking_values_are_reported(office, registry, tmp_pat
     assert "涉及人员 第2行 年龄" in by_path["persons.1.age"]["message"]
     table = _persons_table(registry)
     assert by_path["persons.1.age"]["location"] == f"表{table}!R3C5"
-    assert "李某某" not in result.stdout and "1380405" not in result.stdout  # typed values are never repeated
+    assert "李某某" not in result.stdout  # personal data is never repeated
+    assert by_path["reporter_phone"]["typed"] == "1380405"  # what was typed in a non-personal field is shown
 
 
 def test_libreoffice_renders_one_tidy_a4_page_with_chinese_text(tmp_path):

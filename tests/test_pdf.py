@@ -23,6 +23,7 @@ from tests.test_fixed_rows import _registry as checklist_registry
 SCALARS = {
     "report_kind": ("续报", "follow-up"),
     "report_no": ("2021-032", "2021-032"),
+    "initial_report_no": ("2021-031", "2021-031"),
     "school_name": ("沈阳市（第八十二）中学；“实验”&<分校>", "沈阳市（第八十二）中学；“实验”&<分校>"),
     "school_code": ("3121000321", "3121000321"),
     "reporter": ("王喆玥", "王喆玥"),
@@ -34,7 +35,7 @@ SCALARS = {
     "process": ("16时40分，张某、赵某将李某堵在卫生间内，推搡拉扯。\n值周教师巡查发现并制止。",
                 "16时40分，张某、赵某将李某堵在卫生间内，推搡拉扯。\n值周教师巡查发现并制止。"),
     "measures": ("1. 当场制止；\n2. 通知双方家长。", "1. 当场制止；\n2. 通知双方家长。"),
-    "severity": ("严重欺凌", "serious"),
+    "severity": ("反复发生的一般欺凌", "repeated"),
 }
 CHECKED = "police_notified"  # ticked; authority_notified stays unticked, which reads as false
 # Rows 0 and 2 are filled, row 1 stays empty: the filled rows are numbered 0 and 1 on return.

@@ -24,7 +24,7 @@ SCALARS = {
     "reported_at": ("2021-03-09 10:20", "2021-03-09T10:20:00+08:00"),
     "occurred_at": ("2021年3月8日 16时40分", "2021-03-08T16:40:00+08:00"),
     "place": ("教学楼三楼东侧卫生间", "教学楼三楼东侧卫生间"),
-    "severity": ("严重欺凌", "serious"),
+    "severity": ("反复发生的一般欺凌", "repeated"),
     "police_notified": ("是", True),
     "authority_notified": ("否", False),
 }

@@ -25,6 +25,8 @@ def text_reporter(out: TextIO, results: list[Result]) -> None:
             where = f" [{issue.location}]" if issue.location else ""
             out.write(f"  {issue.code.id} {issue.severity.value:<7} {issue.path or '-'}{where}\n"
                       f"      {issue.message()}\n")
+            if issue.typed is not None:
+                out.write("      " + _("Typed: {typed}").format(typed=issue.typed) + "\n")
     valid = sum(r.valid for r in results)
     out.write(_("{valid} of {total} file(s) valid.").format(valid=valid, total=len(results)) + "\n")
 

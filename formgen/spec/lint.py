@@ -17,9 +17,10 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from formgen.i18n import N_
-from formgen.issues import Code, Issue, msg
+from formgen.issues import Code, Issue, Text
 from formgen.spec.letter import referenced
 from formgen.spec.model import FormSpec, Group
+from formgen.spec.rules import KIND_NAMES, KIND_PARAMS, compile_rules
 
 
 @lru_cache(maxsize=1)
@@ -61,7 +62,8 @@ def lint_definition(definition: dict, name: str = "<definition>") -> Iterator[Is
     if not isinstance(definition, dict):
         yield Issue(Code.DEF_SCHEMA, "$", params={"file": name, "reason": N_("the definition must be a JSON object")})
         return
-    for err in Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(definition):
+    schema_errors = list(Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(definition))
+    for err in schema_errors:
         path = json_path(err.absolute_path)
         yield Issue(Code.DEF_SCHEMA, path, params={"file": name, "reason": err.message})
     if "x-formgen" not in definition:
@@ -72,20 +74,47 @@ def lint_definition(definition: dict, name: str = "<definition>") -> Iterator[Is
     if definition.get("type") != "object":
         yield Issue(Code.DEF_UNSUPPORTED, "$.type", params={
             "file": name, "reason": N_("a form is an object: set \"type\": \"object\"")})
-    for i, rule in enumerate(definition.get("x-formgen-rules", [])):
+    rules = definition.get("x-formgen-rules", [])
+    if not isinstance(rules, list):
+        yield Issue(Code.DEF_BAD_VALUE, "$.x-formgen-rules", params={
+            "file": name, "reason": N_("\"x-formgen-rules\" must be a list of rules")})
+        rules = []
+    for i, rule in enumerate(rules):
         yield from _check_annotation(rule, "rule", ["x-formgen-rules", i], name)
-    yield from _check_object(definition, [], name)
+    structure = list(_check_object(definition, [], name))
+    yield from structure
+    if rules and not structure and not schema_errors:  # the fields must be readable to check names in rules
+        yield from _check_rules(FormSpec.from_definition(definition), name)
     letter = definition.get("x-formgen", {}).get("letter") if isinstance(definition.get("x-formgen"), dict) else None
-    if isinstance(letter, list) and all(isinstance(b, dict) for b in letter):
+    if isinstance(letter, list) and all(isinstance(b, dict) for b in letter) and not structure and not schema_errors:
         yield from _check_letter(definition, letter, name)
     for key in definition:
         if key.startswith("x-") and key not in ("x-formgen", "x-formgen-rules"):
             yield _unknown_key(key, ["x-formgen", "x-formgen-rules"], [], name)
 
 
+def _check_rules(spec: FormSpec, name: str) -> Iterator[Issue]:
+    """Rule expressions: syntax, field names, kinds of values (formgen.spec.rules)."""
+    for index, _rule, problems in compile_rules(spec):
+        for problem in problems:
+            path = json_path(["x-formgen-rules", index, problem.key])
+            if problem.category == "syntax":
+                yield Issue(Code.DEF_RULE_SYNTAX, path, params={
+                    "file": name, "position": problem.params["position"], "reason": problem.reason})
+            elif problem.category == "field":
+                suggestion = problem.params["suggestion"]
+                hint = Text(N_(" Did you mean '{suggestion}'?"), {"suggestion": suggestion}) if suggestion else ""
+                yield Issue(Code.DEF_RULE_FIELD, path, params={"file": name, "name": problem.params["name"],
+                                                               "hint": hint})
+            else:
+                params = {k: Text(KIND_NAMES[v]) if k in KIND_PARAMS and v in KIND_NAMES else v
+                          for k, v in problem.params.items()}
+                yield Issue(Code.DEF_RULE_MISUSE, path, params={"file": name, "reason": Text(problem.reason, params)})
+
+
 def _unknown_key(key: str, known, parts, name: str) -> Issue:
     close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
-    hint = msg(N_(" Did you mean '{suggestion}'?"), suggestion=close[0]) if close else ""
+    hint = Text(N_(" Did you mean '{suggestion}'?"), {"suggestion": close[0]}) if close else ""
     return Issue(Code.DEF_UNKNOWN_KEY, json_path(parts + [key]), params={"file": name, "key": key, "hint": hint})
 
 
@@ -110,7 +139,7 @@ def _check_object(schema: dict, parts: list, name: str) -> Iterator[Issue]:
     for req in schema.get("required", []):
         if isinstance(req, str) and req not in props:
             yield Issue(Code.DEF_BAD_VALUE, json_path(parts + ["required"]), params={
-                "file": name, "reason": msg(N_("'{field}' is required but not defined in properties"), field=req)})
+                "file": name, "reason": Text(N_("'{field}' is required but not defined in properties"), {"field": req})})
     for key, sub in props.items():
         sub_parts = parts + ["properties", key]
         if not isinstance(sub, dict):
@@ -161,12 +190,12 @@ def _check_letter(definition: dict, letter: list[dict], name: str) -> Iterator[I
         path = json_path(["x-formgen", "letter", index, key])
         valid = isinstance(target, Group) if key == "table" else any(target is f for f in spec.fields())
         if not valid:
-            reason = msg(N_("'{field}' is not a repeating group of the form") if key == "table"
-                         else N_("'{field}' is not a field of the form"), field=address)
+            reason = Text(N_("'{field}' is not a repeating group of the form") if key == "table"
+                         else N_("'{field}' is not a field of the form"), {"field": address})
             yield Issue(Code.DEF_BAD_VALUE, path, params={"file": name, "reason": reason})
         seen.add(address)
     for item in spec.items:
         if item.address not in seen:
             yield Issue(Code.DEF_BAD_VALUE, json_path(["x-formgen", "letter"]), params={
-                "file": name, "reason": msg(N_("'{field}' does not appear in the letter, so nobody can fill it in"),
-                           field=item.address)})
+                "file": name, "reason": Text(N_("'{field}' does not appear in the letter, so nobody can fill it in"),
+                                              {"field": item.address})})

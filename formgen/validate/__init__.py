@@ -13,8 +13,10 @@ from jsonschema.exceptions import ValidationError
 
 from formgen.i18n import N_
 from formgen.issues import Code, Issue
+from formgen.spec.lint import json_path
 from formgen.spec.model import FormSpec
-from formgen.validate.formats import FORMAT_CHECKER, FORMAT_NAMES
+from formgen.validate.formats import FORMAT_CHECKER, FORMAT_NAMES, reason_of
+from formgen.validate.rules import check_rules
 
 _TYPE_NAMES = {"string": N_("text"), "integer": N_("a whole number"), "number": N_("a number"),
                "boolean": N_("yes or no"), "array": N_("table rows"), "object": N_("a group of fields")}
@@ -32,14 +34,15 @@ def address_of(path: Iterable) -> str:
 
 
 def validate(spec: FormSpec, record: dict, skip: set[str] = frozenset()) -> list[Issue]:
-    """All issues of a record; addresses in ``skip`` already have a coercion issue."""
+    """All issues of a record: the schema's, then the rules'.  Addresses in ``skip`` already have a
+    coercion issue: the schema does not report them again and the rules treat them as unknown."""
     validator = _validator(spec)
     issues: dict[tuple[str, str], Issue] = {}
     for err in sorted(validator.iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
         for issue in _issues_of(spec, err):
             if issue.path not in skip:
                 issues.setdefault((issue.code.id, issue.path), issue)
-    return list(issues.values())
+    return list(issues.values()) + check_rules(spec, record, set(skip))
 
 
 def _issues_of(spec: FormSpec, err: ValidationError) -> Iterator[Issue]:
@@ -47,7 +50,8 @@ def _issues_of(spec: FormSpec, err: ValidationError) -> Iterator[Issue]:
     kw = err.validator
 
     def issue(code: Code, at: str = path, **params) -> Issue:
-        return Issue(code, at, params={"label": spec.labels_of(at), **params})
+        return Issue(code, at, params={"label": spec.labels_of(at), **params},
+                     schema_location=json_path(err.absolute_schema_path))
 
     if kw == "required":
         for name in err.validator_value:
@@ -69,7 +73,8 @@ def _issues_of(spec: FormSpec, err: ValidationError) -> Iterator[Issue]:
     elif kw in ("minItems", "maxItems"):
         yield issue(Code.TOO_FEW_ROWS if kw == "minItems" else Code.TOO_MANY_ROWS, limit=err.validator_value)
     elif kw == "format":
-        yield issue(Code.BAD_FORMAT, format_name=FORMAT_NAMES.get(err.validator_value, err.validator_value))
+        yield issue(Code.BAD_FORMAT, format_name=FORMAT_NAMES.get(err.validator_value, err.validator_value),
+                    reason=reason_of(err.cause))
     elif kw == "pattern":
         target = spec.lookup(path)
         hint = getattr(target, "ann", {}).get("help", "")

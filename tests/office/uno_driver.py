@@ -23,6 +23,7 @@ Prints a JSON list of results.
 """
 
 import json
+import os
 import sys
 import time
 
@@ -198,7 +199,8 @@ def main():
     finally:
         if session.doc is not None:
             session.doc.close(True)
-    print(json.dumps(results, ensure_ascii=False))
+    print(json.dumps(results, ensure_ascii=False), flush=True)
+    os._exit(0)  # skip interpreter teardown: pyuno sometimes segfaults there (rc -11) after all the work is done
 
 
 if __name__ == "__main__":

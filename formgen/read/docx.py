@@ -415,31 +415,49 @@ def _tokens(p: etree._Element) -> list[_Token]:
 
 
 def _match(part: Part, tokens: list[_Token]) -> dict[str, str] | None:
-    """The values of a text block's fields in a paragraph, by address, or None when it does not match."""
-    expected: list = []
+    """The values of a text block's fields in a paragraph, by address, or None when it does not match: the
+    controls in order with the literal text between them, text typed beside a control counting with it."""
+    expected: list = [""]  # literal gaps and pieces alternating: gap, piece, gap, ..., gap
     for piece in part.pieces:
-        if piece.field is None and expected and isinstance(expected[-1], str):
+        if piece.field is None:
             expected[-1] += piece.text
         else:
-            expected.append(piece.text if piece.field is None else piece)
-    found = [t for t in tokens if t.control is not None or t.text]
-    if len(found) == len(expected) and all(
-            (t.control is None) == isinstance(e, str) and (t.control is not None or _label_key(t.text) ==
-                                                             _label_key(e)) for t, e in zip(found, expected)):
-        values: dict[str, str] = {}
-        for token, piece in zip(found, expected):
-            if isinstance(piece, str):
-                continue
-            field = piece.field
-            if piece.box is None:
-                values[field.address] = "" if _is_blank(field, token.text) else token.text
-            elif token.checked:
-                label = field.choice_labels[piece.box]
-                values[field.address] = "、".join(filter(None, [values.get(field.address, ""), label]))
-        return values
-    if any(piece.box is not None for piece in part.pieces):
-        return None
-    return _between(part, found)
+            expected += [piece, ""]
+    found: list = [""]
+    for token in tokens:
+        if token.control is None:
+            found[-1] += token.text
+        else:
+            found += [token, ""]
+    if len(found) != len(expected):
+        return None if any(piece.box is not None for piece in part.pieces) else _between(part, tokens)
+    shown = ["" if _is_blank(e.field, t.text) or e.box is not None else t.text
+             for t, e in zip(found[1::2], expected[1::2])]
+    gaps = list(zip(found[0::2], expected[0::2]))
+    for i, (got, want) in enumerate(gaps):
+        if _label_key(got) == _label_key(want):
+            continue
+        if want.strip() and got.count(want) == 1:
+            before, after = got.split(want)
+        elif not want.strip() and (i == 0 or i == len(gaps) - 1):
+            before, after = (got, "") if i else ("", got)
+        else:
+            return None
+        if (before and i == 0) or (after and i == len(gaps) - 1):
+            return None
+        if before:
+            shown[i - 1] += before
+        if after:
+            shown[i] = after + shown[i]
+    values: dict[str, str] = {}
+    for token, piece, text in zip(found[1::2], expected[1::2], shown):
+        field = piece.field
+        if piece.box is None:
+            values[field.address] = text
+        elif token.checked:
+            label = field.choice_labels[piece.box]
+            values[field.address] = "、".join(filter(None, [values.get(field.address, ""), label]))
+    return values
 
 
 def _between(part: Part, tokens: list[_Token]) -> dict[str, str] | None:

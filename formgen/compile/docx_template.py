@@ -128,8 +128,11 @@ def template_path(spec: FormSpec, folder: Path = TEMPLATES) -> Path:
 
 
 def write_templates(forms_dir: str | None = None) -> None:
-    """(Re)write the template of every installed form (``make templates``)."""
+    """(Re)write the template of every installed form (``make templates``); letters are built directly
+    (``formgen.compile.docx_letter``) and have none."""
     for spec in Registry(forms_dir).all():
+        if spec.ann.get("kind") == "letter":
+            continue
         path = template_path(spec)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(build_template(spec))

@@ -10,6 +10,11 @@ have_truetype_cjk_font() { fc-list :lang=zh:fontformat=TrueType family 2>/dev/nu
 command -v fc-list >/dev/null || need+=(fontconfig)
 have_cjk_font || need+=(fonts-noto-cjk)
 have_truetype_cjk_font || need+=(fonts-wqy-microhei)
+# Letters (GB/T 9704) name 仿宋_GB2312 / 方正小标宋简体 / 黑体 / 楷体_GB2312; fontconfig maps them to these free fonts.
+have_family() { fc-list "$1" family 2>/dev/null | grep -q .; }
+have_family "AR PL UMing CN" || need+=(fonts-arphic-uming)
+have_family "AR PL UKai CN" || need+=(fonts-arphic-ukai)
+have_family "Noto Serif CJK SC" || need+=(fonts-noto-cjk)
 if [ "${1:-fonts}" = test ]; then
   command -v soffice >/dev/null || need+=(libreoffice-calc-nogui libreoffice-writer-nogui)
   /usr/bin/python3 -c 'import uno' 2>/dev/null || need+=(python3-uno)
@@ -17,6 +22,14 @@ if [ "${1:-fonts}" = test ]; then
   command -v pdftk >/dev/null || need+=(pdftk-java)
   command -v mutool >/dev/null || need+=(mupdf-tools)
   command -v qpdf >/dev/null || need+=(qpdf)
+fi
+conf="$(dirname "$0")/fontconfig/65-formgen-gbt9704.conf"
+if ! cmp -s "$conf" /etc/fonts/conf.d/65-formgen-gbt9704.conf; then
+  if [ "$(id -u)" = 0 ]; then
+    install -m 644 "$conf" /etc/fonts/conf.d/65-formgen-gbt9704.conf
+  else
+    echo "formgen: copy $conf to /etc/fonts/conf.d/ (as root) so letters print in the substitute fonts." >&2
+  fi
 fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then

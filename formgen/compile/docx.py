@@ -10,7 +10,6 @@ version and definition hash are custom document properties of the template.
 from __future__ import annotations
 
 import io
-import unicodedata
 import zipfile
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
@@ -20,8 +19,9 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from formgen.compile.docx_layout import CHECKBOX, CELL, placeholder, widget
+from formgen.compile.docx_letter import build_letter, is_letter
 from formgen.compile.docx_template import build_template, template_path
-from formgen.compile.ooxml import PROP_HASH, custom_properties, qn
+from formgen.compile.ooxml import PROP_HASH, clean, custom_properties, qn
 from formgen.fsutil import atomic_path
 from formgen.present import display
 from formgen.record import get_path
@@ -35,13 +35,6 @@ class Shown:
     text: str
     ph: str = "0"
     on: list[bool] = dc_field(default_factory=list)
-
-
-def clean(text: str) -> str:
-    """Drop characters XML or Word cannot hold (control characters except tab and line break)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(ch for ch in text if ch in "\t\n" or unicodedata.category(ch) not in ("Cc", "Cs")
-                   and ch not in "\ufffe\uffff")
 
 
 def shown(field: Field, value, in_row: bool = False) -> Shown:
@@ -101,6 +94,10 @@ class DocxCompiler:
     suffix = ".docx"
 
     def compile(self, spec: FormSpec, data: dict | None, out: str | Path, lang: str = "zh_CN") -> None:
+        if is_letter(spec):
+            with atomic_path(out) as tmp:
+                Path(tmp).write_bytes(build_letter(spec, data))
+            return
         tpl = DocxTemplate(io.BytesIO(template_bytes(spec)))
         env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
         tpl.render(context(spec, data or {}), env, autoescape=True)

@@ -49,49 +49,7 @@ class TemplateBuilder:
 
     # -- the package ---------------------------------------------------------
     def build(self) -> bytes:
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            for name, root in self._parts().items():
-                info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-                info.compress_type = zipfile.ZIP_DEFLATED
-                zf.writestr(info, etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
-        return buf.getvalue()
-
-    def _parts(self) -> dict[str, etree._Element]:
-        return {
-            "[Content_Types].xml": _content_types(),
-            "_rels/.rels": _rels([
-                ("officeDocument", "word/document.xml"),
-                ("package/2006/relationships/metadata/core-properties", "docProps/core.xml"),
-                ("extended-properties", "docProps/app.xml"),
-                ("custom-properties", "docProps/custom.xml")]),
-            "word/_rels/document.xml.rels": _rels([("styles", "styles.xml"), ("settings", "settings.xml"),
-                                                   ("fontTable", "fontTable.xml")]),
-            "word/document.xml": self._document(),
-            "word/styles.xml": _styles(),
-            "word/settings.xml": _settings(),
-            "word/fontTable.xml": _font_table(),
-            "docProps/core.xml": self._core(),
-            "docProps/app.xml": _app(),
-            "docProps/custom.xml": self._custom(),
-        }
-
-    def _custom(self) -> etree._Element:
-        root = etree.Element(f"{{{CUSTOM}}}Properties", nsmap={None: CUSTOM, "vt": VT})
-        for pid, (name, value) in enumerate([(PROP_FORM, self.spec.id), (PROP_VERSION, self.spec.version),
-                                             (PROP_HASH, self.spec.hash)], start=2):
-            prop = etree.SubElement(root, f"{{{CUSTOM}}}property", fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}",
-                                    pid=str(pid), name=name)
-            etree.SubElement(prop, f"{{{VT}}}lpwstr").text = value
-        return root
-
-    def _core(self) -> etree._Element:
-        cp = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
-        dc = "http://purl.org/dc/elements/1.1/"
-        root = etree.Element(f"{{{cp}}}coreProperties", nsmap={"cp": cp, "dc": dc})
-        etree.SubElement(root, f"{{{dc}}}title").text = self.spec.title
-        etree.SubElement(root, f"{{{dc}}}creator").text = f"formgen {__version__}"
-        return root
+        return package(self.spec, self._document(), _styles(), _settings(), _font_table())
 
     # -- the body --------------------------------------------------------------
     def _document(self) -> etree._Element:
@@ -170,8 +128,11 @@ def template_path(spec: FormSpec, folder: Path = TEMPLATES) -> Path:
 
 
 def write_templates(forms_dir: str | None = None) -> None:
-    """(Re)write the template of every installed form (``make templates``)."""
+    """(Re)write the template of every installed form (``make templates``); letters are built directly
+    (``formgen.compile.docx_letter``) and have none."""
     for spec in Registry(forms_dir).all():
+        if spec.ann.get("kind") == "letter":
+            continue
         path = template_path(spec)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(build_template(spec))
@@ -214,7 +175,7 @@ def _table(widths: list[int]) -> etree._Element:
                                           for side in ("top", "left", "bottom", "right", "insideH", "insideV")))
     margins = el("w:tblCellMar", None, el("w:left", {"w:w": "85", "w:type": "dxa"}),
                  el("w:right", {"w:w": "85", "w:type": "dxa"}))
-    tblpr = el("w:tblPr", None, el("w:tblW", {"w:w": str(TEXT_WIDTH), "w:type": "dxa"}),
+    tblpr = el("w:tblPr", None, el("w:tblW", {"w:w": str(sum(widths)), "w:type": "dxa"}),
                el("w:jc", {"w:val": "center"}), borders, el("w:tblLayout", {"w:type": "fixed"}), margins,
                el("w:tblLook", {"w:val": "0000", "w:firstRow": "0", "w:lastRow": "0", "w:firstColumn": "0",
                                 "w:lastColumn": "0", "w:noHBand": "1", "w:noVBand": "1"}))
@@ -256,19 +217,23 @@ def _sdt(props: list[etree._Element], content: etree._Element) -> etree._Element
     return el("w:sdt", None, el("w:sdtPr", None, *props), el("w:sdtContent", None, content))
 
 
-def _control(field: Field, kind: str, tag: str, text_expr: str, ph_expr: str) -> etree._Element:
-    """An inline rich-text control, date picker or dropdown showing ``text_expr``."""
+def _control(field: Field, kind: str, tag: str, text_expr: str, ph_expr: str,
+             content: etree._Element | None = None, date_format: str = DATE_FORMAT,
+             full_date: str | None = None) -> etree._Element:
+    """An inline rich-text control, date picker or dropdown showing ``text_expr`` (or the run ``content``)."""
     props = [el("w:alias", {"w:val": field.title}), el("w:tag", {"w:val": tag}),
              el("w:showingPlcHdr", {"w:val": ph_expr})]
     if kind == TEXT:
         props.insert(2, el("w:lock", {"w:val": "sdtLocked"}))
     elif kind == DATE:
-        props.append(el("w:date", None, el("w:dateFormat", {"w:val": DATE_FORMAT}), el("w:lid", {"w:val": "zh-CN"}),
-                        el("w:storeMappedDataAs", {"w:val": "dateTime"}), el("w:calendar", {"w:val": "gregorian"})))
+        date = el("w:date", {"w:fullDate": full_date} if full_date else None,
+                  el("w:dateFormat", {"w:val": date_format}), el("w:lid", {"w:val": "zh-CN"}),
+                  el("w:storeMappedDataAs", {"w:val": "dateTime"}), el("w:calendar", {"w:val": "gregorian"}))
+        props.append(date)
     elif kind == DROPDOWN:
         props.append(el("w:dropDownList", None, *(el("w:listItem", {"w:displayText": label, "w:value": label})
                                                   for label in field.choice_labels)))
-    return _sdt(props, _run(text_expr))
+    return _sdt(props, content if content is not None else _run(text_expr))
 
 
 def _checkbox(tag: str, checked_expr: str, glyph_expr: str) -> etree._Element:
@@ -286,13 +251,70 @@ def _section() -> etree._Element:
                              "w:header": "567", "w:footer": "567", "w:gutter": "0"}))
 
 
-# -- the other parts ---------------------------------------------------------------
+# -- the package ---------------------------------------------------------------------
+
+def package(spec: FormSpec, document: etree._Element, styles: etree._Element, settings: etree._Element,
+            fonts: etree._Element, footers: tuple[etree._Element, ...] = ()) -> bytes:
+    """The .docx of a form: its parts, and the identity as custom document properties.  The document
+    refers to the i-th of ``footers`` by the relationship id ``footer_rel_id(i)``."""
+    targets = [("styles", "styles.xml"), ("settings", "settings.xml"), ("fontTable", "fontTable.xml")]
+    targets += [("footer", f"footer{i}.xml") for i in range(1, len(footers) + 1)]
+    parts = {
+        "[Content_Types].xml": _content_types(len(footers)),
+        "_rels/.rels": _rels([
+            ("officeDocument", "word/document.xml"),
+            ("package/2006/relationships/metadata/core-properties", "docProps/core.xml"),
+            ("extended-properties", "docProps/app.xml"),
+            ("custom-properties", "docProps/custom.xml")]),
+        "word/_rels/document.xml.rels": _rels(targets),
+        "word/document.xml": document,
+        "word/styles.xml": styles,
+        "word/settings.xml": settings,
+        "word/fontTable.xml": fonts,
+        "docProps/core.xml": _core(spec),
+        "docProps/app.xml": _app(),
+        "docProps/custom.xml": _custom(spec),
+    }
+    for i, footer in enumerate(footers, start=1):
+        parts[f"word/footer{i}.xml"] = footer
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, root in parts.items():
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
+    return buf.getvalue()
+
+
+def footer_rel_id(index: int) -> str:
+    """The relationship id of the index-th (0-based) footer given to :func:`package`."""
+    return f"rId{4 + index}"
+
+
+def _custom(spec: FormSpec) -> etree._Element:
+    root = etree.Element(f"{{{CUSTOM}}}Properties", nsmap={None: CUSTOM, "vt": VT})
+    for pid, (name, value) in enumerate([(PROP_FORM, spec.id), (PROP_VERSION, spec.version),
+                                         (PROP_HASH, spec.hash)], start=2):
+        prop = etree.SubElement(root, f"{{{CUSTOM}}}property", fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}",
+                                pid=str(pid), name=name)
+        etree.SubElement(prop, f"{{{VT}}}lpwstr").text = value
+    return root
+
+
+def _core(spec: FormSpec) -> etree._Element:
+    cp = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+    dc = "http://purl.org/dc/elements/1.1/"
+    root = etree.Element(f"{{{cp}}}coreProperties", nsmap={"cp": cp, "dc": dc})
+    etree.SubElement(root, f"{{{dc}}}title").text = spec.title
+    etree.SubElement(root, f"{{{dc}}}creator").text = f"formgen {__version__}"
+    return root
+
 
 _CT = "http://schemas.openxmlformats.org/package/2006/content-types"
 _WML = "application/vnd.openxmlformats-officedocument.wordprocessingml"
 
 
-def _content_types() -> etree._Element:
+def _content_types(footers: int = 0) -> etree._Element:
     root = etree.Element(f"{{{_CT}}}Types", nsmap={None: _CT})
     for ext, ctype in (("rels", "application/vnd.openxmlformats-package.relationships+xml"),
                        ("xml", "application/xml")):
@@ -305,6 +327,9 @@ def _content_types() -> etree._Element:
                         ("/docProps/app.xml", "application/vnd.openxmlformats-officedocument.extended-properties+xml"),
                         ("/docProps/custom.xml", "application/vnd.openxmlformats-officedocument.custom-properties+xml")):
         etree.SubElement(root, f"{{{_CT}}}Override", PartName=part, ContentType=ctype)
+    for i in range(1, footers + 1):
+        etree.SubElement(root, f"{{{_CT}}}Override", PartName=f"/word/footer{i}.xml",
+                         ContentType=f"{_WML}.footer+xml")
     return root
 
 
@@ -325,11 +350,11 @@ def _app() -> etree._Element:
     return root
 
 
-def _settings() -> etree._Element:
+def _settings(*extra: etree._Element) -> etree._Element:
     compat = el("w:compat", None, el("w:compatSetting", {"w:name": "compatibilityMode",
                                                           "w:uri": "http://schemas.microsoft.com/office/word",
                                                           "w:val": "15"}))
-    return el("w:settings", None, el("w:defaultTabStop", {"w:val": "420"}), compat, nsmap=NSMAP)
+    return el("w:settings", None, el("w:defaultTabStop", {"w:val": "420"}), *extra, compat, nsmap=NSMAP)
 
 
 def _font_table() -> etree._Element:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import zipfile
 
 from lxml import etree
@@ -53,3 +54,10 @@ def custom_properties(zf: zipfile.ZipFile) -> dict[str, str]:
     root = etree.fromstring(data, safe_parser())
     return {prop.get("name"): "".join(prop.itertext()).strip()
             for prop in root.iter(f"{{{CUSTOM}}}property") if prop.get("name")}
+
+
+def clean(text: str) -> str:
+    """Drop characters XML or Word cannot hold (control characters except tab and line break)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(ch for ch in text if ch in "\t\n" or unicodedata.category(ch) not in ("Cc", "Cs")
+                   and ch not in "\ufffe\uffff")

@@ -14,6 +14,7 @@ so, whatever glyph it shows.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from lxml import etree
 
 from formgen.coerce import Context, is_empty
 from formgen.compile.docx_layout import CHECKBOX, Cell, Table, layout, placeholder, widget
+from formgen.compile.docx_letter import Part, blank, is_letter, parts
 from formgen.compile.ooxml import PROP_FORM, PROP_HASH, PROP_VERSION, custom_properties, qn, safe_parser
 from formgen.i18n import N_
 from formgen.issues import Code, Issue
@@ -79,6 +81,8 @@ class DocxReader:
         return Context()
 
     def values(self, doc: Document, spec: FormSpec) -> tuple[list[RawValue], list[Issue]]:
+        if is_letter(spec):
+            return _LetterReading(doc.body, spec).run()
         return _Reading(doc.body, spec).run()
 
 
@@ -160,7 +164,7 @@ class _Reading:
         return [label for label, on in zip(labels, boxes) if on]
 
     # -- repeating rows ----------------------------------------------------------
-    def _group_table(self, table: Table) -> None:
+    def _group_table(self, table: Table, blank_of=placeholder) -> None:
         group: Group = table.group
         location = f"表{table.number}!R1"
         if table.number > len(self.tables):
@@ -174,7 +178,7 @@ class _Reading:
         index = 0
         for r, tr in enumerate(rows[1:], start=2):
             cells = tr.findall(_TC)
-            texts = [_cell_text(tc, placeholder(col)) for tc, col in zip(cells, group.columns)]
+            texts = [_cell_text(tc, blank_of(col)) for tc, col in zip(cells, group.columns)]
             if all(is_empty(t) for t in texts) and all(is_empty(_cell_text(tc)) for tc in cells[len(texts):]):
                 continue
             if len(cells) != len(group.columns) or any(_merged(tc) for tc in cells):
@@ -253,3 +257,219 @@ def _checkboxes(tc: etree._Element) -> tuple[list[bool], list[str]]:
             elif after and _ancestor(child, _SDT) is None and _ancestor(child, qn("w:del")) is None:
                 after[-1] += "".join(_text(child, None))
     return states, after
+
+
+# -- letters ------------------------------------------------------------------------------
+
+_LIST_PREFIX = re.compile(r"^(附件[：:])?\s*\d+[.．、]")
+
+
+@dataclass
+class _Token:
+    """A piece of a paragraph as found: literal text, or a control (its text, or its checkbox state)."""
+
+    text: str
+    control: etree._Element | None = None
+    checked: bool | None = None
+
+
+class _LetterReading(_Reading):
+    """A letter is read paragraph by paragraph.  Each text block's paragraph is found by the tag of one of
+    its controls (Word, WPS) or else, in order, by its paragraph style and literal text (LibreOffice drops
+    tags); its values are its controls in order, checked against the literal text between them, or, when
+    someone typed beside a control, the text between the literal parts when that is unambiguous.  A
+    multi-line field or an attachment list is every paragraph of its style between the paragraphs found
+    around it, so lines people add count.  Anything uncertain is LAYOUT_CHANGED."""
+
+    def __init__(self, body: etree._Element, spec: FormSpec):
+        super().__init__(body, spec)
+        self.parts = parts(spec)
+        groups = sum(1 for part in self.parts if part.kind == "table")
+        self.paragraphs: list[etree._Element] = body.findall(_P)
+        for tbl in self.tables[groups:]:
+            self.paragraphs.extend(tbl.iter(_P))
+        self.index = {p: i for i, p in enumerate(self.paragraphs)}
+        self.read: set[str] = set()  # a field printed twice (a name in the letter and its receipt) is read once
+
+    def run(self) -> tuple[list[RawValue], list[Issue]]:
+        anchors: dict[int, int] = {}
+        cursor = 0
+        for n, part in enumerate(self.parts):
+            if part.kind != "text":
+                continue
+            found = self._find(part, cursor)
+            if found is None:
+                for field in part.fields:
+                    self._changed(field.address, f"第{n + 1}块", N_("the paragraph was changed or removed"))
+                continue
+            anchors[n] = found
+            cursor = found + 1
+            self._read_text(part, found)
+        for n, part in enumerate(self.parts):
+            if part.kind == "table":
+                self._group_table(part.table, blank)
+            elif part.kind in ("lines", "list"):
+                before = max((i for k, i in anchors.items() if k < n), default=-1)
+                after = min((i for k, i in anchors.items() if k > n), default=len(self.paragraphs))
+                region = [p for p in self.paragraphs[before + 1:after] if _style(p) == part.style]
+                if part.kind == "lines":
+                    self._read_lines(part, region)
+                else:
+                    self._read_list(part, region)
+        return self.values, self.issues
+
+    def _where(self, i: int) -> str:
+        return f"第{i + 1}段"
+
+    def _find(self, part: Part, start: int) -> int | None:
+        for field in part.fields:
+            for sdt in self.tagged.get(field.address, []):
+                i = self.index.get(_ancestor(sdt, _P), -1)
+                if i >= start and _style(self.paragraphs[i]) == part.style:
+                    return i
+        for i in range(start, len(self.paragraphs)):
+            p = self.paragraphs[i]
+            if _style(p) == part.style and _match(part, _tokens(p)) is not None:
+                return i
+        return None
+
+    def _read_text(self, part: Part, i: int) -> None:
+        values = _match(part, _tokens(self.paragraphs[i]))
+        if values is None:
+            for field in part.fields:
+                self._changed(field.address, self._where(i), N_("the text around it was changed"))
+            return
+        for field in part.fields:
+            text = values.get(field.address, "")
+            if not is_empty(text) and field.address not in self.read:
+                self.read.add(field.address)
+                self.values.append(RawValue(field.address, text, self._where(i)))
+
+    def _read_lines(self, part: Part, region: list[etree._Element]) -> None:
+        field = part.block.field
+        lines = []
+        for p in region:
+            tokens = _tokens(p)
+            if tokens and all(t.control is not None and _is_blank(field, t.text) for t in tokens):
+                continue
+            lines.append("".join("" if t.control is not None and _is_blank(field, t.text) else t.text
+                                 for t in tokens))
+        text = "\n".join(lines)
+        if not is_empty(text):
+            self.values.append(RawValue(field.address, text, self._where(self.index[region[0]])))
+
+    def _read_list(self, part: Part, region: list[etree._Element]) -> None:
+        group: Group = part.block.table
+        index = 0
+        for p in region:
+            where = self._where(self.index[p])
+            tokens = _tokens(p)
+            controls = [t for t in tokens if t.control is not None]
+            if len(controls) == len(group.columns):
+                texts = [t.text for t in controls]
+            elif len(group.columns) == 1:
+                texts = [_LIST_PREFIX.sub("", "".join(t.text for t in tokens), count=1)]
+            else:
+                self._changed(group.address, where, N_("a cell was merged or split"))
+                continue
+            texts = ["" if _is_blank(col, text) else text for col, text in zip(group.columns, texts)]
+            if all(is_empty(t) for t in texts):
+                continue
+            for col, text in zip(group.columns, texts):
+                if not is_empty(text):
+                    self.values.append(RawValue(f"{group.address}.{index}.{col.name}", text, where))
+            index += 1
+
+
+def _style(p: etree._Element) -> str | None:
+    style = p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+    return style.get(qn("w:val")) if style is not None else None
+
+
+def _is_blank(field: Field, text: str) -> bool:
+    return text in (blank(field), blank(field, True))
+
+
+def _tokens(p: etree._Element) -> list[_Token]:
+    tokens: list[_Token] = []
+    for child in p:
+        if child.tag in _SKIP:
+            continue
+        if child.tag == _SDT:
+            box = child.find(f"{qn('w:sdtPr')}/{_CHECKBOX}")
+            checked = None
+            if box is not None:
+                state = box.find(_CHECKED)
+                checked = state is not None and state.get(qn("w14:val"), "1").lower() in _TRUE
+            content = child.find(qn("w:sdtContent"))
+            text = "".join(_text(content, None)) if content is not None else ""
+            tokens.append(_Token(text, child, checked))
+        else:
+            text = "".join(_text(child, None)) if child.tag != _T else child.text or ""
+            if text:
+                if tokens and tokens[-1].control is None:
+                    tokens[-1].text += text
+                else:
+                    tokens.append(_Token(text))
+    return tokens
+
+
+def _match(part: Part, tokens: list[_Token]) -> dict[str, str] | None:
+    """The values of a text block's fields in a paragraph, by address, or None when it does not match: the
+    controls in order with the literal text between them, text typed beside a control counting with it."""
+    expected: list = [""]  # literal gaps and pieces alternating: gap, piece, gap, ..., gap
+    for piece in part.pieces:
+        if piece.field is None:
+            expected[-1] += piece.text
+        else:
+            expected += [piece, ""]
+    found: list = [""]
+    for token in tokens:
+        if token.control is None:
+            found[-1] += token.text
+        else:
+            found += [token, ""]
+    if len(found) != len(expected):
+        return None if any(piece.box is not None for piece in part.pieces) else _between(part, tokens)
+    shown = ["" if _is_blank(e.field, t.text) or e.box is not None else t.text
+             for t, e in zip(found[1::2], expected[1::2])]
+    gaps = list(zip(found[0::2], expected[0::2]))
+    for i, (got, want) in enumerate(gaps):
+        if _label_key(got) == _label_key(want):
+            continue
+        if want.strip() and got.count(want) == 1:
+            before, after = got.split(want)
+        elif not want.strip() and (i == 0 or i == len(gaps) - 1):
+            before, after = (got, "") if i else ("", got)
+        else:
+            return None
+        if (before and i == 0) or (after and i == len(gaps) - 1):
+            return None
+        if before:
+            shown[i - 1] += before
+        if after:
+            shown[i] = after + shown[i]
+    values: dict[str, str] = {}
+    for token, piece, text in zip(found[1::2], expected[1::2], shown):
+        field = piece.field
+        if piece.box is None:
+            values[field.address] = text
+        elif token.checked:
+            label = field.choice_labels[piece.box]
+            values[field.address] = "、".join(filter(None, [values.get(field.address, ""), label]))
+    return values
+
+
+def _between(part: Part, tokens: list[_Token]) -> dict[str, str] | None:
+    """The values as the text between the literal parts, when only one reading is possible."""
+    text = "".join("" if t.control is not None and any(_is_blank(f, t.text) for f in part.fields) else t.text
+                   for t in tokens)
+    def pattern(group: str) -> str:
+        return "".join(re.escape(piece.text) if piece.field is None else group for piece in part.pieces)
+
+    greedy = re.fullmatch(pattern("(.*)"), text, re.S)
+    lazy = re.fullmatch(pattern("(.*?)"), text, re.S)
+    if greedy is None or lazy is None or greedy.groups() != lazy.groups():
+        return None
+    return {piece.field.address: value for piece, value in
+            zip([p for p in part.pieces if p.field is not None], greedy.groups())}

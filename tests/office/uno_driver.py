@@ -19,6 +19,12 @@ Writer (a .docx opened with "open"); a value cell is named by the label to its l
   {"op": "tick", "label"|"table"+"cell", "choice": C}   tick the checkbox followed by the text C, as a click does
   {"op": "pick", "label"|"table"+"cell", "item": I}     pick item I of the dropdown in that cell
   {"op": "insert_table_rows", "table": N, "row": R, "count": K}   insert K rows before row R (1-based)
+Writer letters (paragraphs with inline controls); a control is named by its place among the content controls of
+the document's paragraphs outside tables (0-based, document order):
+  {"op": "fill", "control": K, "text": T}        type T over control K; "\n" starts a new paragraph after it,
+                                                 as pressing Enter at its end and typing on does
+  {"op": "tick", "control": K}                   tick checkbox control K
+  {"op": "pick", "control": K, "item": I}        pick item I of dropdown control K
 Prints a JSON list of results.
 """
 
@@ -29,6 +35,7 @@ import time
 
 import uno
 from com.sun.star.beans import PropertyValue
+from com.sun.star.text.ControlCharacter import PARAGRAPH_BREAK
 
 FILTERS = {".xlsx": "Calc MS Excel 2007 XML", ".docx": "MS Word 2007 XML", ".pdf": None,
            ".ods": "calc8", ".odt": "writer8"}
@@ -142,7 +149,35 @@ class Session:
         cursor.setString(text)
         control.ShowingPlaceHolder = False
 
+    def _letter_controls(self):
+        """(paragraph, control) for each content control in the paragraphs outside tables, in order."""
+        out = []
+        items = self.doc.Text.createEnumeration()
+        while items.hasMoreElements():
+            item = items.nextElement()
+            if not item.supportsService("com.sun.star.text.Paragraph"):
+                continue
+            portions = item.createEnumeration()
+            while portions.hasMoreElements():
+                portion = portions.nextElement()
+                if portion.TextPortionType == "ContentControl":
+                    out.append((item, portion.ContentControl))
+        return out
+
+    def _fill_letter(self, op):
+        paragraph, control = self._letter_controls()[op["control"]]
+        first, *more = op["text"].split("\n")
+        self._type_into_control(control, first)
+        text = self.doc.Text
+        cursor = text.createTextCursorByRange(paragraph.getEnd())
+        for line in more:
+            text.insertControlCharacter(cursor, PARAGRAPH_BREAK, False)
+            text.insertString(cursor, line, False)
+        return True
+
     def op_fill(self, op):
+        if "control" in op:
+            return self._fill_letter(op)
         cell = self._value_cell(op)
         controls = [c for kind, c in self._portions(cell) if kind == "control"]
         if controls:
@@ -152,6 +187,11 @@ class Session:
         return True
 
     def op_tick(self, op):
+        if "control" in op:
+            control = self._letter_controls()[op["control"]][1]
+            control.Checked = True
+            self._type_into_control(control, control.CheckedState)
+            return True
         portions = self._portions(self._value_cell(op))
         for i, (kind, control) in enumerate(portions):
             following = portions[i + 1][1] if i + 1 < len(portions) and portions[i + 1][0] == "text" else ""
@@ -162,7 +202,10 @@ class Session:
         raise SystemExit(f"no checkbox {op['choice']!r}")
 
     def op_pick(self, op):
-        control = next(c for kind, c in self._portions(self._value_cell(op)) if kind == "control")
+        if "control" in op:
+            control = self._letter_controls()[op["control"]][1]
+        else:
+            control = next(c for kind, c in self._portions(self._value_cell(op)) if kind == "control")
         items = [{p.Name: p.Value for p in item}["DisplayText"] for item in control.ListItems]
         if op["item"] not in items:
             raise SystemExit(f"{op['item']!r} is not in the list {items}")

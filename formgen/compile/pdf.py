@@ -12,7 +12,7 @@ choices, check boxes for booleans, dates as text with the format printed
 under the label.
 
 Field font: a subset of a TrueType CJK font (see ``pdffonts``) with GB 2312
-and ASCII, embedded once as ``/FGF`` in ``/AcroForm /DR`` and named by every
+and ASCII, cut once and cached on disk, embedded as ``/FGF`` in ``/AcroForm /DR`` and named by every
 ``/DA``, so Chinese typed in a viewer can be drawn.  Pre-filled values are
 drawn by formgen itself (appearance streams), wrapped by the font's widths;
 characters beyond GB 2312 (rare name characters such as 喆玥) go into a second
@@ -64,18 +64,6 @@ COLUMN_WEIGHTS = {"boolean": 0.7, "choice": 1.0, "integer": 0.7, "number": 0.8, 
 
 # Field flags (PDF 32000-1, 12.7)
 READ_ONLY, REQUIRED, MULTILINE, COMBO = 1, 2, 1 << 12, 1 << 17
-
-
-def common_chars() -> str:
-    """What the embedded field font covers for typing in a viewer: ASCII and all of GB 2312."""
-    chars = [chr(c) for c in range(0x20, 0x7F)]
-    for hi in range(0xA1, 0xF8):
-        for lo in range(0xA1, 0xFF):
-            try:
-                chars.append(bytes([hi, lo]).decode("gb2312"))
-            except UnicodeDecodeError:
-                continue
-    return "".join(chars)
 
 
 @dataclass
@@ -310,42 +298,47 @@ class _Layout:
         self.y += 3
 
 
-# -- the field font --------------------------------------------------------------
+# -- embedded fonts ---------------------------------------------------------------
 
 @dataclass
 class _EmbeddedFont:
-    """A subset font ready to embed: its glyphs, and compressed font file and ToUnicode bytes."""
+    """A subset font ready to embed: its tag, ToUnicode bytes, and the widths that are not the default."""
 
     subset: pdffonts.Subset
     tag: str
-    font_file: bytes
     to_unicode: bytes
     default_width: int
-    widths: list[tuple[int, int]]  # (cid, width) of the glyphs whose width is not the default
+    widths: list[tuple[int, int]]  # (code, width) of the glyphs whose width is not the default
 
 
 def _embed(subset: pdffonts.Subset) -> _EmbeddedFont:
-    chars = "".join(sorted(subset.cid))
+    chars = "".join(sorted(subset.codes))
     tag = "".join(chr(65 + b % 26) for b in zlib.crc32(chars.encode("utf-8")).to_bytes(4, "big") + b"FG")
     lines = [b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap",
              b"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
              b"/CMapName /Adobe-Identity-UCS def /CMapType 2 def",
              b"1 begincodespacerange <0000> <FFFF> endcodespacerange"]
-    pairs = sorted((cid, ch) for ch, cid in subset.cid.items())
+    pairs = sorted((code, ch) for ch, code in subset.codes.items())
     for start in range(0, len(pairs), 100):
         chunk = pairs[start:start + 100]
         lines.append(b"%d beginbfchar" % len(chunk))
-        lines += [b"<%04X> <%s>" % (cid, ch.encode("utf-16-be").hex().upper().encode()) for cid, ch in chunk]
+        lines += [b"<%04X> <%s>" % (code, ch.encode("utf-16-be").hex().upper().encode()) for code, ch in chunk]
         lines.append(b"endbfchar")
     lines.append(b"endcmap CMapName currentdict /CMap defineresource pop end end")
-    default = Counter(subset.widths).most_common(1)[0][0]
-    return _EmbeddedFont(subset, tag, zlib.compress(subset.data, 6), zlib.compress(b"\n".join(lines), 6), default,
-                         [(cid, width) for cid, width in enumerate(subset.widths) if width != default])
+    default = Counter(subset.widths.values()).most_common(1)[0][0]
+    return _EmbeddedFont(subset, tag, zlib.compress(b"\n".join(lines), 6), default,
+                         sorted((code, width) for code, width in subset.widths.items() if width != default))
 
 
 @lru_cache(maxsize=2)
 def _field_font(font: pdffonts.FontFile) -> _EmbeddedFont:
-    return _embed(pdffonts.load(font).subset(common_chars()))
+    return _embed(pdffonts.base_subset(font))
+
+
+def _extra_font(base: pdffonts.Subset, shown: str) -> _EmbeddedFont | None:
+    """A second small subset for the characters of ``shown`` beyond the base subset (rare names: 喆玥)."""
+    extra = {ch for ch in shown if not base.has(ch) and pdffonts.covers(base.font, ch)}
+    return _embed(pdffonts.subset(base.font, "".join(extra), truetype=True)) if extra else None
 
 
 def _stream(data: bytes, compressed: bool, **entries: Any) -> StreamObject:
@@ -359,27 +352,39 @@ def _stream(data: bytes, compressed: bool, **entries: Any) -> StreamObject:
 
 
 def _font_objects(writer: PdfWriter, font: _EmbeddedFont) -> IndirectObject:
-    """A Type0 font (Identity-H, CIDs = subset glyph ids) with its descendant, descriptor and ToUnicode."""
-    source = font.subset.source
-    name = NameObject(f"/{font.tag}+{source.name}")
+    """A Type0 font (Identity-H) with its descendant, descriptor and ToUnicode.
+
+    TrueType outlines: a CIDFontType2 whose codes are the subset's glyph ids
+    (``/CIDToGIDMap /Identity``).  CFF outlines: a CIDFontType0 with the
+    OpenType file as ``/FontFile3``; its codes are the CFF font's CIDs.
+    """
+    sub = font.subset
+    name = NameObject(f"/{font.tag}+{sub.name}")
     w_array = ArrayObject()
-    for cid, width in font.widths:
-        w_array += [NumberObject(cid), ArrayObject([NumberObject(width)])]
-    font_file = writer._add_object(_stream(font.font_file, True, Length1=NumberObject(len(font.subset.data))))
+    for code, width in font.widths:
+        w_array += [NumberObject(code), ArrayObject([NumberObject(width)])]
+    if sub.cff:
+        file_key, font_file = "/FontFile3", _stream(sub.data, True, Subtype=NameObject("/OpenType"))
+    else:
+        file_key, font_file = "/FontFile2", _stream(sub.data, True, Length1=NumberObject(sub.length))
     descriptor = writer._add_object(DictionaryObject({
         NameObject("/Type"): NameObject("/FontDescriptor"), NameObject("/FontName"): name,
-        NameObject("/Flags"): NumberObject(4), NameObject("/FontBBox"): ArrayObject(map(NumberObject, source.bbox)),
-        NameObject("/ItalicAngle"): NumberObject(0), NameObject("/Ascent"): NumberObject(source.ascent),
-        NameObject("/Descent"): NumberObject(source.descent), NameObject("/CapHeight"): NumberObject(source.ascent),
-        NameObject("/StemV"): NumberObject(80), NameObject("/FontFile2"): font_file}))
-    cid_font = writer._add_object(DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/CIDFontType2"),
+        NameObject("/Flags"): NumberObject(4), NameObject("/FontBBox"): ArrayObject(map(NumberObject, sub.bbox)),
+        NameObject("/ItalicAngle"): NumberObject(0), NameObject("/Ascent"): NumberObject(sub.ascent),
+        NameObject("/Descent"): NumberObject(sub.descent), NameObject("/CapHeight"): NumberObject(sub.ascent),
+        NameObject("/StemV"): NumberObject(80), NameObject(file_key): writer._add_object(font_file)}))
+    cid_font = DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"),
+        NameObject("/Subtype"): NameObject("/CIDFontType0" if sub.cff else "/CIDFontType2"),
         NameObject("/BaseFont"): name,
         NameObject("/CIDSystemInfo"): DictionaryObject({
             NameObject("/Registry"): TextStringObject("Adobe"), NameObject("/Ordering"): TextStringObject("Identity"),
             NameObject("/Supplement"): NumberObject(0)}),
         NameObject("/FontDescriptor"): descriptor, NameObject("/DW"): NumberObject(font.default_width),
-        NameObject("/W"): w_array, NameObject("/CIDToGIDMap"): NameObject("/Identity")}))
+        NameObject("/W"): w_array})
+    if not sub.cff:
+        cid_font[NameObject("/CIDToGIDMap")] = NameObject("/Identity")
+    cid_font = writer._add_object(cid_font)
     return writer._add_object(DictionaryObject({
         NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type0"),
         NameObject("/BaseFont"): name, NameObject("/Encoding"): NameObject("/Identity-H"),
@@ -397,9 +402,7 @@ class _Fields:
         self.font = font
         self.values = {box.address: self._value(box) for box in page.boxes}
         shown = "".join(v for v in self.values.values() if isinstance(v, str))
-        source = font.subset.source
-        extra = "".join(sorted({ch for ch in shown if ch not in font.subset.cid and ord(ch) in source.cmap}))
-        self.extra = _embed(source.subset(extra)) if extra else None
+        self.extra = _extra_font(font.subset, shown)
 
     def _value(self, box: Box) -> Any:
         group_row = self._row(box.address)
@@ -516,7 +519,7 @@ class _Fields:
 
     # -- drawing values ---------------------------------------------------------------
     def _width(self, ch: str) -> int:
-        if ch in self.font.subset.cid or self.extra is None or ch not in self.extra.subset.cid:
+        if self.font.subset.has(ch) or self.extra is None or not self.extra.subset.has(ch):
             return self.font.subset.width(ch)
         return self.extra.subset.width(ch)
 
@@ -535,7 +538,7 @@ class _Fields:
                 natural = sum(map(self._width, lines[0])) * size / 1000
                 if natural > inner:
                     size = max(MIN_FONT_SIZE, size * inner / natural)
-            ascent, descent = self.font.subset.source.ascent, self.font.subset.source.descent
+            ascent, descent = self.font.subset.ascent, self.font.subset.descent
             leading = size * 1.25
             if multiline:
                 baseline = h - 1 - size * ascent / 1000
@@ -555,10 +558,10 @@ class _Fields:
         """The line as (font resource, hex glyph ids) runs: the field font, or the extra font for rare characters."""
         runs: list[tuple[str, bytes]] = []
         for ch in line:
-            if ch in self.font.subset.cid or self.extra is None or ch not in self.extra.subset.cid:
-                font, cid = FIELD_FONT, self.font.subset.cid.get(ch, 0)
+            if self.font.subset.has(ch) or self.extra is None or not self.extra.subset.has(ch):
+                font, cid = FIELD_FONT, self.font.subset.codes.get(ch, 0)
             else:
-                font, cid = EXTRA_FONT, self.extra.subset.cid[ch]
+                font, cid = EXTRA_FONT, self.extra.subset.codes[ch]
             if runs and runs[-1][0] == font:
                 runs[-1] = (font, runs[-1][1] + b"%04X" % cid)
             else:

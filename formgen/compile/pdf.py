@@ -96,10 +96,14 @@ class PdfCompiler:
 
 
 def render(spec: FormSpec, data: dict) -> bytes:
-    """The PDF bytes of the form, pre-filled with ``data``."""
+    """The PDF bytes of the form, pre-filled with ``data``; a letter prints as a letter."""
+    if spec.ann.get("kind") == "letter":
+        from formgen.compile import pdfletter  # it builds on this module
+
+        return pdfletter.render(spec, data)
     rows = tuple(max(g.blank_rows, len(get_path(data, g.address) or [])) for g in spec.groups())
     page = _page(spec, rows, pdffonts.page_font(), pdffonts.field_font())
-    return _Fields(spec, data, page, _field_font(pdffonts.field_font())).build()
+    return _Fields(spec, data, page, embedded_field_font(pdffonts.field_font())).build()
 
 
 # -- the page -------------------------------------------------------------------
@@ -301,7 +305,7 @@ class _Layout:
 # -- embedded fonts ---------------------------------------------------------------
 
 @dataclass
-class _EmbeddedFont:
+class EmbeddedFont:
     """A subset font ready to embed: its tag, ToUnicode bytes, and the widths that are not the default."""
 
     subset: pdffonts.Subset
@@ -311,7 +315,7 @@ class _EmbeddedFont:
     widths: list[tuple[int, int]]  # (code, width) of the glyphs whose width is not the default
 
 
-def _embed(subset: pdffonts.Subset) -> _EmbeddedFont:
+def embed_font(subset: pdffonts.Subset) -> EmbeddedFont:
     chars = "".join(sorted(subset.codes))
     tag = "".join(chr(65 + b % 26) for b in zlib.crc32(chars.encode("utf-8")).to_bytes(4, "big") + b"FG")
     lines = [b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap",
@@ -326,22 +330,22 @@ def _embed(subset: pdffonts.Subset) -> _EmbeddedFont:
         lines.append(b"endbfchar")
     lines.append(b"endcmap CMapName currentdict /CMap defineresource pop end end")
     default = Counter(subset.widths.values()).most_common(1)[0][0]
-    return _EmbeddedFont(subset, tag, zlib.compress(b"\n".join(lines), 6), default,
+    return EmbeddedFont(subset, tag, zlib.compress(b"\n".join(lines), 6), default,
                          sorted((code, width) for code, width in subset.widths.items() if width != default))
 
 
 @lru_cache(maxsize=2)
-def _field_font(font: pdffonts.FontFile) -> _EmbeddedFont:
-    return _embed(pdffonts.base_subset(font))
+def embedded_field_font(font: pdffonts.FontFile) -> EmbeddedFont:
+    return embed_font(pdffonts.base_subset(font))
 
 
-def _extra_font(base: pdffonts.Subset, shown: str) -> _EmbeddedFont | None:
+def extra_font(base: pdffonts.Subset, shown: str) -> EmbeddedFont | None:
     """A second small subset for the characters of ``shown`` beyond the base subset (rare names: 喆玥)."""
     extra = {ch for ch in shown if not base.has(ch) and pdffonts.covers(base.font, ch)}
-    return _embed(pdffonts.subset(base.font, "".join(extra), truetype=True)) if extra else None
+    return embed_font(pdffonts.subset(base.font, "".join(extra), truetype=True)) if extra else None
 
 
-def _stream(data: bytes, compressed: bool, **entries: Any) -> StreamObject:
+def stream(data: bytes, compressed: bool, **entries: Any) -> StreamObject:
     stream = StreamObject()
     stream._data = data
     if compressed:
@@ -351,12 +355,12 @@ def _stream(data: bytes, compressed: bool, **entries: Any) -> StreamObject:
     return stream
 
 
-def _font_objects(writer: PdfWriter, font: _EmbeddedFont) -> IndirectObject:
+def font_objects(writer: PdfWriter, font: EmbeddedFont) -> IndirectObject:
     """A Type0 font (Identity-H) with its descendant, descriptor and ToUnicode.
 
     TrueType outlines: a CIDFontType2 whose codes are the subset's glyph ids
     (``/CIDToGIDMap /Identity``).  CFF outlines: a CIDFontType0 with the
-    OpenType file as ``/FontFile3``; its codes are the CFF font's CIDs.
+    bare CFF program as ``/FontFile3``; its codes are the CFF font's CIDs.
     """
     sub = font.subset
     name = NameObject(f"/{font.tag}+{sub.name}")
@@ -364,9 +368,9 @@ def _font_objects(writer: PdfWriter, font: _EmbeddedFont) -> IndirectObject:
     for code, width in font.widths:
         w_array += [NumberObject(code), ArrayObject([NumberObject(width)])]
     if sub.cff:
-        file_key, font_file = "/FontFile3", _stream(sub.data, True, Subtype=NameObject("/OpenType"))
+        file_key, font_file = "/FontFile3", stream(sub.data, True, Subtype=NameObject("/CIDFontType0C"))
     else:
-        file_key, font_file = "/FontFile2", _stream(sub.data, True, Length1=NumberObject(sub.length))
+        file_key, font_file = "/FontFile2", stream(sub.data, True, Length1=NumberObject(sub.length))
     descriptor = writer._add_object(DictionaryObject({
         NameObject("/Type"): NameObject("/FontDescriptor"), NameObject("/FontName"): name,
         NameObject("/Flags"): NumberObject(4), NameObject("/FontBBox"): ArrayObject(map(NumberObject, sub.bbox)),
@@ -389,20 +393,20 @@ def _font_objects(writer: PdfWriter, font: _EmbeddedFont) -> IndirectObject:
         NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type0"),
         NameObject("/BaseFont"): name, NameObject("/Encoding"): NameObject("/Identity-H"),
         NameObject("/DescendantFonts"): ArrayObject([cid_font]),
-        NameObject("/ToUnicode"): writer._add_object(_stream(font.to_unicode, True))}))
+        NameObject("/ToUnicode"): writer._add_object(stream(font.to_unicode, True))}))
 
 
 # -- the fields --------------------------------------------------------------------
 
 class _Fields:
-    def __init__(self, spec: FormSpec, data: dict, page: Page, font: _EmbeddedFont):
+    def __init__(self, spec: FormSpec, data: dict, page: Page, font: EmbeddedFont):
         self.spec = spec
         self.data = data
         self.page = page
         self.font = font
         self.values = {box.address: self._value(box) for box in page.boxes}
         shown = "".join(v for v in self.values.values() if isinstance(v, str))
-        self.extra = _extra_font(font.subset, shown)
+        self.extra = extra_font(font.subset, shown)
 
     def _value(self, box: Box) -> Any:
         group_row = self._row(box.address)
@@ -422,9 +426,9 @@ class _Fields:
 
     def build(self) -> bytes:
         writer = PdfWriter(clone_from=PdfReader(io.BytesIO(self.page.pdf)))
-        fonts = DictionaryObject({NameObject(FIELD_FONT): _font_objects(writer, self.font)})
+        fonts = DictionaryObject({NameObject(FIELD_FONT): font_objects(writer, self.font)})
         if self.extra:
-            fonts[NameObject(EXTRA_FONT)] = _font_objects(writer, self.extra)
+            fonts[NameObject(EXTRA_FONT)] = font_objects(writer, self.extra)
         fonts[NameObject("/ZaDb")] = writer._add_object(DictionaryObject({
             NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
             NameObject("/BaseFont"): NameObject("/ZapfDingbats")}))
@@ -439,7 +443,7 @@ class _Fields:
             page.setdefault(NameObject("/Annots"), ArrayObject()).append(widget)
             parts = tuple(box.address.split("."))
             widget.get_object()[NameObject("/T")] = TextStringObject(parts[-1])
-            self._attach(writer, nodes, top, parts, widget)
+            attach(writer, nodes, top, parts, widget)
         writer._root_object[NameObject("/AcroForm")] = writer._add_object(DictionaryObject({
             NameObject("/Fields"): top, NameObject("/DR"): self.resources,
             NameObject("/DA"): TextStringObject(f"{FIELD_FONT} {FONT_SIZE:g} Tf 0 g")}))
@@ -449,24 +453,6 @@ class _Fields:
         out = io.BytesIO()
         writer.write(out)
         return out.getvalue()
-
-    @staticmethod
-    def _attach(writer: PdfWriter, nodes: dict, top: ArrayObject, parts: tuple[str, ...],
-                widget: IndirectObject) -> None:
-        """Hang a terminal field under its parents (``persons`` > ``0``), creating them as needed."""
-        child = widget
-        for depth in range(len(parts) - 1, 0, -1):
-            prefix = parts[:depth]
-            created = prefix not in nodes
-            if created:
-                nodes[prefix] = writer._add_object(DictionaryObject({
-                    NameObject("/T"): TextStringObject(prefix[-1]), NameObject("/Kids"): ArrayObject()}))
-            nodes[prefix].get_object()["/Kids"].append(child)
-            child.get_object()[NameObject("/Parent")] = nodes[prefix]
-            if not created:
-                return
-            child = nodes[prefix]
-        top.append(child)
 
     def _widget(self, box: Box, writer: PdfWriter) -> DictionaryObject:
         field, value = box.field, self.values[box.address]
@@ -484,7 +470,7 @@ class _Fields:
                       NameObject("/DA"): TextStringObject("/ZaDb 0 Tf 0 g"),
                       NameObject("/MK"): DictionaryObject({NameObject("/CA"): TextStringObject("4")}),
                       NameObject("/AP"): DictionaryObject({NameObject("/N"): DictionaryObject({
-                          NameObject("/Yes"): writer._add_object(self._form(w, h, _check_mark(w, h))),
+                          NameObject("/Yes"): writer._add_object(self._form(w, h, check_mark(w, h))),
                           NameObject("/Off"): writer._add_object(self._form(w, h, b""))})})})
             d[NameObject("/Ff")] = NumberObject(flags)
             return d
@@ -569,7 +555,24 @@ class _Fields:
         return runs
 
 
-def _check_mark(w: float, h: float) -> bytes:
+def attach(writer: PdfWriter, nodes: dict, top: ArrayObject, parts: tuple[str, ...], widget: IndirectObject) -> None:
+    """Hang a terminal field under its parents (``persons`` > ``0``), creating them as needed."""
+    child = widget
+    for depth in range(len(parts) - 1, 0, -1):
+        prefix = parts[:depth]
+        created = prefix not in nodes
+        if created:
+            nodes[prefix] = writer._add_object(DictionaryObject({
+                NameObject("/T"): TextStringObject(prefix[-1]), NameObject("/Kids"): ArrayObject()}))
+        nodes[prefix].get_object()["/Kids"].append(child)
+        child.get_object()[NameObject("/Parent")] = nodes[prefix]
+        if not created:
+            return
+        child = nodes[prefix]
+    top.append(child)
+
+
+def check_mark(w: float, h: float) -> bytes:
     return b"q 0 g 0 G %.2f w 1 J 1 j %.2f %.2f m %.2f %.2f l %.2f %.2f l S Q" % (
         max(w, h) * 0.12, w * 0.2, h * 0.52, w * 0.42, h * 0.25, w * 0.8, h * 0.8)
 

@@ -224,7 +224,7 @@ def _options(cff: bool) -> ft_subset.Options:
     return options
 
 
-def _describe(font: FontFile, tt: TTFont, data: bytes) -> Subset:
+def _describe(font: FontFile, name: str, tt: TTFont, data: bytes) -> Subset:
     """The codes, widths and metrics of a subset font ``tt`` whose file is ``data``."""
     cff = "CFF " in tt
     cid_keyed = cff and hasattr(tt["CFF "].cff.topDictIndex[0], "ROS")
@@ -237,7 +237,6 @@ def _describe(font: FontFile, tt: TTFont, data: bytes) -> Subset:
     scale = 1000 / units
     metrics = tt["hmtx"].metrics
     head, hhea = tt["head"], tt["hhea"]
-    name = "".join(ch for ch in (font.family or Path(font.path).stem) if ch.isalnum()) or "Font"
     return Subset(
         font=font, name=name, cff=cff,
         codes={chr(code): code_of[glyph] for code, glyph in tt.getBestCmap().items()},
@@ -253,6 +252,8 @@ def _cut(font: FontFile, chars: str, truetype: bool) -> Subset:
         raise EnvironmentProblem(N_("The font {font} has no TrueType outlines (it is an OpenType/CFF font); "
                                     "PDF form fields need a TrueType font such as WenQuanYi Micro Hei."),
                                  font=str(font))
+    name = "".join(ch for ch in (tt["name"].getDebugName(6) or font.family or Path(font.path).stem)
+                   if ch.isalnum() or ch == "-") or "Font"
     subsetter = ft_subset.Subsetter(_options("CFF " in tt))
     subsetter.populate(unicodes=sorted({ord(ch) for ch in chars}))
     fonttools_log = logging.getLogger("fontTools.subset")
@@ -264,8 +265,8 @@ def _cut(font: FontFile, chars: str, truetype: bool) -> Subset:
         fonttools_log.setLevel(level)
     out = io.BytesIO()
     tt.save(out)
-    data = out.getvalue()
-    return _describe(font, TTFont(io.BytesIO(data), lazy=True), data)
+    cut = TTFont(io.BytesIO(out.getvalue()), lazy=True)
+    return _describe(font, name, cut, cut.getTableData("CFF ") if "CFF " in cut else out.getvalue())
 
 
 def subset(font: FontFile, chars: str, truetype: bool = False) -> Subset:

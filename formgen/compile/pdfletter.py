@@ -17,7 +17,7 @@ Dates show as 2021年1月20日 and times as 2021年3月8日 16时40分 (coercion
 both back).  Pre-filled values are drawn by formgen in the font of their
 style; what people type in a viewer is drawn with the field font (``/DA``).
 
-The layout follows GB/T 9704-2012 (A4, 28 lines of 22 characters on a grid,
+The layout follows GB/T 9704-2012 (A4, 22 lines of 28 characters on a grid,
 版头 with red issuer mark and rule, 署名 and 成文日期 right-indented, 版记 at the
 foot of the last page, page numbers "— 1 —"); the ``x-formgen.page``
 annotation sets the measures, other letters get the same layout at 四号.

@@ -1,4 +1,9 @@
-"""Atomic output: a file appears whole under its final name, or not at all."""
+"""Atomic output: a file appears whole under its final name, or not at all.
+
+The temporary file is made by ``mkstemp`` (mode 0600); the finished file gets
+the mode any new file gets, 0666 less the umask, so others can read an output
+when the umask lets them.
+"""
 
 from __future__ import annotations
 
@@ -18,10 +23,17 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_bytes(target: str | Path, data: bytes) -> None:

@@ -12,7 +12,7 @@ choices, check boxes for booleans, dates as text with the format printed
 under the label.
 
 Field font: a subset of a TrueType CJK font (see ``pdffonts``) with GB 2312
-and ASCII, embedded once as ``/FGF`` in ``/AcroForm /DR`` and named by every
+and ASCII, cut once and cached on disk, embedded as ``/FGF`` in ``/AcroForm /DR`` and named by every
 ``/DA``, so Chinese typed in a viewer can be drawn.  Pre-filled values are
 drawn by formgen itself (appearance streams), wrapped by the font's widths;
 characters beyond GB 2312 (rare name characters such as 喆玥) go into a second
@@ -66,18 +66,6 @@ COLUMN_WEIGHTS = {"boolean": 0.7, "choice": 1.0, "integer": 0.7, "number": 0.8, 
 READ_ONLY, REQUIRED, MULTILINE, COMBO = 1, 2, 1 << 12, 1 << 17
 
 
-def common_chars() -> str:
-    """What the embedded field font covers for typing in a viewer: ASCII and all of GB 2312."""
-    chars = [chr(c) for c in range(0x20, 0x7F)]
-    for hi in range(0xA1, 0xF8):
-        for lo in range(0xA1, 0xFF):
-            try:
-                chars.append(bytes([hi, lo]).decode("gb2312"))
-            except UnicodeDecodeError:
-                continue
-    return "".join(chars)
-
-
 @dataclass
 class Box:
     """Where one input goes: its address, field, page (0-based) and rectangle in mm from the top left."""
@@ -108,10 +96,14 @@ class PdfCompiler:
 
 
 def render(spec: FormSpec, data: dict) -> bytes:
-    """The PDF bytes of the form, pre-filled with ``data``."""
+    """The PDF bytes of the form, pre-filled with ``data``; a letter prints as a letter."""
+    if spec.ann.get("kind") == "letter":
+        from formgen.compile import pdfletter  # it builds on this module
+
+        return pdfletter.render(spec, data)
     rows = tuple(max(g.blank_rows, len(get_path(data, g.address) or [])) for g in spec.groups())
     page = _page(spec, rows, pdffonts.page_font(), pdffonts.field_font())
-    return _Fields(spec, data, page, _field_font(pdffonts.field_font())).build()
+    return _Fields(spec, data, page, embedded_field_font(pdffonts.field_font())).build()
 
 
 # -- the page -------------------------------------------------------------------
@@ -310,45 +302,50 @@ class _Layout:
         self.y += 3
 
 
-# -- the field font --------------------------------------------------------------
+# -- embedded fonts ---------------------------------------------------------------
 
 @dataclass
-class _EmbeddedFont:
-    """A subset font ready to embed: its glyphs, and compressed font file and ToUnicode bytes."""
+class EmbeddedFont:
+    """A subset font ready to embed: its tag, ToUnicode bytes, and the widths that are not the default."""
 
     subset: pdffonts.Subset
     tag: str
-    font_file: bytes
     to_unicode: bytes
     default_width: int
-    widths: list[tuple[int, int]]  # (cid, width) of the glyphs whose width is not the default
+    widths: list[tuple[int, int]]  # (code, width) of the glyphs whose width is not the default
 
 
-def _embed(subset: pdffonts.Subset) -> _EmbeddedFont:
-    chars = "".join(sorted(subset.cid))
+def embed_font(subset: pdffonts.Subset) -> EmbeddedFont:
+    chars = "".join(sorted(subset.codes))
     tag = "".join(chr(65 + b % 26) for b in zlib.crc32(chars.encode("utf-8")).to_bytes(4, "big") + b"FG")
     lines = [b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap",
              b"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
              b"/CMapName /Adobe-Identity-UCS def /CMapType 2 def",
              b"1 begincodespacerange <0000> <FFFF> endcodespacerange"]
-    pairs = sorted((cid, ch) for ch, cid in subset.cid.items())
+    pairs = sorted((code, ch) for ch, code in subset.codes.items())
     for start in range(0, len(pairs), 100):
         chunk = pairs[start:start + 100]
         lines.append(b"%d beginbfchar" % len(chunk))
-        lines += [b"<%04X> <%s>" % (cid, ch.encode("utf-16-be").hex().upper().encode()) for cid, ch in chunk]
+        lines += [b"<%04X> <%s>" % (code, ch.encode("utf-16-be").hex().upper().encode()) for code, ch in chunk]
         lines.append(b"endbfchar")
     lines.append(b"endcmap CMapName currentdict /CMap defineresource pop end end")
-    default = Counter(subset.widths).most_common(1)[0][0]
-    return _EmbeddedFont(subset, tag, zlib.compress(subset.data, 6), zlib.compress(b"\n".join(lines), 6), default,
-                         [(cid, width) for cid, width in enumerate(subset.widths) if width != default])
+    default = Counter(subset.widths.values()).most_common(1)[0][0]
+    return EmbeddedFont(subset, tag, zlib.compress(b"\n".join(lines), 6), default,
+                         sorted((code, width) for code, width in subset.widths.items() if width != default))
 
 
 @lru_cache(maxsize=2)
-def _field_font(font: pdffonts.FontFile) -> _EmbeddedFont:
-    return _embed(pdffonts.load(font).subset(common_chars()))
+def embedded_field_font(font: pdffonts.FontFile) -> EmbeddedFont:
+    return embed_font(pdffonts.base_subset(font))
 
 
-def _stream(data: bytes, compressed: bool, **entries: Any) -> StreamObject:
+def extra_font(base: pdffonts.Subset, shown: str) -> EmbeddedFont | None:
+    """A second small subset for the characters of ``shown`` beyond the base subset (rare names: 喆玥)."""
+    extra = {ch for ch in shown if not base.has(ch) and pdffonts.covers(base.font, ch)}
+    return embed_font(pdffonts.subset(base.font, "".join(extra), truetype=True)) if extra else None
+
+
+def stream(data: bytes, compressed: bool, **entries: Any) -> StreamObject:
     stream = StreamObject()
     stream._data = data
     if compressed:
@@ -358,48 +355,58 @@ def _stream(data: bytes, compressed: bool, **entries: Any) -> StreamObject:
     return stream
 
 
-def _font_objects(writer: PdfWriter, font: _EmbeddedFont) -> IndirectObject:
-    """A Type0 font (Identity-H, CIDs = subset glyph ids) with its descendant, descriptor and ToUnicode."""
-    source = font.subset.source
-    name = NameObject(f"/{font.tag}+{source.name}")
+def font_objects(writer: PdfWriter, font: EmbeddedFont) -> IndirectObject:
+    """A Type0 font (Identity-H) with its descendant, descriptor and ToUnicode.
+
+    TrueType outlines: a CIDFontType2 whose codes are the subset's glyph ids
+    (``/CIDToGIDMap /Identity``).  CFF outlines: a CIDFontType0 with the
+    bare CFF program as ``/FontFile3``; its codes are the CFF font's CIDs.
+    """
+    sub = font.subset
+    name = NameObject(f"/{font.tag}+{sub.name}")
     w_array = ArrayObject()
-    for cid, width in font.widths:
-        w_array += [NumberObject(cid), ArrayObject([NumberObject(width)])]
-    font_file = writer._add_object(_stream(font.font_file, True, Length1=NumberObject(len(font.subset.data))))
+    for code, width in font.widths:
+        w_array += [NumberObject(code), ArrayObject([NumberObject(width)])]
+    if sub.cff:
+        file_key, font_file = "/FontFile3", stream(sub.data, True, Subtype=NameObject("/CIDFontType0C"))
+    else:
+        file_key, font_file = "/FontFile2", stream(sub.data, True, Length1=NumberObject(sub.length))
     descriptor = writer._add_object(DictionaryObject({
         NameObject("/Type"): NameObject("/FontDescriptor"), NameObject("/FontName"): name,
-        NameObject("/Flags"): NumberObject(4), NameObject("/FontBBox"): ArrayObject(map(NumberObject, source.bbox)),
-        NameObject("/ItalicAngle"): NumberObject(0), NameObject("/Ascent"): NumberObject(source.ascent),
-        NameObject("/Descent"): NumberObject(source.descent), NameObject("/CapHeight"): NumberObject(source.ascent),
-        NameObject("/StemV"): NumberObject(80), NameObject("/FontFile2"): font_file}))
-    cid_font = writer._add_object(DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/CIDFontType2"),
+        NameObject("/Flags"): NumberObject(4), NameObject("/FontBBox"): ArrayObject(map(NumberObject, sub.bbox)),
+        NameObject("/ItalicAngle"): NumberObject(0), NameObject("/Ascent"): NumberObject(sub.ascent),
+        NameObject("/Descent"): NumberObject(sub.descent), NameObject("/CapHeight"): NumberObject(sub.ascent),
+        NameObject("/StemV"): NumberObject(80), NameObject(file_key): writer._add_object(font_file)}))
+    cid_font = DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"),
+        NameObject("/Subtype"): NameObject("/CIDFontType0" if sub.cff else "/CIDFontType2"),
         NameObject("/BaseFont"): name,
         NameObject("/CIDSystemInfo"): DictionaryObject({
             NameObject("/Registry"): TextStringObject("Adobe"), NameObject("/Ordering"): TextStringObject("Identity"),
             NameObject("/Supplement"): NumberObject(0)}),
         NameObject("/FontDescriptor"): descriptor, NameObject("/DW"): NumberObject(font.default_width),
-        NameObject("/W"): w_array, NameObject("/CIDToGIDMap"): NameObject("/Identity")}))
+        NameObject("/W"): w_array})
+    if not sub.cff:
+        cid_font[NameObject("/CIDToGIDMap")] = NameObject("/Identity")
+    cid_font = writer._add_object(cid_font)
     return writer._add_object(DictionaryObject({
         NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type0"),
         NameObject("/BaseFont"): name, NameObject("/Encoding"): NameObject("/Identity-H"),
         NameObject("/DescendantFonts"): ArrayObject([cid_font]),
-        NameObject("/ToUnicode"): writer._add_object(_stream(font.to_unicode, True))}))
+        NameObject("/ToUnicode"): writer._add_object(stream(font.to_unicode, True))}))
 
 
 # -- the fields --------------------------------------------------------------------
 
 class _Fields:
-    def __init__(self, spec: FormSpec, data: dict, page: Page, font: _EmbeddedFont):
+    def __init__(self, spec: FormSpec, data: dict, page: Page, font: EmbeddedFont):
         self.spec = spec
         self.data = data
         self.page = page
         self.font = font
         self.values = {box.address: self._value(box) for box in page.boxes}
         shown = "".join(v for v in self.values.values() if isinstance(v, str))
-        source = font.subset.source
-        extra = "".join(sorted({ch for ch in shown if ch not in font.subset.cid and ord(ch) in source.cmap}))
-        self.extra = _embed(source.subset(extra)) if extra else None
+        self.extra = extra_font(font.subset, shown)
 
     def _value(self, box: Box) -> Any:
         group_row = self._row(box.address)
@@ -419,9 +426,9 @@ class _Fields:
 
     def build(self) -> bytes:
         writer = PdfWriter(clone_from=PdfReader(io.BytesIO(self.page.pdf)))
-        fonts = DictionaryObject({NameObject(FIELD_FONT): _font_objects(writer, self.font)})
+        fonts = DictionaryObject({NameObject(FIELD_FONT): font_objects(writer, self.font)})
         if self.extra:
-            fonts[NameObject(EXTRA_FONT)] = _font_objects(writer, self.extra)
+            fonts[NameObject(EXTRA_FONT)] = font_objects(writer, self.extra)
         fonts[NameObject("/ZaDb")] = writer._add_object(DictionaryObject({
             NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
             NameObject("/BaseFont"): NameObject("/ZapfDingbats")}))
@@ -436,7 +443,7 @@ class _Fields:
             page.setdefault(NameObject("/Annots"), ArrayObject()).append(widget)
             parts = tuple(box.address.split("."))
             widget.get_object()[NameObject("/T")] = TextStringObject(parts[-1])
-            self._attach(writer, nodes, top, parts, widget)
+            attach(writer, nodes, top, parts, widget)
         writer._root_object[NameObject("/AcroForm")] = writer._add_object(DictionaryObject({
             NameObject("/Fields"): top, NameObject("/DR"): self.resources,
             NameObject("/DA"): TextStringObject(f"{FIELD_FONT} {FONT_SIZE:g} Tf 0 g")}))
@@ -446,24 +453,6 @@ class _Fields:
         out = io.BytesIO()
         writer.write(out)
         return out.getvalue()
-
-    @staticmethod
-    def _attach(writer: PdfWriter, nodes: dict, top: ArrayObject, parts: tuple[str, ...],
-                widget: IndirectObject) -> None:
-        """Hang a terminal field under its parents (``persons`` > ``0``), creating them as needed."""
-        child = widget
-        for depth in range(len(parts) - 1, 0, -1):
-            prefix = parts[:depth]
-            created = prefix not in nodes
-            if created:
-                nodes[prefix] = writer._add_object(DictionaryObject({
-                    NameObject("/T"): TextStringObject(prefix[-1]), NameObject("/Kids"): ArrayObject()}))
-            nodes[prefix].get_object()["/Kids"].append(child)
-            child.get_object()[NameObject("/Parent")] = nodes[prefix]
-            if not created:
-                return
-            child = nodes[prefix]
-        top.append(child)
 
     def _widget(self, box: Box, writer: PdfWriter) -> DictionaryObject:
         field, value = box.field, self.values[box.address]
@@ -481,7 +470,7 @@ class _Fields:
                       NameObject("/DA"): TextStringObject("/ZaDb 0 Tf 0 g"),
                       NameObject("/MK"): DictionaryObject({NameObject("/CA"): TextStringObject("4")}),
                       NameObject("/AP"): DictionaryObject({NameObject("/N"): DictionaryObject({
-                          NameObject("/Yes"): writer._add_object(self._form(w, h, _check_mark(w, h))),
+                          NameObject("/Yes"): writer._add_object(self._form(w, h, check_mark(w, h))),
                           NameObject("/Off"): writer._add_object(self._form(w, h, b""))})})})
             d[NameObject("/Ff")] = NumberObject(flags)
             return d
@@ -516,7 +505,7 @@ class _Fields:
 
     # -- drawing values ---------------------------------------------------------------
     def _width(self, ch: str) -> int:
-        if ch in self.font.subset.cid or self.extra is None or ch not in self.extra.subset.cid:
+        if self.font.subset.has(ch) or self.extra is None or not self.extra.subset.has(ch):
             return self.font.subset.width(ch)
         return self.extra.subset.width(ch)
 
@@ -535,7 +524,7 @@ class _Fields:
                 natural = sum(map(self._width, lines[0])) * size / 1000
                 if natural > inner:
                     size = max(MIN_FONT_SIZE, size * inner / natural)
-            ascent, descent = self.font.subset.source.ascent, self.font.subset.source.descent
+            ascent, descent = self.font.subset.ascent, self.font.subset.descent
             leading = size * 1.25
             if multiline:
                 baseline = h - 1 - size * ascent / 1000
@@ -555,10 +544,10 @@ class _Fields:
         """The line as (font resource, hex glyph ids) runs: the field font, or the extra font for rare characters."""
         runs: list[tuple[str, bytes]] = []
         for ch in line:
-            if ch in self.font.subset.cid or self.extra is None or ch not in self.extra.subset.cid:
-                font, cid = FIELD_FONT, self.font.subset.cid.get(ch, 0)
+            if self.font.subset.has(ch) or self.extra is None or not self.extra.subset.has(ch):
+                font, cid = FIELD_FONT, self.font.subset.codes.get(ch, 0)
             else:
-                font, cid = EXTRA_FONT, self.extra.subset.cid[ch]
+                font, cid = EXTRA_FONT, self.extra.subset.codes[ch]
             if runs and runs[-1][0] == font:
                 runs[-1] = (font, runs[-1][1] + b"%04X" % cid)
             else:
@@ -566,7 +555,24 @@ class _Fields:
         return runs
 
 
-def _check_mark(w: float, h: float) -> bytes:
+def attach(writer: PdfWriter, nodes: dict, top: ArrayObject, parts: tuple[str, ...], widget: IndirectObject) -> None:
+    """Hang a terminal field under its parents (``persons`` > ``0``), creating them as needed."""
+    child = widget
+    for depth in range(len(parts) - 1, 0, -1):
+        prefix = parts[:depth]
+        created = prefix not in nodes
+        if created:
+            nodes[prefix] = writer._add_object(DictionaryObject({
+                NameObject("/T"): TextStringObject(prefix[-1]), NameObject("/Kids"): ArrayObject()}))
+        nodes[prefix].get_object()["/Kids"].append(child)
+        child.get_object()[NameObject("/Parent")] = nodes[prefix]
+        if not created:
+            return
+        child = nodes[prefix]
+    top.append(child)
+
+
+def check_mark(w: float, h: float) -> bytes:
     return b"q 0 g 0 G %.2f w 1 J 1 j %.2f %.2f m %.2f %.2f l %.2f %.2f l S Q" % (
         max(w, h) * 0.12, w * 0.2, h * 0.52, w * 0.42, h * 0.25, w * 0.8, h * 0.8)
 

@@ -1,45 +1,77 @@
-"""Fonts for the PDF form: finding them, and cutting TrueType subsets fast.
+"""Fonts for the PDF documents: finding them, and cutting subsets with fontTools.
 
-Two fonts are used.  The *page font* draws the static page (title, labels,
-grid text) through fpdf2, which subsets it itself; any CJK font works, OTF/CFF
-included (Noto Serif CJK SC preferred).  The *field font* is the font of the
-form fields: it sits in ``/AcroForm /DR`` and every ``/DA``, so viewers type
-with it, and formgen draws the pre-filled values with it.  It must have
+The *page font* draws the static page of a form (title, labels, grid text)
+through fpdf2, which subsets it itself; any CJK font works, OTF/CFF included
+(Noto Serif CJK SC preferred).  The *field font* is the font of the form
+fields: it sits in ``/AcroForm /DR`` and every ``/DA``, so viewers type with
+it, and formgen draws the pre-filled values of forms with it.  It must have
 TrueType outlines (``glyf``): viewers reject CFF fonts as field fonts and the
-standard fonts show Chinese as "????".
+standard fonts show Chinese as "????".  Letters use three more roles, named
+after the faces GB/T 9704 asks for (see :data:`LETTER_ROLES`).
 
-Both are found through fontconfig (``fc-list :lang=zh``) or configured with
-``FORMGEN_PDF_FONT`` / ``FORMGEN_PDF_FIELD_FONT`` (a font file, ``file.ttc#N``
-for face N of a collection, or a fontconfig family name).
+Fonts are found through fontconfig (``fc-list :lang=zh``) or configured with
+the environment variables of their role (a font file, ``file.ttc#N`` for face
+N of a collection, or a fontconfig family name).
 
-The field font is embedded as a subset.  :class:`TrueType` copies the glyphs
-of the wanted characters (and the components of composite glyphs) into a new,
-compact font with renumbered glyphs, in a few milliseconds: fontTools'
-subsetter takes 0.5 s for a handful of characters of WenQuanYi Micro Hei and
-1.8 s for GB 2312, which would dominate every generated file.
+Subsets are cut by fontTools (:func:`subset`).  That costs 0.2-0.5 s per call
+and about 2 s for the field font's base set (ASCII and all of GB 2312, so a
+viewer can draw what people type), so the base set is cut once per font and
+kept on disk (:func:`cached_subset`, under ``$XDG_CACHE_HOME/formgen/fonts``)
+and in memory; smaller sets are kept in memory.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
+import logging
 import os
 import shutil
-import struct
 import subprocess
-import sys
-from array import array
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from fontTools import subset as ft_subset
+from fontTools.ttLib import TTFont, TTLibError
+
+from formgen import __version__
+from formgen.fsutil import atomic_write_bytes
 from formgen.i18n import N_
 from formgen.issues import EnvironmentProblem
 
 PAGE_FONT_ENV = "FORMGEN_PDF_FONT"
 FIELD_FONT_ENV = "FORMGEN_PDF_FIELD_FONT"
+CACHE_ENV = "FORMGEN_CACHE_DIR"
 PAGE_FAMILIES = ("Noto Serif CJK SC", "Source Han Serif SC", "Noto Sans CJK SC", "Source Han Sans SC",
                  "SimSun", "Songti SC")
 FIELD_FAMILIES = ("WenQuanYi Micro Hei", "SimSun", "NSimSun", "Microsoft YaHei", "AR PL UMing CN",
                   "Droid Sans Fallback")
+REGULAR_STYLES = ("Regular", "Book", "Medium")
+
+
+@dataclass(frozen=True)
+class Role:
+    """A letter font role: its setting, and the (family, style) it prefers, best first."""
+
+    env: str
+    families: tuple[tuple[str, str], ...]
+
+
+# GB/T 9704 names the faces; the free substitutes come after the commercial fonts they stand in for.
+LETTER_ROLES = {
+    "body": Role("FORMGEN_PDF_BODY_FONT", (  # 仿宋
+        ("FangSong", "Regular"), ("仿宋_GB2312", "Regular"), ("STFangsong", "Regular"),
+        ("Noto Serif CJK SC", "Regular"), ("Source Han Serif SC", "Regular"), ("AR PL UMing CN", "Light"))),
+    "title": Role("FORMGEN_PDF_TITLE_FONT", (  # 小标宋
+        ("FZXiaoBiaoSong-B05S", "Regular"), ("方正小标宋简体", "Regular"),
+        ("Noto Serif CJK SC", "Bold"), ("Source Han Serif SC", "Bold"), ("SimSun", "Regular"))),
+    "heading": Role("FORMGEN_PDF_HEADING_FONT", (  # 黑体
+        ("SimHei", "Regular"), ("黑体", "Regular"), ("Noto Sans CJK SC", "Regular"),
+        ("Source Han Sans SC", "Regular"), ("WenQuanYi Micro Hei", "Regular"))),
+}
 
 
 @dataclass(frozen=True)
@@ -55,8 +87,8 @@ class FontFile:
 # -- finding fonts -------------------------------------------------------------
 
 @lru_cache(maxsize=1)
-def _fontconfig_cjk() -> tuple[tuple[str, int, str, str], ...]:
-    """(file, index, family, format) of every font fontconfig says covers Chinese, regular styles first."""
+def _fontconfig_cjk() -> tuple[tuple[str, int, str, str, str], ...]:
+    """(file, index, families, format, style) of every font fontconfig says covers Chinese, regular styles first."""
     if shutil.which("fc-list") is None:
         return ()
     out = subprocess.run(["fc-list", ":lang=zh", "-f", "%{file}|%{index}|%{family}|%{fontformat}|%{style[0]}\n"],
@@ -65,24 +97,26 @@ def _fontconfig_cjk() -> tuple[tuple[str, int, str, str], ...]:
     for line in out.splitlines():
         parts = line.split("|")
         if len(parts) == 5 and parts[1].isdigit():
-            fonts.append((parts[4] not in ("Regular", "Book", "Medium"), parts[0], int(parts[1]), parts[2], parts[3]))
+            fonts.append((parts[4] not in REGULAR_STYLES, parts[0], int(parts[1]), parts[2], parts[3], parts[4]))
     return tuple(font[1:] for font in sorted(fonts))
 
 
-def _by_family(name: str, truetype: bool) -> FontFile | None:
-    for path, index, families, fmt in _fontconfig_cjk():
+def _by_family(name: str, truetype: bool, style: str | None = None) -> FontFile | None:
+    for path, index, families, fmt, font_style in _fontconfig_cjk():
         if truetype and fmt != "TrueType":
+            continue
+        if style is not None and font_style.casefold() != style.casefold():
             continue
         if name.casefold() in (f.strip().casefold() for f in families.split(",")):
             return FontFile(path, index, name)
     return None
 
 
-def _configured(value: str, env: str) -> FontFile:
+def _configured(value: str, env: str, truetype: bool) -> FontFile:
     path, _, face = value.rpartition("#") if "#" in value else (value, "", "0")
     if os.path.isfile(path) and face.isdigit():
         return FontFile(path, int(face), Path(path).stem)
-    found = _by_family(value, truetype=env == FIELD_FONT_ENV)
+    found = _by_family(value, truetype)
     if found is None:
         raise EnvironmentProblem(N_("The font '{font}' set in {env} was not found: give a font file, "
                                     "file.ttc#N for face N of a collection, or a family name listed by "
@@ -93,12 +127,12 @@ def _configured(value: str, env: str) -> FontFile:
 def field_font() -> FontFile:
     """The TrueType CJK font for the form fields."""
     value = os.environ.get(FIELD_FONT_ENV)
-    font = _configured(value, FIELD_FONT_ENV) if value else None
+    font = _configured(value, FIELD_FONT_ENV, truetype=True) if value else None
     if font is None:
         font = next((f for f in map(lambda n: _by_family(n, True), FIELD_FAMILIES) if f), None)
     if font is None:
-        font = next((FontFile(p, i, fam.split(",")[0]) for p, i, fam, fmt in _fontconfig_cjk() if fmt == "TrueType"),
-                    None)
+        font = next((FontFile(p, i, fam.split(",")[0]) for p, i, fam, fmt, _style in _fontconfig_cjk()
+                     if fmt == "TrueType"), None)
     if font is None:
         raise EnvironmentProblem(N_("No Chinese TrueType font for the PDF form fields was found (looked for {fonts}). "
                                     "Install fonts-wqy-microhei, or set {env} to a TrueType (.ttf/.ttc) font file."),
@@ -110,7 +144,7 @@ def page_font() -> FontFile:
     """The CJK font for the static page; the field font when no other is found."""
     value = os.environ.get(PAGE_FONT_ENV)
     if value:
-        return _configured(value, PAGE_FONT_ENV)
+        return _configured(value, PAGE_FONT_ENV, truetype=False)
     for name in PAGE_FAMILIES:
         found = _by_family(name, truetype=False)
         if found:
@@ -118,229 +152,202 @@ def page_font() -> FontFile:
     return field_font()
 
 
-# -- TrueType ------------------------------------------------------------------
-
-def _u16(data: bytes, at: int) -> int:
-    return struct.unpack_from(">H", data, at)[0]
-
-
-def _i16(data: bytes, at: int) -> int:
-    return struct.unpack_from(">h", data, at)[0]
-
-
-def _u32(data: bytes, at: int) -> int:
-    return struct.unpack_from(">L", data, at)[0]
-
-
-U32 = "I" if array("I").itemsize == 4 else "L"
+def letter_font(role: str) -> FontFile:
+    """The font of a letter role (body, title, heading): configured, else the first installed preference,
+    else the page font."""
+    spec = LETTER_ROLES[role]
+    value = os.environ.get(spec.env)
+    if value:
+        return _configured(value, spec.env, truetype=False)
+    for family, style in spec.families:
+        found = _by_family(family, truetype=False, style=style)
+        if found:
+            return found
+    return page_font()
 
 
-def _array(code: str, data: bytes = b"") -> array:
-    """An array of big-endian unsigned integers read from ``data``."""
-    out = array(code, data)
-    if sys.byteorder == "little":
-        out.byteswap()
-    return out
+# -- subsets -------------------------------------------------------------------
 
-
-def _checksum(data: bytes) -> int:
-    return sum(_array(U32, data + b"\0" * (-len(data) % 4))) & 0xFFFFFFFF
-
-
-ARG_WORDS, HAVE_SCALE, MORE_COMPONENTS, XY_SCALE, TWO_BY_TWO = 0x1, 0x8, 0x20, 0x40, 0x80
-COPIED_TABLES = (b"OS/2", b"cvt ", b"fpgm", b"gasp", b"name", b"prep")
-
-
-class TrueType:
-    """One face of a .ttf/.ttc file: character map, advance widths, glyph data, subsets."""
-
-    def __init__(self, font: FontFile):
-        self.file = font
-        data = Path(font.path).read_bytes()
-        self.data = data
-        start = 0
-        if data[:4] == b"ttcf":
-            count = _u32(data, 8)
-            if font.index >= count:
-                raise EnvironmentProblem(N_("The font file {font} has no face {index}."),
-                                         font=font.path, index=font.index)
-            start = _u32(data, 12 + 4 * font.index)
-        self.tables: dict[bytes, tuple[int, int]] = {}
-        for i in range(_u16(data, start + 4)):
-            rec = start + 12 + 16 * i
-            self.tables[data[rec:rec + 4]] = (_u32(data, rec + 8), _u32(data, rec + 12))
-        if b"glyf" not in self.tables or b"loca" not in self.tables:
-            raise EnvironmentProblem(N_("The font {font} has no TrueType outlines (it is an OpenType/CFF font); "
-                                        "PDF form fields need a TrueType font such as WenQuanYi Micro Hei."),
-                                     font=str(font))
-        head = self.table(b"head")
-        self.units = _u16(head, 18)
-        self.bbox = [round(_i16(head, 36 + 2 * i) * 1000 / self.units) for i in range(4)]
-        long_loca = _i16(head, 50) == 1
-        hhea = self.table(b"hhea")
-        self.ascent = round(_i16(hhea, 4) * 1000 / self.units)
-        self.descent = round(_i16(hhea, 6) * 1000 / self.units)
-        self.num_glyphs = _u16(self.table(b"maxp"), 4)
-        loca = _array(U32 if long_loca else "H", self.table(b"loca"))
-        self.loca = loca if long_loca else array(U32, (x * 2 for x in loca))
-        hmtx = _array("H", self.table(b"hmtx")[:4 * _u16(hhea, 34)])
-        self.advances = hmtx[0::2]
-        self.lsbs = [x - 0x10000 if x >= 0x8000 else x for x in hmtx[1::2]]
-        self.cmap = self._read_cmap()
-        self.name = "".join(ch for ch in (font.family or Path(font.path).stem) if ch.isalnum()) or "Font"
-
-    def table(self, tag: bytes) -> bytes:
-        offset, length = self.tables[tag]
-        return self.data[offset:offset + length]
-
-    def advance(self, gid: int) -> int:
-        return self.advances[min(gid, len(self.advances) - 1)]
-
-    def lsb(self, gid: int) -> int:
-        return self.lsbs[gid] if gid < len(self.lsbs) else 0
-
-    def glyph(self, gid: int) -> bytes:
-        offset = self.tables[b"glyf"][0]
-        return self.data[offset + self.loca[gid]:offset + self.loca[gid + 1]]
-
-    def _read_cmap(self) -> dict[int, int]:
-        cmap = self.table(b"cmap")
-        subtables = {}
-        for i in range(_u16(cmap, 2)):
-            platform, encoding, offset = struct.unpack_from(">HHL", cmap, 4 + 8 * i)
-            subtables[(platform, encoding)] = offset
-        for key in ((3, 10), (0, 4), (0, 6), (3, 1), (0, 3), (0, 1), (0, 0)):
-            if key not in subtables:
-                continue
-            at = subtables[key]
-            fmt = _u16(cmap, at)
-            if fmt == 12:
-                return self._cmap12(cmap, at)
-            if fmt == 4:
-                return self._cmap4(cmap, at)
-        return {}
-
-    @staticmethod
-    def _cmap12(cmap: bytes, at: int) -> dict[int, int]:
-        out = {}
-        for i in range(_u32(cmap, at + 12)):
-            first, last, gid = struct.unpack_from(">LLL", cmap, at + 16 + 12 * i)
-            for code in range(first, last + 1):
-                out[code] = gid + code - first
-        return out
-
-    @staticmethod
-    def _cmap4(cmap: bytes, at: int) -> dict[int, int]:
-        segs = _u16(cmap, at + 6) // 2
-        ends, starts = at + 14, at + 16 + 2 * segs
-        deltas, ranges = starts + 2 * segs, starts + 4 * segs
-        out = {}
-        for s in range(segs):
-            end, first = _u16(cmap, ends + 2 * s), _u16(cmap, starts + 2 * s)
-            delta, range_offset = _i16(cmap, deltas + 2 * s), _u16(cmap, ranges + 2 * s)
-            for code in range(first, min(end, 0xFFFE) + 1):
-                if range_offset == 0:
-                    gid = (code + delta) & 0xFFFF
-                else:
-                    gid = _u16(cmap, ranges + 2 * s + range_offset + 2 * (code - first))
-                    gid = (gid + delta) & 0xFFFF if gid else 0
-                if gid:
-                    out[code] = gid
-        return out
-
-    def _components(self, gid: int) -> list[tuple[int, int]]:
-        """(offset in the glyph, component glyph id) of a composite glyph; [] for a simple one."""
-        data = self.glyph(gid)
-        if len(data) < 10 or _i16(data, 0) >= 0:
-            return []
-        out, at = [], 10
-        while True:
-            flags, component = _u16(data, at), _u16(data, at + 2)
-            out.append((at + 2, component))
-            at += 4 + (4 if flags & ARG_WORDS else 2)
-            at += 2 if flags & HAVE_SCALE else 4 if flags & XY_SCALE else 8 if flags & TWO_BY_TWO else 0
-            if not flags & MORE_COMPONENTS:
-                return out
-
-    def subset(self, chars: str) -> "Subset":
-        """A compact font holding the glyphs of ``chars`` (those the font has)."""
-        codes = sorted({ord(ch) for ch in chars if ord(ch) in self.cmap})
-        order = [0]
-        new_id = {0: 0}
-        todo = [self.cmap[c] for c in codes]
-        while todo:
-            gid = todo.pop(0)
-            if gid in new_id or gid >= self.num_glyphs:
-                continue
-            new_id[gid] = len(order)
-            order.append(gid)
-            todo.extend(component for _at, component in self._components(gid))
-        cid = {chr(c): new_id[self.cmap[c]] for c in codes if self.cmap[c] in new_id}
-        widths = [round(self.advance(g) * 1000 / self.units) for g in order]
-        return Subset(self, cid, widths, self._write(order, new_id, cid))
-
-    def _write(self, order: list[int], new_id: dict[int, int], cid: dict[str, int]) -> bytes:
-        glyf = bytearray()
-        loca = array(U32)
-        for gid in order:
-            loca.append(len(glyf))
-            data = bytearray(self.glyph(gid))
-            for at, component in self._components(gid):
-                struct.pack_into(">H", data, at, new_id[component])
-            glyf += data + b"\0" * (-len(data) % 4)
-        loca.append(len(glyf))
-        if sys.byteorder == "little":
-            loca.byteswap()
-        hmtx = b"".join(struct.pack(">Hh", self.advance(g), self.lsb(g)) for g in order)
-        head = bytearray(self.table(b"head"))
-        struct.pack_into(">L", head, 8, 0)
-        struct.pack_into(">h", head, 50, 1)
-        hhea = bytearray(self.table(b"hhea"))
-        struct.pack_into(">H", hhea, 34, len(order))
-        maxp = bytearray(self.table(b"maxp"))
-        struct.pack_into(">H", maxp, 4, len(order))
-        post = bytearray(self.table(b"post")[:32]) if b"post" in self.tables else bytearray(32)
-        struct.pack_into(">L", post, 0, 0x00030000)
-        groups = sorted((ord(ch), gid) for ch, gid in cid.items())
-        cmap12 = struct.pack(">HHLLL", 12, 0, 16 + 12 * len(groups), 0, len(groups)) + b"".join(
-            struct.pack(">LLL", code, code, gid) for code, gid in groups)
-        cmap = struct.pack(">HHHHL", 0, 1, 3, 10, 12) + cmap12
-        tables = {b"cmap": cmap, b"glyf": bytes(glyf), b"head": bytes(head), b"hhea": bytes(hhea),
-                  b"hmtx": hmtx, b"loca": loca.tobytes(), b"maxp": bytes(maxp), b"post": bytes(post)}
-        tables.update({tag: self.table(tag) for tag in COPIED_TABLES if tag in self.tables})
-        return _sfnt(tables)
-
-
-def _sfnt(tables: dict[bytes, bytes]) -> bytes:
-    tags = sorted(tables)
-    count = len(tags)
-    power = 1 << (count.bit_length() - 1)
-    header = struct.pack(">LHHHH", 0x00010000, count, power * 16, power.bit_length() - 1, count * 16 - power * 16)
-    offset = 12 + 16 * count
-    records, body = b"", b""
-    for tag in tags:
-        data = tables[tag]
-        records += struct.pack(">4sLLL", tag, _checksum(data), offset + len(body), len(data))
-        body += data + b"\0" * (-len(data) % 4)
-    font = bytearray(header + records + body)
-    head_at = offset + sum(len(tables[t]) + (-len(tables[t]) % 4) for t in tags[:tags.index(b"head")])
-    struct.pack_into(">L", font, head_at + 8, (0xB1B0AFBA - _checksum(bytes(font))) & 0xFFFFFFFF)
-    return bytes(font)
-
-
-@dataclass
+@dataclass(frozen=True)
 class Subset:
-    """A subset font: which character is which glyph (CID), glyph widths in 1/1000 em, and the font file."""
+    """A subset font ready to embed.
 
-    source: TrueType
-    cid: dict[str, int]
-    widths: list[int]
+    ``codes`` maps each character to the code that draws it with Identity-H:
+    the glyph id for TrueType outlines (CIDFontType2), the CID for a
+    CID-keyed CFF font (CIDFontType0, where the CFF charset maps CIDs to
+    glyphs).  ``widths`` are advances in 1/1000 em by code; ``data`` is the
+    zlib-compressed font file of ``length`` bytes.
+    """
+
+    font: FontFile
+    name: str
+    cff: bool
+    codes: dict[str, int]
+    widths: dict[int, int]
+    bbox: tuple[int, int, int, int]
+    ascent: int
+    descent: int
     data: bytes
+    length: int
 
     def width(self, ch: str) -> int:
-        return self.widths[self.cid.get(ch, 0)]
+        return self.widths.get(self.codes.get(ch, 0), 0)
+
+    def has(self, ch: str) -> bool:
+        return ch in self.codes
+
+    def meta(self) -> dict:
+        return {"name": self.name, "cff": self.cff, "codes": self.codes, "widths": self.widths,
+                "bbox": self.bbox, "ascent": self.ascent, "descent": self.descent, "length": self.length}
+
+    @classmethod
+    def from_meta(cls, font: FontFile, meta: dict, data: bytes) -> "Subset":
+        return cls(font, meta["name"], meta["cff"], meta["codes"], {int(k): v for k, v in meta["widths"].items()},
+                   tuple(meta["bbox"]), meta["ascent"], meta["descent"], data, meta["length"])
+
+
+def _open(font: FontFile) -> TTFont:
+    try:
+        return TTFont(font.path, fontNumber=font.index, lazy=True)
+    except (OSError, TTLibError, IndexError) as exc:
+        raise EnvironmentProblem(N_("The font file {font} cannot be read: {reason}"),
+                                 font=str(font), reason=str(exc) or type(exc).__name__) from None
+
+
+def _options(cff: bool) -> ft_subset.Options:
+    options = ft_subset.Options()
+    options.layout_features = []
+    options.name_IDs = []
+    options.notdef_outline = True
+    options.glyph_names = cff  # a CID-keyed CFF font keeps its CIDs in the glyph names
+    options.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE", "JSTF", "vhea", "vmtx", "VORG", "FFTM", "DSIG"]
+    return options
+
+
+def _describe(font: FontFile, name: str, tt: TTFont, data: bytes) -> Subset:
+    """The codes, widths and metrics of a subset font ``tt`` whose file is ``data``."""
+    cff = "CFF " in tt
+    cid_keyed = cff and hasattr(tt["CFF "].cff.topDictIndex[0], "ROS")
+    order = tt.getGlyphOrder()
+    if cid_keyed:
+        code_of = {name: 0 if name == ".notdef" else int(name[3:]) for name in order}
+    else:
+        code_of = {name: gid for gid, name in enumerate(order)}
+    units = tt["head"].unitsPerEm
+    scale = 1000 / units
+    metrics = tt["hmtx"].metrics
+    head, hhea = tt["head"], tt["hhea"]
+    return Subset(
+        font=font, name=name, cff=cff,
+        codes={chr(code): code_of[glyph] for code, glyph in tt.getBestCmap().items()},
+        widths={code_of[glyph]: round(metrics[glyph][0] * scale) for glyph in order},
+        bbox=tuple(round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)),
+        ascent=round(hhea.ascent * scale), descent=round(hhea.descent * scale),
+        data=zlib.compress(data, 6), length=len(data))
+
+
+def _cut(font: FontFile, chars: str, truetype: bool) -> Subset:
+    tt = _open(font)
+    if truetype and "glyf" not in tt:
+        raise EnvironmentProblem(N_("The font {font} has no TrueType outlines (it is an OpenType/CFF font); "
+                                    "PDF form fields need a TrueType font such as WenQuanYi Micro Hei."),
+                                 font=str(font))
+    name = "".join(ch for ch in (tt["name"].getDebugName(6) or font.family or Path(font.path).stem)
+                   if ch.isalnum() or ch == "-") or "Font"
+    subsetter = ft_subset.Subsetter(_options("CFF " in tt))
+    subsetter.populate(unicodes=sorted({ord(ch) for ch in chars}))
+    fonttools_log = logging.getLogger("fontTools.subset")
+    level = fonttools_log.level
+    fonttools_log.setLevel(logging.ERROR)  # "FFTM NOT subset; dropped" and the like
+    try:
+        subsetter.subset(tt)
+    finally:
+        fonttools_log.setLevel(level)
+    out = io.BytesIO()
+    tt.save(out)
+    cut = TTFont(io.BytesIO(out.getvalue()), lazy=True)
+    return _describe(font, name, cut, cut.getTableData("CFF ") if "CFF " in cut else out.getvalue())
+
+
+def subset(font: FontFile, chars: str, truetype: bool = False) -> Subset:
+    """A subset of ``font`` with the glyphs of ``chars`` (those it has); ``truetype`` insists on glyf outlines."""
+    return _subset(font, "".join(sorted(set(chars))), truetype)
+
+
+@lru_cache(maxsize=32)
+def _subset(font: FontFile, chars: str, truetype: bool) -> Subset:
+    return _cut(font, chars, truetype)
+
+
+@lru_cache(maxsize=1)
+def _cmap(font: FontFile) -> frozenset[int]:
+    return frozenset(_open(font).getBestCmap())
+
+
+def covers(font: FontFile, ch: str) -> bool:
+    """Whether the whole font (not a subset) has a glyph for ``ch``."""
+    return ord(ch) in _cmap(font)
+
+
+# -- the on-disk cache ------------------------------------------------------------
+
+def cache_dir() -> Path:
+    configured = os.environ.get(CACHE_ENV)
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "formgen" / "fonts"
+
+
+def cache_file(font: FontFile, chars: str, truetype: bool) -> Path:
+    """Where the subset of ``chars`` of ``font`` is kept: named by everything that changes it."""
+    stat = os.stat(font.path)
+    key = "|".join([__version__, os.path.abspath(font.path), str(font.index), str(stat.st_size),
+                    str(stat.st_mtime_ns), str(truetype), hashlib.sha256(chars.encode("utf-8")).hexdigest()])
+    return cache_dir() / f"{Path(font.path).stem}-{font.index}-{hashlib.sha256(key.encode()).hexdigest()[:24]}.fgfont"
+
+
+def _read_cache(path: Path, font: FontFile) -> Subset | None:
+    """The cached subset, or None when the file is missing or damaged (a line of JSON, then the font data)."""
+    try:
+        raw = path.read_bytes()
+        header, data = raw.split(b"\n", 1)
+        meta = json.loads(header)
+        if hashlib.sha256(data).hexdigest() != meta["sha256"]:
+            return None
+        return Subset.from_meta(font, meta, data)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def common_chars() -> str:
+    """What the embedded field font covers for typing in a viewer: ASCII and all of GB 2312."""
+    chars = [chr(c) for c in range(0x20, 0x7F)]
+    for hi in range(0xA1, 0xF8):
+        for lo in range(0xA1, 0xFF):
+            try:
+                chars.append(bytes([hi, lo]).decode("gb2312"))
+            except UnicodeDecodeError:
+                continue
+    return "".join(sorted(set(chars)))
+
+
+def base_subset(font: FontFile) -> Subset:
+    """The field font's subset of :func:`common_chars`, from the disk cache when it is there."""
+    return cached_subset(font, common_chars(), truetype=True)
 
 
 @lru_cache(maxsize=4)
-def load(font: FontFile) -> TrueType:
-    return TrueType(font)
+def cached_subset(font: FontFile, chars: str, truetype: bool = False) -> Subset:
+    """:func:`subset`, kept on disk: a large set is cut once per font, then read back in milliseconds."""
+    path = cache_file(font, chars, truetype)
+    found = _read_cache(path, font)
+    if found is not None:
+        return found
+    made = subset(font, chars, truetype)
+    header = json.dumps({**made.meta(), "sha256": hashlib.sha256(made.data).hexdigest()}, ensure_ascii=False)
+    try:
+        atomic_write_bytes(path, header.encode("utf-8") + b"\n" + made.data)
+    except OSError:
+        pass  # a read-only home: work without the cache
+    return made

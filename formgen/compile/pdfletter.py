@@ -1,0 +1,837 @@
+"""Letters as PDF: a finished letter that stays a fillable form.
+
+A form whose ``x-formgen.kind`` is ``letter`` prints its letter blocks (see
+``formgen.spec.letter``) in order, as flowing text in which every field is an
+AcroForm field named by its address, placed where its value stands:
+
+* ``text`` blocks are paragraphs broken by the fonts' widths (closing
+  punctuation never starts a line); an inline field is a borderless text
+  field (a combo box for a choice, a check box for yes/no) as wide as its
+  value, drawn at the text's size, or an underlined blank when empty;
+* ``field`` blocks are multi-line fields as tall as their wrapped text (or
+  ``x-formgen.lines`` ruled lines when blank), each paragraph indented;
+* ``table`` blocks are bordered tables with a header row, one row per record
+  row (or the group's blank rows); ``attachment`` tables are 附件说明 lines.
+
+Dates show as 2021年1月20日 and times as 2021年3月8日 16时40分 (coercion reads
+both back).  Pre-filled values are drawn by formgen in the font of their
+style; what people type in a viewer is drawn with the field font (``/DA``).
+
+The layout follows GB/T 9704-2012 (A4, 22 lines of 28 characters on a grid,
+版头 with red issuer mark and rule, 署名 and 成文日期 right-indented, 版记 at the
+foot of the last page, page numbers "— 1 —"); the ``x-formgen.page``
+annotation sets the measures, other letters get the same layout at 四号.
+
+The page is written directly as content streams: fpdf2 would cost about a
+second per letter, since a letter's text flows around its values and cannot
+be laid out once per form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field as dc_field
+from typing import Any
+
+from pypdf import PdfWriter
+from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, IndirectObject,
+                           NameObject, NumberObject, TextStringObject)
+
+from formgen import __version__
+from formgen.compile import pdffonts
+from formgen.compile.pdf import (COLUMN_WEIGHTS, COMBO, EXTRA_FONT, FIELD_FONT, INFO_FORM, INFO_HASH, INFO_VERSION,
+                                 MM, MULTILINE, NO_LINE_START, READ_ONLY, REQUIRED, EmbeddedFont, attach, check_mark,
+                                 embed_font, embedded_field_font, extra_font, font_objects, wrap)
+from formgen.present import display, parse_datetime
+from formgen.record import get_path
+from formgen.spec.letter import Block, Segment, letter_blocks
+from formgen.spec.model import Field, FormSpec, Group
+
+A4 = (595.28, 841.89)
+ASCENT = 0.88  # of the em box above the baseline, for CJK faces
+BLACK, RED, GREY = (0.0, 0.0, 0.0), (1.0, 0.0, 0.0), (0.55, 0.55, 0.55)
+ROLE_FONTS = {"body": "/FB", "title": "/FT", "heading": "/FH"}
+# style -> (font role, size: "body" | "title" | "issuer" | "record", alignment, first-line indent in characters)
+STYLES = {
+    "issuer": ("title", "issuer", "center", 0), "title": ("title", "title", "center", 0),
+    "doc-number": ("body", "body", "center", 0), "salutation": ("body", "body", "left", 0),
+    "recipients": ("body", "body", "left", 0), "body": ("body", "body", "left", 2),
+    "heading": ("heading", "body", "left", 2), "signature": ("body", "body", "right", 0),
+    "date": ("body", "body", "right", 0), "annotation": ("body", "body", "left", 2),
+    "cut-line": ("body", "body", "center", 0), "plain": ("body", "body", "left", 0),
+    "right": ("body", "body", "right", 0), "attachment": ("body", "body", "left", 2),
+    "cc": ("body", "record", "left", 0), "printed": ("body", "record", "left", 0),
+}
+RECORD_STYLES = ("cc", "printed", "thin-rule", "thick-rule")  # a trailing run of these is the 版记
+RULE_WIDTHS = {"red-rule": 1.0, "thin-rule": 0.25 * MM, "thick-rule": 0.35 * MM}  # pt
+BLANK_EM = {"date": 7.0, "datetime": 10.5, "integer": 3.0, "number": 4.0}
+FIXED_CHARS = "附件：0123456789. —"
+NO_LINE_END = set("（《「『【〔“‘([{")
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """The page in pt: margins, sizes, the line pitch, and the characters per line of the grid."""
+
+    top: float
+    bottom: float
+    left: float
+    right: float
+    body: float
+    title: float
+    pitch: float
+    grid: int
+
+    @property
+    def width(self) -> float:
+        return A4[0] - self.left - self.right
+
+    @property
+    def foot(self) -> float:
+        return A4[1] - self.bottom
+
+    @property
+    def record(self) -> float:
+        return 14.0  # 4号, 版记 and page numbers
+
+    @property
+    def issuer(self) -> float:
+        return 42.0  # 初号
+
+    def size(self, key: str) -> float:
+        return {"body": self.body, "title": self.title, "issuer": self.issuer, "record": self.record}[key]
+
+    def tracking(self, size: float) -> float:
+        """Character spacing (Tc) that puts ``grid`` body characters on a line."""
+        return self.width / self.grid - self.body if size == self.body else 0.0
+
+    @property
+    def em(self) -> float:
+        """One character of body text, as the grid spaces it."""
+        return self.width / self.grid
+
+
+def geometry(spec: FormSpec) -> Geometry:
+    page = spec.ann.get("page", {})
+    margins = {"top": 37, "bottom": 35, "left": 28, "right": 26, **page.get("margins_mm", {})}
+    body = page.get("body_pt", 14 if not page else 16)
+    text_w = A4[0] - (margins["left"] + margins["right"]) * MM
+    return Geometry(top=margins["top"] * MM, bottom=margins["bottom"] * MM, left=margins["left"] * MM,
+                    right=margins["right"] * MM, body=body, title=page.get("title_pt", body + 6),
+                    pitch=page.get("line_pitch_pt", round(body * 1.8, 2)), grid=round(text_w / body))
+
+
+def letter_text(field: Field, value: Any) -> str:
+    """A value as a letter prints it: dates in Chinese (2021年1月20日, 2021年3月8日 16时40分), choices by label."""
+    if value is None:
+        return ""
+    if field.kind == "date" and isinstance(value, str):
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+        return f"{day.year}年{day.month}月{day.day}日"
+    if field.kind == "datetime" and isinstance(value, str):
+        try:
+            moment = parse_datetime(value)
+        except ValueError:
+            return value
+        seconds = f"{moment.second}秒" if moment.second else ""
+        return f"{moment.year}年{moment.month}月{moment.day}日 {moment.hour}时{moment.minute:02d}分{seconds}"
+    return display(field, value)
+
+
+# -- what goes on the pages -----------------------------------------------------------
+
+@dataclass
+class Run:
+    """Text drawn on the page: ``text`` from (x, baseline), in pt from the page's top left."""
+
+    role: str
+    size: float
+    x: float
+    baseline: float
+    text: str
+    color: tuple[float, float, float] = BLACK
+
+
+@dataclass
+class Line:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    width: float = 0.5
+    color: tuple[float, float, float] = BLACK
+    dash: bool = False
+
+
+@dataclass
+class Widget:
+    """One field on a page: rectangle (pt from the top left), and how its value is drawn."""
+
+    address: str
+    field: Field
+    page: int
+    x: float
+    y: float
+    w: float
+    h: float
+    role: str
+    size: float
+    value: Any
+    lines: list[tuple[float, float, str]] = dc_field(default_factory=list)  # (x, baseline) in the box, text
+    align: int = 0
+    color: tuple[float, float, float] = BLACK
+    multiline: bool = False
+
+
+@dataclass
+class Atom:
+    """One piece of a paragraph: a literal character, or an inline field with its shown text."""
+
+    width: float
+    text: str = ""
+    field: Field | None = None
+    address: str = ""
+    value: Any = None
+
+
+@dataclass
+class Placed:
+    """An atom on a line at ``x``; ``row`` lines down when it follows a field wrapped over whole lines."""
+
+    atom: Atom
+    x: float
+    lines: list[str] = dc_field(default_factory=list)  # a field wrapped over whole lines
+    row: int = 0
+
+
+class Letter:
+    def __init__(self, spec: FormSpec, data: dict):
+        self.spec = spec
+        self.data = data
+        self.geo = geometry(spec)
+        self.blocks = letter_blocks(spec)
+        self.field_font = embedded_field_font(pdffonts.field_font())
+        self.fonts = {role: pdffonts.subset(pdffonts.letter_font(role), chars)
+                      for role, chars in self._chars().items()}
+        shown = "".join(text for block in self.blocks for text in self._values(block))
+        self.extra = extra_font(self.field_font.subset, "".join(
+            ch for ch in shown if not any(font.has(ch) for font in self.fonts.values())))
+        self.pages: list[list[Run | Line]] = [[]]
+        self.widgets: list[Widget] = []
+        self.y = self.geo.top
+        self.prev = ""
+
+    # -- values and characters -----------------------------------------------------
+    def value(self, address: str, field: Field) -> Any:
+        value = get_path(self.data, address)
+        return value is True if field.kind == "boolean" else letter_text(field, value)
+
+    def rows(self, group: Group) -> int:
+        given = len(get_path(self.data, group.address) or [])
+        return given or group.blank_rows
+
+    def _cells(self, group: Group) -> list[tuple[str, Field]]:
+        return [(f"{group.address}.{i}.{col.name}", col) for i in range(self.rows(group)) for col in group.columns]
+
+    def _values(self, block: Block) -> list[str]:
+        fields = [(seg.field.address, seg.field) for seg in block.segments if seg.field]
+        if block.field:
+            fields.append((block.field.address, block.field))
+        if block.table:
+            fields += self._cells(block.table)
+            return [c.title for c in block.table.columns] + [
+                v for address, f in fields if isinstance(v := self.value(address, f), str)]
+        return [seg.text for seg in block.segments if not seg.field] + [
+            v for address, f in fields if isinstance(v := self.value(address, f), str)]
+
+    def _chars(self) -> dict[str, str]:
+        chars = {role: set() for role in ROLE_FONTS}
+        chars["body"].update(FIXED_CHARS)
+        for block in self.blocks:
+            role = STYLES.get(block.style, ("body",))[0]
+            for text in self._values(block):
+                chars[role].update(text)
+        return {role: "".join(sorted(found)) for role, found in chars.items() if found}
+
+    # -- measuring -------------------------------------------------------------------
+    def font_for(self, role: str, ch: str) -> tuple[str, EmbeddedFont | pdffonts.Subset]:
+        font = self.fonts.get(role)
+        if font is not None and font.has(ch):
+            return ROLE_FONTS[role], font
+        if self.extra is not None and self.extra.subset.has(ch) and not self.field_font.subset.has(ch):
+            return EXTRA_FONT, self.extra.subset
+        return FIELD_FONT, self.field_font.subset
+
+    def advance(self, role: str, ch: str, size: float) -> float:
+        return self.font_for(role, ch)[1].width(ch) * size / 1000 + self.geo.tracking(size)
+
+    def measure(self, role: str, text: str, size: float) -> float:
+        return sum(self.advance(role, ch, size) for ch in text)
+
+    def wrap(self, role: str, text: str, width: float, size: float) -> list[str]:
+        tracking = self.geo.tracking(size) * 1000 / size
+        return wrap(text, width + 0.01, size, lambda ch: self.font_for(role, ch)[1].width(ch) + tracking)
+
+    # -- the flow --------------------------------------------------------------------
+    def new_page(self) -> None:
+        self.pages.append([])
+        self.y = self.geo.top
+
+    def room(self, h: float) -> None:
+        if self.y + h > self.geo.foot + 0.5 and self.y > self.geo.top:
+            self.new_page()
+
+    def skip(self, lines: float) -> None:
+        if self.y > self.geo.top:
+            self.y += lines * self.geo.pitch
+
+    def draw(self, item: Run | Line) -> None:
+        self.pages[-1].append(item)
+
+    def build(self) -> None:
+        blocks = self.blocks
+        cut = len(blocks)
+        while cut > 0 and blocks[cut - 1].style in RECORD_STYLES:
+            cut -= 1
+        i = 0
+        while i < cut:
+            block = blocks[i]
+            if block.new_page:
+                self.new_page()
+            if block.style == "signature" and i + 1 < cut and blocks[i + 1].style == "date":
+                self.signature(block, blocks[i + 1])
+                i += 2
+                continue
+            self.block(block)
+            self.prev = block.style
+            i += 1
+        if cut < len(blocks):
+            self.record(blocks[cut:])
+
+    def block(self, block: Block) -> None:
+        standard = self.spec.ann.get("page", {}).get("standard")
+        before = {"doc-number": 2 if standard else 0, "attachment": 1, "cut-line": 1}.get(block.style, 0)
+        if self.prev in ("title", "doc-number", "issuer") and block.style not in ("title", "doc-number"):
+            before = max(before, 1)
+        if block.is_rule:
+            self.rule(block.style)
+        elif block.style == "cut-line":
+            self.skip(before)
+            self.cut_line(block)
+        elif block.table is not None and block.style == "attachment":
+            self.skip(before)
+            self.attachments(block.table)
+        elif block.table is not None:
+            self.skip(0.5)
+            self.table(block.table)
+            self.y += 0.5 * self.geo.pitch
+        elif block.field is not None:
+            self.skip(before)
+            self.text_field(block)
+        else:
+            self.skip(before)
+            if block.style == "heading":
+                self.room(3 * self.geo.pitch)  # a heading stays with the first lines below it
+            self.paragraph(block)
+
+    # -- paragraphs -----------------------------------------------------------------------
+    def atoms(self, segments: tuple[Segment, ...], role: str, size: float, alone: bool) -> list[Atom]:
+        out: list[Atom] = []
+        for seg in segments:
+            if seg.field is None:
+                out += [Atom(self.advance(role, ch, size), ch) for ch in seg.text]
+                continue
+            address = seg.field.address
+            value = self.value(address, seg.field)
+            out.append(Atom(self.field_width(seg.field, value, role, size, alone), field=seg.field,
+                            address=address, value=value))
+        return out
+
+    def field_width(self, field: Field, value: Any, role: str, size: float, alone: bool) -> float:
+        if field.kind == "boolean":
+            return size
+        if value:
+            return self.measure(role, value, size) - self.geo.tracking(size)
+        if field.kind == "choice":
+            return max(self.measure(role, label, size) for label in field.choice_labels) + size
+        if alone:
+            return min(self.geo.width * 0.6, 12 * size)
+        em = BLANK_EM.get(field.kind) or min(10.0, max(4.0, field.schema.get("maxLength", 40) / 4))
+        return em * size
+
+    def layout(self, atoms: list[Atom], width: float, indent: float, role: str, size: float) -> list[list[Placed]]:
+        """Atoms broken into lines of ``width`` pt (the first line ``indent`` pt in).  A field wider than a line
+        starts a line and gets whole lines of its own; what follows goes on after its last line's text."""
+        lines: list[list[Placed]] = [[]]
+        x, row = indent, 0
+        for atom in atoms:
+            line = lines[-1]
+            if atom.field is not None and atom.width > width:
+                if line:
+                    lines.append([])
+                wrapped = self.wrap(role, atom.value, width, size) if isinstance(atom.value, str) else []
+                lines[-1].append(Placed(atom, 0.0, wrapped))
+                row = max(0, len(wrapped) - 1)
+                x = self.measure(role, wrapped[-1], size) if wrapped else width
+                continue
+            if x + atom.width > width + 0.01 and line:
+                carry = self.carry(line, row, atom)
+                lines.append([])
+                x, row = 0.0, 0
+                for placed in carry:
+                    placed.x, placed.row = x, row
+                    lines[-1].append(placed)
+                    x += placed.atom.width
+                if atom.text == " ":
+                    continue
+            lines[-1].append(Placed(atom, x, row=row))
+            x += atom.width
+        return [line for line in lines if line]
+
+    @staticmethod
+    def carry(line: list[Placed], row: int, coming: Atom) -> list[Placed]:
+        """What moves down to the next line with ``coming``: the character before a closing mark (，。）),
+        and opening marks (（《“) left at the end of the line."""
+        carry: list[Placed] = []
+
+        def movable() -> bool:
+            last = line[-1]
+            return len(line) > 1 and last.atom.field is None and last.row == row
+
+        if coming.field is None and coming.text in NO_LINE_START and movable():
+            carry.insert(0, line.pop())
+        while movable() and line[-1].atom.text in NO_LINE_END:
+            carry.insert(0, line.pop())
+        return carry
+
+    def paragraph(self, block: Block, align: str | None = None, right_indent: float | None = None) -> None:
+        role, size_key, style_align, indent = STYLES[block.style]
+        geo = self.geo
+        size = geo.size(size_key)
+        alone = sum(1 for s in block.segments if s.field) == 1 and sum(len(s.text) for s in block.segments) <= 2
+        atoms = self.atoms(block.segments, role, size, alone)
+        if block.style == "issuer":
+            natural = sum(a.width for a in atoms)
+            if natural > geo.width:
+                size = size * geo.width / natural
+                atoms = self.atoms(block.segments, role, size, alone)
+        align = align or style_align
+        margin = geo.record if block.style in ("cc", "printed") else 0.0  # 版记: one 14 pt character in
+        if right_indent is None:
+            right_indent = geo.em * 2 if block.style in ("signature", "date", "right") else margin
+        width = geo.width - margin - right_indent
+        color = RED if block.style == "issuer" else BLACK
+        pitch = max(geo.pitch, size * 1.25) if size_key != "record" else geo.record * 1.6
+        for line in self.layout(atoms, width, geo.em * indent if align == "left" else 0, role, size):
+            wrapped = line[0].lines
+            n = max(1, len(wrapped))
+            self.room(size + (n - 1) * pitch)
+            last = line[-1]
+            used = last.x + last.atom.width - (self.geo.tracking(size) if last.atom.field is None else 0)
+            shift = geo.left + margin
+            if not wrapped:
+                shift += {"left": 0.0, "center": (width - used) / 2, "right": width - used}[align]
+            baseline = self.y + ASCENT * size
+            self.place(line, shift, baseline, role, size, color, align, width, pitch)
+            self.y += n * pitch
+
+    def place(self, line: list[Placed], shift: float, baseline: float, role: str, size: float,
+              color: tuple[float, float, float], align: str, width: float, pitch: float) -> None:
+        text, start, row = "", 0.0, 0
+        for placed in line + [None]:
+            if placed is not None and placed.atom.field is None and (not text or placed.row == row):
+                if not text:
+                    start, row = placed.x, placed.row
+                text += placed.atom.text
+                continue
+            if text.strip():
+                self.draw(Run(role, size, shift + start, baseline + row * pitch, text, color))
+            text = ""
+            if placed is not None and placed.atom.field is None:
+                start, row, text = placed.x, placed.row, placed.atom.text
+            elif placed is not None:
+                self.inline(placed, shift, baseline + placed.row * pitch, role, size, color, align, width, pitch)
+
+    def inline(self, placed: Placed, shift: float, baseline: float, role: str, size: float,
+               color: tuple[float, float, float], align: str, width: float, pitch: float) -> None:
+        atom, field = placed.atom, placed.atom.field
+        x = shift + placed.x
+        top = baseline - ASCENT * size - 0.1 * size
+        if field.kind == "boolean":
+            side = size * 0.8
+            y = baseline - side
+            self.box(x + 0.1 * size, y, side, side)
+            self.widgets.append(Widget(atom.address, field, len(self.pages) - 1, x + 0.1 * size, y, side, side,
+                                       role, size, atom.value))
+            return
+        if placed.lines:
+            n = len(placed.lines)
+            h = (n - 1) * pitch + 1.25 * size
+            lines = []
+            for i, text in enumerate(placed.lines):
+                used = self.measure(role, text, size) - self.geo.tracking(size)
+                offset = {"left": 0.0, "center": (width - used) / 2, "right": width - used}[align]
+                lines.append((offset, 0.1 * size + ASCENT * size + i * pitch, text))
+            self.widgets.append(Widget(atom.address, field, len(self.pages) - 1, x, top, width, h, role, size,
+                                       atom.value, lines, {"left": 0, "center": 1, "right": 2}[align], color, True))
+            return
+        h = 1.3 * size
+        lines = [(0.0, 0.1 * size + ASCENT * size, atom.value)] if atom.value else []
+        if not atom.value:
+            self.draw(Line(x, baseline + 0.18 * size, x + atom.width, baseline + 0.18 * size, 0.5))
+        self.widgets.append(Widget(atom.address, field, len(self.pages) - 1, x, top, atom.width, h, role, size,
+                                   atom.value, lines, 0, color))
+
+    def box(self, x: float, y: float, w: float, h: float) -> None:
+        for x1, y1, x2, y2 in ((x, y, x + w, y), (x + w, y, x + w, y + h), (x + w, y + h, x, y + h), (x, y + h, x, y)):
+            self.draw(Line(x1, y1, x2, y2, 0.6))
+
+    def signature(self, signature: Block, date: Block) -> None:
+        """署名 one line below the text, two characters in from the right; the date below it starts two characters
+        further right, or ends two characters in when it is the longer (GB/T 9704 7.3.5.2)."""
+        self.skip(1)
+        self.room(self.geo.pitch + self.geo.body)
+        em, right = self.geo.em, self.geo.width
+        size = self.geo.body
+
+        def natural(block: Block) -> float:
+            return sum(a.width for a in self.atoms(block.segments, "body", size, True)) - self.geo.tracking(size)
+
+        sig_w, date_w = natural(signature), natural(date)
+        sig_start = right - 2 * em - sig_w
+        date_start = sig_start + 2 * em
+        if date_start + date_w > right - 2 * em:
+            date_start = right - 2 * em - date_w
+            sig_start = date_start - 2 * em
+        self.paragraph(signature, "right", right - sig_start - sig_w)
+        self.paragraph(date, "right", right - date_start - date_w)
+        self.prev = "date"
+
+    # -- multi-line fields ----------------------------------------------------------------
+    def text_field(self, block: Block) -> None:
+        role, size_key, _align, indent = STYLES[block.style]
+        geo = self.geo
+        size = geo.size(size_key)
+        field = block.field
+        value = self.value(field.address, field)
+        first = geo.em * indent
+        lines: list[tuple[float, str]] = []
+        for para in value.split("\n") if value else []:
+            pad = "\u3000" * indent
+            for i, text in enumerate(self.wrap(role, pad + para, geo.width, size)):
+                lines.append((first, text[indent:]) if i == 0 and indent else (0.0, text))
+        count = len(lines) or int(field.ann.get("lines", 3))
+        available = int((geo.foot - geo.top - size) // geo.pitch) + 1
+        if self.y + (count - 1) * geo.pitch + size > geo.foot:
+            self.new_page()
+        count = min(count, available)
+        top = self.y - 0.1 * size
+        h = (count - 1) * geo.pitch + 1.25 * size
+        if not lines:
+            for i in range(count):
+                y = self.y + ASCENT * size + 0.18 * size + i * geo.pitch
+                self.draw(Line(geo.left, y, geo.left + geo.width, y, 0.4, GREY))
+        shown = [(x, 0.1 * size + ASCENT * size + i * geo.pitch, text) for i, (x, text) in enumerate(lines[:count])]
+        self.widgets.append(Widget(field.address, field, len(self.pages) - 1, geo.left, top, geo.width, h, role,
+                                   size, value, shown, 0, BLACK, True))
+        self.y += count * geo.pitch
+
+    # -- tables -----------------------------------------------------------------------------
+    def table(self, group: Group) -> None:
+        geo = self.geo
+        size = geo.body - 2
+        pad, leading = 1.5 * MM, size * 1.35
+        weights = [float(c.ann.get("width") or 0) / 10 or COLUMN_WEIGHTS.get(c.kind, 1.0) for c in group.columns]
+        widths = [geo.width * w / sum(weights) for w in weights]
+        titles = [wrap(c.title, w - 2 * pad, size, self.fonts["body"].width) for c, w in zip(group.columns, widths)]
+        header_h = max(len(t) for t in titles) * leading + 2 * pad
+
+        def header() -> None:
+            x = geo.left
+            for lines, w in zip(titles, widths):
+                self.box(x, self.y, w, header_h)
+                for i, text in enumerate(lines):
+                    used = self.measure("body", text, size)
+                    self.draw(Run("body", size, x + (w - used) / 2,
+                                  self.y + pad + (header_h - 2 * pad - len(lines) * leading) / 2 + i * leading
+                                  + ASCENT * size + (leading - size) / 2, text))
+                x += w
+            self.y += header_h
+
+        self.room(header_h + leading + 2 * pad)
+        header()
+        for i in range(self.rows(group)):
+            cells = []
+            for col, w in zip(group.columns, widths):
+                address = f"{group.address}.{i}.{col.name}"
+                value = self.value(address, col)
+                wrapped = self.wrap("body", value, w - 2 * pad, size) if isinstance(value, str) and value else []
+                cells.append((address, col, w, value, wrapped))
+            h = max(1, *(len(c[4]) for c in cells)) * leading + 2 * pad
+            if self.y + h > geo.foot:
+                self.new_page()
+                header()
+            x = geo.left
+            for address, col, w, value, wrapped in cells:
+                self.box(x, self.y, w, h)
+                page = len(self.pages) - 1
+                if col.kind == "boolean":
+                    side = size * 0.8
+                    bx, by = x + (w - side) / 2, self.y + (h - side) / 2
+                    self.box(bx, by, side, side)
+                    self.widgets.append(Widget(address, col, page, bx, by, side, side, "body", size, value))
+                else:
+                    first = (h - len(wrapped) * leading) / 2 + (leading - size) / 2 + ASCENT * size - 1
+                    lines = [(pad - 1, first + j * leading, text) for j, text in enumerate(wrapped)]
+                    self.widgets.append(Widget(address, col, page, x + 1, self.y + 1, w - 2, h - 2, "body", size,
+                                               value, lines, 2 if col.kind in ("integer", "number") else 0,
+                                               BLACK, len(wrapped) > 1))
+                x += w
+            self.y += h
+
+    def attachments(self, group: Group) -> None:
+        """附件说明: 附件：1.××× per row, later rows and wrapped lines aligned after the label."""
+        geo = self.geo
+        size = geo.body
+        label = "附件："
+        rows = self.rows(group)
+        numbered = rows > 1
+        start = geo.em * 2
+        hang = start + self.measure("body", label, size)
+        for i in range(rows):
+            number = f"{i + 1}." if numbered else ""
+            segments = [Segment(number)] if number else []
+            segments += [Segment(field=col) for col in group.columns]
+            atoms = self.atoms(tuple(segments), "body", size, False)
+            for atom in atoms:
+                if atom.field is not None:
+                    atom.address = f"{group.address}.{i}.{atom.field.name}"
+                    atom.value = self.value(atom.address, atom.field)
+                    atom.width = (self.field_width(atom.field, atom.value, "body", size, False) if atom.value
+                                  else geo.width - hang - self.measure("body", number, size) - 2 * geo.em)
+            lines = self.layout(atoms, geo.width - hang, 0.0, "body", size)
+            for j, line in enumerate(lines):
+                self.room(size)
+                baseline = self.y + ASCENT * size
+                if i == 0 and j == 0:
+                    self.draw(Run("body", size, geo.left + start, baseline, label))
+                self.place(line, geo.left + hang, baseline, "body", size, BLACK, "left", geo.width - hang,
+                           geo.pitch)
+                self.y += max(1, len(line[0].lines)) * geo.pitch
+
+    def cut_line(self, block: Block) -> None:
+        geo = self.geo
+        size = geo.body
+        text = "".join(s.text for s in block.segments)
+        used = self.measure("body", text, size)
+        self.room(size)
+        mid = self.y + size * 0.5
+        x0, x1 = geo.left + (geo.width - used) / 2 - size, geo.left + (geo.width + used) / 2 + size
+        self.draw(Line(geo.left, mid, x0, mid, 0.6, BLACK, True))
+        self.draw(Line(x1, mid, geo.left + geo.width, mid, 0.6, BLACK, True))
+        self.draw(Run("body", size, geo.left + (geo.width - used) / 2, self.y + ASCENT * size, text))
+        self.y += geo.pitch * 1.5
+
+    def rule(self, style: str) -> None:
+        geo = self.geo
+        y = self.y - (geo.pitch - geo.body) + 4 * MM if style == "red-rule" else self.y
+        self.draw(Line(geo.left, y, geo.left + geo.width, y, RULE_WIDTHS[style], RED if style == "red-rule" else BLACK))
+        self.y = y + (2 * geo.pitch - geo.title if style == "red-rule" else 0)
+
+    # -- 版记 --------------------------------------------------------------------------------
+    def record(self, blocks: list[Block]) -> None:
+        """The trailing cc/printed lines and their rules, at the foot of the last page (14 pt): laid out on a
+        scratch page from y = 0, then moved down so the last rule sits on the foot of the text block."""
+        geo = self.geo
+        start, widgets = self.y, len(self.widgets)
+        self.pages.append([])
+        self.y = 0.0
+        self.record_rows(blocks)
+        height, items = self.y, self.pages.pop()
+        moved = self.widgets[widgets:]
+        del self.widgets[widgets:]
+        if self.pages[-1] and geo.foot - height < start + geo.pitch:
+            self.new_page()
+        offset = geo.foot - height
+        for item in items:
+            if isinstance(item, Line):
+                item.y1 += offset
+                item.y2 += offset
+            else:
+                item.baseline += offset
+            self.draw(item)
+        for widget in moved:
+            widget.y += offset
+            widget.page = len(self.pages) - 1
+            self.widgets.append(widget)
+
+    def record_rows(self, blocks: list[Block]) -> None:
+        geo = self.geo
+        size = geo.record
+        for block in blocks:
+            if block.is_rule:
+                self.draw(Line(geo.left, self.y, geo.left + geo.width, self.y, RULE_WIDTHS[block.style]))
+                continue
+            self.y += 0.35 * size
+            if block.style == "printed" and any("\t" in s.text for s in block.segments):
+                self.printed(block)
+            else:
+                self.paragraph(block)
+            self.y -= geo.record * 1.6 - 1.25 * size
+
+    def printed(self, block: Block) -> None:
+        """印发机关 one character in from the left, 印发日期…印发 one character in from the right, on one line."""
+        at = next(i for i, s in enumerate(block.segments) if "\t" in s.text)
+        tab = block.segments[at].text.index("\t")
+        left = block.segments[:at] + (Segment(block.segments[at].text[:tab]),)
+        right = (Segment(block.segments[at].text[tab + 1:]),) + block.segments[at + 1:]
+        y = self.y
+        self.paragraph(Block("printed", tuple(s for s in left if s.field or s.text)), "left")
+        self.y = y
+        self.paragraph(Block("printed", tuple(s for s in right if s.field or s.text)), "right", self.geo.record)
+
+
+# -- writing the PDF --------------------------------------------------------------------
+
+def _hex_runs(letter: Letter, role: str, text: str) -> list[tuple[str, bytes]]:
+    runs: list[tuple[str, bytes]] = []
+    for ch in text:
+        name, font = letter.font_for(role, ch)
+        code = b"%04X" % font.codes.get(ch, 0)
+        if runs and runs[-1][0] == name:
+            runs[-1] = (name, runs[-1][1] + code)
+        else:
+            runs.append((name, code))
+    return runs
+
+
+def _text(letter: Letter, role: str, size: float, x: float, y: float, text: str,
+          color: tuple[float, float, float]) -> list[bytes]:
+    """Text operators drawing ``text`` with its baseline at (x, y) in PDF coordinates."""
+    out = [b"BT", b"%.3g %.3g %.3g rg" % color, b"%.3f Tc" % letter.geo.tracking(size),
+           b"1 0 0 1 %.2f %.2f Tm" % (x, y)]
+    out += [b"%s %.2f Tf <%s> Tj" % (name.encode(), size, glyphs) for name, glyphs in _hex_runs(letter, role, text)]
+    out.append(b"ET")
+    return out
+
+
+def _content(letter: Letter, items: list[Run | Line], number: int) -> bytes:
+    height = A4[1]
+    out: list[bytes] = []
+    for item in items:
+        if isinstance(item, Line):
+            out += [b"q", b"%.3g %.3g %.3g RG" % item.color, b"%.2f w" % item.width, b"[3 2] 0 d" if item.dash else b"",
+                    b"%.2f %.2f m %.2f %.2f l S" % (item.x1, height - item.y1, item.x2, height - item.y2), b"Q"]
+        else:
+            out += _text(letter, item.role, item.size, item.x, height - item.baseline, item.text, item.color)
+    geo = letter.geo
+    label = f"— {number} —"
+    size = geo.record
+    used = letter.measure("body", label, size)
+    x = geo.left + geo.width - geo.em - used if number % 2 else geo.left + geo.em
+    out += _text(letter, "body", size, x, height - (geo.foot + 7 * MM + 0.4 * size), label, BLACK)
+    return b"\n".join(line for line in out if line)
+
+
+def render(spec: FormSpec, data: dict) -> bytes:
+    """The PDF bytes of a letter, pre-filled with ``data``."""
+    letter = Letter(spec, data)
+    letter.build()
+    writer = PdfWriter()
+    fonts = DictionaryObject({NameObject(FIELD_FONT): font_objects(writer, letter.field_font)})
+    if letter.extra:
+        fonts[NameObject(EXTRA_FONT)] = font_objects(writer, letter.extra)
+    for role, font in letter.fonts.items():
+        fonts[NameObject(ROLE_FONTS[role])] = font_objects(writer, embed_font(font))
+    fonts[NameObject("/ZaDb")] = writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/ZapfDingbats")}))
+    resources = writer._add_object(DictionaryObject({NameObject("/Font"): fonts}))
+    pages = []
+    for number, items in enumerate(letter.pages, 1):
+        page = writer.add_blank_page(*A4)
+        content = DecodedStreamObject()
+        content.set_data(_content(letter, items, number))
+        page[NameObject("/Contents")] = writer._add_object(content.flate_encode())
+        page[NameObject("/Resources")] = resources
+        pages.append(page)
+    nodes: dict[tuple[str, ...], IndirectObject] = {}
+    top = ArrayObject()
+    for widget in letter.widgets:
+        page = pages[widget.page]
+        ref = writer._add_object(_widget(letter, widget, writer, resources))
+        ref.get_object()[NameObject("/P")] = page.indirect_reference
+        page.setdefault(NameObject("/Annots"), ArrayObject()).append(ref)
+        parts = tuple(widget.address.split("."))
+        ref.get_object()[NameObject("/T")] = TextStringObject(parts[-1])
+        attach(writer, nodes, top, parts, ref)
+    writer._root_object[NameObject("/AcroForm")] = writer._add_object(DictionaryObject({
+        NameObject("/Fields"): top, NameObject("/DR"): resources,
+        NameObject("/DA"): TextStringObject(f"{FIELD_FONT} {letter.geo.body:g} Tf 0 g")}))
+    writer._root_object[NameObject("/Lang")] = TextStringObject("zh-CN")
+    writer.add_metadata({"/Title": spec.title, "/Creator": f"formgen {__version__}",
+                         INFO_FORM: spec.id, INFO_VERSION: spec.version, INFO_HASH: spec.hash})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _form(w: float, h: float, content: bytes, resources: IndirectObject) -> DecodedStreamObject:
+    form = DecodedStreamObject()
+    form.set_data(content)
+    form.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
+                 NameObject("/BBox"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(round(w, 2)),
+                                                   FloatObject(round(h, 2))]),
+                 NameObject("/Resources"): resources})
+    return form.flate_encode() if len(content) > 256 else form
+
+
+def _widget(letter: Letter, widget: Widget, writer: PdfWriter, resources: IndirectObject) -> DictionaryObject:
+    field, value = widget.field, widget.value
+    w, h = widget.w, widget.h
+    x, y = widget.x, A4[1] - widget.y - h
+    flags = (READ_ONLY if field.readonly else 0) | (REQUIRED if field.required else 0)
+    tooltip = letter.spec.label_of(widget.address) + (f"：{field.ann['help']}" if field.ann.get("help") else "")
+    d = DictionaryObject({
+        NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Widget"),
+        NameObject("/Rect"): ArrayObject([FloatObject(round(v, 2)) for v in (x, y, x + w, y + h)]),
+        NameObject("/F"): NumberObject(4), NameObject("/TU"): TextStringObject(tooltip)})
+    if field.kind == "boolean":
+        state = NameObject("/Yes" if value else "/Off")
+        d.update({NameObject("/FT"): NameObject("/Btn"), NameObject("/V"): state, NameObject("/AS"): state,
+                  NameObject("/Ff"): NumberObject(flags), NameObject("/DA"): TextStringObject("/ZaDb 0 Tf 0 g"),
+                  NameObject("/MK"): DictionaryObject({NameObject("/CA"): TextStringObject("4")}),
+                  NameObject("/AP"): DictionaryObject({NameObject("/N"): DictionaryObject({
+                      NameObject("/Yes"): writer._add_object(_form(w, h, check_mark(w, h), resources)),
+                      NameObject("/Off"): writer._add_object(_form(w, h, b"", resources))})})})
+        return d
+    if field.kind == "choice":
+        d[NameObject("/FT")] = NameObject("/Ch")
+        d[NameObject("/Opt")] = ArrayObject([TextStringObject(o) for o in ["", *field.choice_labels]])
+        flags |= COMBO
+    else:
+        d[NameObject("/FT")] = NameObject("/Tx")
+        if widget.multiline:
+            flags |= MULTILINE
+        if field.schema.get("maxLength"):
+            d[NameObject("/MaxLen")] = NumberObject(field.schema["maxLength"])
+    color = b"%.3g %.3g %.3g rg" % widget.color
+    d.update({NameObject("/Ff"): NumberObject(flags), NameObject("/Q"): NumberObject(widget.align),
+              NameObject("/DA"): TextStringObject(f"{FIELD_FONT} {widget.size:g} Tf {color.decode()}"),
+              NameObject("/MK"): DictionaryObject()})
+    if value:
+        d[NameObject("/V")] = TextStringObject(value)
+    body = [b"/Tx BMC"]
+    if widget.lines:
+        body += [b"q", b"0 0 %.2f %.2f re W n" % (w, h)]
+        for lx, baseline, text in widget.lines:
+            body += _text(letter, widget.role, widget.size, lx, h - baseline, text, widget.color)
+        body.append(b"Q")
+    body.append(b"EMC")
+    d[NameObject("/AP")] = DictionaryObject({NameObject("/N"): writer._add_object(
+        _form(w, h, b"\n".join(body), resources))})
+    return d

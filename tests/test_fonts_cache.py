@@ -1,0 +1,87 @@
+"""Font subsets cut by fontTools and kept on disk; outputs written atomically with normal permissions."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from formgen.compile import pdffonts
+from formgen.fsutil import atomic_write_bytes
+
+CHARS = "防范中小学生欺凌0123456789（），。"
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv(pdffonts.CACHE_ENV, str(tmp_path / "cache"))
+    pdffonts.cached_subset.cache_clear()
+    yield tmp_path / "cache"
+    pdffonts.cached_subset.cache_clear()
+
+
+def test_subset_maps_every_character_to_a_glyph_with_its_width():
+    font = pdffonts.field_font()
+    cut = pdffonts.subset(font, CHARS, truetype=True)
+    assert set(cut.codes) == set(CHARS) and not cut.cff
+    assert cut.width("欺") == 1000 and 400 < cut.width("1") < 700
+    assert len(set(cut.codes.values())) == len(CHARS)  # one glyph each: codes are the subset's glyph ids
+    assert cut.length < 20_000
+
+
+def test_cff_subset_codes_are_the_cids():
+    font = pdffonts.letter_font("title")
+    if "Serif" not in font.family:
+        pytest.skip("Noto Serif CJK is not installed")
+    cut = pdffonts.subset(font, "通知")
+    assert cut.cff and cut.width("通") == 1000
+    assert min(cut.codes.values()) > 1000  # CIDs of the full font, not renumbered glyph ids
+
+
+def test_cached_subset_is_written_once_and_read_back(cache, monkeypatch):
+    font = pdffonts.field_font()
+    made = pdffonts.cached_subset(font, CHARS, True)
+    path = pdffonts.cache_file(font, CHARS, True)
+    assert path.parent == cache and path.exists()
+    pdffonts.cached_subset.cache_clear()
+    monkeypatch.setattr(pdffonts, "subset", lambda *args: pytest.fail("cut again despite the cache"))
+    assert pdffonts.cached_subset(font, CHARS, True) == made
+
+
+def test_damaged_cache_file_is_rebuilt(cache):
+    font = pdffonts.field_font()
+    made = pdffonts.cached_subset(font, CHARS, True)
+    path = pdffonts.cache_file(font, CHARS, True)
+    data = bytearray(path.read_bytes())
+    data[-100] ^= 0xFF
+    path.write_bytes(bytes(data))
+    pdffonts.cached_subset.cache_clear()
+    assert pdffonts.cached_subset(font, CHARS, True) == made
+    path.write_bytes(b"not a cache file")
+    pdffonts.cached_subset.cache_clear()
+    assert pdffonts.cached_subset(font, CHARS, True) == made
+    assert path.read_bytes().split(b"\n", 1)[1] == made.data
+
+
+def test_cache_key_changes_with_the_font_file(tmp_path, cache):
+    copy = tmp_path / "font.ttc"
+    copy.write_bytes(open(pdffonts.field_font().path, "rb").read())
+    font = pdffonts.FontFile(str(copy))
+    before = pdffonts.cache_file(font, CHARS, True)
+    os.utime(copy, ns=(0, 0))
+    assert pdffonts.cache_file(font, CHARS, True) != before
+    assert pdffonts.cache_file(font, CHARS + "。", True) != pdffonts.cache_file(font, CHARS, True)
+
+
+def test_atomic_output_gets_normal_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        atomic_write_bytes(tmp_path / "out.pdf", b"%PDF")
+        os.umask(0o027)
+        atomic_write_bytes(tmp_path / "other.pdf", b"%PDF")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "out.pdf").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "other.pdf").stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

@@ -18,10 +18,9 @@ from dataclasses import dataclass, field as dc_field
 
 from formgen.spec.model import Field, FormSpec, Group
 
-#: Width of the text block on A4 with 22 mm side margins, in twentieths of a point.
-TEXT_WIDTH = 9412
+#: A4 in twentieths of a point, and the side margins (22 mm).
+PAGE_SHORT, PAGE_LONG, SIDE_MARGIN = 11906, 16838, 1247
 LABEL_WIDTH = 1650
-VALUE_WIDTH = (TEXT_WIDTH - 2 * LABEL_WIDTH) // 2
 LINE_HEIGHT = 270
 ROW_HEIGHT = 380
 
@@ -109,16 +108,26 @@ class Layout:
         return [b for b in self.blocks if isinstance(b, Table)]
 
 
+def landscape(spec: FormSpec) -> bool:
+    return spec.ann.get("orientation") == "landscape"
+
+
+def text_width(spec: FormSpec) -> int:
+    """Width of the text block: the page width (long side when landscape) less the side margins."""
+    return (PAGE_LONG if landscape(spec) else PAGE_SHORT) - 2 * SIDE_MARGIN
+
+
 def layout(spec: FormSpec) -> Layout:
     """The blocks of a form.  A section starts at the first field that names it and lasts until
     another section is named (fields without a section continue the current one)."""
+    width = text_width(spec)
     out = Layout()
     pending: list[Field] = []
     current: str | None = None
 
     def flush() -> None:
         if pending:
-            out.blocks.append(_field_table(len(out.tables) + 1, pending))
+            out.blocks.append(_field_table(len(out.tables) + 1, pending, width))
             pending.clear()
 
     for item in spec.items:
@@ -132,7 +141,7 @@ def layout(spec: FormSpec) -> Layout:
         flush()
         if item.title != current:
             out.blocks.append(Heading(label_text(item)))
-        out.blocks.append(_group_table(len(out.tables) + 1, item))
+        out.blocks.append(_group_table(len(out.tables) + 1, item, width))
     flush()
     return out
 
@@ -142,7 +151,7 @@ def _height(field: Field) -> int:
     return max(ROW_HEIGHT, LINE_HEIGHT * lines + 80)
 
 
-def _field_table(number: int, fields: list[Field]) -> Table:
+def _field_table(number: int, fields: list[Field], width: int) -> Table:
     rows: list[Row] = []
     i = 0
     while i < len(fields):
@@ -155,13 +164,14 @@ def _field_table(number: int, fields: list[Field]) -> Table:
         else:
             rows.append(Row([Cell(1, label_text(first)), Cell(3, field=first)], _height(first)))
             i += 1
-    return Table(number, [LABEL_WIDTH, VALUE_WIDTH, LABEL_WIDTH, VALUE_WIDTH], rows)
+    value = (width - 2 * LABEL_WIDTH) // 2
+    return Table(number, [LABEL_WIDTH, value, LABEL_WIDTH, value], rows)
 
 
-def _group_table(number: int, group: Group) -> Table:
+def _group_table(number: int, group: Group, width: int) -> Table:
     weights = [col.ann.get("width", 10) for col in group.columns]
-    widths = [TEXT_WIDTH * w // sum(weights) for w in weights]
-    widths[-1] += TEXT_WIDTH - sum(widths)
+    widths = [width * w // sum(weights) for w in weights]
+    widths[-1] += width - sum(widths)
     header = Row([Cell(1, label_text(col)) for col in group.columns])
     return Table(number, widths, [header], group)
 

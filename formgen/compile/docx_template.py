@@ -21,8 +21,8 @@ from pathlib import Path
 from lxml import etree
 
 from formgen import __version__
-from formgen.compile.docx_layout import (CHECKBOX, DATE, DROPDOWN, TEXT, TEXT_WIDTH, Cell, Heading, Layout, Row,
-                                         Table, group_row_height, layout, widget)
+from formgen.compile.docx_layout import (CHECKBOX, DATE, DROPDOWN, PAGE_LONG, PAGE_SHORT, SIDE_MARGIN, TEXT, Cell,
+                                         Heading, Layout, Row, Table, group_row_height, landscape, layout, widget)
 from formgen.compile.ooxml import CUSTOM, NSMAP, PROP_FORM, PROP_HASH, PROP_VERSION, VT, el
 from formgen.spec import Registry
 from formgen.spec.model import Field, FormSpec, Group
@@ -65,7 +65,7 @@ class TemplateBuilder:
                 body.append(self._group_table(block))
         for line in self.spec.ann.get("footer", []):
             body.append(_para(line, "Note"))
-        body.append(_section())
+        body.append(_section(landscape(self.spec)))
         return el("w:document", {"mc:Ignorable": "w14"}, body, nsmap=NSMAP)
 
     def _field_table(self, table: Table) -> etree._Element:
@@ -88,12 +88,12 @@ class TemplateBuilder:
         for cell, width in zip(table.rows[0].cells, table.widths):
             header.append(_label_cell(cell.label, width, 1))
         tbl.append(header)
-        tbl.append(_loop_row("{%%tr for row in g[%r] %%}" % group.address, len(table.widths)))
+        tbl.append(_loop_row("{%%tr for row in g[%r] %%}" % group.address, table.widths))
         data = _row(group_row_height(group))
         for col, width in zip(group.columns, table.widths):
             data.append(_cell(width, 1, self._row_value(group, col)))
         tbl.append(data)
-        tbl.append(_loop_row("{%tr endfor %}", len(table.widths)))
+        tbl.append(_loop_row("{%tr endfor %}", table.widths))
         return tbl
 
     def _value(self, field: Field) -> etree._Element:
@@ -209,8 +209,8 @@ def _label_cell(text: str, width: int, span: int) -> etree._Element:
               el("w:p", None, _ppr(align="center"), _run(text, el("w:b"))))
 
 
-def _loop_row(tag: str, ncols: int) -> etree._Element:
-    return el("w:tr", None, el("w:tc", None, _tcpr(TEXT_WIDTH, ncols), el("w:p", None, _run(tag))))
+def _loop_row(tag: str, widths: list[int]) -> etree._Element:
+    return el("w:tr", None, el("w:tc", None, _tcpr(sum(widths), len(widths)), el("w:p", None, _run(tag))))
 
 
 def _sdt(props: list[etree._Element], content: etree._Element) -> etree._Element:
@@ -245,9 +245,12 @@ def _checkbox(tag: str, checked_expr: str, glyph_expr: str) -> etree._Element:
     return _sdt([el("w:rPr", None, box_font), el("w:tag", {"w:val": tag}), check], _run(glyph_expr, box_font))
 
 
-def _section() -> etree._Element:
-    return el("w:sectPr", None, el("w:pgSz", {"w:w": "11906", "w:h": "16838"}),
-              el("w:pgMar", {"w:top": "907", "w:right": "1247", "w:bottom": "907", "w:left": "1247",
+def _section(wide: bool) -> etree._Element:
+    size = ({"w:w": str(PAGE_LONG), "w:h": str(PAGE_SHORT), "w:orient": "landscape"} if wide
+            else {"w:w": str(PAGE_SHORT), "w:h": str(PAGE_LONG)})
+    margin = str(SIDE_MARGIN)
+    return el("w:sectPr", None, el("w:pgSz", size),
+              el("w:pgMar", {"w:top": "907", "w:right": margin, "w:bottom": "907", "w:left": margin,
                              "w:header": "567", "w:footer": "567", "w:gutter": "0"}))
 
 

@@ -93,6 +93,8 @@ class Code(enum.Enum):
         "{label} ({path}) is not allowed here. Leave it empty."))
     RULE_FAILED = ("FG320", Severity.ERROR, N_(
         "{rule_message} (fields: {fields})"))
+    RULE_WARNING = ("FG321", Severity.WARNING, N_(
+        "{rule_message} (fields: {fields})"))
     SCHEMA_OTHER = ("FG399", Severity.ERROR, N_(
         "{label} ({path}) does not satisfy the rule '{keyword}' of the form."))
 

@@ -92,7 +92,7 @@ def test_only_controls_still_showing_their_placeholder_are_flagged(tmp_path):
     assert "{text tag=initial_report_no placeholder: ［请填写］}" in text  # empty in the example
     assert "{text tag=school_name: 沈阳市第八十二中学}" in text
     assert "{dropdown 待认定/情节轻微的一般欺凌/反复发生的一般欺凌/严重欺凌/屡教不改或情节恶劣/涉嫌违法犯罪 tag=severity: 待认定}" in text
-    assert text.count("placeholder") == 1 + 2 * 2  # and the two blank person rows' role and gender
+    assert text.count("placeholder") == 2 + 2 * 2  # determined_on too, and the two blank person rows' role and gender
 
 
 def test_markup_characters_and_control_characters_survive_prefill(tmp_path):

@@ -45,6 +45,8 @@ def test_every_form_has_an_example():
 
 
 FORMATS = ("xlsx", "docx", "pdf")
+# The examples are valid; these warnings are facts the example shows on purpose.
+WARNINGS = {"task-list": [("FG321", "tasks.5.completed_on")]}  # task 6 finished after the 6月15日 deadline
 
 
 def _generate(form_id: str, out, data: bool) -> None:
@@ -67,7 +69,8 @@ def test_prefilled_form_reads_back_the_example_and_is_valid(form_id, fmt, tmp_pa
     assert got["data"] == example(form_id)
     report = run_cli("validate", str(out), "--json")
     assert report.exit_code == 0, report.stdout
-    assert json.loads(report.stdout)[0]["issues"] == []
+    found = [(i["code"], i["path"]) for i in json.loads(report.stdout)[0]["issues"]]
+    assert found == WARNINGS.get(form_id, [])
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

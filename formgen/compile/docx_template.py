@@ -250,7 +250,7 @@ def _section(wide: bool) -> etree._Element:
             else {"w:w": str(PAGE_SHORT), "w:h": str(PAGE_LONG)})
     margin = str(SIDE_MARGIN)
     return el("w:sectPr", None, el("w:pgSz", size),
-              el("w:pgMar", {"w:top": "907", "w:right": margin, "w:bottom": "907", "w:left": margin,
+              el("w:pgMar", {"w:top": "720", "w:right": margin, "w:bottom": "720", "w:left": margin,
                              "w:header": "567", "w:footer": "567", "w:gutter": "0"}))
 
 

@@ -7,8 +7,9 @@ true is not applied; a rule whose ``assert`` is unknown is not reported:
 a missing value is the ``required`` keyword's business, and a badly typed one
 already has its own issue.  Ask for a value with ``filled(x)``.
 
-A failed rule is one RULE_FAILED issue with the rule's message and the labels
-of the fields involved; when the ``assert`` is ``all(...)`` or
+A failed rule is one RULE_FAILED issue (RULE_WARNING when the rule says
+``"severity": "warning"``, e.g. a late completion that is a fact to flag, not a
+mistake to fix) with the rule's message and the labels of the fields involved; when the ``assert`` is ``all(...)`` or
 ``unique(...)``, one issue per offending row, at that row.
 """
 
@@ -210,7 +211,9 @@ def _at_row(culprit: str, rule: Rule) -> tuple[str, list[str]]:
 def check_rules(spec: FormSpec, record: dict, failed: set[str] = frozenset()) -> list[Issue]:
     """RULE_FAILED issues for the rules of the definition that the record breaks."""
     issues = []
+    declared = spec.definition.get("x-formgen-rules", [])
     for rule in rules_of(spec):
+        code = Code.RULE_WARNING if declared[rule.index].get("severity") == "warning" else Code.RULE_FAILED
         evaluator = _Evaluator(spec, record, set(failed))
         if rule.when is not None and evaluator.evaluate(rule.when) is not True:
             continue
@@ -220,7 +223,7 @@ def check_rules(spec: FormSpec, record: dict, failed: set[str] = frozenset()) ->
         at_rows = isinstance(rule.check, Call) and rule.check.func in ("all", "unique") and evaluator.culprits
         places = [_at_row(c, rule) for c in evaluator.culprits] if at_rows else [(rule.fields[0], rule.fields)]
         for path, involved in places:
-            issues.append(Issue(Code.RULE_FAILED, path, params={
+            issues.append(Issue(code, path, params={
                 "rule": rule.id, "rule_message": rule.message, "fields": _labels(spec, involved),
                 "label": spec.labels_of(path)}, schema_location=f"$.x-formgen-rules[{rule.index}]"))
     return issues

@@ -10,7 +10,7 @@ import pytest
 from formgen.issues import Code
 from formgen.spec.lint import lint_definition
 from formgen.spec.model import FormSpec
-from formgen.spec.rules import RuleSyntaxError, parse
+from formgen.spec.rules import Binary, Call, Literal, Ref, RuleSyntaxError, parse
 from formgen.validate import validate
 from formgen.validate.rules import check_rules
 from tests.conftest import FORMS, example
@@ -156,6 +156,27 @@ def test_syntax_errors_say_where(text, position):
     with pytest.raises(RuleSyntaxError) as info:
         parse(text)
     assert info.value.position == position
+
+
+@pytest.mark.parametrize("text, position, reason", [
+    ("a = not b", 5, "a field name, a number, text in quotes, true or false is expected here"),  # keywords are no names
+    ("A = 1 OR", 9, "the rule ends too early: a value is missing"),
+    ("f(a b", 5, "the function's parentheses are not closed"),
+    ("(f(a) b", 7, "a parenthesis is not closed"),
+    ("a in [1 = 2]", 9, "the list is not closed with ]"),
+    ("a in 1", 6, "a list of values is written in square brackets, such as [\"a\", \"b\"]"),
+    ("a = “x", 5, "the text in quotes is not closed"),
+    ("a = ＂x＂", 5, "this character has no meaning in a rule"),
+])
+def test_syntax_errors_say_why(text, position, reason):
+    with pytest.raises(RuleSyntaxError) as info:
+        parse(text)
+    assert (info.value.position, info.value.reason) == (position, reason)
+
+
+def test_full_width_punctuation_reads_as_ascii_outside_quotes():
+    assert parse("ａ ＝ “（轻）” ＡＮＤ ｆ（ｂ、ｃ）") == Binary(
+        "and", Binary("=", Ref("a"), Literal("（轻）")), Call("f", (Ref("b"), Ref("c"))))
 
 
 @pytest.mark.parametrize("text", [

@@ -23,17 +23,22 @@ text in quotes ("", '', “”, ‘’ or 「」), ``true``/``false``, dates as
 ``all(g, cond)``, ``sum(g.col)``, ``unique(g.col, ...)``, ``days(from, to)``.
 Full-width punctuation (（）＝，) is read as its ASCII form.
 
-Nothing is ever executed: the text is tokenised and parsed by hand into a
-small tree (no ``eval``), and every name is checked against the definition.
+Nothing is ever executed: the text is parsed by a lark grammar (``_GRAMMAR``)
+into a small tree (no ``eval``), and every name is checked against the definition.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterator, Union
+
+from lark import Lark, Transformer, v_args
+from lark import Token as LarkToken
+from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 
 from formgen.i18n import N_
 from formgen.spec.model import Field, FormSpec, Group
@@ -92,196 +97,132 @@ class RuleSyntaxError(ValueError):
         self.reason = reason
 
 
-# -- tokens ------------------------------------------------------------------------
+# -- grammar -----------------------------------------------------------------------
 
 _QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’", "「": "」"}
-_OPERATORS = ["<=", ">=", "!=", "<>", "==", "=", "<", ">", "+", "-", "*", "/", "(", ")", "[", "]", ","]
+_QUOTED = "|".join(f"{o}[^{c}]*{c}" for o, c in _QUOTES.items())
+# Full-width forms read as ASCII outside quoted text; the full-width quote marks ＂ and ＇ open no text.
+_FULLWIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F) if c not in (0xFF02, 0xFF07)} | {
+    "\u3000": " ", "、": ","}
+_TO_ASCII = re.compile(f"({_QUOTED})|[{''.join(_FULLWIDTH)}]")
 _SYNONYMS = {"==": "=", "<>": "!=", "≠": "!=", "≤": "<=", "≥": ">="}
-_KEYWORDS = {"and", "or", "not", "in", "true", "false"}
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_FULLWIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " ", "、": ","}
+
+_GRAMMAR = rf"""
+?start: expr
+?expr: conjunction
+     | expr OR conjunction                          -> binary
+?conjunction: negation
+     | conjunction AND negation                     -> binary
+?negation: comparison
+     | NOT negation                                 -> unary
+?comparison: sum
+     | sum COMPARE sum                              -> binary
+     | sum [NOT] IN "[" sum ("," sum)* "]"          -> in_list
+?sum: product
+     | sum (PLUS | MINUS) product                   -> binary
+?product: signed
+     | product (TIMES | DIVIDE) signed              -> binary
+?signed: atom
+     | MINUS signed                                 -> unary
+?atom: NUMBER                                       -> number
+     | STRING                                       -> text
+     | (TRUE | FALSE)                               -> boolean
+     | NAME                                         -> ref
+     | NAME "(" (expr ("," expr)*)? ")"             -> call
+     | "(" expr ")"
+
+AND: "and"i
+OR: "or"i
+NOT: "not"i
+IN: "in"i
+TRUE: "true"i
+FALSE: "false"i
+COMPARE: /==|!=|<=|>=|<>|[=<>≠≤≥]/
+PLUS: "+"
+MINUS: "-"
+TIMES: "*"
+DIVIDE: "/"
+NUMBER: /\d+(\.\d+)?/
+NAME: /[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*/
+STRING: /{_QUOTED}/
+%ignore /\s+/
+"""
 
 
-@dataclass(frozen=True)
-class Token:
-    kind: str   # name, number, string, op, keyword, end
-    text: str
-    pos: int    # 1-based character position in the rule text
+@v_args(inline=True)
+class _Build(Transformer):
+    """Lark's parse, reduced straight to the syntax tree above."""
+
+    def binary(self, left: Node, op: LarkToken, right: Node) -> Binary:
+        op = op.lower()
+        return Binary(_SYNONYMS.get(op, op), left, right)
+
+    def unary(self, op: LarkToken, operand: Node) -> Unary:
+        return Unary(op.lower(), operand)
+
+    def in_list(self, operand: Node, negated: LarkToken | None, _in: LarkToken, *items: Node) -> InList:
+        return InList(operand, items, negated is not None)
+
+    def number(self, tok: LarkToken) -> Literal:
+        return Literal(float(tok) if "." in tok else int(tok))
+
+    def text(self, tok: LarkToken) -> Literal:
+        return Literal(tok[1:-1])
+
+    def boolean(self, tok: LarkToken) -> Literal:
+        return Literal(tok.lower() == "true")
+
+    def ref(self, tok: LarkToken) -> Ref:
+        return Ref(str(tok))
+
+    def call(self, name: LarkToken, *args: Node) -> Call:
+        return Call(str(name), args)
 
 
-def tokenize(text: str) -> list[Token]:
-    tokens: list[Token] = []
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch in _QUOTES:
-            end = text.find(_QUOTES[ch], i + 1)
-            if end < 0:
-                raise RuleSyntaxError(i + 1, N_("the text in quotes is not closed"))
-            tokens.append(Token("string", text[i + 1:end], i + 1))
-            i = end + 1
-            continue
-        ch = _FULLWIDTH.get(ch, ch)
-        if ch.isspace():
-            i += 1
-            continue
-        rest = "".join(_FULLWIDTH.get(c, c) for c in text[i:i + 2])
-        if ch in _SYNONYMS:
-            tokens.append(Token("op", _SYNONYMS[ch], i + 1))
-            i += 1
-            continue
-        op = next((o for o in _OPERATORS if rest.startswith(o)), None)
-        if op is not None:
-            tokens.append(Token("op", _SYNONYMS.get(op, op), i + 1))
-            i += len(op)
-            continue
-        ascii_rest = "".join(_FULLWIDTH.get(c, c) for c in text[i:])
-        m = _NUMBER.match(ascii_rest) or _NAME.match(ascii_rest)
-        if m is None:
-            raise RuleSyntaxError(i + 1, N_("this character has no meaning in a rule"))
-        word = m.group()
-        kind = "number" if word[0].isdigit() else ("keyword" if word.lower() in _KEYWORDS else "name")
-        tokens.append(Token(kind, word.lower() if kind == "keyword" else word, i + 1))
-        i += len(word)
-    tokens.append(Token("end", "", len(text) + 1))
-    return tokens
+@functools.cache
+def _parser() -> Lark:
+    # The basic lexer, not the contextual one: that one only looks for the terminals the parser expects
+    # next, so after "a =" it would read "not" or "in" as a field name.
+    return Lark(_GRAMMAR, parser="lalr", lexer="basic", transformer=_Build())
 
 
-# -- parser ------------------------------------------------------------------------
-
-_COMPARISONS = {"=", "!=", "<", "<=", ">", ">="}
-
-
-class _Parser:
-    def __init__(self, text: str):
-        self.tokens = tokenize(text)
-        self.i = 0
-
-    @property
-    def tok(self) -> Token:
-        return self.tokens[self.i]
-
-    def take(self) -> Token:
-        tok = self.tokens[self.i]
-        self.i += 1
-        return tok
-
-    def at(self, kind: str, text: str | None = None) -> bool:
-        return self.tok.kind == kind and (text is None or self.tok.text == text)
-
-    def expect(self, kind: str, text: str, reason: str) -> Token:
-        if not self.at(kind, text):
-            raise RuleSyntaxError(self.tok.pos, reason)
-        return self.take()
-
-    def parse(self) -> Node:
-        if self.at("end"):
-            raise RuleSyntaxError(1, N_("the rule is empty"))
-        node = self.or_expr()
-        if not self.at("end"):
-            raise RuleSyntaxError(self.tok.pos, N_("something is missing before this point, such as and, or, "
-                                                   "an operator or a comma"))
-        return node
-
-    def or_expr(self) -> Node:
-        node = self.and_expr()
-        while self.at("keyword", "or"):
-            self.take()
-            node = Binary("or", node, self.and_expr())
-        return node
-
-    def and_expr(self) -> Node:
-        node = self.not_expr()
-        while self.at("keyword", "and"):
-            self.take()
-            node = Binary("and", node, self.not_expr())
-        return node
-
-    def not_expr(self) -> Node:
-        if self.at("keyword", "not"):
-            self.take()
-            return Unary("not", self.not_expr())
-        return self.comparison()
-
-    def comparison(self) -> Node:
-        node = self.additive()
-        if self.at("op") and self.tok.text in _COMPARISONS:
-            tok = self.take()
-            node = Binary(tok.text, node, self.additive())
-            if self.at("op") and self.tok.text in _COMPARISONS:
-                raise RuleSyntaxError(self.tok.pos, N_("compare two values at a time: join comparisons with and"))
-        elif self.at("keyword", "in") or self.at("keyword", "not"):
-            negated = self.take().text == "not"
-            if negated:
-                self.expect("keyword", "in", N_("after not, write in [...]"))
-            node = InList(node, self.list_items(), negated)
-        return node
-
-    def list_items(self) -> tuple[Node, ...]:
-        self.expect("op", "[", N_("a list of values is written in square brackets, such as [\"a\", \"b\"]"))
-        items = [self.additive()]
-        while self.at("op", ","):
-            self.take()
-            items.append(self.additive())
-        self.expect("op", "]", N_("the list is not closed with ]"))
-        return tuple(items)
-
-    def additive(self) -> Node:
-        node = self.term()
-        while self.at("op", "+") or self.at("op", "-"):
-            tok = self.take()
-            node = Binary(tok.text, node, self.term())
-        return node
-
-    def term(self) -> Node:
-        node = self.unary()
-        while self.at("op", "*") or self.at("op", "/"):
-            tok = self.take()
-            node = Binary(tok.text, node, self.unary())
-        return node
-
-    def unary(self) -> Node:
-        if self.at("op", "-"):
-            self.take()
-            return Unary("-", self.unary())
-        return self.primary()
-
-    def primary(self) -> Node:
-        tok = self.tok
-        if tok.kind == "number":
-            self.take()
-            return Literal(float(tok.text) if "." in tok.text else int(tok.text))
-        if tok.kind == "string":
-            self.take()
-            return Literal(tok.text)
-        if tok.kind == "keyword" and tok.text in ("true", "false"):
-            self.take()
-            return Literal(tok.text == "true")
-        if tok.kind == "name":
-            self.take()
-            if not self.at("op", "("):
-                return Ref(tok.text)
-            self.take()
-            args = [] if self.at("op", ")") else [self.or_expr()]
-            while self.at("op", ","):
-                self.take()
-                args.append(self.or_expr())
-            self.expect("op", ")", N_("the function's parentheses are not closed"))
-            return Call(tok.text, tuple(args))
-        if tok.kind == "op" and tok.text == "(":
-            self.take()
-            node = self.or_expr()
-            self.expect("op", ")", N_("a parenthesis is not closed"))
-            return node
-        if tok.kind == "end":
-            raise RuleSyntaxError(tok.pos, N_("the rule ends too early: a value is missing"))
-        raise RuleSyntaxError(tok.pos, N_("a field name, a number, text in quotes, true or false is expected here"))
+def _syntax_error(text: str, err: UnexpectedCharacters | UnexpectedToken) -> RuleSyntaxError:
+    """Why the parse stopped, from what lark found and what it would have accepted there."""
+    if isinstance(err, UnexpectedCharacters):
+        reason = (N_("the text in quotes is not closed") if text[err.pos_in_stream] in _QUOTES
+                  else N_("this character has no meaning in a rule"))
+        return RuleSyntaxError(err.pos_in_stream + 1, reason)
+    at_end = err.token.type == "$END"
+    position = len(text) + 1 if at_end else err.token.start_pos + 1
+    expected = err.interactive_parser.accepts()
+    if "NAME" in expected:
+        reason = (N_("the rule ends too early: a value is missing") if at_end
+                  else N_("a field name, a number, text in quotes, true or false is expected here"))
+    elif expected == {"IN"}:
+        reason = N_("after not, write in [...]")
+    elif expected == {"LSQB"}:
+        reason = N_("a list of values is written in square brackets, such as [\"a\", \"b\"]")
+    elif "RSQB" in expected:
+        reason = N_("the list is not closed with ]")
+    elif err.token.type == "COMPARE":
+        reason = N_("compare two values at a time: join comparisons with and")
+    elif "RPAR" in expected:
+        reason = (N_("the function's parentheses are not closed") if "COMMA" in expected
+                  else N_("a parenthesis is not closed"))
+    else:
+        reason = N_("something is missing before this point, such as and, or, an operator or a comma")
+    return RuleSyntaxError(position, reason)
 
 
 def parse(text: str) -> Node:
     """The syntax tree of one expression; raises RuleSyntaxError with a 1-based position."""
-    return _Parser(text).parse()
+    text = _TO_ASCII.sub(lambda m: m.group(1) or _FULLWIDTH[m.group()], text)
+    if not text.strip():
+        raise RuleSyntaxError(1, N_("the rule is empty"))
+    try:
+        return _parser().parse(text)
+    except (UnexpectedCharacters, UnexpectedToken) as err:  # LALR ends input with an $END token, never UnexpectedEOF
+        raise _syntax_error(text, err) from None
 
 
 # -- checking against the definition --------------------------------------------------

@@ -28,7 +28,8 @@ from lxml import etree
 
 from formgen.compile.docx_layout import CHECKBOX, DATE, DROPDOWN, TEXT, Cell, Row, Table
 from formgen.compile.docx_template import (BOX_OFF, BOX_ON, FONT_LATIN, _cell, _checkbox, _control, _label_cell,
-                                           _row, _table, footer_rel_id, package, _settings)
+                                           _row, _table, footer_rel_id, package, _settings,
+                                           _style as _paragraph_style)
 from formgen.compile.ooxml import NSMAP, clean, el
 from formgen.present import native
 from formgen.record import get_path
@@ -504,27 +505,17 @@ def _border(side: str, kind: str, size: str, color: str, space: str = "1") -> et
 
 def _style(style_id_: str, name: str, ppr: list[etree._Element], rpr: list[etree._Element],
            default: bool = False) -> etree._Element:
-    attrs = {"w:type": "paragraph", "w:styleId": style_id_}
-    if default:
-        attrs["w:default"] = "1"
-    node = el("w:style", attrs, el("w:name", {"w:val": name}))
-    if not default:
-        node.append(el("w:basedOn", {"w:val": "Normal"}))
-    node.append(el("w:qFormat"))
-    if ppr:
-        node.append(el("w:pPr", None, *_ordered(ppr)))
-    if rpr:
-        node.append(el("w:rPr", None, *sorted(rpr, key=lambda n: _RUN_ORDER.index(etree.QName(n).localname))))
-    return node
+    """A paragraph style, its properties in the order the WordprocessingML schema requires."""
+    return _paragraph_style(style_id_, name, _ordered(ppr, _ORDER), _ordered(rpr, _RUN_ORDER), default=default)
 
 
 _ORDER = ["keepNext", "pBdr", "tabs", "snapToGrid", "spacing", "ind", "contextualSpacing", "jc"]
 _RUN_ORDER = ["rFonts", "b", "color", "spacing", "sz", "szCs"]
 
 
-def _ordered(nodes: list[etree._Element]) -> list[etree._Element]:
-    """Children in the order the WordprocessingML schema requires."""
-    return sorted(nodes, key=lambda n: _ORDER.index(etree.QName(n).localname))
+def _ordered(nodes: list[etree._Element], order: list[str]) -> list[etree._Element]:
+    """Children in ``order`` of their local names."""
+    return sorted(nodes, key=lambda n: order.index(etree.QName(n).localname))
 
 
 def _font_table() -> etree._Element:

@@ -28,7 +28,7 @@ from lxml import etree
 
 from formgen.compile.docx_layout import CHECKBOX, DATE, DROPDOWN, TEXT, Cell, Row, Table
 from formgen.compile.docx_template import (BOX_OFF, BOX_ON, FONT_LATIN, _cell, _checkbox, _control, _label_cell,
-                                           _row, _table, footer_rel_id, package, _settings,
+                                           _font_table, _row, _table, footer_rel_id, package, _settings,
                                            _style as _paragraph_style)
 from formgen.compile.ooxml import NSMAP, clean, el
 from formgen.present import native
@@ -261,8 +261,11 @@ class LetterBuilder:
         self.page = page_of(spec)
 
     def build(self) -> bytes:
-        return package(self.spec, self._document(), self._styles(), _settings(el("w:evenAndOddHeaders")),
-                       _font_table(), (self._footer("right"), self._footer("left")))
+        fonts = _font_table((FONT_FANGSONG, "FangSong_GB2312", "modern"),
+                            (FONT_XIAOBIAOSONG, "FZXiaoBiaoSong-B05S", "script"), (FONT_HEITI, "SimHei", "modern"),
+                            (FONT_KAITI, "KaiTi_GB2312", "modern"))
+        return package(self.spec, self._document(), self._styles(), _settings(el("w:evenAndOddHeaders")), fonts,
+                       (self._footer("right"), self._footer("left")))
 
     # -- body ----------------------------------------------------------------------
     def _document(self) -> etree._Element:
@@ -516,16 +519,6 @@ _RUN_ORDER = ["rFonts", "b", "color", "spacing", "sz", "szCs"]
 def _ordered(nodes: list[etree._Element], order: list[str]) -> list[etree._Element]:
     """Children in ``order`` of their local names."""
     return sorted(nodes, key=lambda n: order.index(etree.QName(n).localname))
-
-
-def _font_table() -> etree._Element:
-    def font(name: str, alt: str, family: str) -> etree._Element:
-        return el("w:font", {"w:name": name}, el("w:altName", {"w:val": alt}), el("w:charset", {"w:val": "86"}),
-                  el("w:family", {"w:val": family}), el("w:pitch", {"w:val": "variable"}))
-    return el("w:fonts", None, font(FONT_FANGSONG, "FangSong_GB2312", "modern"),
-              font(FONT_XIAOBIAOSONG, "FZXiaoBiaoSong-B05S", "script"), font(FONT_HEITI, "SimHei", "modern"),
-              font(FONT_KAITI, "KaiTi_GB2312", "modern"),
-              el("w:font", {"w:name": FONT_LATIN}, el("w:family", {"w:val": "roman"})), nsmap=NSMAP)
 
 
 def build_letter(spec: FormSpec, data: dict | None) -> bytes:

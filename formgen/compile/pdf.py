@@ -148,16 +148,7 @@ class _Layout:
     def build(self) -> Page:
         self.pdf.add_page()
         self._title()
-        for section, items in self.spec.sections():
-            if section:
-                self._band(section, SECTION_FILL, 11)
-            for item in items:
-                if isinstance(item, Field):
-                    self._field(item)
-                else:
-                    self._group(item)
-        for line in self.spec.ann.get("footer", []):
-            self._note(line)
+        self.spec.walk(lambda title: self._band(title, SECTION_FILL, 11), self._field, self._group, self._note)
         return Page(bytes(self.pdf.output()), self.boxes, self.pdf.h)
 
     # -- drawing helpers ---------------------------------------------------------

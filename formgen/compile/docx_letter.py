@@ -28,7 +28,8 @@ from lxml import etree
 
 from formgen.compile.docx_layout import CHECKBOX, DATE, DROPDOWN, TEXT, Cell, Row, Table
 from formgen.compile.docx_template import (BOX_OFF, BOX_ON, FONT_LATIN, _cell, _checkbox, _control, _label_cell,
-                                           _row, _table, footer_rel_id, package, _settings)
+                                           _font_table, _row, _table, footer_rel_id, package, _settings,
+                                           _style as _paragraph_style)
 from formgen.compile.ooxml import NSMAP, clean, el
 from formgen.present import native
 from formgen.record import get_path
@@ -260,8 +261,11 @@ class LetterBuilder:
         self.page = page_of(spec)
 
     def build(self) -> bytes:
-        return package(self.spec, self._document(), self._styles(), _settings(el("w:evenAndOddHeaders")),
-                       _font_table(), (self._footer("right"), self._footer("left")))
+        fonts = _font_table((FONT_FANGSONG, "FangSong_GB2312", "modern"),
+                            (FONT_XIAOBIAOSONG, "FZXiaoBiaoSong-B05S", "script"), (FONT_HEITI, "SimHei", "modern"),
+                            (FONT_KAITI, "KaiTi_GB2312", "modern"))
+        return package(self.spec, self._document(), self._styles(), _settings(el("w:evenAndOddHeaders")), fonts,
+                       (self._footer("right"), self._footer("left")))
 
     # -- body ----------------------------------------------------------------------
     def _document(self) -> etree._Element:
@@ -504,37 +508,17 @@ def _border(side: str, kind: str, size: str, color: str, space: str = "1") -> et
 
 def _style(style_id_: str, name: str, ppr: list[etree._Element], rpr: list[etree._Element],
            default: bool = False) -> etree._Element:
-    attrs = {"w:type": "paragraph", "w:styleId": style_id_}
-    if default:
-        attrs["w:default"] = "1"
-    node = el("w:style", attrs, el("w:name", {"w:val": name}))
-    if not default:
-        node.append(el("w:basedOn", {"w:val": "Normal"}))
-    node.append(el("w:qFormat"))
-    if ppr:
-        node.append(el("w:pPr", None, *_ordered(ppr)))
-    if rpr:
-        node.append(el("w:rPr", None, *sorted(rpr, key=lambda n: _RUN_ORDER.index(etree.QName(n).localname))))
-    return node
+    """A paragraph style, its properties in the order the WordprocessingML schema requires."""
+    return _paragraph_style(style_id_, name, _ordered(ppr, _ORDER), _ordered(rpr, _RUN_ORDER), default=default)
 
 
 _ORDER = ["keepNext", "pBdr", "tabs", "snapToGrid", "spacing", "ind", "contextualSpacing", "jc"]
 _RUN_ORDER = ["rFonts", "b", "color", "spacing", "sz", "szCs"]
 
 
-def _ordered(nodes: list[etree._Element]) -> list[etree._Element]:
-    """Children in the order the WordprocessingML schema requires."""
-    return sorted(nodes, key=lambda n: _ORDER.index(etree.QName(n).localname))
-
-
-def _font_table() -> etree._Element:
-    def font(name: str, alt: str, family: str) -> etree._Element:
-        return el("w:font", {"w:name": name}, el("w:altName", {"w:val": alt}), el("w:charset", {"w:val": "86"}),
-                  el("w:family", {"w:val": family}), el("w:pitch", {"w:val": "variable"}))
-    return el("w:fonts", None, font(FONT_FANGSONG, "FangSong_GB2312", "modern"),
-              font(FONT_XIAOBIAOSONG, "FZXiaoBiaoSong-B05S", "script"), font(FONT_HEITI, "SimHei", "modern"),
-              font(FONT_KAITI, "KaiTi_GB2312", "modern"),
-              el("w:font", {"w:name": FONT_LATIN}, el("w:family", {"w:val": "roman"})), nsmap=NSMAP)
+def _ordered(nodes: list[etree._Element], order: list[str]) -> list[etree._Element]:
+    """Children in ``order`` of their local names."""
+    return sorted(nodes, key=lambda n: order.index(etree.QName(n).localname))
 
 
 def build_letter(spec: FormSpec, data: dict | None) -> bytes:

@@ -49,7 +49,8 @@ class TemplateBuilder:
 
     # -- the package ---------------------------------------------------------
     def build(self) -> bytes:
-        return package(self.spec, self._document(), _styles(), _settings(), _font_table())
+        return package(self.spec, self._document(), _styles(), _settings(),
+                       _font_table((FONT_SONG, "SimSun", "roman"), (FONT_HEI, "SimHei", "modern")))
 
     # -- the body --------------------------------------------------------------
     def _document(self) -> etree._Element:
@@ -360,11 +361,12 @@ def _settings(*extra: etree._Element) -> etree._Element:
     return el("w:settings", None, el("w:defaultTabStop", {"w:val": "420"}), *extra, compat, nsmap=NSMAP)
 
 
-def _font_table() -> etree._Element:
+def _font_table(*fonts: tuple[str, str, str]) -> etree._Element:
+    """The font table: East Asian ``fonts`` as (name, alternative name, family), then the Latin font."""
     def font(name: str, alt: str, family: str) -> etree._Element:
         return el("w:font", {"w:name": name}, el("w:altName", {"w:val": alt}), el("w:charset", {"w:val": "86"}),
                   el("w:family", {"w:val": family}), el("w:pitch", {"w:val": "variable"}))
-    return el("w:fonts", None, font(FONT_SONG, "SimSun", "roman"), font(FONT_HEI, "SimHei", "modern"),
+    return el("w:fonts", None, *(font(*f) for f in fonts),
               el("w:font", {"w:name": FONT_LATIN}, el("w:family", {"w:val": "roman"})), nsmap=NSMAP)
 
 

@@ -28,14 +28,15 @@ from __future__ import annotations
 import io
 import zlib
 from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field as dc_field
 from functools import lru_cache
 from typing import Any
 
 from fpdf import FPDF
-from pypdf import PdfReader, PdfWriter
+from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, IndirectObject,
-                           NameObject, NumberObject, StreamObject, TextStringObject)
+                           NameObject, NumberObject, PdfObject, StreamObject, TextStringObject)
 
 from formgen import __version__
 from formgen.compile import pdffonts
@@ -147,16 +148,7 @@ class _Layout:
     def build(self) -> Page:
         self.pdf.add_page()
         self._title()
-        for section, items in self.spec.sections():
-            if section:
-                self._band(section, SECTION_FILL, 11)
-            for item in items:
-                if isinstance(item, Field):
-                    self._field(item)
-                else:
-                    self._group(item)
-        for line in self.spec.ann.get("footer", []):
-            self._note(line)
+        self.spec.walk(lambda title: self._band(title, SECTION_FILL, 11), self._field, self._group, self._note)
         return Page(bytes(self.pdf.output()), self.boxes, self.pdf.h)
 
     # -- drawing helpers ---------------------------------------------------------
@@ -426,82 +418,19 @@ class _Fields:
 
     def build(self) -> bytes:
         writer = PdfWriter(clone_from=PdfReader(io.BytesIO(self.page.pdf)))
-        fonts = DictionaryObject({NameObject(FIELD_FONT): font_objects(writer, self.font)})
-        if self.extra:
-            fonts[NameObject(EXTRA_FONT)] = font_objects(writer, self.extra)
-        fonts[NameObject("/ZaDb")] = writer._add_object(DictionaryObject({
-            NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
-            NameObject("/BaseFont"): NameObject("/ZapfDingbats")}))
-        self.resources = DictionaryObject({NameObject("/Font"): fonts})
-        nodes: dict[tuple[str, ...], IndirectObject] = {}
-        top = ArrayObject()
-        pages = writer.pages
-        for box in self.page.boxes:
-            page = pages[box.page]
-            widget = writer._add_object(self._widget(box, writer))
-            widget.get_object()[NameObject("/P")] = page.indirect_reference
-            page.setdefault(NameObject("/Annots"), ArrayObject()).append(widget)
-            parts = tuple(box.address.split("."))
-            widget.get_object()[NameObject("/T")] = TextStringObject(parts[-1])
-            attach(writer, nodes, top, parts, widget)
-        writer._root_object[NameObject("/AcroForm")] = writer._add_object(DictionaryObject({
-            NameObject("/Fields"): top, NameObject("/DR"): self.resources,
-            NameObject("/DA"): TextStringObject(f"{FIELD_FONT} {FONT_SIZE:g} Tf 0 g")}))
-        writer._root_object[NameObject("/Lang")] = TextStringObject("zh-CN")
-        writer.add_metadata({"/Title": self.spec.title, "/Creator": f"formgen {__version__}",
-                             INFO_FORM: self.spec.id, INFO_VERSION: self.spec.version, INFO_HASH: self.spec.hash})
-        out = io.BytesIO()
-        writer.write(out)
-        return out.getvalue()
+        resources = DictionaryObject({NameObject("/Font"): form_fonts(writer, self.font, self.extra)})
+        widgets = ((box.page, box.address, self._widget(box, writer, resources)) for box in self.page.boxes)
+        return write_form(writer, self.spec, writer.pages, widgets, resources, FONT_SIZE)
 
-    def _widget(self, box: Box, writer: PdfWriter) -> DictionaryObject:
+    def _widget(self, box: Box, writer: PdfWriter, resources: DictionaryObject) -> DictionaryObject:
         field, value = box.field, self.values[box.address]
         w, h = box.w * MM, box.h * MM
-        x, y = box.x * MM, (self.page.height - box.y - box.h) * MM
-        flags = (READ_ONLY if box.readonly else 0) | (REQUIRED if field.required else 0)
-        tooltip = self.spec.label_of(box.address) + (f"：{field.ann['help']}" if field.ann.get("help") else "")
-        d = DictionaryObject({
-            NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Widget"),
-            NameObject("/Rect"): ArrayObject([FloatObject(round(v, 2)) for v in (x, y, x + w, y + h)]),
-            NameObject("/F"): NumberObject(4), NameObject("/TU"): TextStringObject(tooltip)})
-        if field.kind == "boolean":
-            state = NameObject("/Yes" if value else "/Off")
-            d.update({NameObject("/FT"): NameObject("/Btn"), NameObject("/V"): state, NameObject("/AS"): state,
-                      NameObject("/DA"): TextStringObject("/ZaDb 0 Tf 0 g"),
-                      NameObject("/MK"): DictionaryObject({NameObject("/CA"): TextStringObject("4")}),
-                      NameObject("/AP"): DictionaryObject({NameObject("/N"): DictionaryObject({
-                          NameObject("/Yes"): writer._add_object(self._form(w, h, check_mark(w, h))),
-                          NameObject("/Off"): writer._add_object(self._form(w, h, b""))})})})
-            d[NameObject("/Ff")] = NumberObject(flags)
-            return d
         align = 2 if field.kind in ("integer", "number") else 0
-        if field.kind == "choice":
-            d[NameObject("/FT")] = NameObject("/Ch")
-            d[NameObject("/Opt")] = ArrayObject([TextStringObject(o) for o in ["", *field.choice_labels]])
-            flags |= COMBO
-        else:
-            d[NameObject("/FT")] = NameObject("/Tx")
-            if field.multiline:
-                flags |= MULTILINE
-            if field.schema.get("maxLength"):
-                d[NameObject("/MaxLen")] = NumberObject(field.schema["maxLength"])
-        d.update({NameObject("/Ff"): NumberObject(flags), NameObject("/Q"): NumberObject(align),
-                  NameObject("/DA"): TextStringObject(f"{FIELD_FONT} {FONT_SIZE:g} Tf 0 g"),
-                  NameObject("/MK"): DictionaryObject()})
-        if value:
-            d[NameObject("/V")] = TextStringObject(value)
-        d[NameObject("/AP")] = DictionaryObject({NameObject("/N"): writer._add_object(
-            self._form(w, h, self._text_appearance(value, w, h, field.multiline, align)))})
-        return d
-
-    def _form(self, w: float, h: float, content: bytes) -> StreamObject:
-        stream = DecodedStreamObject()
-        stream.set_data(content)
-        stream.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
-                       NameObject("/BBox"): ArrayObject([FloatObject(0), FloatObject(0),
-                                                         FloatObject(round(w, 2)), FloatObject(round(h, 2))]),
-                       NameObject("/Resources"): self.resources})
-        return stream.flate_encode() if len(content) > 256 else stream
+        return field_widget(writer, self.spec, box.address, field, value,
+                            (box.x * MM, (self.page.height - box.y - box.h) * MM, w, h), resources,
+                            readonly=box.readonly, size=FONT_SIZE, colour="0 g", align=align,
+                            multiline=field.multiline,
+                            appearance=lambda: self._text_appearance(value, w, h, field.multiline, align))
 
     # -- drawing values ---------------------------------------------------------------
     def _width(self, ch: str) -> int:
@@ -553,6 +482,101 @@ class _Fields:
             else:
                 runs.append((font, b"%04X" % cid))
         return runs
+
+
+# -- the AcroForm (also of letters, formgen.compile.pdfletter) ------------------------
+
+def form_fonts(writer: PdfWriter, field_font: EmbeddedFont, extra: EmbeddedFont | None,
+               others: dict[str, EmbeddedFont] | None = None) -> DictionaryObject:
+    """The /Font resources of a fillable PDF: the field font, the extra font for rare characters, ``others``
+    by resource name, and ZapfDingbats for the check boxes."""
+    fonts = DictionaryObject({NameObject(FIELD_FONT): font_objects(writer, field_font)})
+    if extra:
+        fonts[NameObject(EXTRA_FONT)] = font_objects(writer, extra)
+    for name, font in (others or {}).items():
+        fonts[NameObject(name)] = font_objects(writer, font)
+    fonts[NameObject("/ZaDb")] = writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/ZapfDingbats")}))
+    return fonts
+
+
+def form_xobject(w: float, h: float, content: bytes, resources: PdfObject) -> StreamObject:
+    """An appearance stream of a w x h pt widget."""
+    form = DecodedStreamObject()
+    form.set_data(content)
+    form.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
+                 NameObject("/BBox"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(round(w, 2)),
+                                                   FloatObject(round(h, 2))]),
+                 NameObject("/Resources"): resources})
+    return form.flate_encode() if len(content) > 256 else form
+
+
+def field_widget(writer: PdfWriter, spec: FormSpec, address: str, field: Field, value: Any,
+                 rect: tuple[float, float, float, float], resources: PdfObject, *, readonly: bool, size: float,
+                 colour: str, align: int, multiline: bool, appearance: Callable[[], bytes]) -> DictionaryObject:
+    """The widget of a field at ``rect`` (x, y, w, h in pt from the page's bottom left): a check box for
+    yes/no, a combo box for a choice, else a text field typed in the field font at ``size`` pt in ``colour``
+    (a fill colour operator), whose pre-filled value ``appearance()`` draws (the content of its stream)."""
+    x, y, w, h = rect
+    flags = (READ_ONLY if readonly else 0) | (REQUIRED if field.required else 0)
+    tooltip = spec.label_of(address) + (f"：{field.ann['help']}" if field.ann.get("help") else "")
+    d = DictionaryObject({
+        NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Widget"),
+        NameObject("/Rect"): ArrayObject([FloatObject(round(v, 2)) for v in (x, y, x + w, y + h)]),
+        NameObject("/F"): NumberObject(4), NameObject("/TU"): TextStringObject(tooltip)})
+    if field.kind == "boolean":
+        state = NameObject("/Yes" if value else "/Off")
+        d.update({NameObject("/FT"): NameObject("/Btn"), NameObject("/V"): state, NameObject("/AS"): state,
+                  NameObject("/Ff"): NumberObject(flags), NameObject("/DA"): TextStringObject("/ZaDb 0 Tf 0 g"),
+                  NameObject("/MK"): DictionaryObject({NameObject("/CA"): TextStringObject("4")}),
+                  NameObject("/AP"): DictionaryObject({NameObject("/N"): DictionaryObject({
+                      NameObject("/Yes"): writer._add_object(form_xobject(w, h, check_mark(w, h), resources)),
+                      NameObject("/Off"): writer._add_object(form_xobject(w, h, b"", resources))})})})
+        return d
+    if field.kind == "choice":
+        d[NameObject("/FT")] = NameObject("/Ch")
+        d[NameObject("/Opt")] = ArrayObject([TextStringObject(o) for o in ["", *field.choice_labels]])
+        flags |= COMBO
+    else:
+        d[NameObject("/FT")] = NameObject("/Tx")
+        if multiline:
+            flags |= MULTILINE
+        if field.schema.get("maxLength"):
+            d[NameObject("/MaxLen")] = NumberObject(field.schema["maxLength"])
+    d.update({NameObject("/Ff"): NumberObject(flags), NameObject("/Q"): NumberObject(align),
+              NameObject("/DA"): TextStringObject(f"{FIELD_FONT} {size:g} Tf {colour}"),
+              NameObject("/MK"): DictionaryObject()})
+    if value:
+        d[NameObject("/V")] = TextStringObject(value)
+    d[NameObject("/AP")] = DictionaryObject({NameObject("/N"): writer._add_object(
+        form_xobject(w, h, appearance(), resources))})
+    return d
+
+
+def write_form(writer: PdfWriter, spec: FormSpec, pages: Sequence[PageObject],
+               widgets: Iterable[tuple[int, str, DictionaryObject]], resources: PdfObject, size: float) -> bytes:
+    """The PDF bytes of ``writer`` with its widgets (page index, address, widget) as the AcroForm's fields,
+    typed at ``size`` pt by default, and the form's identity in the document information."""
+    nodes: dict[tuple[str, ...], IndirectObject] = {}
+    top = ArrayObject()
+    for number, address, widget in widgets:
+        page = pages[number]
+        ref = writer._add_object(widget)
+        widget[NameObject("/P")] = page.indirect_reference
+        page.setdefault(NameObject("/Annots"), ArrayObject()).append(ref)
+        parts = tuple(address.split("."))
+        widget[NameObject("/T")] = TextStringObject(parts[-1])
+        attach(writer, nodes, top, parts, ref)
+    writer._root_object[NameObject("/AcroForm")] = writer._add_object(DictionaryObject({
+        NameObject("/Fields"): top, NameObject("/DR"): resources,
+        NameObject("/DA"): TextStringObject(f"{FIELD_FONT} {size:g} Tf 0 g")}))
+    writer._root_object[NameObject("/Lang")] = TextStringObject("zh-CN")
+    writer.add_metadata({"/Title": spec.title, "/Creator": f"formgen {__version__}",
+                         INFO_FORM: spec.id, INFO_VERSION: spec.version, INFO_HASH: spec.hash})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def attach(writer: PdfWriter, nodes: dict, top: ArrayObject, parts: tuple[str, ...], widget: IndirectObject) -> None:

@@ -30,19 +30,15 @@ be laid out once per form.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass, field as dc_field
 from typing import Any
 
 from pypdf import PdfWriter
-from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, IndirectObject,
-                           NameObject, NumberObject, TextStringObject)
+from pypdf.generic import DecodedStreamObject, DictionaryObject, IndirectObject, NameObject
 
-from formgen import __version__
 from formgen.compile import pdffonts
-from formgen.compile.pdf import (COLUMN_WEIGHTS, COMBO, EXTRA_FONT, FIELD_FONT, INFO_FORM, INFO_HASH, INFO_VERSION,
-                                 MM, MULTILINE, NO_LINE_START, READ_ONLY, REQUIRED, EmbeddedFont, attach, check_mark,
-                                 embed_font, embedded_field_font, extra_font, font_objects, wrap)
+from formgen.compile.pdf import (COLUMN_WEIGHTS, EXTRA_FONT, FIELD_FONT, MM, NO_LINE_START, EmbeddedFont, embed_font,
+                                 embedded_field_font, extra_font, field_widget, form_fonts, wrap, write_form)
 from formgen.present import display, parse_datetime
 from formgen.record import get_path
 from formgen.spec.letter import Block, Segment, letter_blocks
@@ -742,14 +738,8 @@ def render(spec: FormSpec, data: dict) -> bytes:
     letter = Letter(spec, data)
     letter.build()
     writer = PdfWriter()
-    fonts = DictionaryObject({NameObject(FIELD_FONT): font_objects(writer, letter.field_font)})
-    if letter.extra:
-        fonts[NameObject(EXTRA_FONT)] = font_objects(writer, letter.extra)
-    for role, font in letter.fonts.items():
-        fonts[NameObject(ROLE_FONTS[role])] = font_objects(writer, embed_font(font))
-    fonts[NameObject("/ZaDb")] = writer._add_object(DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
-        NameObject("/BaseFont"): NameObject("/ZapfDingbats")}))
+    fonts = form_fonts(writer, letter.field_font, letter.extra,
+                       {ROLE_FONTS[role]: embed_font(font) for role, font in letter.fonts.items()})
     resources = writer._add_object(DictionaryObject({NameObject("/Font"): fonts}))
     pages = []
     for number, items in enumerate(letter.pages, 1):
@@ -759,79 +749,26 @@ def render(spec: FormSpec, data: dict) -> bytes:
         page[NameObject("/Contents")] = writer._add_object(content.flate_encode())
         page[NameObject("/Resources")] = resources
         pages.append(page)
-    nodes: dict[tuple[str, ...], IndirectObject] = {}
-    top = ArrayObject()
-    for widget in letter.widgets:
-        page = pages[widget.page]
-        ref = writer._add_object(_widget(letter, widget, writer, resources))
-        ref.get_object()[NameObject("/P")] = page.indirect_reference
-        page.setdefault(NameObject("/Annots"), ArrayObject()).append(ref)
-        parts = tuple(widget.address.split("."))
-        ref.get_object()[NameObject("/T")] = TextStringObject(parts[-1])
-        attach(writer, nodes, top, parts, ref)
-    writer._root_object[NameObject("/AcroForm")] = writer._add_object(DictionaryObject({
-        NameObject("/Fields"): top, NameObject("/DR"): resources,
-        NameObject("/DA"): TextStringObject(f"{FIELD_FONT} {letter.geo.body:g} Tf 0 g")}))
-    writer._root_object[NameObject("/Lang")] = TextStringObject("zh-CN")
-    writer.add_metadata({"/Title": spec.title, "/Creator": f"formgen {__version__}",
-                         INFO_FORM: spec.id, INFO_VERSION: spec.version, INFO_HASH: spec.hash})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def _form(w: float, h: float, content: bytes, resources: IndirectObject) -> DecodedStreamObject:
-    form = DecodedStreamObject()
-    form.set_data(content)
-    form.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
-                 NameObject("/BBox"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(round(w, 2)),
-                                                   FloatObject(round(h, 2))]),
-                 NameObject("/Resources"): resources})
-    return form.flate_encode() if len(content) > 256 else form
+    widgets = ((w.page, w.address, _widget(letter, w, writer, resources)) for w in letter.widgets)
+    return write_form(writer, spec, pages, widgets, resources, letter.geo.body)
 
 
 def _widget(letter: Letter, widget: Widget, writer: PdfWriter, resources: IndirectObject) -> DictionaryObject:
-    field, value = widget.field, widget.value
-    w, h = widget.w, widget.h
-    x, y = widget.x, A4[1] - widget.y - h
-    flags = (READ_ONLY if field.readonly else 0) | (REQUIRED if field.required else 0)
-    tooltip = letter.spec.label_of(widget.address) + (f"：{field.ann['help']}" if field.ann.get("help") else "")
-    d = DictionaryObject({
-        NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Widget"),
-        NameObject("/Rect"): ArrayObject([FloatObject(round(v, 2)) for v in (x, y, x + w, y + h)]),
-        NameObject("/F"): NumberObject(4), NameObject("/TU"): TextStringObject(tooltip)})
-    if field.kind == "boolean":
-        state = NameObject("/Yes" if value else "/Off")
-        d.update({NameObject("/FT"): NameObject("/Btn"), NameObject("/V"): state, NameObject("/AS"): state,
-                  NameObject("/Ff"): NumberObject(flags), NameObject("/DA"): TextStringObject("/ZaDb 0 Tf 0 g"),
-                  NameObject("/MK"): DictionaryObject({NameObject("/CA"): TextStringObject("4")}),
-                  NameObject("/AP"): DictionaryObject({NameObject("/N"): DictionaryObject({
-                      NameObject("/Yes"): writer._add_object(_form(w, h, check_mark(w, h), resources)),
-                      NameObject("/Off"): writer._add_object(_form(w, h, b"", resources))})})})
-        return d
-    if field.kind == "choice":
-        d[NameObject("/FT")] = NameObject("/Ch")
-        d[NameObject("/Opt")] = ArrayObject([TextStringObject(o) for o in ["", *field.choice_labels]])
-        flags |= COMBO
-    else:
-        d[NameObject("/FT")] = NameObject("/Tx")
-        if widget.multiline:
-            flags |= MULTILINE
-        if field.schema.get("maxLength"):
-            d[NameObject("/MaxLen")] = NumberObject(field.schema["maxLength"])
+    field, w, h = widget.field, widget.w, widget.h
     color = b"%.3g %.3g %.3g rg" % widget.color
-    d.update({NameObject("/Ff"): NumberObject(flags), NameObject("/Q"): NumberObject(widget.align),
-              NameObject("/DA"): TextStringObject(f"{FIELD_FONT} {widget.size:g} Tf {color.decode()}"),
-              NameObject("/MK"): DictionaryObject()})
-    if value:
-        d[NameObject("/V")] = TextStringObject(value)
+    return field_widget(writer, letter.spec, widget.address, field, widget.value,
+                        (widget.x, A4[1] - widget.y - h, w, h), resources, readonly=field.readonly, size=widget.size,
+                        colour=color.decode(), align=widget.align, multiline=widget.multiline,
+                        appearance=lambda: _appearance(letter, widget))
+
+
+def _appearance(letter: Letter, widget: Widget) -> bytes:
+    """The value of a text field or combo box, drawn as the letter draws its text."""
     body = [b"/Tx BMC"]
     if widget.lines:
-        body += [b"q", b"0 0 %.2f %.2f re W n" % (w, h)]
+        body += [b"q", b"0 0 %.2f %.2f re W n" % (widget.w, widget.h)]
         for lx, baseline, text in widget.lines:
-            body += _text(letter, widget.role, widget.size, lx, h - baseline, text, widget.color)
+            body += _text(letter, widget.role, widget.size, lx, widget.h - baseline, text, widget.color)
         body.append(b"Q")
     body.append(b"EMC")
-    d[NameObject("/AP")] = DictionaryObject({NameObject("/N"): writer._add_object(
-        _form(w, h, b"\n".join(body), resources))})
-    return d
+    return b"\n".join(body)

@@ -89,16 +89,7 @@ class _Builder:
         self._meta()
         self._columns()
         self._title()
-        for section, items in self.spec.sections():
-            if section:
-                self._section(section)
-            for item in items:
-                if isinstance(item, Field):
-                    self._field(item)
-                else:
-                    self._group(item)
-        for line in self.spec.ann.get("footer", []):
-            self._note(line)
+        self.spec.walk(self._section, self._field, self._group, self._note)
         self._protect_and_print()
         return self.wb
 

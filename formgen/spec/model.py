@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Iterator
@@ -236,6 +237,21 @@ class FormSpec:
             else:
                 out.append((item.section, [item]))
         return out
+
+    def walk(self, on_section: Callable[[str], None], on_field: Callable[[Field], None],
+             on_group: Callable[[Group], None], on_note: Callable[[str], None]) -> None:
+        """Call back in the order a form shows its parts: ``on_section`` with a section's title where it starts,
+        ``on_field`` or ``on_group`` for each item, then ``on_note`` for each footer line."""
+        for title, items in self.sections():
+            if title:
+                on_section(title)
+            for item in items:
+                if isinstance(item, Field):
+                    on_field(item)
+                else:
+                    on_group(item)
+        for line in self.ann.get("footer", []):
+            on_note(line)
 
     def lookup(self, address: str) -> Field | Group | None:
         """The field or group an address names (``persons.2.name`` -> the ``name`` column)."""

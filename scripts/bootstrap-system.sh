@@ -23,20 +23,22 @@ if [ "${1:-fonts}" = test ]; then
   command -v mutool >/dev/null || need+=(mupdf-tools)
   command -v qpdf >/dev/null || need+=(qpdf)
 fi
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "formgen needs these Debian packages: ${need[*]}; install them as root (apt-get install ${need[*]})." >&2
+    exit 1
+  fi
+  echo "Installing Debian packages: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+# After fontconfig is installed: its folder of settings exists only then.
 conf="$(dirname "$0")/fontconfig/65-formgen-gbt9704.conf"
 if ! cmp -s "$conf" /etc/fonts/conf.d/65-formgen-gbt9704.conf; then
   if [ "$(id -u)" = 0 ]; then
-    install -m 644 "$conf" /etc/fonts/conf.d/65-formgen-gbt9704.conf
+    install -D -m 644 "$conf" /etc/fonts/conf.d/65-formgen-gbt9704.conf
   else
     echo "formgen: copy $conf to /etc/fonts/conf.d/ (as root) so letters print in the substitute fonts." >&2
   fi
 fi
-if [ ${#need[@]} -eq 0 ]; then exit 0; fi
-if [ "$(id -u)" != 0 ]; then
-  echo "formgen needs these Debian packages: ${need[*]}; install them as root (apt-get install ${need[*]})." >&2
-  exit 1
-fi
-echo "Installing Debian packages: ${need[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -106,3 +106,17 @@ def test_text_typed_outside_the_form_is_reported_not_dropped(tmp_path):
     assert [(i["code"], i["severity"], i["location"]) for i in report["issues"]] == [("FG108", "warning", "表单!H3")]
     assert report["valid"] is True
     assert result.exit_code == 0
+
+
+def test_pattern_hint_follows_the_language(tmp_path):
+    out = tmp_path / "letter.xlsx"
+    data = tmp_path / "data.json"
+    record = example("notice-letter")
+    record["doc_number"] = "辽教办〔21〕05号"
+    data.write_text(json.dumps(record, ensure_ascii=False), "utf-8")
+    run_cli("generate", "notice-letter", "--format", "xlsx", "--data", str(data), "-o", str(out))
+    chinese = json.loads(run_cli("validate", "--json", str(out)).stdout)[0]["issues"]
+    english = json.loads(run_cli("validate", "--json", str(out), lang="en").stdout)[0]["issues"]
+    assert [(i["code"], i["path"]) for i in chinese] == [("FG306", "doc_number")]
+    assert "机关代字＋〔年份〕＋序号" in chinese[0]["message"]
+    assert "agency code + 〔year〕 + number" in english[0]["message"]

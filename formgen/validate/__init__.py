@@ -76,9 +76,8 @@ def _issues_of(spec: FormSpec, err: ValidationError) -> Iterator[Issue]:
         yield issue(Code.BAD_FORMAT, format_name=FORMAT_NAMES.get(err.validator_value, err.validator_value),
                     reason=reason_of(err.cause))
     elif kw == "pattern":
-        target = spec.lookup(path)
-        hint = getattr(target, "ann", {}).get("help", "")
-        yield issue(Code.PATTERN, hint=hint)
+        ann = getattr(spec.lookup(path), "ann", {})
+        yield issue(Code.PATTERN, hint={"zh_CN": ann.get("help", ""), "en": ann.get("help_en") or ann.get("help", "")})
     elif kw in ("additionalProperties", "unevaluatedProperties", "false"):
         yield issue(Code.NOT_ALLOWED)
     else:

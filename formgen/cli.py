@@ -13,7 +13,8 @@ import click
 
 from formgen import __version__
 from formgen.compile import COMPILERS
-from formgen.i18n import LANGS, gettext as _, set_language
+from formgen.i18n import LANGS, set_language
+from formgen.i18n import gettext as _
 from formgen.issues import Code, FormgenError, Issue
 from formgen.pipeline import process
 from formgen.report import REPORTERS

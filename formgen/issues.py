@@ -136,13 +136,6 @@ class Code(enum.Enum):
     def template(self) -> str:
         return self.value[2]
 
-    @classmethod
-    def by_id(cls, code_id: str) -> "Code":
-        for member in cls:
-            if member.id == code_id:
-                return member
-        raise KeyError(code_id)
-
 
 #: Parameters that hold a message id (marked with N_) rather than data, translated when shown.
 TRANSLATED_PARAMS = {"reason", "expected", "format_name"}

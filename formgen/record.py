@@ -15,7 +15,7 @@ from typing import Any
 
 from formgen.coerce import CoerceError, Context, coerce
 from formgen.issues import Issue
-from formgen.paths import get_path, set_path
+from formgen.paths import set_path
 from formgen.spec.model import Field, FormSpec, Group
 
 
@@ -41,23 +41,6 @@ class Extraction:
     values: list[RawValue] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     context: Context = Context()
-
-
-def flatten(spec: FormSpec, record: dict) -> dict[str, Any]:
-    """A record as {address: value} for every scalar input that has a value."""
-    out: dict[str, Any] = {}
-    for item in spec.items:
-        if isinstance(item, Field):
-            value = get_path(record, item.address)
-            if value is not None:
-                out[item.address] = value
-        else:
-            for i, row in enumerate(get_path(record, item.address) or []):
-                for col in item.columns:
-                    value = row.get(col.name) if isinstance(row, dict) else None
-                    if value is not None:
-                        out[f"{item.address}.{i}.{col.name}"] = value
-    return out
 
 
 def column_of(spec: FormSpec, address: str) -> tuple[Group, int, Field] | None:

@@ -307,8 +307,9 @@ def test_date_pickers_and_row_dropdowns_round_trip(tmp_path, kind):
                                                                     {"done": True}]}
     (tmp_path / "r.json").write_text(json.dumps(record), "utf-8")
     out = tmp_path / "tiny.docx"
-    from formgen.cli import cli
     from click.testing import CliRunner
+
+    from formgen.cli import cli
     runner = CliRunner()
     assert runner.invoke(cli, ["--forms", str(forms), "generate", "tiny", "--format", "docx", "--data",
                                str(tmp_path / "r.json"), "-o", str(out)]).exit_code == 0

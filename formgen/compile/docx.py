@@ -11,21 +11,23 @@ from __future__ import annotations
 
 import io
 import zipfile
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from pathlib import Path
 
 from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from formgen.compile.docx_layout import CHECKBOX, CELL, placeholder, widget
+from formgen.compile.docx_layout import CELL, CHECKBOX, placeholder, widget
 from formgen.compile.docx_letter import build_letter, is_letter
 from formgen.compile.docx_template import build_template, template_path
 from formgen.compile.ooxml import PROP_HASH, clean, custom_properties, qn
 from formgen.fsutil import atomic_path
+from formgen.paths import get_path
 from formgen.present import display
-from formgen.record import get_path
 from formgen.spec.model import Field, FormSpec, Group
+
 
 @dataclass
 class Shown:

@@ -14,7 +14,8 @@ the same functions here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 from formgen.spec.model import Field, FormSpec, Group
 

@@ -27,12 +27,25 @@ from dataclasses import dataclass
 from lxml import etree
 
 from formgen.compile.docx_layout import CHECKBOX, DATE, DROPDOWN, TEXT, Cell, Row, Table
-from formgen.compile.docx_template import (BOX_OFF, BOX_ON, FONT_LATIN, _cell, _checkbox, _control, _label_cell,
-                                           _font_table, _row, _table, footer_rel_id, package, _settings,
-                                           _style as _paragraph_style)
+from formgen.compile.docx_template import (
+    BOX_OFF,
+    BOX_ON,
+    FONT_LATIN,
+    _cell,
+    _checkbox,
+    _control,
+    _font_table,
+    _label_cell,
+    _row,
+    _settings,
+    _table,
+    footer_rel_id,
+    package,
+)
+from formgen.compile.docx_template import _style as _paragraph_style
 from formgen.compile.ooxml import NSMAP, clean, el
+from formgen.paths import get_path
 from formgen.present import native
-from formgen.record import get_path
 from formgen.spec.letter import Block, letter_blocks
 from formgen.spec.model import Field, FormSpec, Group
 

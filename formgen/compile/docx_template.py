@@ -21,8 +21,24 @@ from pathlib import Path
 from lxml import etree
 
 from formgen import __version__
-from formgen.compile.docx_layout import (CHECKBOX, DATE, DROPDOWN, PAGE_LONG, PAGE_SHORT, SIDE_MARGIN, TEXT, Cell,
-                                         Heading, Layout, Row, Table, group_row_height, landscape, layout, widget)
+from formgen.compile.docx_layout import (
+    CHECKBOX,
+    DATE,
+    DROPDOWN,
+    PAGE_LONG,
+    PAGE_SHORT,
+    SIDE_MARGIN,
+    TEXT,
+    Cell,
+    Heading,
+    Layout,
+    Row,
+    Table,
+    group_row_height,
+    landscape,
+    layout,
+    widget,
+)
 from formgen.compile.ooxml import CUSTOM, NSMAP, PROP_FORM, PROP_HASH, PROP_VERSION, VT, el
 from formgen.spec import Registry
 from formgen.spec.model import Field, FormSpec, Group

@@ -29,20 +29,31 @@ import io
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from functools import lru_cache
 from typing import Any
 
 from fpdf import FPDF
 from pypdf import PageObject, PdfReader, PdfWriter
-from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, IndirectObject,
-                           NameObject, NumberObject, PdfObject, StreamObject, TextStringObject)
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    FloatObject,
+    IndirectObject,
+    NameObject,
+    NumberObject,
+    PdfObject,
+    StreamObject,
+    TextStringObject,
+)
 
 from formgen import __version__
 from formgen.compile import pdffonts
 from formgen.fsutil import atomic_write_bytes
+from formgen.paths import get_path
 from formgen.present import display
-from formgen.record import get_path
 from formgen.spec.model import BOOL_LABELS, Field, FormSpec, Group
 
 INFO_FORM, INFO_VERSION, INFO_HASH = "/FormgenForm", "/FormgenVersion", "/FormgenHash"

@@ -30,17 +30,31 @@ be laid out once per form.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 from pypdf import PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, IndirectObject, NameObject
 
 from formgen.compile import pdffonts
-from formgen.compile.pdf import (COLUMN_WEIGHTS, EXTRA_FONT, FIELD_FONT, MM, NO_LINE_START, EmbeddedFont, embed_font,
-                                 embedded_field_font, extra_font, field_widget, form_fonts, wrap, write_form)
+from formgen.compile.pdf import (
+    COLUMN_WEIGHTS,
+    EXTRA_FONT,
+    FIELD_FONT,
+    MM,
+    NO_LINE_START,
+    EmbeddedFont,
+    embed_font,
+    embedded_field_font,
+    extra_font,
+    field_widget,
+    form_fonts,
+    wrap,
+    write_form,
+)
+from formgen.paths import get_path
 from formgen.present import display, parse_datetime
-from formgen.record import get_path
 from formgen.spec.letter import Block, Segment, letter_blocks
 from formgen.spec.model import Field, FormSpec, Group
 

@@ -28,8 +28,8 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from formgen import __version__
 from formgen.fsutil import atomic_path
+from formgen.paths import get_path
 from formgen.present import native
-from formgen.record import get_path
 from formgen.spec.model import Field, FormSpec, Group
 
 META_SHEET = "formgen"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Callable, TextIO
 
-from formgen.i18n import current_language, gettext as _
+from formgen.i18n import current_language
+from formgen.i18n import gettext as _
 from formgen.pipeline import Result
 
 

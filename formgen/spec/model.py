@@ -174,10 +174,6 @@ class Group:
             return len(self.fixed_rows)
         return int(self.ann.get("rows", max(3, self.schema.get("minItems", 0))))
 
-    @property
-    def can_add_rows(self) -> bool:
-        return not self.fixed_rows
-
     def column(self, name: str) -> Field | None:
         return next((c for c in self.columns if c.name == name), None)
 

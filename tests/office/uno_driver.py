@@ -89,10 +89,6 @@ class Session:
         self._cell(op).setString(op["text"])
         return True
 
-    def op_read(self, op):
-        cell = self._cell(op)
-        return {"string": cell.getString(), "value": cell.getValue(), "type": cell.getType().value}
-
     def op_insert_rows(self, op):
         sheet_name, ref = op["cell"].split("!")
         sheet = self.doc.Sheets.getByName(sheet_name)

@@ -48,6 +48,9 @@ class Code(enum.Enum):
         "The file is password-protected. Remove the password and send it again."))
     EXTRA_CONTENT = ("FG108", Severity.WARNING, N_(
         "Something was typed at {location} outside the form's fields; it was not read. Move it into the right field."))
+    DEFINITION_CHANGED = ("FG109", Severity.WARNING, N_(
+        "The file was made from an earlier edit of form '{form}' version {version}; it was checked against the "
+        "installed definition. If a field seems missing or misread, fill in a newly generated form."))
 
     # -- coercion of typed text (FG2xx) ---------------------------------
     NOT_A_NUMBER = ("FG201", Severity.ERROR, N_(

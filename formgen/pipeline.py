@@ -73,6 +73,8 @@ def extract(path: str | Path, registry: Registry) -> tuple[Extraction, FormSpec 
     if spec is None:
         extraction.issues.append(Issue(Code.FORM_UNKNOWN, params={"form": identity.form, "version": identity.version}))
         return extraction, None
+    if identity.hash and identity.hash != spec.hash:
+        extraction.issues.append(Issue(Code.DEFINITION_CHANGED, params={"form": identity.form, "version": identity.version}))
     extraction.context = reader.context(doc)
     values, issues = reader.values(doc, spec)
     extraction.values = values

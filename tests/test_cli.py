@@ -120,3 +120,18 @@ def test_pattern_hint_follows_the_language(tmp_path):
     assert [(i["code"], i["path"]) for i in chinese] == [("FG306", "doc_number")]
     assert "机关代字＋〔年份〕＋序号" in chinese[0]["message"]
     assert "agency code + 〔year〕 + number" in english[0]["message"]
+
+
+def test_a_file_from_an_earlier_edit_of_the_definition_is_read_with_a_warning(tmp_path):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "filled.xlsx"
+    run_cli("generate", "incident-report", "--format", "xlsx", "--data", _example_file(tmp_path), "-o", str(out))
+    wb = load_workbook(out)
+    wb["formgen"]["B3"] = "0123456789abcdef"  # the hash of an earlier edit of the same version
+    wb.save(out)
+    result = run_cli("validate", "--json", str(out), lang="en")
+    report = json.loads(result.stdout)[0]
+    assert [(i["code"], i["severity"]) for i in report["issues"]] == [("FG109", "warning")]
+    assert "earlier edit of form 'incident-report' version 1.0.0" in report["issues"][0]["message"]
+    assert report["valid"] is True

@@ -135,3 +135,14 @@ def test_a_file_from_an_earlier_edit_of_the_definition_is_read_with_a_warning(tm
     assert [(i["code"], i["severity"]) for i in report["issues"]] == [("FG109", "warning")]
     assert "earlier edit of form 'incident-report' version 1.0.0" in report["issues"][0]["message"]
     assert report["valid"] is True
+
+
+def test_a_broken_definition_in_the_forms_folder_is_named(tmp_path):
+    from click.testing import CliRunner
+
+    from formgen.cli import cli
+
+    (tmp_path / "broken.json").write_text('{"x-formgen": {"id": "broken"', "utf-8")
+    result = CliRunner().invoke(cli, ["--forms", str(tmp_path), "forms"])
+    assert result.exit_code == 2
+    assert "broken.json" in result.stderr and "formgen lint" in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -32,46 +33,71 @@ def load_spec(path: str | Path) -> FormSpec:
 
 
 class Registry:
-    """The installed forms: every ``*.json`` directly in the forms folder, one file per form and version."""
+    """The installed forms: every ``*.json`` directly in the forms folder, one file per form and version.
+
+    Listing reads only each file's id and version; a definition is linted and modelled the first time it is
+    used, so `formgen generate X` does not pay for checking every other form.
+    """
 
     def __init__(self, folder: str | Path | None = None):
         self.folder = Path(folder) if folder else default_forms_dir()
-        self._specs: dict[tuple[str, str], FormSpec] | None = None
+        self._index: dict[tuple[str, str], Path] | None = None
+        self._specs: dict[tuple[str, str], FormSpec] = {}
 
-    def _load(self) -> dict[tuple[str, str], FormSpec]:
-        if self._specs is None:
+    def _load(self) -> dict[tuple[str, str], Path]:
+        if self._index is None:
             if not self.folder.is_dir():
                 raise DefinitionError(N_("The forms folder {folder} does not exist. Set FORMGEN_FORMS or use --forms."),
                                       folder=str(self.folder))
-            specs: dict[tuple[str, str], FormSpec] = {}
+            index: dict[tuple[str, str], Path] = {}
             for path in sorted(self.folder.glob("*.json")):
-                spec = load_spec(path)
-                specs[(spec.id, spec.version)] = spec
-            self._specs = specs
-        return self._specs
+                index[_identity(path)] = path
+            self._index = index
+        return self._index
+
+    def _spec(self, key: tuple[str, str]) -> FormSpec:
+        if key not in self._specs:
+            self._specs[key] = load_spec(self._load()[key])
+        return self._specs[key]
+
+    def _newest(self) -> dict[str, tuple[str, str]]:
+        newest: dict[str, tuple[str, str]] = {}
+        for form_id, version in self._load():
+            if form_id not in newest or _vkey(version) > _vkey(newest[form_id][1]):
+                newest[form_id] = (form_id, version)
+        return newest
 
     def all(self) -> list[FormSpec]:
         """The newest version of every form, sorted by id."""
-        latest: dict[str, FormSpec] = {}
-        for spec in self._load().values():
-            if spec.id not in latest or _vkey(spec.version) > _vkey(latest[spec.id].version):
-                latest[spec.id] = spec
-        return [latest[k] for k in sorted(latest)]
+        newest = self._newest()
+        return [self._spec(newest[k]) for k in sorted(newest)]
 
     def get(self, form_id: str, version: str | None = None) -> FormSpec:
-        specs = self._load()
         if version is not None:
-            spec = specs.get((form_id, version))
-            if spec is None:
+            if (form_id, version) not in self._load():
                 raise DefinitionError(N_("Form '{form}' version {version} is not installed."), form=form_id, version=version)
-            return spec
-        for spec in self.all():
-            if spec.id == form_id:
-                return spec
-        raise DefinitionError(N_("There is no form '{form}'. Run `formgen forms` to list the installed forms."), form=form_id)
+            return self._spec((form_id, version))
+        key = self._newest().get(form_id)
+        if key is None:
+            raise DefinitionError(N_("There is no form '{form}'. Run `formgen forms` to list the installed forms."),
+                                  form=form_id)
+        return self._spec(key)
 
     def find(self, form_id: str, version: str) -> FormSpec | None:
-        return self._load().get((form_id, version))
+        return self._spec((form_id, version)) if (form_id, version) in self._load() else None
+
+
+def _identity(path: Path) -> tuple[str, str]:
+    """A definition's (id, version), read without checking the rest of it."""
+    try:
+        ident = json.loads(path.read_text("utf-8"))["x-formgen"]
+        key = (ident["id"], ident["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        key = None
+    if key is None or not all(isinstance(part, str) for part in key):
+        spec = load_spec(path)  # a file without a readable id and version fails its lint: DefinitionError
+        key = (spec.id, spec.version)
+    return key
 
 
 def _vkey(version: str) -> tuple[int, ...]:

@@ -6,6 +6,7 @@ every input file gets exactly one Result.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,21 +44,26 @@ class Result:
                 "valid": self.valid, "issues": [i.to_dict(lang) for i in self.issues]}
 
 
-def extract(path: str | Path, registry: Registry) -> tuple[Extraction, FormSpec | None]:
-    """Read a file's identity and raw values.  Problems become issues of the Extraction."""
+def extract(path: str | Path, registry: Registry, data: bytes | None = None) -> tuple[Extraction, FormSpec | None]:
+    """Read a file's identity and raw values.  Problems become issues of the Extraction.
+
+    ``data`` is the file's bytes when the caller already has them (a batch worker); else the file at
+    ``path`` is read.  Readers see only the bytes, never the name.
+    """
     path = Path(path)
-    fmt = None
-    try:
-        fmt = sniff(path)
-    except OSError as exc:
-        return Extraction(str(path), "", issues=[Issue(Code.FILE_UNREADABLE, params={"format": "?", "reason": str(exc)})]), None
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return Extraction(str(path), "", issues=[Issue(Code.FILE_UNREADABLE, params={"format": "?", "reason": str(exc)})]), None
+    fmt = sniff(data)
     reader = READERS.get(fmt) if fmt else None
     if reader is None:
         return Extraction(str(path), fmt or "", issues=[Issue(Code.FILE_FORMAT_UNKNOWN)]), None
     extraction = Extraction(str(path), fmt)
     fmt_name = FORMAT_NAMES[fmt]
     try:
-        doc = reader.open(path)
+        doc = reader.open(io.BytesIO(data))
         identity = reader.identity(doc)
     except Unreadable as exc:
         extraction.issues.append(exc.issue)
@@ -82,9 +88,9 @@ def extract(path: str | Path, registry: Registry) -> tuple[Extraction, FormSpec 
     return extraction, spec
 
 
-def process(path: str | Path, registry: Registry) -> Result:
-    """Extract, coerce and validate one file."""
-    extraction, spec = extract(path, registry)
+def process(path: str | Path, registry: Registry, data: bytes | None = None) -> Result:
+    """Extract, coerce and validate one file (its ``data`` when given, else the file at ``path``)."""
+    extraction, spec = extract(path, registry, data)
     result = Result(str(path), extraction.format or None, issues=list(extraction.issues))
     if extraction.identity:
         result.form, result.version = extraction.identity.form, extraction.identity.version

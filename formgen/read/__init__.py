@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import io
 import zipfile
-from pathlib import Path
 
 from formgen.read.docx import DocxReader
 from formgen.read.pdf import PdfReader
@@ -16,16 +16,14 @@ READERS = {
 }
 
 
-def sniff(path: str | Path) -> str | None:
+def sniff(data: bytes) -> str | None:
     """'xlsx', 'docx', 'pdf', or None when the bytes are none of these."""
-    path = Path(path)
-    with path.open("rb") as fh:
-        head = fh.read(1024)
+    head = data[:1024]
     if b"%PDF-" in head:
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
         try:
-            with zipfile.ZipFile(path) as zf:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 names = set(zf.namelist())
         except zipfile.BadZipFile:
             return None

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
+from typing import BinaryIO
 
 from lxml import etree
 
@@ -59,8 +59,8 @@ def _label_key(text: str) -> str:
 class DocxReader:
     format = "docx"
 
-    def open(self, path: Path) -> Document:
-        with zipfile.ZipFile(path) as zf:
+    def open(self, stream: BinaryIO) -> Document:
+        with zipfile.ZipFile(stream) as zf:
             info = zf.getinfo("word/document.xml")
             if info.file_size > MAX_DOCUMENT_BYTES or info.file_size > MAX_RATIO * max(info.compress_size, 1024):
                 raise DocumentTooLarge(info.file_size)

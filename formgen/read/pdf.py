@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pypdf
 from pypdf import PasswordType
@@ -39,8 +38,8 @@ class PdfDoc:
 class PdfReader:
     format = "pdf"
 
-    def open(self, path: Path) -> PdfDoc:
-        reader = pypdf.PdfReader(path)
+    def open(self, stream: BinaryIO) -> PdfDoc:
+        reader = pypdf.PdfReader(stream)
         if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
             raise Unreadable(Issue(Code.FILE_ENCRYPTED))
         fields = reader.get_fields() or {}

@@ -12,8 +12,7 @@ import posixpath
 import warnings
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from lxml import etree
 from openpyxl import load_workbook
@@ -50,11 +49,11 @@ class Book:
 class XlsxReader:
     format = "xlsx"
 
-    def open(self, path: Path) -> Book:
+    def open(self, stream: BinaryIO) -> Book:
         book = Book()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            wb = load_workbook(path, read_only=True, data_only=True)
+            wb = load_workbook(stream, read_only=True, data_only=True)
         try:
             book.date1904 = wb.epoch == CALENDAR_MAC_1904
             for ws in wb.worksheets:
@@ -66,7 +65,8 @@ class XlsxReader:
                     book.names[name] = (dests[0][0], dests[0][1].replace("$", ""))
         finally:
             wb.close()
-        _read_package_parts(path, book)
+        stream.seek(0)
+        _read_package_parts(stream, book)
         return book
 
     def identity(self, book: Book) -> Identity | None:
@@ -100,9 +100,9 @@ class XlsxReader:
         return values, issues
 
 
-def _read_package_parts(path: Path, book: Book) -> None:
+def _read_package_parts(stream: BinaryIO, book: Book) -> None:
     """Tables and print areas, which openpyxl's read-only mode does not load."""
-    with zipfile.ZipFile(path) as zf:
+    with zipfile.ZipFile(stream) as zf:
         names = set(zf.namelist())
         workbook = etree.fromstring(zf.read("xl/workbook.xml"), _PARSER)
         rels = _rels(zf, "xl/_rels/workbook.xml.rels", names)

@@ -17,7 +17,7 @@ from pathlib import Path
 from lxml import etree
 
 from formgen.compile.docx import DocxCompiler
-from formgen.compile.ooxml import safe_parser
+from formgen.layout.ooxml import safe_parser
 from formgen.pipeline import process
 from formgen.spec import Registry
 

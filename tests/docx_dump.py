@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from formgen.compile.ooxml import custom_properties, qn
+from formgen.layout.ooxml import custom_properties, qn
 
 
 def _control(sdt) -> str:

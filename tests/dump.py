@@ -9,7 +9,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from formgen.compile.xlsx import META_SHEET
+from formgen.layout.xlsx import META_SHEET
 
 GOLDEN = Path(__file__).with_name("golden")
 

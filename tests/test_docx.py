@@ -14,9 +14,9 @@ import pytest
 from lxml import etree
 
 from formgen.compile.docx import template_bytes
-from formgen.compile.docx_layout import layout
+from formgen.layout.docx import layout
 from formgen.compile.docx_template import build_template, template_path
-from formgen.compile.ooxml import qn
+from formgen.layout.ooxml import qn
 from tests.conftest import example, run_cli
 from tests.docx_dump import dump
 

@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 
 from formgen.compile.docx_letter import page_of
-from formgen.compile.ooxml import qn
+from formgen.layout.ooxml import qn
 from tests.conftest import example, run_cli
 from tests.docx_dump import dump
 from tests.test_docx import drop_tags, edit, extract, issues, run

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from formgen.compile.ooxml import qn
+from formgen.layout.ooxml import qn
 from tests.conftest import example, run_cli
 from tests.office import convert
 from tests.test_docx_letter import LETTERS, generate

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from formgen.compile.docx_layout import label_text, layout
+from formgen.layout.docx import label_text, layout
 from tests.conftest import example, run_cli
 from tests.office import convert
 

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils.cell import range_boundaries
 
-from formgen.compile.xlsx import FORM_SHEET, defined_name, table_name
+from formgen.layout.xlsx import FORM_SHEET, defined_name, table_name
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.office

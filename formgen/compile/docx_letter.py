@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from formgen.compile.docx_layout import CHECKBOX, DATE, DROPDOWN, TEXT, Cell, Row, Table
+from formgen.layout.docx import CHECKBOX, DATE, DROPDOWN, TEXT, Cell, Row, Table
 from formgen.compile.docx_template import (
     BOX_OFF,
     BOX_ON,
@@ -43,7 +43,7 @@ from formgen.compile.docx_template import (
     package,
 )
 from formgen.compile.docx_template import _style as _paragraph_style
-from formgen.compile.ooxml import NSMAP, clean, el
+from formgen.layout.ooxml import NSMAP, clean, el
 from formgen.paths import get_path
 from formgen.present import native
 from formgen.spec.letter import Block, letter_blocks

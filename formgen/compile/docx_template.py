@@ -21,7 +21,7 @@ from pathlib import Path
 from lxml import etree
 
 from formgen import __version__
-from formgen.compile.docx_layout import (
+from formgen.layout.docx import (
     CHECKBOX,
     DATE,
     DROPDOWN,
@@ -39,7 +39,7 @@ from formgen.compile.docx_layout import (
     layout,
     widget,
 )
-from formgen.compile.ooxml import CUSTOM, NSMAP, PROP_FORM, PROP_HASH, PROP_VERSION, VT, el
+from formgen.layout.ooxml import CUSTOM, NSMAP, PROP_FORM, PROP_HASH, PROP_VERSION, VT, el
 from formgen.spec import Registry
 from formgen.spec.model import Field, FormSpec, Group
 

@@ -52,11 +52,11 @@ from pypdf.generic import (
 from formgen import __version__
 from formgen.compile import pdffonts
 from formgen.fsutil import atomic_write_bytes
+from formgen.layout.pdf import INFO_FORM, INFO_HASH, INFO_VERSION
 from formgen.paths import get_path
 from formgen.present import display
 from formgen.spec.model import BOOL_LABELS, Field, FormSpec, Group
 
-INFO_FORM, INFO_VERSION, INFO_HASH = "/FormgenForm", "/FormgenVersion", "/FormgenHash"
 FIELD_FONT, EXTRA_FONT = "/FGF", "/FGX"
 MM = 72 / 25.4
 MARGIN = 15.0

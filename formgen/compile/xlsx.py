@@ -28,14 +28,11 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from formgen import __version__
 from formgen.fsutil import atomic_path
+from formgen.layout.xlsx import FORM_SHEET, META_SHEET, defined_name, table_name
 from formgen.paths import get_path
 from formgen.present import native
 from formgen.spec.model import Field, FormSpec, Group
 
-META_SHEET = "formgen"
-FORM_SHEET = "表单"
-NAME_PREFIX = "fg."
-TABLE_PREFIX = "tbl."
 FONT = "宋体"
 LABEL_WIDTH = 24
 PAGE_WIDTH = 100  # total column width in character units: one A4 page width at about 10 pt
@@ -48,14 +45,6 @@ LABEL_FILL = PatternFill("solid", fgColor="F2F2F2")
 SECTION_FILL = PatternFill("solid", fgColor="D9E1F2")
 NUMBER_FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm", "integer": "0",
                   "string": "@", "text": "@", "choice": "@", "boolean": "@"}
-
-
-def defined_name(address: str) -> str:
-    return NAME_PREFIX + address
-
-
-def table_name(address: str) -> str:
-    return TABLE_PREFIX + address
 
 
 class XlsxCompiler:

@@ -22,9 +22,9 @@ from typing import BinaryIO
 from lxml import etree
 
 from formgen.coerce import Context, is_empty
-from formgen.compile.docx_layout import CHECKBOX, Cell, Table, layout, placeholder, widget
+from formgen.layout.docx import CHECKBOX, Cell, Table, layout, placeholder, widget
 from formgen.compile.docx_letter import Part, blank, is_letter, parts
-from formgen.compile.ooxml import PROP_FORM, PROP_HASH, PROP_VERSION, custom_properties, qn, safe_parser
+from formgen.layout.ooxml import PROP_FORM, PROP_HASH, PROP_VERSION, custom_properties, qn, safe_parser
 from formgen.i18n import N_
 from formgen.issues import Code, Issue
 from formgen.record import Identity, RawValue

@@ -22,7 +22,7 @@ import pypdf
 from pypdf import PasswordType
 
 from formgen.coerce import Context, is_empty
-from formgen.compile.pdf import INFO_FORM, INFO_HASH, INFO_VERSION
+from formgen.layout.pdf import INFO_FORM, INFO_HASH, INFO_VERSION
 from formgen.i18n import N_
 from formgen.issues import Code, Issue, Unreadable
 from formgen.record import Identity, RawValue

@@ -20,7 +20,7 @@ from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter, range_bo
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from formgen.coerce import Context, is_empty
-from formgen.compile.xlsx import FORM_SHEET, META_SHEET, defined_name, table_name
+from formgen.layout.xlsx import FORM_SHEET, META_SHEET, defined_name, table_name
 from formgen.i18n import N_
 from formgen.issues import Code, Issue
 from formgen.record import Identity, RawValue

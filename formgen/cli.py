@@ -6,6 +6,7 @@ Exit codes: 0 all good, 1 some file invalid or unreadable, 2 usage or definition
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -13,7 +14,8 @@ import click
 
 from formgen import __version__
 from formgen.compile import COMPILERS
-from formgen.i18n import LANGS, set_language
+from formgen.cli_support import (FilePath, FormgenGroup, I18nOption, Language, option, resolve_language)
+from formgen.i18n import N_, set_language
 from formgen.i18n import gettext as _
 from formgen.issues import Code, FormgenError, Issue
 from formgen.pipeline import process
@@ -46,24 +48,26 @@ def _registry(ctx: click.Context) -> Registry:
     return ctx.obj["registry"]
 
 
-@click.group()
-@click.version_option(__version__, prog_name="formgen")
-@click.option("--lang", type=click.Choice(LANGS), default="zh_CN", show_default=True,
-              help="Language of messages.")
-@click.option("--forms", "forms_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder of form definitions (default: $FORMGEN_FORMS or the project's forms/).")
+@click.group(cls=FormgenGroup, help=N_(
+    "formgen: fillable Word, Excel and PDF forms from JSON-Schema definitions, read back and validated."))
+@click.version_option(__version__, prog_name="formgen", cls=I18nOption, help=N_("Show the version and exit."))
+@option("--lang", type=Language(), default=None,
+        help=N_("Language of messages and help: zh (中文) or en (English). Default: $FORMGEN_LANG, "
+                "else the system locale, else Chinese. May also follow the command."))
+@option("--forms", "forms_dir", type=FilePath(file_okay=False, path_type=Path), default=None, metavar="DIR",
+        help=N_("Folder of form definitions (default: $FORMGEN_FORMS or the project's forms/). "
+                "May also follow the command."))
 @click.pass_context
-def cli(ctx: click.Context, lang: str, forms_dir: Path | None) -> None:
-    """formgen: fillable Word, Excel and PDF forms from JSON-Schema definitions, read back and validated."""
+def cli(ctx: click.Context, lang: str | None, forms_dir: Path | None) -> None:
+    lang = resolve_language(lang, os.environ)
     set_language(lang)
     ctx.obj = {"registry": Registry(forms_dir), "lang": lang}
 
 
-@cli.command("forms")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@cli.command("forms", help=N_("List the installed forms."))
+@option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
 @click.pass_context
 def forms_cmd(ctx: click.Context, as_json: bool) -> None:
-    """List the installed forms."""
     try:
         specs = _registry(ctx).all()
     except FormgenError as err:
@@ -78,11 +82,10 @@ def forms_cmd(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"{spec.id:<28} {spec.version:<8} {spec.label(lang)}")
 
 
-@cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@cli.command(help=N_("Check form definition files; exit 2 on any error."))
+@click.argument("files", nargs=-1, required=True, type=FilePath(dir_okay=False, path_type=Path))
 @click.pass_context
 def lint(ctx: click.Context, files: tuple[Path, ...]) -> None:
-    """Check form definition files; exit 2 on any error."""
     seen: dict[tuple[str, str], str] = {}
     failed = False
     for path in files:
@@ -103,16 +106,15 @@ def lint(ctx: click.Context, files: tuple[Path, ...]) -> None:
         ctx.exit(2)
 
 
-@cli.command()
+@cli.command(help=N_("Write a blank form, or one pre-filled from --data."))
 @click.argument("form_id")
-@click.option("--format", "fmt", type=click.Choice(sorted(COMPILERS)), required=True, help="Output format.")
-@click.option("--data", "data_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="Pre-fill from this JSON record.")
-@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The file to write.")
+@option("--format", "fmt", type=click.Choice(sorted(COMPILERS)), required=True, help=N_("Output format."))
+@option("--data", "data_file", type=FilePath(dir_okay=False, exists=True, path_type=Path),
+        help=N_("Pre-fill from this JSON record."))
+@option("-o", "--output", "out", type=FilePath(dir_okay=False, path_type=Path), required=True,
+        help=N_("The file to write."))
 @click.pass_context
 def generate(ctx: click.Context, form_id: str, fmt: str, data_file: Path | None, out: Path) -> None:
-    """Write a blank form, or one pre-filled from --data."""
     try:
         spec = _registry(ctx).get(form_id)
     except FormgenError as err:
@@ -132,11 +134,10 @@ def generate(ctx: click.Context, form_id: str, fmt: str, data_file: Path | None,
     click.echo(_("Wrote {file}").format(file=out), err=True)
 
 
-@cli.command()
-@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@cli.command(help=N_('Print a returned file\'s data as JSON: {"form", "version", "data"}.'))
+@click.argument("file", type=FilePath(dir_okay=False, exists=True, path_type=Path))
 @click.pass_context
 def extract(ctx: click.Context, file: Path) -> None:
-    """Print a returned file's data as JSON: {"form", "version", "data"}."""
     result = process(file, _registry(ctx))
     if not result.readable:
         REPORTERS["text"](sys.stderr, [result])
@@ -145,14 +146,14 @@ def extract(ctx: click.Context, file: Path) -> None:
                           ensure_ascii=False, indent=2))
 
 
-@cli.command("validate")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@click.option("--reporter", type=click.Choice(sorted(REPORTERS)), default=None,
-              help="Choose a reporter by name (default text; --json is the same as --reporter json).")
+@cli.command("validate", help=N_(
+    "Validate returned files: per file, valid or not, and each issue with code, field and message."))
+@click.argument("files", nargs=-1, required=True, type=FilePath(dir_okay=False, exists=True, path_type=Path))
+@option("--json", "as_json", is_flag=True, help=N_("Print the results as JSON."))
+@option("--reporter", type=click.Choice(sorted(REPORTERS)), default=None,
+        help=N_("Choose a reporter by name (default text; --json is the same as --reporter json)."))
 @click.pass_context
 def validate_cmd(ctx: click.Context, files: tuple[Path, ...], as_json: bool, reporter: str | None) -> None:
-    """Validate returned files: per file, valid or not, and each issue with code, field and message."""
     results = [process(f, _registry(ctx)) for f in files]
     REPORTERS[reporter or ("json" if as_json else "text")](sys.stdout, results)
     if not all(r.valid for r in results):

@@ -14,14 +14,17 @@ import click
 
 from formgen import __version__
 from formgen.compile import COMPILERS
-from formgen.cli_support import (FilePath, FormgenGroup, I18nOption, Language, option, resolve_language)
+from formgen.cli_support import (EXTENSIONS, FilePath, Format, FormgenGroup, I18nOption, Language, OutputError,
+                                 option, output_problem, resolve_form, resolve_format, resolve_language,
+                                 write_output)
 from formgen.i18n import N_, set_language
 from formgen.i18n import gettext as _
 from formgen.issues import Code, FormgenError, Issue
 from formgen.pipeline import process
-from formgen.report import REPORTERS
+from formgen.report import REPORTERS, counts, issue_lines
 from formgen.spec import Registry
 from formgen.spec.lint import lint_file
+from formgen.validate import validate
 
 
 class CliError(click.ClickException):
@@ -106,32 +109,94 @@ def lint(ctx: click.Context, files: tuple[Path, ...]) -> None:
         ctx.exit(2)
 
 
-@cli.command(help=N_("Write a blank form, or one pre-filled from --data."))
-@click.argument("form_id")
-@option("--format", "fmt", type=click.Choice(sorted(COMPILERS)), required=True, help=N_("Output format."))
+@cli.command(help=N_(
+    "Write a blank form, or one pre-filled from --data. FORM is the form's id, its title or the beginning of "
+    "either; the format follows the extension of -o (.xlsx, .docx, .pdf) unless --format is given."))
+@click.argument("form", required=False)
+@option("--format", "fmt", type=Format(), default=None,
+        help=N_("Output format: xlsx (Excel), docx (Word) or pdf, in any case; default: from the extension of -o."))
 @option("--data", "data_file", type=FilePath(dir_okay=False, exists=True, path_type=Path),
-        help=N_("Pre-fill from this JSON record."))
-@option("-o", "--output", "out", type=FilePath(dir_okay=False, path_type=Path), required=True,
-        help=N_("The file to write."))
+        help=N_("Pre-fill from this JSON record; it is checked against the form first."))
+@option("--strict", is_flag=True,
+        help=N_("With --data: when the record breaks the form's rules, write nothing and exit 1."))
+@option("--all", "all_forms", is_flag=True,
+        help=N_("Write every installed form into the folder -o (in every format unless --format is given)."))
+@option("-o", "--output", "out", type=FilePath(path_type=Path), required=True,
+        help=N_("The file to write (with --all: the folder)."))
 @click.pass_context
-def generate(ctx: click.Context, form_id: str, fmt: str, data_file: Path | None, out: Path) -> None:
+def generate(ctx: click.Context, form: str | None, fmt: str | None, data_file: Path | None, strict: bool,
+             all_forms: bool, out: Path) -> None:
+    registry = _registry(ctx)
+    if all_forms:
+        if form or data_file:
+            raise click.UsageError(_("--all writes every form blank: leave out the form's name and --data."))
+        _generate_all(registry, fmt, out, ctx.obj["lang"])
+        return
+    if not form:
+        raise click.UsageError(_("Name the form to write (see `formgen forms`), or give --all."))
+    fmt = resolve_format(fmt, out)
     try:
-        spec = _registry(ctx).get(form_id)
+        spec = resolve_form(registry, form)
     except FormgenError as err:
         raise CliError(err) from None
-    data = None
-    if data_file:
-        try:
-            data = json.loads(data_file.read_text("utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise click.UsageError(_("{file} is not a JSON record: {reason}").format(file=data_file, reason=exc))
-        if not isinstance(data, dict):
-            raise click.UsageError(_("{file} must hold one JSON object (the record).").format(file=data_file))
-    try:
-        COMPILERS[fmt].compile(spec, data, out, ctx.obj["lang"])
-    except FormgenError as err:
-        raise CliError(err) from None
+    data = _record(data_file) if data_file else None
+    problems = validate(spec, data) if data is not None else []
+    if problems:
+        _show_data_problems(data_file, spec, problems, strict)
+        if strict:
+            raise Invalid("")
+    _compile(spec, fmt, data, out, ctx.obj["lang"])
     click.echo(_("Wrote {file}").format(file=out), err=True)
+
+
+def _record(data_file: Path) -> dict:
+    try:
+        data = json.loads(data_file.read_text("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise click.UsageError(_("{file} is not a JSON record: {reason}").format(file=data_file, reason=exc))
+    if not isinstance(data, dict):
+        raise click.UsageError(_("{file} must hold one JSON object (the record).").format(file=data_file))
+    return data
+
+
+def _show_data_problems(data_file: Path, spec, problems: list[Issue], strict: bool) -> None:
+    click.echo(_("The record {file} does not fit the form {form} ({counts}):").format(
+        file=data_file, form=spec.id, counts=counts(problems)), err=True)
+    for issue in problems:
+        click.echo("\n".join(issue_lines(issue)), err=True)
+    if strict:
+        click.echo(_("Nothing was written (--strict). Correct the record and run the command again."), err=True)
+    else:
+        click.echo(_("The form is written anyway, with these values; correct the record to pre-fill it right."),
+                   err=True)
+
+
+def _compile(spec, fmt: str, data: dict | None, out: Path, lang: str) -> None:
+    def write() -> None:
+        COMPILERS[fmt].compile(spec, data, out, lang)
+
+    try:
+        write_output(out, write)
+    except FormgenError as err:
+        raise CliError(err) from None
+
+
+def _generate_all(registry: Registry, fmt: str | None, folder: Path, lang: str) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise click.UsageError(_("With --all, -o names a folder, but {file} is a file.").format(file=folder))
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise OutputError(output_problem(folder, exc)) from None
+    try:
+        specs = registry.all()
+    except FormgenError as err:
+        raise CliError(err) from None
+    for spec in specs:
+        for each in [fmt] if fmt else sorted(COMPILERS):
+            _compile(spec, each, None, folder / f"{spec.id}{EXTENSIONS[each]}", lang)
+    click.echo(_("Wrote {count} file(s) into {folder}").format(
+        count=len(specs) * (1 if fmt else len(COMPILERS)), folder=folder), err=True)
 
 
 @cli.command(help=N_('Print a returned file\'s data as JSON: {"form", "version", "data"}.'))

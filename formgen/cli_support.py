@@ -271,12 +271,13 @@ def resolve_form(registry: Registry, name: str) -> FormSpec:
             raise click.UsageError(_("'{name}' could be any of these forms: {forms}. Type more of the name.").format(
                 name=name, forms=", ".join(f"{s.id}（{s.title}）" for s in found)))
     by_name = {n.casefold(): s for s in specs for n in names(s)}
-    close = difflib.get_close_matches(wanted, list(by_name), n=3, cutoff=0.5)
-    suggestions = list(dict.fromkeys(by_name[c].id for c in close))
-    hint = (" " + _("Did you mean {forms}?").format(forms=", ".join(
-        f"{s.id}（{s.title}）" for s in specs if s.id in suggestions))) if suggestions else ""
-    raise click.UsageError(_("There is no form '{name}'.{hint} Run `formgen forms` to list the installed forms.").format(
-        name=name, hint=hint))
+    close = {by_name[c].id for c in difflib.get_close_matches(wanted, list(by_name), n=3, cutoff=0.5)}
+    if close:
+        raise click.UsageError(_("There is no form '{name}'. Did you mean {forms}? Run `formgen forms` to list the "
+                                 "installed forms.").format(
+            name=name, forms=", ".join(f"{s.id}（{s.title}）" for s in specs if s.id in close)))
+    raise click.UsageError(_("There is no form '{name}'. Run `formgen forms` to list the installed forms.").format(
+        name=name))
 
 
 # -- writing outputs ---------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ import click
 from formgen import __version__
 from formgen.compile import COMPILERS
 from formgen.cli_support import (EXTENSIONS, FilePath, Format, FormgenGroup, I18nOption, Language, OutputError,
-                                 option, output_problem, resolve_form, resolve_format, resolve_language,
-                                 write_output)
+                                 Unexpected, check_output, option, output_problem, resolve_form, resolve_format,
+                                 resolve_language, write_output)
 from formgen.i18n import N_, set_language
 from formgen.i18n import gettext as _
 from formgen.issues import Code, FormgenError, Issue
@@ -134,6 +134,7 @@ def generate(ctx: click.Context, form: str | None, fmt: str | None, data_file: P
         return
     if not form:
         raise click.UsageError(_("Name the form to write (see `formgen forms`), or give --all."))
+    check_output(out)
     fmt = resolve_format(fmt, out)
     try:
         spec = resolve_form(registry, form)
@@ -226,7 +227,13 @@ def validate_cmd(ctx: click.Context, files: tuple[Path, ...], as_json: bool, rep
 
 
 def main() -> None:
-    cli(prog_name="formgen")
+    """The ``formgen`` program: click's usage errors and formgen's own are messages; anything else that goes
+    wrong (here or while click starts) is one message without a traceback, exit 2."""
+    try:
+        cli(prog_name="formgen")
+    except Exception as exc:  # the last line of defence: never a traceback, never the exception's text
+        Unexpected(exc).show()
+        sys.exit(Unexpected.exit_code)
 
 
 if __name__ == "__main__":

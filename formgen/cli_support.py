@@ -291,14 +291,19 @@ class OutputError(click.ClickException):
         click.echo(_("Error: {message}").format(message=self.format_message()), err=True)
 
 
-def write_output(out: Path, write: Callable[[], None]) -> None:
-    """Run ``write`` (which writes ``out`` atomically); an OS error becomes an OutputError naming ``out``."""
+def check_output(out: Path) -> None:
+    """Before any work: ``out`` must name a file in a folder that exists."""
     if out.is_dir():
         raise OutputError(_("{file} is a folder. Give a file name, for example {example}.").format(
             file=out, example=out / f"表单{out.suffix or '.xlsx'}"))
     if not out.parent.is_dir():
         raise OutputError(_("The folder {folder} does not exist, so {file} cannot be written. Create the folder "
                             "first, or check the path.").format(folder=out.parent, file=out))
+
+
+def write_output(out: Path, write: Callable[[], None]) -> None:
+    """Run ``write`` (which writes ``out`` atomically); an OS error becomes an OutputError naming ``out``."""
+    check_output(out)
     try:
         write()
     except OSError as exc:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from formgen.coerce import is_empty
 from formgen.i18n import N_
 from formgen.issues import Code, Issue, Severity, Unreadable
 from formgen.read import READERS, sniff
@@ -83,7 +84,10 @@ def extract(path: str | Path, registry: Registry, data: bytes | None = None) -> 
         extraction.issues.append(Issue(Code.DEFINITION_CHANGED, params={"form": identity.form, "version": identity.version}))
     extraction.context = reader.context(doc)
     values, issues = reader.values(doc, spec)
-    extraction.values = values
+    for raw in values:  # readers also say where the empty fields and the groups are
+        extraction.locations.setdefault(raw.address, raw.location)
+    extraction.values = [raw for raw in values if not is_empty(raw.value)]
+    extraction.locations.update((raw.address, raw.location) for raw in extraction.values)
     extraction.issues.extend(issues)
     return extraction, spec
 
@@ -100,12 +104,22 @@ def process(path: str | Path, registry: Registry, data: bytes | None = None) -> 
     result.data = built.record
     result.issues.extend(built.issues)
     result.issues.extend(validate(spec, built.record, skip=built.failed))
-    locations = {raw.address: raw.location for raw in extraction.values}
     for issue in result.issues:
-        issue.location = issue.location or locations.get(issue.path, "")
+        issue.location = issue.location or location_of(issue.path, extraction.locations)
         if issue.path in built.originals and not spec.is_pii(issue.path):
             issue.typed = shorten(built.originals[issue.path])
     return result
+
+
+def location_of(path: str, locations: dict[str, str]) -> str:
+    """Where the field at ``path`` sits: its own place, else its column (``persons.role`` for
+    ``persons.2.role``), else the nearest enclosing group's."""
+    parts = path.split(".")
+    column = ".".join(p for p in parts if not p.isdigit())
+    for candidate in [path, column] + [".".join(parts[:n]) for n in range(len(parts) - 1, 0, -1)]:
+        if locations.get(candidate):
+            return locations[candidate]
+    return ""
 
 
 def shorten(text: str, limit: int = 40) -> str:

@@ -71,10 +71,11 @@ class PdfReader:
                 issues.append(Issue(Code.LAYOUT_CHANGED, field.address, field.address, {
                     "label": spec.labels_of(field.address), "reason": N_("its PDF form field is missing")}))
                 continue
-            value = _value(found, in_row=False)
-            if not is_empty(value):
-                values.append(RawValue(field.address, value, field.address))
+            values.append(RawValue(field.address, _value(found, in_row=False), field.address))
         for group in spec.groups():
+            first = f"{group.address}.0.{group.columns[0].name}"
+            if first in fields:
+                values.append(RawValue(group.address, None, first))
             pattern = re.compile(re.escape(group.address) + r"\.(\d+)\.([^.]+)$")
             rows: dict[int, list[tuple[str, str, Any]]] = {}
             for name, found in fields.items():

@@ -89,9 +89,7 @@ class XlsxReader:
                     "label": spec.labels_of(fld.address), "reason": N_("its defined name is missing")}))
                 continue
             sheet, coord = where
-            value = book.value(sheet, *coordinate_to_tuple(coord))
-            if not is_empty(value):
-                values.append(RawValue(fld.address, value, f"{sheet}!{coord}"))
+            values.append(RawValue(fld.address, book.value(sheet, *coordinate_to_tuple(coord)), f"{sheet}!{coord}"))
         for group in spec.groups():
             rows, problems = _read_table(book, spec, group)
             values.extend(rows)
@@ -166,8 +164,11 @@ def _read_table(book: Book, spec: FormSpec, group: Group) -> tuple[list[RawValue
                 "label": spec.labels_of(address), "reason": N_("a column header was changed")}))
             continue
         columns.append((col, headers[col.title]))
+    values: list[RawValue] = [RawValue(group.address, None, f"{sheet}!{ref}")]
+    for col, c in columns:
+        letter = get_column_letter(c)
+        values.append(RawValue(f"{group.address}.{col.name}", None, f"{sheet}!{letter}{min_row}:{letter}{max_row}"))
     last_row = max((r for r, _c in book.cells.get(sheet, {})), default=max_row)
-    values: list[RawValue] = []
     index = 0
     for r in range(min_row + 1, last_row + 1):
         filled = [(col, c, book.value(sheet, r, c)) for col, c in columns if not is_empty(book.value(sheet, r, c))]

@@ -251,8 +251,8 @@ def resolve_format(fmt: str | None, out: Path) -> str:
 # -- forms by the names people use ---------------------------------------------------------------
 
 def resolve_form(registry: Registry, name: str) -> FormSpec:
-    """A form by its id, its title (Chinese or English) or a unique beginning of either; otherwise a usage
-    error naming the closest forms ("did you mean")."""
+    """A form by its id, its title (Chinese or English), a unique beginning of either, or else a unique part
+    of either (``家校告知书``); otherwise a usage error naming the closest forms ("did you mean")."""
     try:
         return registry.get(name)
     except FormgenError:
@@ -263,7 +263,8 @@ def resolve_form(registry: Registry, name: str) -> FormSpec:
     def names(spec: FormSpec) -> list[str]:
         return [n for n in (spec.id, spec.title, spec.ann.get("title_en", "")) if n]
 
-    for match in (lambda n: n.casefold() == wanted, lambda n: n.casefold().startswith(wanted)):
+    for match in (lambda n: n.casefold() == wanted, lambda n: n.casefold().startswith(wanted),
+                  lambda n: wanted in n.casefold()):
         found = [s for s in specs if any(match(n) for n in names(s))] if wanted else []
         if len(found) == 1:
             return found[0]

@@ -44,7 +44,7 @@ def test_no_format_and_no_known_extension(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["学生欺凌事件报告表", "incident", "Student bullying incident", "INCIDENT-REPORT",
-                                  "学生欺凌事件报"])
+                                  "学生欺凌事件报", "事件报告表"])
 def test_a_form_by_its_title_or_a_unique_beginning(tmp_path, name):
     out = tmp_path / "x.xlsx"
     assert run_cli("generate", name, "-o", str(out)).exit_code == 0

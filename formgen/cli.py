@@ -15,7 +15,7 @@ import click
 from formgen import __version__
 from formgen.compile import COMPILERS
 from formgen.cli_support import (EXTENSIONS, FilePath, Format, FormgenGroup, I18nOption, Language, OutputError,
-                                 Unexpected, check_output, option, output_problem, resolve_form, resolve_format,
+                                 Unexpected, check_output, debugging, option, output_problem, resolve_form, resolve_format,
                                  resolve_language, write_output)
 from formgen.i18n import N_, set_language
 from formgen.i18n import gettext as _
@@ -232,6 +232,8 @@ def main() -> None:
     try:
         cli(prog_name="formgen")
     except Exception as exc:  # the last line of defence: never a traceback, never the exception's text
+        if debugging():
+            raise
         Unexpected(exc).show()
         sys.exit(Unexpected.exit_code)
 

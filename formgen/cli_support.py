@@ -157,7 +157,14 @@ class FormgenGroup(I18nCommand, click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt, SystemExit):
             raise
         except Exception as exc:
+            if debugging():
+                raise
             raise Unexpected(exc) from None
+
+
+def debugging() -> bool:
+    """``FORMGEN_DEBUG=1``: let an unexpected error show its traceback, for the people who fix formgen."""
+    return os.environ.get("FORMGEN_DEBUG", "") not in ("", "0")
 
 
 class Unexpected(click.ClickException):

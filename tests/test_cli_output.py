@@ -108,3 +108,6 @@ def test_an_unexpected_error_is_one_message_without_its_text(tmp_path):
     assert done.stderr.strip() == ("错误：formgen 内部出现意外问题（RuntimeError），已停止。您的文件没有被改动。"
                                    "请把您运行的命令告诉负责维护 formgen 的人员。")
     assert done.stdout == ""
+    debug = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env={**env, "FORMGEN_DEBUG": "1"},
+                           capture_output=True, text=True)
+    assert debug.returncode == 1 and "Traceback" in debug.stderr and "RuntimeError" in debug.stderr

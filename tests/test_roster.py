@@ -77,6 +77,12 @@ def test_every_broken_row_is_listed_with_row_and_column(tmp_path, registry):
     assert lines[3] == "  roster.csv 第 4 行 A (单位代码) 列：单位代码为空。请填写，或删除该行。"
 
 
+def test_a_code_excel_shortened_to_a_number_is_refused(tmp_path, registry):
+    message = _broken(tmp_path, registry, "单位代码,单位名称\n1.2210100E+17,沈阳市第一中学\n")
+    assert message.splitlines()[1] == ("  roster.csv row 2, column A (单位代码): the unit code 1.2210100E+17 is a number "
+                                       "Excel shortened. Format the column as text, type the codes again and save.")
+
+
 def test_an_xls_or_undecodable_file_says_what_to_save_it_as(tmp_path, registry):
     xls = tmp_path / "名单.xls"
     xls.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)

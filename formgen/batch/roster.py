@@ -233,6 +233,7 @@ COLUMNS = {  # key: (header printed in messages, accepted headers after canonica
 REQUIRED = ("code", "name")
 FORM_SEPARATORS = re.compile(r"[、，,;；\n]+")
 HEADER_ROWS = 10  # a title may stand above the header row
+_SCIENTIFIC = re.compile(r"\d(?:\.\d+)?E\+?\d+")  # 3.12101E+17: a long code Excel turned into a number
 
 
 class RosterError(FormgenError):
@@ -378,6 +379,10 @@ def load_roster(path: Path, registry: Registry) -> Roster:
         if not code:
             problems.append((N_("{file} row {row}, column {column}: the unit code is empty. Fill it in, or delete "
                                 "the row."), where(number, "code")))
+        elif _SCIENTIFIC.fullmatch(code):
+            problems.append((N_("{file} row {row}, column {column}: the unit code {code} is a number Excel shortened. "
+                                "Format the column as text, type the codes again and save."),
+                             {**where(number, "code"), "code": code}))
         elif code in seen:
             problems.append((N_("{file} row {row}, column {column}: the unit code {code} is also on row {other}. "
                                 "List each unit once."), {**where(number, "code"), "code": code, "other": seen[code]}))

@@ -106,10 +106,6 @@ class _Name:
         return cls(canonical, ("".join(divisions) + core, "".join(divisions) + short),
                    (frozenset(_variants(divisions, core)), frozenset(_variants(divisions, short))))
 
-    def close(self, other: "_Name", tier: int) -> bool:
-        """Tier 1 or 2 (index 0) or 3 (index 1): one name is the other with some leading divisions left out."""
-        return self.full[tier] in other.variants[tier] or other.full[tier] in self.variants[tier]
-
 
 @dataclass
 class Match:
@@ -123,11 +119,20 @@ class Roster:
     units: list[Unit]
     source: str = ""
     _codes: dict[str, Unit] = field(default_factory=dict, init=False, repr=False)
-    _names: list[tuple[_Name, Unit]] = field(default_factory=list, init=False, repr=False)
+    _exact: dict[str, list[int]] = field(default_factory=dict, init=False, repr=False)
+    _full: tuple[dict[str, list[int]], dict[str, list[int]]] = field(default_factory=lambda: ({}, {}), init=False, repr=False)
+    _variants: tuple[dict[str, list[int]], dict[str, list[int]]] = field(default_factory=lambda: ({}, {}), init=False, repr=False)
 
     def __post_init__(self) -> None:
+        """Index the names, so matching a name costs the same for 10 units as for 10,000."""
         self._codes = {canonical_code(u.code): u for u in self.units}
-        self._names = [(_Name.of(u.name), u) for u in self.units]
+        for i, unit in enumerate(self.units):
+            name = _Name.of(unit.name)
+            self._exact.setdefault(name.canonical, []).append(i)
+            for tier in (0, 1):
+                self._full[tier].setdefault(name.full[tier], []).append(i)
+                for variant in name.variants[tier]:
+                    self._variants[tier].setdefault(variant, []).append(i)
 
     def by_code(self, code: str) -> Unit | None:
         return self._codes.get(canonical_code(code)) if code else None
@@ -140,17 +145,20 @@ class Roster:
         typed = _Name.of(name)
         if not typed.canonical:
             return [], 0
-        exact = [u for n, u in self._names if n.canonical == typed.canonical]
+        exact = self._exact.get(typed.canonical)
         if exact:
-            return exact, 1
-        found: list[Unit] = []
+            return [self.units[i] for i in exact], 1
+        found: set[int] = set()
         tier = 0
         for loose in (0, 1):  # a loose tier never wins over a looser one: 一中 may be any 第一中学
-            more = [u for n, u in self._names if typed.close(n, loose) and u not in found]
+            # one name is the other with some of its leading divisions left out
+            more = set(self._variants[loose].get(typed.full[loose], ()))
+            for variant in typed.variants[loose]:
+                more.update(self._full[loose].get(variant, ()))
             if more and not found:
                 tier = loose + 2
-            found += more
-        return found, tier
+            found |= more
+        return [self.units[i] for i in sorted(found)], tier
 
     def resolve(self, stamped_code: str | None, spec: FormSpec, record: dict | None) -> Match:
         """The unit of a return, how it was found, or why none was."""

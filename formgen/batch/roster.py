@@ -114,14 +114,18 @@ class Match:
     reason: Text | None = None  # why there is no unit
 
 
+_Index = dict[str, list[int]]  # a name as compared -> the positions of the units that have it
+
+
 @dataclass
 class Roster:
     units: list[Unit]
     source: str = ""
     _codes: dict[str, Unit] = field(default_factory=dict, init=False, repr=False)
     _exact: dict[str, list[int]] = field(default_factory=dict, init=False, repr=False)
-    _full: tuple[dict[str, list[int]], dict[str, list[int]]] = field(default_factory=lambda: ({}, {}), init=False, repr=False)
-    _variants: tuple[dict[str, list[int]], dict[str, list[int]]] = field(default_factory=lambda: ({}, {}), init=False, repr=False)
+    # per tier (2, 3): a name with all its divisions -> units; each variant leaving some out -> units
+    _full: tuple[_Index, _Index] = field(default_factory=lambda: ({}, {}), init=False, repr=False)
+    _variants: tuple[_Index, _Index] = field(default_factory=lambda: ({}, {}), init=False, repr=False)
 
     def __post_init__(self) -> None:
         """Index the names, so matching a name costs the same for 10 units as for 10,000."""
@@ -173,8 +177,9 @@ class Roster:
                 return Match(found[0], "name")
             if found:
                 candidates = "、".join(f"{u.name}（{u.code}）" for u in found[:5]) + ("…" if len(found) > 5 else "")
-                return Match(None, reason=Text(N_("the unit name {name} fits several units of the roster ({candidates})"),
-                                               {"name": name, "candidates": candidates}))
+                return Match(None, reason=Text(
+                    N_("the unit name {name} fits several units of the roster ({candidates})"),
+                    {"name": name, "candidates": candidates}))
         if stamped_code:
             return Match(None, reason=Text(N_("the unit code {code} stamped in the file is not on the roster"),
                                            {"code": stamped_code}))
@@ -313,7 +318,8 @@ def _rows_of_xlsx(data: bytes, file: str) -> list[list[Any]]:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # a damaged workbook: say so, never a traceback
         raise RosterError(file, [(N_("{file}: the workbook cannot be read ({reason}). Open it in Excel or WPS "
-                                     "and save it again as .xlsx."), {"file": file, "reason": type(exc).__name__})]) from None
+                                     "and save it again as .xlsx."),
+                                  {"file": file, "reason": type(exc).__name__})]) from None
     try:
         for ws in wb.worksheets:
             rows = [list(r) for r in ws.iter_rows(values_only=True)]
@@ -407,7 +413,8 @@ def load_roster(path: Path, registry: Registry) -> Roster:
             form_id = forms_index.get(canonical_name(item), ("", ""))[0]
             if not form_id:
                 close = difflib.get_close_matches(canonical_name(item), list(forms_index), n=1, cutoff=0.6)
-                hint = Text(N_(" Did you mean '{suggestion}'?"), {"suggestion": forms_index[close[0]][1]}) if close else ""
+                hint = (Text(N_(" Did you mean '{suggestion}'?"), {"suggestion": forms_index[close[0]][1]})
+                        if close else "")
                 problems.append((N_("{file} row {row}, column {column}: '{form}' is not an installed form.{hint} Write "
                                     "form ids or titles as `formgen forms` lists them, separated by 、"),
                                  {**where(number, "forms"), "form": item, "hint": hint}))

@@ -306,18 +306,19 @@ def _pdftk_fill(blank: Path, out: Path, values: dict[str, str]) -> None:
 
 
 def test_an_untouched_pdf_yes_no_field_is_not_filled_as_in_excel_and_word(registry, tmp_path):
-    required = {"police_notified", "authority_notified"}
-    for fmt in ("xlsx", "docx", "pdf"):
-        blank = tmp_path / f"blank.{fmt}"
-        COMPILERS[fmt].compile(registry.get(FORM), None, blank)
-        found = {i.path for i in process(blank, registry).issues if i.code.id == "FG301"}
-        assert required <= found, fmt
+    for form, required, formats in ((FORM, {"police_notified", "authority_notified"}, ("xlsx", "docx", "pdf")),
+                                    ("committee-determination", {"is_bullying"}, ("docx", "pdf"))):  # a letter
+        for fmt in formats:
+            blank = tmp_path / f"{form}.{fmt}"
+            COMPILERS[fmt].compile(registry.get(form), None, blank)
+            found = {i.path for i in process(blank, registry).issues if i.code.id == "FG301"}
+            assert required <= found, (form, fmt)
     filled = tmp_path / "filled.pdf"
-    _pdftk_fill(tmp_path / "blank.pdf", filled, {"school_name": "沈阳市第一中学", "authority_notified": "No"})
+    _pdftk_fill(tmp_path / f"{FORM}.pdf", filled, {"school_name": "沈阳市第一中学", "authority_notified": "No"})
     result = process(filled, registry)
     issues = {(i.code.id, i.path) for i in result.issues}
     assert ("FG301", "police_notified") in issues and ("FG301", "authority_notified") not in issues
     assert result.data["authority_notified"] is False and "police_notified" not in result.data
-    _pdftk_fill(tmp_path / "blank.pdf", filled, {"police_notified": "Yes", "authority_notified": "No"})
+    _pdftk_fill(tmp_path / f"{FORM}.pdf", filled, {"police_notified": "Yes", "authority_notified": "No"})
     data = process(filled, registry).data
     assert (data["police_notified"], data["authority_notified"]) == (True, False)

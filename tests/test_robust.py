@@ -58,6 +58,14 @@ def _image(fmt: str) -> bytes:
     return out.getvalue()
 
 
+def _zip(*names: str) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name in names:
+            zf.writestr(name, "<x/>")
+    return out.getvalue()
+
+
 def _opendocument(mimetype: str) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as zf:
@@ -86,7 +94,11 @@ KINDS = {  # name -> (how to make it from `made`, expected kind, words of the Ch
     "gbk.csv": (lambda m: "学校名称,事件\n一中,欺凌\n".encode("gbk"), "a text or CSV file", "提交该文件本身"),
     "unicode.txt": (lambda m: "学校名称\t事件\r\n".encode("utf-16"), "a text or CSV file", "提交该文件本身"),
     "empty.xlsx": (lambda m: b"", "an empty file (0 bytes)", "重新保存"),
-    "archive.zip": (lambda m: _opendocument("application/zip"), "a zip archive", "提交该文件本身"),
+    "archive.zip": (lambda m: _zip("沈阳/一中.xlsx"), "a zip archive", "提交该文件本身"),
+    "binary.xlsb": (lambda m: _zip("[Content_Types].xml", "xl/workbook.bin"), "an Excel binary workbook (.xlsb)",
+                    "另存为 .xlsx"),
+    "slides.pptx": (lambda m: _zip("[Content_Types].xml", "ppt/presentation.xml"), "a PowerPoint presentation",
+                    "提交该文件本身"),
 }
 
 

@@ -42,6 +42,7 @@ IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM
 #: ISO base media brands of HEIF/HEIC (phone photos) and AVIF images
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif"}
 INCOMPLETE = N_("the file is incomplete: it was cut off, perhaps while it was copied, downloaded or sent")
+POWERPOINT = N_("a PowerPoint presentation")
 DAMAGED = N_("the file is damaged, or was changed by a program that does not keep its structure")
 
 
@@ -117,6 +118,8 @@ def _compound(data: bytes, ext: str) -> Issue:
         if ext == "wps":
             return _unknown(N_("a WPS Writer document (.wps)"), SAVE_AS_DOCX)
         return _unknown(N_("a Word 97–2003 document (.doc)"), SAVE_AS_DOCX)
+    if "PowerPoint Document" in streams:
+        return _unknown(POWERPOINT, SUBMIT_THE_FORM)
     return _unknown(N_("an old-style Office file that is neither a workbook nor a document"), SUBMIT_THE_FORM)
 
 
@@ -135,6 +138,10 @@ def _package(data: bytes, ext: str) -> Issue:
         return _unknown(N_("an OpenDocument spreadsheet (.ods)"), SAVE_AS_XLSX)
     if mimetype == "application/vnd.oasis.opendocument.text":
         return _unknown(N_("an OpenDocument text document (.odt)"), SAVE_AS_DOCX)
+    if "xl/workbook.bin" in names:
+        return _unknown(N_("an Excel binary workbook (.xlsb)"), SAVE_AS_XLSX)
+    if "ppt/presentation.xml" in names:
+        return _unknown(POWERPOINT, SUBMIT_THE_FORM)
     if mimetype.startswith("application/vnd.oasis.opendocument"):
         return _unknown(N_("an OpenDocument file that is neither a spreadsheet nor a text document"), SUBMIT_THE_FORM)
     return _unknown(N_("a zip archive"), SUBMIT_THE_FORM)

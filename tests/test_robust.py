@@ -77,6 +77,7 @@ def _opendocument(mimetype: str) -> bytes:
 KINDS = {  # name -> (how to make it from `made`, expected kind, words of the Chinese todo)
     "old.xls": (lambda m: m["xls"], "an Excel 97–2003 workbook (.xls)", "另存为 .xlsx"),
     "wps.et": (lambda m: m["xls"], "a WPS Spreadsheets workbook (.et)", "另存为 .xlsx"),
+    "cut.xls": (lambda m: m["xls"][:2048], "an Office 97–2003 or WPS file", "另存为 .xlsx 或 .docx"),
     "old.doc": (lambda m: m["doc"], "a Word 97–2003 document (.doc)", "另存为 .docx"),
     "wps.wps": (lambda m: m["doc"], "a WPS Writer document (.wps)", "另存为 .docx"),
     "calc.ods": (lambda m: _opendocument("application/vnd.oasis.opendocument.spreadsheet"),

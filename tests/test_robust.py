@@ -271,14 +271,14 @@ def test_walk_reports_a_folder_it_cannot_open_and_goes_on():
         _touch(folder, "a.xlsx", "locked/b.xlsx", "z.xlsx")
         (folder / "locked").chmod(0)
         code = ("import json, sys; from formgen.batch.walk import walk; "
-                "print(json.dumps([(f.relpath, f.skip) for f in walk(sys.argv[1])]))")
+                "print(json.dumps([(f.relpath, f.skip, f.unreadable) for f in walk(sys.argv[1])]))")
         try:  # root opens any folder: walk as an ordinary user then, with the system's Python
             out = subprocess.run(["/usr/bin/python3", "-c", code, str(folder)], capture_output=True, text=True,
                                  check=True, env={"PYTHONPATH": str(ROOT)},
                                  user=65534 if os.geteuid() == 0 else None).stdout
         finally:
             (folder / "locked").chmod(0o755)
-    assert json.loads(out) == [["a.xlsx", None], ["locked", UNREADABLE_FOLDER], ["z.xlsx", None]]
+    assert json.loads(out) == [["a.xlsx", None, False], ["locked", UNREADABLE_FOLDER, True], ["z.xlsx", None, False]]
 
 
 # -- validate on folders and missing paths --------------------------------------------------------

@@ -20,7 +20,8 @@ from formgen.cli_support import (EXTENSIONS, FilePath, Format, FormgenGroup, I18
 from formgen.i18n import N_, set_language
 from formgen.i18n import gettext as _
 from formgen.issues import Code, FormgenError, Issue
-from formgen.pipeline import process
+from formgen.batch.walk import walk
+from formgen.pipeline import process, skipped
 from formgen.report import REPORTERS, counts, issue_lines
 from formgen.spec import Registry
 from formgen.spec.lint import lint_file
@@ -110,8 +111,9 @@ def lint(ctx: click.Context, files: tuple[Path, ...]) -> None:
 
 
 @cli.command(help=N_(
-    "Write a blank form, or one pre-filled from --data. FORM is the form's id, its title or the beginning of "
-    "either; the format follows the extension of -o (.xlsx, .docx, .pdf) unless --format is given."))
+    "Write a blank form, or one pre-filled from --data; with --roster, one per unit. FORM is the form's id, its "
+    "title or the beginning of either; the format follows the extension of -o (.xlsx, .docx, .pdf) unless "
+    "--format is given."))
 @click.argument("form", required=False)
 @option("--format", "fmt", type=Format(), default=None,
         help=N_("Output format: xlsx (Excel), docx (Word) or pdf, in any case; default: from the extension of -o."))
@@ -122,10 +124,13 @@ def lint(ctx: click.Context, files: tuple[Path, ...]) -> None:
 @option("--all", "all_forms", is_flag=True,
         help=N_("Write every installed form into the folder -o (in every format unless --format is given)."))
 @option("-o", "--output", "out", type=FilePath(path_type=Path), required=True,
-        help=N_("The file to write (with --all: the folder)."))
+        help=N_("The file to write (with --all or --roster: the folder)."))
+@option("--roster", "roster_file", type=FilePath(dir_okay=False, exists=True, path_type=Path),
+        help=N_("Write one form per unit of this roster (CSV or .xlsx) into the folder -o, each with its unit "
+                "filled in and its unit code stamped."))
 @click.pass_context
 def generate(ctx: click.Context, form: str | None, fmt: str | None, data_file: Path | None, strict: bool,
-             all_forms: bool, out: Path) -> None:
+             all_forms: bool, out: Path, roster_file: Path | None) -> None:
     registry = _registry(ctx)
     if all_forms:
         if form or data_file:
@@ -134,18 +139,24 @@ def generate(ctx: click.Context, form: str | None, fmt: str | None, data_file: P
         return
     if not form:
         raise click.UsageError(_("Name the form to write (see `formgen forms`), or give --all."))
-    check_output(out)
-    fmt = resolve_format(fmt, out)
+    if roster_file is None:
+        check_output(out)
+        fmt = resolve_format(fmt, out)
+    elif fmt is None:
+        raise click.UsageError(_("With --roster, -o is a folder: give the format with --format (xlsx, docx or pdf)."))
     try:
         spec = resolve_form(registry, form)
     except FormgenError as err:
         raise CliError(err) from None
     data = _record(data_file) if data_file else None
-    problems = validate(spec, data) if data is not None else []
+    problems = _prefill_problems(spec, data) if data is not None else []
     if problems:
         _show_data_problems(data_file, spec, problems, strict)
         if strict:
             raise Invalid("")
+    if roster_file is not None:
+        _distribute(ctx, spec, roster_file, fmt, out, data)
+        return
     _compile(spec, fmt, data, out, ctx.obj["lang"])
     click.echo(_("Wrote {file}").format(file=out), err=True)
 
@@ -158,6 +169,11 @@ def _record(data_file: Path) -> dict:
     if not isinstance(data, dict):
         raise click.UsageError(_("{file} must hold one JSON object (the record).").format(file=data_file))
     return data
+
+
+def _prefill_problems(spec, data: dict) -> list[Issue]:
+    """What in a pre-fill record breaks the definition; a field it leaves empty is not a problem (people fill it)."""
+    return [i for i in validate(spec, data) if i.code not in (Code.REQUIRED, Code.TOO_FEW_ROWS)]
 
 
 def _show_data_problems(data_file: Path, spec, problems: list[Issue], strict: bool) -> None:
@@ -200,6 +216,20 @@ def _generate_all(registry: Registry, fmt: str | None, folder: Path, lang: str) 
         count=len(specs) * (1 if fmt else len(COMPILERS)), folder=folder), err=True)
 
 
+def _distribute(ctx: click.Context, spec, roster_file: Path, fmt: str, folder: Path, data: dict | None) -> None:
+    """generate --roster: one form per unit that must return it, written into ``folder``."""
+    from formgen.batch.distribute import distribute
+    from formgen.batch.roster import load_roster
+
+    try:
+        roster = load_roster(roster_file, _registry(ctx))
+        written = distribute(spec, roster, fmt, folder, data, ctx.obj["lang"])
+    except FormgenError as err:
+        raise CliError(err) from None
+    click.echo(_("Wrote {count} forms, one per unit of {roster} that must return {form}, to {folder}").format(
+        count=len(written), roster=roster_file, form=spec.label(ctx.obj["lang"]), folder=folder), err=True)
+
+
 @cli.command(help=N_('Print a returned file\'s data as JSON: {"form", "version", "data"}.'))
 @click.argument("file", type=FilePath(dir_okay=False, exists=True, path_type=Path))
 @click.pass_context
@@ -213,16 +243,25 @@ def extract(ctx: click.Context, file: Path) -> None:
 
 
 @cli.command("validate", help=N_(
-    "Validate returned files: per file, valid or not, and each issue with code, field and message."))
-@click.argument("files", nargs=-1, required=True, type=FilePath(dir_okay=False, exists=True, path_type=Path))
+    "Validate returned files, and every file in the folders given: per file, valid or not, and each issue with "
+    "code, field and message. Lock and system files in a folder are listed as skipped; a path that is missing or "
+    "cannot be read is a result of its own."))
+@click.argument("paths", nargs=-1, required=True, type=FilePath(path_type=Path))
 @option("--json", "as_json", is_flag=True, help=N_("Print the results as JSON."))
 @option("--reporter", type=click.Choice(sorted(REPORTERS)), default=None,
         help=N_("Choose a reporter by name (default text; --json is the same as --reporter json)."))
 @click.pass_context
-def validate_cmd(ctx: click.Context, files: tuple[Path, ...], as_json: bool, reporter: str | None) -> None:
-    results = [process(f, _registry(ctx)) for f in files]
+def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, reporter: str | None) -> None:
+    results = []
+    for path in paths:
+        if not path.is_dir():
+            results.append(process(path, _registry(ctx)))
+            continue
+        for found in walk(path):
+            results.append(skipped(found.path, found.skip, found.unreadable) if found.skip
+                           else process(found.path, _registry(ctx)))
     REPORTERS[reporter or ("json" if as_json else "text")](sys.stdout, results)
-    if not all(r.valid for r in results):
+    if any(r.status in ("invalid", "unreadable") for r in results):
         raise Invalid("")
 
 

@@ -91,16 +91,16 @@ def test_help_of_every_command_in_chinese_and_in_english(path):
 
 def test_clicks_usage_errors_are_in_the_readers_language(tmp_path):
     missing = tmp_path / "returned.docx"
-    chinese = invoke("validate", str(missing))
+    chinese = invoke("extract", str(missing))
     assert chinese.exit_code == 2
-    assert f"错误：'FILES...' 的值无效：文件 '{missing}' 不存在。" in chinese.stderr
-    assert "运行 'formgen validate --help' 查看帮助。" in chinese.stderr
-    english = invoke("validate", "--lang", "en", str(missing))
-    assert f"Error: Invalid value for 'FILES...': File '{missing}' does not exist." in english.stderr
+    assert f"错误：'FILE' 的值无效：文件 '{missing}' 不存在。" in chinese.stderr
+    assert "运行 'formgen extract --help' 查看帮助。" in chinese.stderr
+    english = invoke("extract", "--lang", "en", str(missing))
+    assert f"Error: Invalid value for 'FILE': File '{missing}' does not exist." in english.stderr
     unknown = invoke("validate", "--bogus", "x.xlsx")
     assert unknown.exit_code == 2 and "错误：没有 '--bogus' 这个选项。" in unknown.stderr
     no_args = invoke("validate")
-    assert no_args.exit_code == 2 and "缺少参数 'FILES...'" in no_args.stderr
+    assert no_args.exit_code == 2 and "缺少参数 'PATHS...'" in no_args.stderr
     no_command = invoke("frobnicate")
     assert no_command.exit_code == 2 and "没有 'frobnicate' 这个命令。" in no_command.stderr
     for result in (chinese, english, unknown, no_args, no_command):

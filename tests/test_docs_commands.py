@@ -1,5 +1,5 @@
-"""Every `formgen` command shown in README.md and docs/*.md runs as written, on the files in examples/,
-and exits as the page says: 0 unless the line ends with a comment saying otherwise (`# exit 1`)."""
+"""Every `formgen` command shown in a `console` or `bash` block of README.md and docs/*.md runs as written, on
+the files in examples/, and exits as the page says: 0 unless the line's comment says otherwise (`# exit 1`)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from formgen.cli import cli
 from tests.conftest import NO_LANGUAGE, ROOT
 
-BLOCK = re.compile(r"^```(?:console|bash|sh)\n(.*?)^```", re.S | re.M)
+BLOCK = re.compile(r"^```(?:console|bash)\n(.*?)^```", re.S | re.M)  # `sh` blocks are illustrations, not run
 EXPECTED_EXIT = re.compile(r"#.*\bexit (\d)\b")
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 

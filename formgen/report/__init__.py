@@ -37,12 +37,8 @@ def counts(issues: list[Issue]) -> str:
 
 def text_reporter(out: TextIO, results: list[Result]) -> None:
     for result in results:
-        if result.valid:
-            status = _("valid")
-        elif result.readable:
-            status = _("invalid")
-        else:
-            status = _("unreadable")
+        status = {"valid": _("valid"), "invalid": _("invalid"), "unreadable": _("unreadable"),
+                  "skipped": _("skipped")}[result.status]
         form = f"{result.form} {result.version}" if result.form else ""
         out.write(_("{file}: {status} {form} ({counts})").format(
             file=result.file, status=status, form=form, counts=counts(result.issues)).replace("  ", " ") + "\n")

@@ -101,3 +101,13 @@ def test_strict_data_check_writes_nothing_and_exits_1(tmp_path):
     good.write_text(json.dumps(example("incident-report"), ensure_ascii=False), "utf-8")
     ok = run_cli("generate", "incident-report", "--data", str(good), "--strict", "-o", str(out))
     assert ok.exit_code == 0 and out.exists() and "不符" not in ok.stderr
+
+
+def test_a_partial_record_is_not_a_problem(tmp_path):
+    """A pre-fill may leave fields for people to fill: only values that break the form are reported."""
+    partial = tmp_path / "partial.json"
+    partial.write_text(json.dumps({"school_name": "沈阳市第八十二中学"}, ensure_ascii=False), "utf-8")
+    out = tmp_path / "x.xlsx"
+    result = run_cli("generate", "incident-report", "--data", str(partial), "--strict", "-o", str(out))
+    assert result.exit_code == 0 and out.exists()
+    assert "不符" not in result.stderr

@@ -19,7 +19,7 @@ LETTERS = ["notice-letter", "parent-notice", "committee-determination", "appeal"
 # What the printed text of each pre-filled letter shows: its title, values (dates in Chinese), choice labels.
 SHOWN = {
     "notice-letter": ["教育部办公厅", "教基厅函〔2021〕5号", "项治理行动工作方案》的通知",
-                      "2021年1月20日", "（此件主动公开）", "抄送：有关部领导，办公厅", "2021年1月21日印发"],
+                      "2021年1月20日", "（此件主动公开）", "部内发送：有关部领导，办公厅", "2021年1月21日印发"],
     "parent-notice": ["学生欺凌事件家校告知书", "李建国（李某某同学家长）：", "2021年3月8日 16时40分", "被欺凌学生",
                       "回　执", "2021年3月10日"],
     "committee-determination": ["学生欺凌治理委员会调查认定书", "八十二中欺认〔2021〕1号", "反复发生的一般欺凌",

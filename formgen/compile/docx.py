@@ -20,8 +20,9 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from formgen.layout.docx import CELL, CHECKBOX, placeholder, widget
-from formgen.compile.docx_letter import build_letter, is_letter
+from formgen.compile.docx_letter import build_letter
 from formgen.compile.docx_template import build_template, template_path
+from formgen.layout.letter import is_letter
 from formgen.layout.ooxml import PROP_HASH, clean, custom_properties, qn
 from formgen.fsutil import atomic_path
 from formgen.paths import get_path

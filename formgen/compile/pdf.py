@@ -52,6 +52,7 @@ from pypdf.generic import (
 from formgen import __version__
 from formgen.compile import pdffonts
 from formgen.fsutil import atomic_write_bytes
+from formgen.layout.letter import is_letter
 from formgen.layout.pdf import INFO_FORM, INFO_HASH, INFO_VERSION
 from formgen.paths import get_path
 from formgen.present import display
@@ -109,7 +110,7 @@ class PdfCompiler:
 
 def render(spec: FormSpec, data: dict) -> bytes:
     """The PDF bytes of the form, pre-filled with ``data``; a letter prints as a letter."""
-    if spec.ann.get("kind") == "letter":
+    if is_letter(spec):
         from formgen.compile import pdfletter  # it builds on this module
 
         return pdfletter.render(spec, data)

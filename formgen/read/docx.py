@@ -23,7 +23,8 @@ from lxml import etree
 
 from formgen.coerce import Context, is_empty
 from formgen.layout.docx import CHECKBOX, Cell, Table, layout, placeholder, widget
-from formgen.compile.docx_letter import Part, blank, is_letter, parts
+from formgen.layout.docx_letter import Part, blank, parts
+from formgen.layout.letter import is_letter
 from formgen.layout.ooxml import PROP_FORM, PROP_HASH, PROP_VERSION, custom_properties, qn, safe_parser
 from formgen.i18n import N_
 from formgen.issues import Code, Issue
@@ -261,7 +262,7 @@ def _checkboxes(tc: etree._Element) -> tuple[list[bool], list[str]]:
 
 # -- letters ------------------------------------------------------------------------------
 
-_LIST_PREFIX = re.compile(r"^(附件[：:])?\s*\d+[.．、]")
+_LIST_PREFIX = re.compile(r"^附件[：:]\s*(\d+[.．、])?|^\s*\d+[.．、]")
 
 
 @dataclass

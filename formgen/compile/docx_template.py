@@ -49,7 +49,7 @@ FONT_LATIN = "Times New Roman"
 FONT_SONG = "宋体"
 FONT_HEI = "黑体"
 FONT_BOX = "MS Gothic"
-BOX_ON, BOX_OFF = "☒", "☐"
+BOX_ON, BOX_OFF = "☑", "☐"  # a ticked box: ☒ reads as 否 on Chinese forms
 LABEL_FILL = "F2F2F2"
 DATE_FORMAT = "yyyy-MM-dd"
 

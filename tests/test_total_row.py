@@ -10,10 +10,12 @@ import re
 import pytest
 from openpyxl import load_workbook
 from openpyxl.utils.cell import range_boundaries
+from pypdf import PdfReader
 
 from formgen.layout.xlsx import FORM_SHEET, defined_name, table_name
 from formgen.spec.lint import lint_definition
 from tests.conftest import example, run_cli
+from tests.docx_dump import dump
 from tests.inline import form
 
 COLUMNS = [("name", "text", "县"), ("schools", "int", "学校数"), ("found", "int", "发现隐患")]
@@ -107,3 +109,35 @@ def test_libreoffice_computes_the_total_row_and_it_is_checked(office, tmp_path):
     assert len(got["divisions"]) == 3
     report = json.loads(run_cli("validate", str(filled), "--json").stdout)[0]
     assert not [i for i in report["issues"] if re.match(r"total-", i.get("rule", "") or "")]
+
+
+@pytest.mark.parametrize("fmt", ["docx", "pdf"])
+def test_word_and_pdf_print_the_total_row_and_read_it_back(tmp_path, fmt):
+    out = tmp_path / f"stats.{fmt}"
+    data = tmp_path / "data.json"
+    record = example("basic-stats")
+    data.write_text(json.dumps(record, ensure_ascii=False), "utf-8")
+    assert run_cli("generate", "basic-stats", "--format", fmt, "-o", str(out), "--data", str(data)).exit_code == 0
+    assert json.loads(run_cli("extract", str(out)).stdout)["data"] == record
+    if fmt == "pdf":
+        widgets = {_full_name(a): [float(v) for v in a["/Rect"]] for page in PdfReader(out).pages
+                   for a in (x.get_object() for x in page.get("/Annots", []))}
+        last_row = widgets["divisions.13.schools"]
+        total = widgets["totals.schools"]
+        assert abs(total[0] - last_row[0]) < 0.5 and total[3] <= last_row[1] + 1  # under the column, below
+    else:
+        text = dump(out)
+        table = text.split("\ntable")[-1]  # the divisions table, the last of the form
+        last = [line for line in table.splitlines() if line.strip().startswith("|")][-1]
+        assert "合计" in last and "tag=totals.schools: 375" in last and "tag=totals.committees: 371" in last
+        assert "学校总数合计（所）" not in text
+
+
+def _full_name(annotation) -> str:
+    parts = []
+    node = annotation
+    while node is not None:
+        if "/T" in node:
+            parts.insert(0, str(node["/T"]))
+        node = node.get("/Parent").get_object() if "/Parent" in node else None
+    return ".".join(parts)

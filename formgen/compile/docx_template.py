@@ -111,6 +111,13 @@ class TemplateBuilder:
             data.append(_cell(width, 1, self._row_value(group, col)))
         tbl.append(data)
         tbl.append(_loop_row("{%tr endfor %}", table.widths))
+        if table.total is not None:
+            tr = _row(group_row_height(group))
+            for cell in table.total.cells:
+                width = _span_width(table, table.total, cell)
+                tr.append(_label_cell(cell.label, width, cell.span) if cell.field is None
+                          else _cell(width, 1, self._value(cell.field)))
+            tbl.append(tr)
         return tbl
 
     def _value(self, field: Field) -> etree._Element:

@@ -160,7 +160,8 @@ class _Layout:
     def build(self) -> Page:
         self.pdf.add_page()
         self._title()
-        self.spec.walk(lambda title: self._band(title, SECTION_FILL, 11), self._field, self._group, self._note)
+        self.spec.walk(lambda title: self._band(title, SECTION_FILL, 11), self._field, self._group, self._note,
+                       total_rows=True)
         return Page(bytes(self.pdf.output()), self.boxes, self.pdf.h)
 
     # -- drawing helpers ---------------------------------------------------------
@@ -302,8 +303,26 @@ class _Layout:
                     self._box(address, col, x, self.y, w, h, col.readonly and bool(fixed))
                 x += w
             self.y += h
+        totals = self.spec.total_row(group)
+        if totals:
+            self._total_row(group, totals, widths)
         self.repeat = None
         self.y += 3
+
+    def _total_row(self, group: Group, totals: dict[str, Field], widths: list[float]) -> None:
+        """合计 under the rows: the label over the leading columns without a total, a box per total."""
+        self._room(ROW_H)
+        span = next(c for c, col in enumerate(group.columns) if col.name in totals)
+        label_w = sum(widths[:span])
+        self._cell(MARGIN, self.y, label_w, ROW_H, LABEL_FILL)
+        self._text(MARGIN + PAD, self.y + (ROW_H - 4.5) / 2, label_w - 2 * PAD, [group.total_label], FONT_SIZE, "C")
+        x = MARGIN + label_w
+        for col, w in zip(group.columns[span:], widths[span:]):
+            self._cell(x, self.y, w, ROW_H, None if col.name in totals else LABEL_FILL)
+            if col.name in totals:
+                self._box(totals[col.name].address, totals[col.name], x, self.y, w, ROW_H, False)
+            x += w
+        self.y += ROW_H
 
 
 # -- embedded fonts ---------------------------------------------------------------
@@ -614,6 +633,7 @@ def check_mark(w: float, h: float) -> bytes:
 
 
 NO_LINE_START = set("，。、；：？！）》」』】〕”’…—,.;:?!)]}%")
+NO_LINE_END = set("（《「『【〔“‘([{")
 WORD = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_./@")
 
 
@@ -622,7 +642,8 @@ def wrap(text: str, width: float, size: float, char_width) -> list[str]:
 
     Chinese breaks between any two characters; Latin words and numbers stay
     whole when they fit on a line; closing punctuation never starts a line
-    (the character before it moves down with it).
+    (the character before it moves down with it) and opening punctuation never
+    ends one (it moves down to what it opens).
     """
     lines: list[str] = []
     for para in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
@@ -637,6 +658,8 @@ def wrap(text: str, width: float, size: float, char_width) -> list[str]:
                         start -= 1
                     cut = start or cut
                 elif ch in NO_LINE_START and cut > 1:
+                    cut -= 1
+                while cut > 1 and line[cut - 1] in NO_LINE_END:
                     cut -= 1
                 line, rest = line[:cut], line[cut:]
                 lines.append(line.rstrip(" "))

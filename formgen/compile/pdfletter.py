@@ -42,6 +42,7 @@ from formgen.compile.pdf import (
     EXTRA_FONT,
     FIELD_FONT,
     MM,
+    NO_LINE_END,
     NO_LINE_START,
     EmbeddedFont,
     embed_font,
@@ -74,7 +75,6 @@ ROLE_FONTS = {"body": "/FB", "title": "/FT", "heading": "/FH"}
 RULE_WIDTHS = {"red-rule": 1.0, "thin-rule": 0.25 * MM, "thick-rule": 0.35 * MM}  # pt
 BLANK_EM = {"date": 7.0, "datetime": 10.5, "integer": 3.0, "number": 4.0}
 FIXED_CHARS = "附件：0123456789. —"
-NO_LINE_END = set("（《「『【〔“‘([{")
 
 
 @dataclass(frozen=True)

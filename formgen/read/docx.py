@@ -176,6 +176,8 @@ class _Reading:
         if _row_problem(header, table.rows[0].cells):
             self._changed(group.address, location, N_("the header row of the table was changed"))
             return
+        if table.total is not None:
+            rows = rows[:-1] if rows[1:] and self._total_row(table, rows[-1], len(rows)) else rows
         index = 0
         for r, tr in enumerate(rows[1:], start=2):
             cells = tr.findall(_TC)
@@ -189,6 +191,20 @@ class _Reading:
                 if not is_empty(text):
                     self.values.append(RawValue(f"{group.address}.{index}.{col.name}", text, self.where[tc]))
             index += 1
+
+    def _total_row(self, table: Table, tr: etree._Element, r: int) -> bool:
+        """Read the 合计 row when the table's last row is it; otherwise its fields are LAYOUT_CHANGED."""
+        cells = tr.findall(_TC)
+        problem = _row_problem(cells, table.total.cells)
+        for c, cell in enumerate(table.total.cells):
+            if cell.field is None:
+                continue
+            tc = self._tagged_cell(cell.field)
+            if tc is None and problem:
+                self._changed(cell.field.address, f"表{table.number}!R{r}C{c + 1}", problem)
+                continue
+            self._read_field(cell.field, tc if tc is not None else cells[c])
+        return problem is None
 
 
 # -- cells and text ---------------------------------------------------------------

@@ -71,6 +71,8 @@ class TemplateBuilder:
     # -- the body --------------------------------------------------------------
     def _document(self) -> etree._Element:
         body = el("w:body")
+        for line in self.spec.ann.get("header", []):  # e.g. 附件2, at the top left as on the paper
+            body.append(_para(line, "Heading1"))
         body.append(_para(self.spec.title, "Title"))
         body.append(_para(f"表单编号：{self.spec.id}　版本：{self.spec.version}", "FormMeta"))
         for block in self.layout.blocks:

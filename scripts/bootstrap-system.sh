@@ -33,6 +33,22 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+# FandolFang, the free 仿宋 (GB 2312 coverage), ships only in TeX Live's texlive-lang-chinese: take its font files
+# from the .deb without installing TeX (apt-get download + dpkg-deb -x) into /usr/local/share/fonts/fandol.
+if ! have_family FandolFang; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "Extracting the Fandol fonts (FandolFang 仿宋) from texlive-lang-chinese"
+    work="$(mktemp -d)"
+    (cd "$work" && apt-get download texlive-lang-chinese >/dev/null 2>&1 || { apt-get update -qq && apt-get download texlive-lang-chinese >/dev/null; })
+    dpkg-deb -x "$work"/texlive-lang-chinese_*.deb "$work/x"
+    install -d /usr/local/share/fonts/fandol
+    find "$work/x" -path '*/fonts/opentype/public/fandol/FandolFang-*.otf' -exec install -m 644 {} /usr/local/share/fonts/fandol/ \;
+    rm -rf "$work"
+    fc-cache -f /usr/local/share/fonts/fandol >/dev/null
+  else
+    echo "formgen: no FandolFang; as root, this script extracts it from texlive-lang-chinese (letters then print in 仿宋)." >&2
+  fi
+fi
 # After fontconfig is installed: its folder of settings exists only then.
 conf="$(dirname "$0")/fontconfig/65-formgen-gbt9704.conf"
 if ! cmp -s "$conf" /etc/fonts/conf.d/65-formgen-gbt9704.conf; then

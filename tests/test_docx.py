@@ -86,13 +86,24 @@ def test_prefilled_form_reads_back_the_example_record_unchanged(tmp_path):
     assert run_cli("validate", str(generate(tmp_path, record))).exit_code == 0
 
 
-def test_only_controls_still_showing_their_placeholder_are_flagged(tmp_path):
+def test_a_prefilled_form_prints_clean(tmp_path):
+    """No placeholder where the record has no value (it prints as an empty box and reads back as empty), and a
+    ticked box shows ☑, not ☒ (which reads as 否 on a Chinese form)."""
     record = example("incident-report")
-    text = dump(generate(tmp_path, record))
-    assert "{text tag=initial_report_no placeholder: ［请填写］}" in text  # empty in the example
+    filled = generate(tmp_path, record)
+    text = dump(filled)
+    assert "| <3>{text tag=initial_report_no} |" in text  # empty in the example
+    assert "{date yyyy-MM-dd tag=determined_on}" in text
     assert "{text tag=school_name: 沈阳市第八十二中学}" in text
     assert "{dropdown 待认定/情节轻微的一般欺凌/反复发生的一般欺凌/严重欺凌/屡教不改或情节恶劣/涉嫌违法犯罪 tag=severity: 待认定}" in text
-    assert text.count("placeholder") == 2 + 2 * 2  # determined_on too, and the two blank person rows' role and gender
+    assert "placeholder" not in text and "［" not in text
+    assert "☑" in text and "☒" not in text
+    assert extract(filled) == record
+
+
+def test_a_blank_form_shows_its_placeholders(tmp_path):
+    text = dump(generate(tmp_path))
+    assert "{text tag=initial_report_no placeholder: ［请填写］}" in text
 
 
 def test_markup_characters_and_control_characters_survive_prefill(tmp_path):

@@ -163,7 +163,7 @@ def test_blank_pdf_matches_golden(tmp_path):
     run_cli("generate", "incident-report", "--format", "pdf", "-o", str(out))
     dump = dump_pdf(out)
     assert dump["identity"] == ["incident-report", "1.0.0"]
-    assert dump["fields"]["persons.5.name"] == {"type": "/Tx", "flags": 2, "options": [], "max_length": 40,
+    assert dump["fields"]["persons.5.name"] == {"type": "/Tx", "flags": 4098, "options": [], "max_length": 40,
                                                "states": []}
     assert dump["fields"]["police_notified"]["states"] == ["/No", "/Yes"]
     assert dump["fields"]["report_kind"]["options"] == ["", "首报", "续报"]

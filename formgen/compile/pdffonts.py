@@ -63,7 +63,7 @@ class Role:
 # GB/T 9704 names the faces; the free substitutes come after the commercial fonts they stand in for.
 LETTER_ROLES = {
     "body": Role("FORMGEN_PDF_BODY_FONT", (  # 仿宋
-        ("FangSong", "Regular"), ("仿宋_GB2312", "Regular"), ("STFangsong", "Regular"),
+        ("FangSong", "Regular"), ("仿宋_GB2312", "Regular"), ("STFangsong", "Regular"), ("FandolFang", "Regular"),
         ("Noto Serif CJK SC", "Regular"), ("Source Han Serif SC", "Regular"), ("AR PL UMing CN", "Light"))),
     "title": Role("FORMGEN_PDF_TITLE_FONT", (  # 小标宋
         ("FZXiaoBiaoSong-B05S", "Regular"), ("方正小标宋简体", "Regular"),

@@ -82,7 +82,7 @@ class _Builder:
         self._meta()
         self._columns()
         self._title()
-        self.spec.walk(self._section, self._field, self._group, self._note)
+        self.spec.walk(self._section, self._field, self._group, self._note, total_rows=True)
         self._protect_and_print()
         return self.wb
 
@@ -219,6 +219,9 @@ class _Builder:
                         [text_lines(ws.cell(r, c).value, self.widths[c - 1]) for c in range(1, len(group.columns) + 1)])
             ws.row_dimensions[r].height = max(20, LINE_HEIGHT * lines + 5)
         last = first + count - 1
+        totals = self.spec.total_row(group)
+        if totals:
+            self._total_row(group, totals, first, last)
         if count > self.title_rows[1]:
             self.title_rows = (header, count)
         end_col = get_column_letter(len(group.columns))
@@ -228,7 +231,35 @@ class _Builder:
         for c, col in enumerate(group.columns, start=1):
             letter = get_column_letter(c)
             self._validation(col, f"{letter}{first}:{letter}{last}")
-        self.row = last + 2  # one empty row: the reader reads rows added below the table up to it
+        self.row = last + (3 if totals else 2)  # one empty row: the reader reads rows added below the table up to it
+
+    def _total_row(self, group: Group, totals: dict[str, Field], first: int, last: int) -> None:
+        """合计 under the rows: the label over the leading columns without a total, then ``=SUM`` of each totalled
+        column (locked; rows inserted inside the table widen the sums), each cell named as its field."""
+        ws, r = self.ws, last + 1
+        span = next(c for c, col in enumerate(group.columns) if col.name in totals)
+        label = ws.cell(r, 1, group.total_label)
+        label.font = Font(name=FONT, size=11, bold=True)
+        label.fill = LABEL_FILL
+        label.alignment = Alignment(horizontal="center", vertical="center")
+        for c in range(1, len(group.columns) + 1):
+            ws.cell(r, c).border = BORDER
+        if span > 1:
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=span)
+        for c, col in enumerate(group.columns, start=1):
+            field = totals.get(col.name)
+            if field is None:
+                continue
+            letter = get_column_letter(c)
+            cell = ws.cell(r, c, f"=SUM({letter}{first}:{letter}{last})")
+            cell.font = Font(name=FONT, size=11, bold=True)
+            cell.alignment = Alignment(horizontal="right", vertical="center")
+            cell.number_format = NUMBER_FORMATS.get(field.kind, "General")
+            cell.protection = Protection(locked=True)
+            ref = f"{quote_sheetname(ws.title)}!${letter}${r}"
+            self.wb.defined_names[defined_name(field.address)] = DefinedName(defined_name(field.address),
+                                                                             attr_text=ref)
+        ws.row_dimensions[r].height = 22
 
     # -- validation lists ----------------------------------------------------
     def _list_range(self, field: Field) -> str:

@@ -23,7 +23,8 @@ from lxml import etree
 
 from formgen.coerce import Context, is_empty
 from formgen.layout.docx import CHECKBOX, Cell, Table, layout, placeholder, widget
-from formgen.compile.docx_letter import Part, blank, is_letter, parts
+from formgen.layout.docx_letter import Part, blank, parts
+from formgen.layout.letter import is_letter
 from formgen.layout.ooxml import PROP_FORM, PROP_HASH, PROP_UNIT, PROP_VERSION, custom_properties, qn, safe_parser
 from formgen.i18n import N_
 from formgen.issues import Code, Issue
@@ -176,6 +177,8 @@ class _Reading:
         self.values.append(RawValue(group.address, None, location))
         for tc, col in zip(header, group.columns):
             self.values.append(RawValue(f"{group.address}.{col.name}", None, self.where[tc]))
+        if table.total is not None:
+            rows = rows[:-1] if rows[1:] and self._total_row(table, rows[-1], len(rows)) else rows
         index = 0
         for r, tr in enumerate(rows[1:], start=2):
             cells = tr.findall(_TC)
@@ -189,6 +192,20 @@ class _Reading:
                 if not is_empty(text):
                     self.values.append(RawValue(f"{group.address}.{index}.{col.name}", text, self.where[tc]))
             index += 1
+
+    def _total_row(self, table: Table, tr: etree._Element, r: int) -> bool:
+        """Read the 合计 row when the table's last row is it; otherwise its fields are LAYOUT_CHANGED."""
+        cells = tr.findall(_TC)
+        problem = _row_problem(cells, table.total.cells)
+        for c, cell in enumerate(table.total.cells):
+            if cell.field is None:
+                continue
+            tc = self._tagged_cell(cell.field)
+            if tc is None and problem:
+                self._changed(cell.field.address, f"表{table.number}!R{r}C{c + 1}", problem)
+                continue
+            self._read_field(cell.field, tc if tc is not None else cells[c])
+        return problem is None
 
 
 # -- cells and text ---------------------------------------------------------------
@@ -262,7 +279,7 @@ def _checkboxes(tc: etree._Element) -> tuple[list[bool], list[str]]:
 
 # -- letters ------------------------------------------------------------------------------
 
-_LIST_PREFIX = re.compile(r"^(附件[：:])?\s*\d+[.．、]")
+_LIST_PREFIX = re.compile(r"^附件[：:]\s*(\d+[.．、])?|^\s*\d+[.．、]")
 
 
 @dataclass

@@ -9,6 +9,7 @@ the package with lxml.
 from __future__ import annotations
 
 import posixpath
+import re
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ class Book:
     names: dict[str, tuple[str, str] | None] = field(default_factory=dict)
     tables: dict[str, tuple[str, str]] = field(default_factory=dict)  # table name -> (sheet, "A18:E24")
     print_areas: dict[str, str] = field(default_factory=dict)  # sheet -> "A1:E32"
+    formulas: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)  # sheet -> (row, col) -> "SUM(…)"
     date1904: bool = False
 
     def value(self, sheet: str, row: int, col: int) -> Any:
@@ -94,7 +96,10 @@ class XlsxReader:
                     "label": spec.labels_of(fld.address), "reason": reason}))
                 continue
             sheet, coord = where
-            values.append(RawValue(fld.address, book.value(sheet, *coordinate_to_tuple(coord)), f"{sheet}!{coord}"))
+            value = book.value(sheet, *coordinate_to_tuple(coord))
+            if is_empty(value):
+                value = _uncalculated_sum(book, sheet, coordinate_to_tuple(coord))
+            values.append(RawValue(fld.address, value, f"{sheet}!{coord}"))
         for group in spec.groups():
             rows, problems = _read_table(book, spec, group)
             values.extend(rows)
@@ -145,12 +150,39 @@ def _read_package_parts(stream: BinaryIO, book: Book) -> None:
                 area = (dn.text or "").split(",")[0].split("!")[-1].replace("$", "")
                 book.print_areas[sheets[int(local)][0]] = area
         for sheet_name, sheet_path in sheets:
+            if sheet_name == FORM_SHEET and sheet_path in names:
+                book.formulas[sheet_name] = _sheet_formulas(etree.fromstring(zf.read(sheet_path), _PARSER))
             folder, base = posixpath.split(sheet_path)
             for target in _rels(zf, f"{folder}/_rels/{base}.rels", names).values():
                 table_path = _resolve(folder, target)
                 if table_path in names and "/tables/" in table_path:
                     table = etree.fromstring(zf.read(table_path), _PARSER)
                     book.tables[table.get("displayName") or table.get("name")] = (sheet_name, table.get("ref"))
+
+
+_SUM = re.compile(r"^=?SUM\(\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)\)$")
+
+
+def _sheet_formulas(root: etree._Element) -> dict[tuple[int, int], str]:
+    out = {}
+    for cell in root.iterfind("m:sheetData/m:row/m:c[m:f]", NS):
+        formula = cell.find("m:f", NS).text
+        if formula and cell.get("r"):
+            out[coordinate_to_tuple(cell.get("r"))] = formula
+    return out
+
+
+def _uncalculated_sum(book: Book, sheet: str, at: tuple[int, int]) -> Any:
+    """A total row's ``=SUM`` that no office program has calculated yet (formgen writes formulas without
+    their values): the sum of the numbers in its range, as Excel and LibreOffice will compute it."""
+    found = _SUM.match(book.formulas.get(sheet, {}).get(at, ""))
+    if found is None:
+        return None
+    min_col, min_row, max_col, max_row = range_boundaries(f"{found[1]}{found[2]}:{found[3]}{found[4]}")
+    numbers = [v for (r, c), v in book.cells.get(sheet, {}).items()
+               if min_row <= r <= max_row and min_col <= c <= max_col
+               and isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return sum(numbers) if numbers else None
 
 
 def _resolve(folder: str, target: str) -> str:
@@ -206,6 +238,10 @@ def _read_table(book: Book, spec: FormSpec, group: Group) -> tuple[list[RawValue
         letter = get_column_letter(c)
         values.append(RawValue(f"{group.address}.{col.name}", None, f"{sheet}!{letter}{min_row}:{letter}{max_row}"))
     last_row = max((r for r, _c in book.cells.get(sheet, {})), default=max_row)
+    totals = [book.names.get(defined_name(f.address)) for f in spec.total_row(group).values()]
+    below = [coordinate_to_tuple(where[1])[0] for where in totals if where is not None and where[0] == sheet]
+    if below:
+        last_row = min(below) - 1  # the total row closes the rows
     index = 0
     for r in range(min_row + 1, last_row + 1):
         filled = [(col, c, book.value(sheet, r, c)) for col, c in columns if not is_empty(book.value(sheet, r, c))]

@@ -21,7 +21,7 @@ from formgen.batch.consolidate import Entry, consolidate
 from formgen.batch.deadlines import date_deadline, late_issue
 from formgen.batch.ledger import Ledger
 from formgen.batch.pool import Check, Job, Limits, run_dask, run_local
-from formgen.batch.roster import Roster, load_roster, submission_table
+from formgen.batch.roster import Roster, identify_unit, load_roster, submission_table
 from formgen.batch.walk import walk
 from formgen.coerce import CST
 from formgen.fsutil import atomic_path
@@ -29,7 +29,6 @@ from formgen.i18n import N_, gettext
 from formgen.issues import Code, Issue
 from formgen.report.batch import write_reminders, write_report, write_return_notices
 from formgen.spec import Registry
-from formgen.spec.model import FormSpec
 
 STATUSES = ("valid", "invalid", "unreadable", "duplicate", "superseded", "skipped")
 RESULTS = "results.jsonl"
@@ -108,7 +107,7 @@ def run_batch(folder: Path, outdir: Path, registry: Registry, *, roster: Path | 
         parsed, reused = _check_all(folder, ledger, registry, form, settings, lang, progress, check)
         _derive(ledger, registry, units, settings.deadlines, lang)
         ledger.commit()
-        submissions, notes = _outputs(ledger, outdir, registry, units, issuer, reveal_pii, lang)
+        submissions, notes = _outputs(ledger, outdir, registry, units, form, issuer, reveal_pii, lang)
         return Summary(outdir, ledger.counts(), parsed, reused,
                        [r for r in submissions or [] if r["status"] == "missing"],
                        [r for r in submissions or [] if r["status"] == "late"], notes)
@@ -226,15 +225,13 @@ def _derive(ledger: Ledger, registry: Registry, roster: Roster | None, deadlines
         spec = registry.find(check["form"], check["version"]) if check.get("form") and check.get("version") else None
         if spec is None or not check.get("readable"):
             continue
-        extra: list[Issue] = []
-        unit, matched_by = _unit(roster, spec, row["unit"], row["record"])
-        if roster is not None and unit is None:
-            extra.append(Issue(Code.UNIT_UNMATCHED))
+        unit, extra = identify_unit(spec, row["record"], row["unit"], roster)
         late = late_issue(dt.datetime.fromisoformat(row["received_at"]), date_deadline(spec, deadlines))
         if late:
             extra.append(late)
-        ledger.update(relpath, form=spec.id, unit_code=unit[0] if unit else None, unit_name=unit[1] if unit else None,
-                      matched_by=matched_by or None, late=int(late is not None),
+        unit = unit or {}
+        ledger.update(relpath, form=spec.id, unit_code=unit.get("code") or None, unit_name=unit.get("name"),
+                      matched_by=unit.get("matched_by"), late=int(late is not None),
                       extra=[work.issue_dict(i, spec, lang) for i in extra])
     ledger.mark_duplicates()
     ledger.mark_superseded()
@@ -245,20 +242,6 @@ def _derive(ledger: Ledger, registry: Registry, roster: Roster | None, deadlines
             issues = check.get("issues", []) + row["extra"]
             status = "unreadable" if not check.get("readable") else "invalid" if work.has_error(issues) else "valid"
             ledger.update(relpath, status=status)
-
-
-def _unit(roster: Roster | None, spec: FormSpec, stamped: str | None,
-          record: dict | None) -> tuple[tuple[str, str] | None, str]:
-    """((code, name), matched_by) of a return; without a roster, its stamp or its own unit fields."""
-    if roster is not None:
-        unit, matched_by = roster.match(stamped, spec, record)
-        return ((unit.code, unit.name) if unit else None), matched_by
-    fields = spec.ann.get("unit") or {}
-    name = str((record or {}).get(fields.get("name", ""), "") or "")
-    if stamped:
-        return (stamped, name), "stamp"
-    code = (record or {}).get(fields.get("code", ""))
-    return ((str(code), name), "code") if code else (None, "")
 
 
 # -- outputs -----------------------------------------------------------------------------------------
@@ -288,8 +271,8 @@ def result_line(row: dict[str, Any], lang: str) -> dict[str, Any]:
             "issues": issues}
 
 
-def _outputs(ledger: Ledger, outdir: Path, registry: Registry, roster: Roster | None, issuer: str,
-             reveal_pii: bool, lang: str) -> tuple[list[dict] | None, list[Issue]]:
+def _outputs(ledger: Ledger, outdir: Path, registry: Registry, roster: Roster | None, form: str | None,
+             issuer: str, reveal_pii: bool, lang: str) -> tuple[list[dict] | None, list[Issue]]:
     """Write every output from the ledger; (the submission rows when there is a roster, consolidation notes)."""
 
     def results() -> Iterator[dict]:
@@ -301,7 +284,7 @@ def _outputs(ledger: Ledger, outdir: Path, registry: Registry, roster: Roster | 
     submissions = None
     if roster is not None:
         slim = [{k: v for k, v in line.items() if k != "issues"} for line in results()]
-        submissions = submission_table(roster, slim, registry)
+        submissions = submission_table(roster, slim, registry, [form] if form else None)
     notes: list[Issue] = []
     for form_id in ledger.forms_with("valid"):
         entries = (Entry(row["unit_code"] or "", row["unit_name"] or "", row["relpath"], row["record"])

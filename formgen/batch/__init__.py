@@ -85,7 +85,7 @@ class Summary:
                 count=len(self.late), units=_units(self.late, lang)))
         parts.extend(note.message(lang) for note in self.notes)
         parts.append(gettext(N_("The results are in {folder}."), lang).format(folder=self.outdir))
-        return " ".join(parts)
+        return ("" if lang == "zh_CN" else " ").join(parts)
 
 
 def run_batch(folder: Path, outdir: Path, registry: Registry, *, roster: Path | None = None,
@@ -105,7 +105,7 @@ def run_batch(folder: Path, outdir: Path, registry: Registry, *, roster: Path | 
     ledger = Ledger(db or outdir / LEDGER, f"{__version__}:{registry.fingerprint()}", form, __version__)
     try:
         parsed, reused = _check_all(folder, ledger, registry, form, settings, lang, progress, check)
-        _derive(ledger, registry, units, settings.deadlines, lang)
+        _derive(ledger, registry, units, form, settings.deadlines, lang)
         ledger.commit()
         submissions, notes = _outputs(ledger, outdir, registry, units, form, issuer, reveal_pii, lang)
         return Summary(outdir, ledger.counts(), parsed, reused,
@@ -120,10 +120,14 @@ def run_batch(folder: Path, outdir: Path, registry: Registry, *, roster: Path | 
 
 def _check_all(folder: Path, ledger: Ledger, registry: Registry, form: str | None, settings: Settings,
                lang: str, progress: Callable[[int, int], None] | None, check: Check) -> tuple[int, int]:
-    """Record every file of the folder in the ledger and check those not checked yet; (parsed, reused)."""
+    """Record every file of the folder in the ledger and check those not checked yet.
+
+    Returns (parsed, reused): the distinct contents checked now, and those whose earlier result was re-used.
+    """
     total = sum(1 for _ in walk(folder))
     done = reused = parsed = 0
     waiting: dict[str, int] = {}  # sha256 -> files of this run waiting for its check
+    handled: set[str] = set()  # the contents of this run met so far
 
     def advance(count: int) -> None:
         nonlocal done
@@ -140,10 +144,14 @@ def _check_all(folder: Path, ledger: Ledger, registry: Registry, form: str | Non
                 advance(1)
             elif job.key in waiting:
                 waiting[job.key] += 1
+            elif job.key in handled:
+                advance(1)
             elif ledger.checked(job.key):
+                handled.add(job.key)
                 reused += 1
                 advance(1)
             else:
+                handled.add(job.key)
                 waiting[job.key] = 1
                 yield job
         ledger.commit()
@@ -168,7 +176,7 @@ def _see(found: Any, ledger: Ledger, settings: Settings, lang: str, now: str) ->
         return None
     received = None
     if settings.received_from == "mtime":
-        received = dt.datetime.fromtimestamp(stat.st_mtime, CST).isoformat(timespec="seconds")
+        received = dt.datetime.fromtimestamp(stat.st_mtime, CST).isoformat(timespec="microseconds")
     if found.skip:
         ledger.see(found.relpath, "", stat.st_size, stat.st_mtime_ns, now, received, found.skip)
         return None
@@ -206,14 +214,15 @@ def _os_failure(exc: OSError, lang: str) -> dict:
 
 
 def _now() -> str:
-    return dt.datetime.now(CST).isoformat(timespec="seconds")
+    """Now, as the ledger keeps received times: to the microsecond, so that two runs a moment apart are ordered."""
+    return dt.datetime.now(CST).isoformat(timespec="microseconds")
 
 
 # -- statuses ----------------------------------------------------------------------------------------
 
 
-def _derive(ledger: Ledger, registry: Registry, roster: Roster | None, deadlines: dict[str, dt.datetime],
-            lang: str) -> None:
+def _derive(ledger: Ledger, registry: Registry, roster: Roster | None, form: str | None,
+            deadlines: dict[str, dt.datetime], lang: str) -> None:
     """Each file's unit, lateness and status, from its check, the roster and the other files."""
     for relpath in ledger.relpaths():
         row = next(ledger.rows("c.relpath=?", (relpath,)))
@@ -226,7 +235,9 @@ def _derive(ledger: Ledger, registry: Registry, roster: Roster | None, deadlines
         if spec is None or not check.get("readable"):
             continue
         unit, extra = identify_unit(spec, row["record"], row["unit"], roster)
-        late = late_issue(dt.datetime.fromisoformat(row["received_at"]), date_deadline(spec, deadlines))
+        late = None
+        if form in (None, spec.id):  # a return of the wrong form is not late for anything
+            late = late_issue(dt.datetime.fromisoformat(row["received_at"]), date_deadline(spec, deadlines))
         if late:
             extra.append(late)
         unit = unit or {}
@@ -265,7 +276,8 @@ def result_line(row: dict[str, Any], lang: str) -> dict[str, Any]:
         unit = {"code": row["unit_code"], "name": row["unit_name"] or "", "matched_by": row["matched_by"]}
     return {"path": row["relpath"], "sha256": row["sha256"] or None, "size": row["size"],
             "format": check.get("format"), "form": check.get("form"), "version": check.get("version"),
-            "unit": unit, "status": status, "late": bool(row["late"]), "received_at": row["received_at"],
+            "unit": unit, "status": status, "late": bool(row["late"]),
+            "received_at": dt.datetime.fromisoformat(row["received_at"]).isoformat(timespec="seconds"),
             "duplicate_of": row["other"] if status == "duplicate" else None,
             "superseded_by": row["other"] if status == "superseded" else None,
             "issues": issues}

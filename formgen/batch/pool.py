@@ -27,6 +27,9 @@ from formgen.spec import Registry
 
 Check = Callable[[bytes, str, Registry, "str | None", str], dict]
 
+STARTED = "started"  # a worker's word that it began the file it was sent: the file's time starts then
+STARTUP_SECONDS = 120.0  # how long a new worker may take to start
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -48,7 +51,8 @@ class Job:
 
 def _serve(conn: Connection, check: Check, registry: Registry, expected: str | None, lang: str,
            memory: int) -> None:
-    """A worker: check each (relpath, data) received, send back its result; stop on None or a closed pipe."""
+    """A worker: for each (relpath, data) received, say it has started, then send back (result, whether the
+    worker stops now); stop on None or a closed pipe."""
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     while True:
@@ -60,15 +64,16 @@ def _serve(conn: Connection, check: Check, registry: Registry, expected: str | N
             return
         relpath, data = job
         try:
+            conn.send(STARTED)
             out = check(data, relpath, registry, expected, lang)
         except MemoryError:
             del data
-            conn.send(work.failure(Code.READ_FAILED, lang, reason=N_("it ran out of memory")))
+            conn.send((work.failure(Code.READ_FAILED, lang, reason=N_("it ran out of memory")), True))
             return  # a process that ran out of memory is not trusted with the next file
         except Exception:  # formgen's own failure on this file: the file gets a result, the batch goes on
             out = work.failure(Code.READ_FAILED, lang, reason=N_("an unexpected error inside formgen"))
         try:
-            conn.send(out)
+            conn.send((out, False))
         except (BrokenPipeError, OSError):
             return
 
@@ -80,12 +85,15 @@ class _Worker:
         self.proc.start()
         child.close()
         self.job: Job | None = None
+        self.started = False
         self.deadline = 0.0
 
-    def give(self, job: Job, seconds: float) -> None:
+    def give(self, job: Job) -> None:
+        """Send the job; its time starts when the worker says it started (a new worker first has to start)."""
         self.job = job
+        self.started = False
         self.conn.send((job.relpath, job.data))
-        self.deadline = time.monotonic() + seconds
+        self.deadline = time.monotonic() + STARTUP_SECONDS
 
     def stop(self, kill: bool = False) -> None:
         if kill:
@@ -125,11 +133,11 @@ def run_local(jobs: Iterable[Job], registry: Registry, expected_form: str | None
                         exhausted = True
                         break
                     try:
-                        worker.give(job, limits.seconds)
+                        worker.give(job)
                     except (BrokenPipeError, OSError):  # the idle worker had died: replace it, retry the file
                         worker.stop(kill=True)
                         pool[i] = worker = _Worker(ctx, args)
-                        worker.give(job, limits.seconds)
+                        worker.give(job)
             busy = [w for w in pool if w.job is not None]
             if not busy:
                 return
@@ -139,22 +147,30 @@ def run_local(jobs: Iterable[Job], registry: Registry, expected_form: str | None
                 job = worker.job
                 if job is None:
                     continue
-                out = None
+                out, stopping = None, True
                 if worker.conn in ready:
                     try:
-                        out = worker.conn.recv()
+                        message = worker.conn.recv()
                     except (EOFError, OSError):
-                        out = None
+                        message = None
+                    if message == STARTED:
+                        worker.started = True
+                        worker.deadline = time.monotonic() + limits.seconds
+                        continue
+                    if message is not None:
+                        out, stopping = message
                 if out is None and (worker.conn in ready or worker.proc.sentinel in ready):
                     out = work.failure(Code.READ_FAILED, lang, reason=N_("it crashed"))
                 elif out is None and time.monotonic() >= worker.deadline:
-                    out = work.failure(Code.FILE_TOO_SLOW, lang, limit=_number(limits.seconds))
+                    if worker.started:
+                        out = work.failure(Code.FILE_TOO_SLOW, lang, limit=_number(limits.seconds))
+                    else:
+                        out = work.failure(Code.READ_FAILED, lang, reason=N_("the worker did not start"))
                     worker.proc.kill()
                 if out is None:
                     continue
                 worker.job = None
-                worker.proc.join(0.1 if worker.proc.sentinel in ready else 0)
-                if not worker.proc.is_alive():
+                if stopping:
                     worker.stop(kill=True)
                     pool[i] = _Worker(ctx, args)
                 yield job.key, out

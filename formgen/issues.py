@@ -118,6 +118,9 @@ class Code(enum.Enum):
     DEADLINE_RELATIVE = ("FG330", Severity.WARNING, N_(
         "{label} ({path}) is more than {limit} after {from_label} ({from_path}), but the form asks for it within "
         "{limit}. Check both dates; if they are right, say in the form why it was late."))
+    TOTAL_MISMATCH = ("FG340", Severity.ERROR, N_(
+        "{unit} ({file}): the submitted {label} is {total}, but its rows add up to {sum}. "
+        "Correct the total or the rows and submit the form again."))
     SCHEMA_OTHER = ("FG399", Severity.ERROR, N_(
         "{label} ({path}) does not satisfy the rule '{keyword}' of the form."))
 

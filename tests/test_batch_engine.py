@@ -253,3 +253,28 @@ def test_the_command_prints_a_summary_and_exits_by_what_it_found(returns, regist
         usage = run_cli("batch", str(good), "-o", str(tmp_path / "x"), *args)
         assert usage.exit_code == 2 and "Traceback" not in usage.stdout + usage.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_a_roster_names_the_missing_and_late_units(registry, tmp_path):
+    folder = tmp_path / "in"
+    returned(registry, "hazard-ledger", "xlsx", folder / "a.xlsx", unit="2101010001")
+    returned(registry, "hazard-ledger", "docx", folder / "b.docx", unit="2101010002")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("单位代码,单位名称,联系人,联系电话,应报表单\n"
+                      "2101010001,沈阳市第一中学,王老师,024-23456789,hazard-ledger\n"
+                      "2101010002,沈阳市第二中学,李老师,024-23456780,hazard-ledger\n"
+                      "2101010003,沈阳市第三中学,张老师,024-23456781,hazard-ledger\n", "utf-8")
+    os.utime(folder / "a.xlsx", (1_615_000_000, 1_615_000_000))  # 2021-03-06, before the deadline
+    result = run_cli("batch", str(folder), "-o", str(tmp_path / "out"), "--roster", str(roster),
+                     "--form", "hazard-ledger", "--received-from", "mtime", "--deadline", "hazard-ledger=2021-03-20",
+                     lang="en")
+    assert result.exit_code == 1
+    assert "Not returned: 1 (沈阳市第三中学)." in result.stdout
+    assert "Late: 1 (沈阳市第二中学)." in result.stdout
+    rows = lines(tmp_path / "out")
+    assert rows["a.xlsx"]["unit"] == {"code": "2101010001", "name": "沈阳市第一中学", "matched_by": "stamp"}
+    assert (rows["a.xlsx"]["late"], rows["b.docx"]["late"]) == (False, True)
+    assert codes(rows["b.docx"]) == ["FG502"]
+    reminders = (tmp_path / "out/催报名单.csv").read_text("utf-8-sig")
+    assert "沈阳市第三中学" in reminders and "沈阳市第二中学" in reminders and "沈阳市第一中学" not in reminders
+    assert (tmp_path / "out/report.xlsx").exists() and (tmp_path / "out/汇总/hazard-ledger.xlsx").exists()

@@ -35,7 +35,6 @@ RESULTS = "results.jsonl"
 REPORT = "report.xlsx"
 NOTICES = "退回"
 REMINDERS = "催报名单.csv"
-CONSOLIDATED = "汇总"
 LEDGER = "ledger.sqlite"
 
 
@@ -301,7 +300,7 @@ def _outputs(ledger: Ledger, outdir: Path, registry: Registry, roster: Roster | 
     for form_id in ledger.forms_with("valid"):
         entries = (Entry(row["unit_code"] or "", row["unit_name"] or "", row["relpath"], row["record"])
                    for row in ledger.rows("c.status='valid' AND c.form=?", (form_id,)))
-        notes.extend(consolidate(registry.get(form_id), entries, outdir / CONSOLIDATED, lang, reveal_pii))
+        notes.extend(consolidate(registry.get(form_id), entries, outdir, lang, reveal_pii))
     write_report(outdir / REPORT, results, submissions, lang)
     write_return_notices(outdir / NOTICES, results, roster, issuer, lang)
     if submissions is not None:

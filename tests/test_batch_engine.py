@@ -222,10 +222,11 @@ def test_a_killed_batch_loses_nothing_and_a_rerun_parses_only_the_rest(registry,
 # -- the same work on a Dask cluster ------------------------------------------------------------------------
 
 def test_a_dask_cluster_gives_byte_identical_results(returns, registry, tmp_path):
-    distributed = pytest.importorskip("distributed")
+    from distributed import LocalCluster
+
     local = Settings(jobs=2, received_from="mtime")
     run_batch(returns, tmp_path / "local", registry, form="incident-report", settings=local)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         on_dask = Settings(scheduler=cluster.scheduler_address, received_from="mtime")
         summary = run_batch(returns, tmp_path / "dask", registry, form="incident-report", settings=on_dask)
     assert summary.parsed == 8
@@ -249,7 +250,8 @@ def test_the_command_prints_a_summary_and_exits_by_what_it_found(returns, regist
     assert chinese.exit_code == 0
     assert chinese.stdout.startswith("共 2 个文件：合格 2 个")
 
-    for args in (["--form", "no-such-form"], ["--deadline", "incident-report=tomorrow"]):
+    for args in (["--form", "no-such-form"], ["--deadline", "incident-report=tomorrow"],
+                 ["--scheduler", "nonsense"]):
         usage = run_cli("batch", str(good), "-o", str(tmp_path / "x"), *args)
         assert usage.exit_code == 2 and "Traceback" not in usage.stdout + usage.stderr
     assert not (tmp_path / "x").exists()

@@ -20,7 +20,7 @@ from formgen.batch import work
 from formgen.batch.consolidate import Entry, consolidate
 from formgen.batch.deadlines import date_deadline, late_issue
 from formgen.batch.ledger import Ledger
-from formgen.batch.pool import Check, Job, Limits, run_dask, run_local
+from formgen.batch.pool import Check, Job, Limits, connect, run_dask, run_local
 from formgen.batch.roster import Roster, identify_unit, load_roster, submission_table
 from formgen.batch.walk import walk
 from formgen.coerce import CST
@@ -101,9 +101,10 @@ def run_batch(folder: Path, outdir: Path, registry: Registry, *, roster: Path | 
     if form is not None:
         registry.get(form)
     units = load_roster(roster, registry) if roster else None
+    client = connect(settings.scheduler) if settings.scheduler else None
     ledger = Ledger(db or outdir / LEDGER, f"{__version__}:{registry.fingerprint()}", form, __version__)
     try:
-        parsed, reused = _check_all(folder, ledger, registry, form, settings, lang, progress, check)
+        parsed, reused = _check_all(folder, ledger, registry, form, settings, client, lang, progress, check)
         _derive(ledger, registry, units, form, settings.deadlines, lang)
         ledger.commit()
         submissions, notes = _outputs(ledger, outdir, registry, units, form, issuer, reveal_pii, lang)
@@ -112,13 +113,15 @@ def run_batch(folder: Path, outdir: Path, registry: Registry, *, roster: Path | 
                        [r for r in submissions or [] if r["status"] == "late"], notes)
     finally:
         ledger.close()
+        if client is not None:
+            client.close()
 
 
 # -- checking ----------------------------------------------------------------------------------------
 
 
 def _check_all(folder: Path, ledger: Ledger, registry: Registry, form: str | None, settings: Settings,
-               lang: str, progress: Callable[[int, int], None] | None, check: Check) -> tuple[int, int]:
+               client: Any, lang: str, progress: Callable[[int, int], None] | None, check: Check) -> tuple[int, int]:
     """Record every file of the folder in the ledger and check those not checked yet.
 
     Returns (parsed, reused): the distinct contents checked now, and those whose earlier result was re-used.
@@ -155,8 +158,8 @@ def _check_all(folder: Path, ledger: Ledger, registry: Registry, form: str | Non
                 yield job
         ledger.commit()
 
-    if settings.scheduler:
-        results = run_dask(jobs(), settings.scheduler, registry, form, lang, check=check)
+    if client is not None:
+        results = run_dask(jobs(), client, registry, form, lang, check=check)
     else:
         results = run_local(jobs(), registry, form, lang, settings.jobs, settings.limits, check=check)
     for sha256, out in results:

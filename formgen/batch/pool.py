@@ -22,13 +22,14 @@ from typing import Any, Callable, Iterable, Iterator
 
 from formgen.batch import work
 from formgen.i18n import N_
-from formgen.issues import Code
+from formgen.issues import Code, EnvironmentProblem
 from formgen.spec import Registry
 
 Check = Callable[[bytes, str, Registry, "str | None", str], dict]
 
 STARTED = "started"  # a worker's word that it began the file it was sent: the file's time starts then
 STARTUP_SECONDS = 120.0  # how long a new worker may take to start
+CONNECT_SECONDS = 10  # how long to wait for a Dask scheduler to answer
 
 
 @dataclass(frozen=True)
@@ -179,42 +180,54 @@ def run_local(jobs: Iterable[Job], registry: Registry, expected_form: str | None
             worker.stop(kill=worker.job is not None)
 
 
-def run_dask(jobs: Iterable[Job], address: str, registry: Registry, expected_form: str | None, lang: str,
+def connect(address: str) -> Any:
+    """A client of the Dask distributed scheduler at ``address``; EnvironmentProblem when there is none."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise EnvironmentProblem(N_("--scheduler needs Dask: install formgen with its extra, pip install 'formgen[dask]'."))
+    try:
+        return Client(address, timeout=CONNECT_SECONDS)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise EnvironmentProblem(N_("No Dask scheduler answers at {address} ({reason}). Start one, or leave out "
+                                    "--scheduler to check the files on this machine."),
+                                 address=address, reason=type(exc).__name__) from None
+
+
+def run_dask(jobs: Iterable[Job], client: Any, registry: Registry, expected_form: str | None, lang: str,
              check: Check = work.check) -> Iterator[tuple[Any, dict]]:
-    """Check every job on the Dask distributed cluster at ``address``; yield ``(job.key, result)``.
+    """Check every job on the Dask cluster of ``client`` (see :func:`connect`); yield ``(job.key, result)``.
 
     The definitions travel with the work (the registry is sent to every worker once), so the cluster's
     machines need no forms folder.  Limits are the cluster's own (its workers' memory limits); a task whose
     worker died or that raised gets FG114.
     """
-    from distributed import Client, as_completed
+    from distributed import as_completed
 
-    with Client(address) as client:
-        window = 4 * max(1, sum(client.nthreads().values()))
-        shared = client.scatter(registry.preload(), broadcast=True)
-        running = as_completed()
-        keys: dict[str, Any] = {}
-        pending = iter(jobs)
+    window = 4 * max(1, sum(client.nthreads().values()))
+    shared = client.scatter(registry.preload(), broadcast=True)
+    running = as_completed()
+    keys: dict[str, Any] = {}
+    pending = iter(jobs)
 
-        def submit(count: int) -> None:
-            for _ in range(count):
-                job = next(pending, None)
-                if job is None:
-                    return
-                future = client.submit(check, job.data, job.relpath, shared, expected_form, lang, pure=False,
-                                       retries=0)
-                keys[future.key] = job.key
-                running.add(future)
+    def submit(count: int) -> None:
+        for _ in range(count):
+            job = next(pending, None)
+            if job is None:
+                return
+            future = client.submit(check, job.data, job.relpath, shared, expected_form, lang, pure=False, retries=0)
+            keys[future.key] = job.key
+            running.add(future)
 
-        submit(window)
-        for future in running:
-            try:
-                out = future.result()
-            except Exception:  # the worker died (KilledWorker) or formgen failed on the file: it gets a result
-                out = work.failure(Code.READ_FAILED, lang, reason=N_("it crashed"))
-            yield keys.pop(future.key), out
-            future.release()
-            submit(1)
+    submit(window)
+    for future in running:
+        try:
+            out = future.result()
+        except Exception:  # the worker died (KilledWorker) or formgen failed on the file: it gets a result
+            out = work.failure(Code.READ_FAILED, lang, reason=N_("it crashed"))
+        yield keys.pop(future.key), out
+        future.release()
+        submit(1)
 
 
 def _number(value: float) -> str:

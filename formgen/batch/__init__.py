@@ -297,7 +297,7 @@ def _outputs(ledger: Ledger, outdir: Path, registry: Registry, roster: Roster | 
             fh.write(json.dumps(line, ensure_ascii=False) + "\n")
     submissions = None
     if roster is not None:
-        slim = [{k: v for k, v in line.items() if k != "issues"} for line in results()]
+        slim = ({k: v for k, v in line.items() if k != "issues"} for line in results())
         submissions = submission_table(roster, slim, registry, [form] if form else None)
     notes: list[Issue] = []
     for form_id in ledger.forms_with("valid"):

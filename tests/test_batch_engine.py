@@ -118,6 +118,12 @@ def test_a_changed_return_of_the_same_unit_supersedes_the_earlier_one(registry, 
     rows = lines(tmp_path / "out")
     assert rows["a/报告.xlsx"]["status"] == "valid" and rows["b/报告-修改.docx"]["status"] == "superseded"
 
+    # the clerk moves a file into another folder: it keeps its received time
+    received = rows["b/报告-修改.docx"]["received_at"]
+    (folder / "b/报告-修改.docx").rename(folder / "a/报告-修改.docx")
+    run_batch(folder, tmp_path / "out", registry, settings=Settings(jobs=1))
+    assert lines(tmp_path / "out")["a/报告-修改.docx"]["received_at"] == received
+
 
 def test_a_rerun_reuses_results_and_a_changed_definition_rechecks(returns, registry, tmp_path):
     out = tmp_path / "out"

@@ -256,8 +256,10 @@ def test_the_command_prints_a_summary_and_exits_by_what_it_found(returns, regist
     assert chinese.exit_code == 0
     assert chinese.stdout.startswith("共 2 个文件：合格 2 个")
 
+    not_a_ledger = tmp_path / "ledger.txt"
+    not_a_ledger.write_text("这不是数据库", "utf-8")
     for args in (["--form", "no-such-form"], ["--deadline", "incident-report=tomorrow"],
-                 ["--scheduler", "nonsense"]):
+                 ["--scheduler", "nonsense"], ["--db", str(not_a_ledger)]):
         usage = run_cli("batch", str(good), "-o", str(tmp_path / "x"), *args)
         assert usage.exit_code == 2 and "Traceback" not in usage.stdout + usage.stderr
     assert not (tmp_path / "x").exists()

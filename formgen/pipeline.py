@@ -18,7 +18,7 @@ from formgen.coerce import is_empty
 from formgen.i18n import N_
 from formgen.issues import Code, Issue, Severity, Unreadable
 from formgen.read import EXTENSIONS, FORMAT_NAMES, READERS, refusal, sniff, unreadable_reason
-from formgen.record import Extraction, build_record
+from formgen.record import Extraction, Identity, build_record
 from formgen.spec import Registry
 from formgen.spec.model import FormSpec
 from formgen.validate import validate
@@ -33,6 +33,7 @@ class Result:
     version: str | None = None
     data: dict | None = None
     issues: list[Issue] = field(default_factory=list)
+    identity: Identity | None = None
     skipped: bool = False  # litter (a lock file, a system file): listed, not read
 
     @property
@@ -145,6 +146,7 @@ def _process(result: Result, path: str | Path, registry: Registry, data: bytes |
     result.format = extraction.format or None
     result.issues = list(extraction.issues)
     if extraction.identity:
+        result.identity = extraction.identity
         result.form, result.version = extraction.identity.form, extraction.identity.version
     if spec is None:
         return

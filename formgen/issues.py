@@ -51,6 +51,20 @@ class Code(enum.Enum):
     DEFINITION_CHANGED = ("FG109", Severity.WARNING, N_(
         "The file was made from an earlier edit of form '{form}' version {version}; it was checked against the "
         "installed definition. If a field seems missing or misread, fill in a newly generated form."))
+    WRONG_FORM = ("FG110", Severity.ERROR, N_(
+        "The file is form '{form}' but form '{expected}' was expected here. Fill in and send form '{expected}'."))
+    SKIPPED = ("FG111", Severity.WARNING, N_(
+        "The file was listed but not read ({reason}): it is not a returned form."))
+    FILE_TOO_LARGE = ("FG112", Severity.ERROR, N_(
+        "The file is larger than {limit} MiB and was not read. Send the form itself, without pictures or attachments inside it."))
+    FILE_TOO_SLOW = ("FG113", Severity.ERROR, N_(
+        "Reading the file took longer than {limit} seconds and was stopped. Save the form again from the office program, or fill in a new copy, and resubmit."))
+    READ_FAILED = ("FG114", Severity.ERROR, N_(
+        "The program reading the file stopped ({reason}). Save the form again from the office program, or fill in a new copy, and resubmit."))
+    DUPLICATE = ("FG115", Severity.WARNING, N_(
+        "The file has the same content as {other}; it is counted once, as {other}."))
+    SUPERSEDED = ("FG116", Severity.WARNING, N_(
+        "The file was replaced by the later return {other} of the same unit and form; {other} is counted."))
 
     # -- coercion of typed text (FG2xx) ---------------------------------
     NOT_A_NUMBER = ("FG201", Severity.ERROR, N_(

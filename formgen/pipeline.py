@@ -14,7 +14,7 @@ from typing import Any
 from formgen.i18n import N_
 from formgen.issues import Code, Issue, Severity, Unreadable
 from formgen.read import READERS, sniff
-from formgen.record import Extraction, build_record
+from formgen.record import Extraction, Identity, build_record
 from formgen.spec import Registry
 from formgen.spec.model import FormSpec
 from formgen.validate import validate
@@ -30,6 +30,7 @@ class Result:
     version: str | None = None
     data: dict | None = None
     issues: list[Issue] = field(default_factory=list)
+    identity: Identity | None = None
 
     @property
     def readable(self) -> bool:
@@ -93,6 +94,7 @@ def process(path: str | Path, registry: Registry, data: bytes | None = None) -> 
     extraction, spec = extract(path, registry, data)
     result = Result(str(path), extraction.format or None, issues=list(extraction.issues))
     if extraction.identity:
+        result.identity = extraction.identity
         result.form, result.version = extraction.identity.form, extraction.identity.version
     if spec is None:
         return result

@@ -52,7 +52,7 @@ from pypdf.generic import (
 from formgen import __version__
 from formgen.compile import pdffonts
 from formgen.fsutil import atomic_write_bytes
-from formgen.layout.pdf import INFO_FORM, INFO_HASH, INFO_VERSION
+from formgen.layout.pdf import INFO_FORM, INFO_HASH, INFO_UNIT, INFO_VERSION
 from formgen.paths import get_path
 from formgen.present import display
 from formgen.spec.model import BOOL_LABELS, Field, FormSpec, Group
@@ -103,19 +103,20 @@ class PdfCompiler:
     format = "pdf"
     suffix = ".pdf"
 
-    def compile(self, spec: FormSpec, data: dict | None, out, lang: str = "zh_CN") -> None:
-        atomic_write_bytes(out, render(spec, data or {}))
+    def compile(self, spec: FormSpec, data: dict | None, out, lang: str = "zh_CN", unit: str | None = None) -> None:
+        """Write the form to ``out``; ``unit`` is the code of the unit it is made for, stamped beside the identity."""
+        atomic_write_bytes(out, render(spec, data or {}, unit))
 
 
-def render(spec: FormSpec, data: dict) -> bytes:
+def render(spec: FormSpec, data: dict, unit: str | None = None) -> bytes:
     """The PDF bytes of the form, pre-filled with ``data``; a letter prints as a letter."""
     if spec.ann.get("kind") == "letter":
         from formgen.compile import pdfletter  # it builds on this module
 
-        return pdfletter.render(spec, data)
+        return pdfletter.render(spec, data, unit)
     rows = tuple(max(g.blank_rows, len(get_path(data, g.address) or [])) for g in spec.groups())
     page = _page(spec, rows, pdffonts.page_font(), pdffonts.field_font())
-    return _Fields(spec, data, page, embedded_field_font(pdffonts.field_font())).build()
+    return _Fields(spec, data, page, embedded_field_font(pdffonts.field_font())).build(unit)
 
 
 # -- the page -------------------------------------------------------------------
@@ -427,11 +428,11 @@ class _Fields:
                 return group.row_values(rows, int(index)).get(column)
         return None
 
-    def build(self) -> bytes:
+    def build(self, unit: str | None = None) -> bytes:
         writer = PdfWriter(clone_from=PdfReader(io.BytesIO(self.page.pdf)))
         resources = DictionaryObject({NameObject("/Font"): form_fonts(writer, self.font, self.extra)})
         widgets = ((box.page, box.address, self._widget(box, writer, resources)) for box in self.page.boxes)
-        return write_form(writer, self.spec, writer.pages, widgets, resources, FONT_SIZE)
+        return write_form(writer, self.spec, writer.pages, widgets, resources, FONT_SIZE, unit)
 
     def _widget(self, box: Box, writer: PdfWriter, resources: DictionaryObject) -> DictionaryObject:
         field, value = box.field, self.values[box.address]
@@ -566,9 +567,11 @@ def field_widget(writer: PdfWriter, spec: FormSpec, address: str, field: Field, 
 
 
 def write_form(writer: PdfWriter, spec: FormSpec, pages: Sequence[PageObject],
-               widgets: Iterable[tuple[int, str, DictionaryObject]], resources: PdfObject, size: float) -> bytes:
+               widgets: Iterable[tuple[int, str, DictionaryObject]], resources: PdfObject, size: float,
+               unit: str | None = None) -> bytes:
     """The PDF bytes of ``writer`` with its widgets (page index, address, widget) as the AcroForm's fields,
-    typed at ``size`` pt by default, and the form's identity in the document information."""
+    typed at ``size`` pt by default, and the form's identity (and ``unit``, the code of the unit the form is
+    made for) in the document information."""
     nodes: dict[tuple[str, ...], IndirectObject] = {}
     top = ArrayObject()
     for number, address, widget in widgets:
@@ -583,8 +586,11 @@ def write_form(writer: PdfWriter, spec: FormSpec, pages: Sequence[PageObject],
         NameObject("/Fields"): top, NameObject("/DR"): resources,
         NameObject("/DA"): TextStringObject(f"{FIELD_FONT} {size:g} Tf 0 g")}))
     writer._root_object[NameObject("/Lang")] = TextStringObject("zh-CN")
-    writer.add_metadata({"/Title": spec.title, "/Creator": f"formgen {__version__}",
-                         INFO_FORM: spec.id, INFO_VERSION: spec.version, INFO_HASH: spec.hash})
+    info = {"/Title": spec.title, "/Creator": f"formgen {__version__}",
+            INFO_FORM: spec.id, INFO_VERSION: spec.version, INFO_HASH: spec.hash}
+    if unit:
+        info[INFO_UNIT] = unit
+    writer.add_metadata(info)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -747,8 +747,8 @@ def _content(letter: Letter, items: list[Run | Line], number: int) -> bytes:
     return b"\n".join(line for line in out if line)
 
 
-def render(spec: FormSpec, data: dict) -> bytes:
-    """The PDF bytes of a letter, pre-filled with ``data``."""
+def render(spec: FormSpec, data: dict, unit: str | None = None) -> bytes:
+    """The PDF bytes of a letter, pre-filled with ``data``; ``unit`` is stamped beside the identity."""
     letter = Letter(spec, data)
     letter.build()
     writer = PdfWriter()
@@ -764,7 +764,7 @@ def render(spec: FormSpec, data: dict) -> bytes:
         page[NameObject("/Resources")] = resources
         pages.append(page)
     widgets = ((w.page, w.address, _widget(letter, w, writer, resources)) for w in letter.widgets)
-    return write_form(writer, spec, pages, widgets, resources, letter.geo.body)
+    return write_form(writer, spec, pages, widgets, resources, letter.geo.body, unit)
 
 
 def _widget(letter: Letter, widget: Widget, writer: PdfWriter, resources: IndirectObject) -> DictionaryObject:

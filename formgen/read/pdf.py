@@ -22,7 +22,7 @@ import pypdf
 from pypdf import PasswordType
 
 from formgen.coerce import Context, is_empty
-from formgen.layout.pdf import INFO_FORM, INFO_HASH, INFO_VERSION
+from formgen.layout.pdf import INFO_FORM, INFO_HASH, INFO_UNIT, INFO_VERSION
 from formgen.i18n import N_
 from formgen.issues import Code, Issue, Unreadable
 from formgen.record import Identity, RawValue
@@ -56,7 +56,8 @@ class PdfReader:
         form, version = info.get(INFO_FORM), info.get(INFO_VERSION)
         if not form or not version:
             return None
-        return Identity(str(form), str(version), info.get(INFO_HASH) and str(info[INFO_HASH]))
+        unit = str(info.get(INFO_UNIT) or "").strip() or None
+        return Identity(str(form), str(version), info.get(INFO_HASH) and str(info[INFO_HASH]), unit)
 
     def context(self, doc: PdfDoc) -> Context:
         return Context()

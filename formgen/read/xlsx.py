@@ -20,7 +20,8 @@ from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter, range_bo
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from formgen.coerce import Context, is_empty
-from formgen.layout.xlsx import FORM_SHEET, META_SHEET, defined_name, table_name
+from formgen.layout.xlsx import (FORM_SHEET, META_FORM, META_HASH, META_SHEET, META_UNIT, META_VERSION, defined_name,
+                                 table_name)
 from formgen.i18n import N_
 from formgen.issues import Code, Issue
 from formgen.record import Identity, RawValue
@@ -71,10 +72,11 @@ class XlsxReader:
 
     def identity(self, book: Book) -> Identity | None:
         meta = book.cells.get(META_SHEET, {})
-        form, version, digest = (meta.get((r, 2)) for r in (1, 2, 3))
+        keyed = {str(value): meta.get((row, 2)) for (row, col), value in meta.items() if col == 1}
+        form, version, digest, unit = (keyed.get(k) for k in (META_FORM, META_VERSION, META_HASH, META_UNIT))
         if not form or not version:
             return None
-        return Identity(str(form), str(version), str(digest) if digest else None)
+        return Identity(str(form), str(version), str(digest) if digest else None, _text(unit))
 
     def context(self, book: Book) -> Context:
         return Context(date1904=book.date1904)
@@ -178,3 +180,12 @@ def _read_table(book: Book, spec: FormSpec, group: Group) -> tuple[list[RawValue
                 values.append(RawValue(f"{group.address}.{index}.{col.name}", v, f"{sheet}!{get_column_letter(c)}{r}"))
             index += 1
     return values, issues
+
+
+def _text(value: Any) -> str | None:
+    """A stamped code as text (a spreadsheet may have stored it as a number), None when absent."""
+    if value is None or str(value).strip() == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -85,6 +86,19 @@ class Registry:
 
     def find(self, form_id: str, version: str) -> FormSpec | None:
         return self._spec((form_id, version)) if (form_id, version) in self._load() else None
+
+    def preload(self) -> "Registry":
+        """Load every installed definition now, so the registry can be sent to another process without its folder."""
+        for key in self._load():
+            self._spec(key)
+        return self
+
+    def fingerprint(self) -> str:
+        """One hash over every installed definition (id, version and content): it changes when any form does."""
+        digest = hashlib.sha256()
+        for key in sorted(self._load()):
+            digest.update(f"{key[0]}\0{key[1]}\0{self._spec(key).hash}\n".encode())
+        return digest.hexdigest()
 
 
 def _identity(path: Path) -> tuple[str, str]:

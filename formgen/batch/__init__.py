@@ -1,0 +1,1 @@
+"""Checking a folder of returned files at once (issue 9)."""

@@ -115,6 +115,9 @@ class Code(enum.Enum):
         "{rule_message} (fields: {fields})"))
     RULE_WARNING = ("FG321", Severity.WARNING, N_(
         "{rule_message} (fields: {fields})"))
+    TOTAL_MISMATCH = ("FG340", Severity.ERROR, N_(
+        "{unit} ({file}): the submitted {label} is {total}, but its rows add up to {sum}. "
+        "Correct the total or the rows and submit the form again."))
     SCHEMA_OTHER = ("FG399", Severity.ERROR, N_(
         "{label} ({path}) does not satisfy the rule '{keyword}' of the form."))
 

@@ -120,7 +120,7 @@ def record(form: str, u: Unit, k: int) -> dict:
     elif form == "committee-determination":
         data.update(school_name=u.name, doc_no=f"校欺认〔2021〕{k + 1}号")
     elif form == "appeal":
-        data.update(student_school=u.name, respondent_school=u.name, appellant_name=person,
+        data.update(student_school=u.name, respondent_school=u.name, department=u.name, appellant_name=person,
                     appellant_signature=person)
     elif form == "review-decision":
         data.update(department=u.name, doc_no=f"鞍教欺复〔2021〕{k + 1}号")
@@ -292,8 +292,8 @@ class Job:
 
 
 def distribute(registry, roster: Path, forms_fmts: set[tuple[str, str]], out: Path) -> dict[tuple[str, str, str], Path]:
-    """``formgen generate FORM --roster ROSTER --format FMT -o DIR`` for every form and format in use; the
-    file of each unit is the one whose name carries the unit's code (else its name)."""
+    """``formgen generate FORM --roster ROSTER --format FMT -o DIR`` for every form and format in use; each
+    unit's file is named ``<code>-<name>-<form title>``."""
     blanks: dict[tuple[str, str, str], Path] = {}
     for form, fmt in sorted(forms_fmts):
         folder = out / f"{form}-{fmt}"
@@ -303,7 +303,7 @@ def distribute(registry, roster: Path, forms_fmts: set[tuple[str, str]], out: Pa
         for u in UNITS:
             if form not in u.forms:
                 continue
-            mine = [p for p in files if u.code in p.name] or [p for p in files if u.name in p.name]
+            mine = [p for p in files if p.name.startswith(f"{u.code}-{u.name}-")]
             assert len(mine) == 1, (form, fmt, u, [p.name for p in files])
             blanks[(u.code, form, fmt)] = mine[0]
     return blanks
@@ -336,7 +336,7 @@ def plan() -> list[Job]:
 
 
 def spoil(jobs: list[Job]) -> list[Job]:
-    """Make some returns wrong the ways people do, and add the resubmissions; returns the extra jobs."""
+    """Make some returns wrong the ways people do; returns the corrected resubmission."""
     def job(name: str, form: str) -> Job:
         return next(j for j in jobs if j.unit.name == name and j.form == form)
 
@@ -359,11 +359,7 @@ def spoil(jobs: list[Job]) -> list[Job]:
     first.expect = Expect("superseded", {"FG116", "FG301"}, first.unit.code, first.form, paths={"place"},
                           other=corrected.rel)
 
-    school = unit("海城市牛庄镇中心小学")  # its hazard ledger sent under the name of the incident report
-    wrong = Job(school, "hazard-ledger", "xlsx", record("hazard-ledger", school, 7),
-                f"{school.name}/{school.name}-学生欺凌事件报告表.xlsx",
-                Expect("invalid", {"FG110"}, school.code, "hazard-ledger"))
-    return [corrected, wrong]
+    return [corrected]
 
 
 def fill(office, registry, jobs: list[Job], blanks: dict, folder: Path) -> None:

@@ -5,13 +5,19 @@ Exit codes: 0 all good, 1 some file invalid or unreadable, 2 usage or definition
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+import time
 from pathlib import Path
+from typing import Callable, Iterator
 
 import click
 
 from formgen import __version__
+from formgen.batch import Settings, run_batch
+from formgen.batch.deadlines import parse_deadline
+from formgen.batch.pool import Limits
 from formgen.compile import COMPILERS
 from formgen.i18n import LANGS, set_language
 from formgen.i18n import gettext as _
@@ -166,6 +172,77 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, rep
     REPORTERS[reporter or ("json" if as_json else "text")](sys.stdout, results)
     if any(r.status in ("invalid", "unreadable") for r in results):
         raise Invalid("")
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("-o", "--output", "outdir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="The folder for results.jsonl, report.xlsx, 退回/, 催报名单.csv, 汇总/ and the ledger.")
+@click.option("--roster", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Who must return what: a CSV or xlsx of unit code, name, contact and forms.")
+@click.option("--form", "form_id", help="The form expected; a file of another form is reported (FG110).")
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of cores).")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
+              help="The ledger database (default: OUTDIR/ledger.sqlite).")
+@click.option("--scheduler", metavar="ADDRESS", help="Check the files on this Dask distributed cluster.")
+@click.option("--received-from", type=click.Choice(["ledger", "mtime"]), default="ledger", show_default=True,
+              help="Received time: when the ledger first saw a file, or the file's modification time.")
+@click.option("--deadline", "deadlines", multiple=True, metavar="[FORM=]DATE",
+              help="Override a form's date deadline (YYYY-MM-DD or YYYY-MM-DDTHH:MM, China time); repeatable.")
+@click.option("--issuer", default="", help="The bureau's name, signing the 退回修改通知.")
+@click.option("--reveal-pii", is_flag=True, help="Show personal data unmasked in the consolidated tables.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=Limits.seconds,
+              show_default=True, help="Seconds one file may take.")
+@click.option("--memory-limit", type=click.IntRange(min=64), default=Limits.memory >> 20, show_default=True,
+              help="MiB of memory a worker may use.")
+@click.option("--size-limit", type=click.IntRange(min=1), default=Limits.size >> 20, show_default=True,
+              help="MiB: larger files are not read.")
+@click.pass_context
+def batch(ctx: click.Context, folder: Path, outdir: Path, roster: Path | None, form_id: str | None,
+          jobs: int | None, db: Path | None, scheduler: str | None, received_from: str, deadlines: tuple[str, ...],
+          issuer: str, reveal_pii: bool, time_limit: float, memory_limit: int, size_limit: int) -> None:
+    """Check a folder of returned files: results, report, return notices, reminders, consolidated tables."""
+    lang = ctx.obj["lang"]
+    try:
+        settings = Settings(jobs=jobs, scheduler=scheduler, received_from=received_from,
+                            limits=Limits(time_limit, memory_limit << 20, size_limit << 20),
+                            deadlines=dict(parse_deadline(text) for text in deadlines))
+        with _batch_progress() as progress:
+            summary = run_batch(folder, outdir, _registry(ctx), roster=roster, form=form_id, db=db,
+                                settings=settings, issuer=issuer, reveal_pii=reveal_pii, lang=lang,
+                                progress=progress)
+    except FormgenError as err:
+        raise CliError(err) from None
+    click.echo(summary.text(lang))
+    ctx.exit(summary.exit_code)
+
+
+@contextlib.contextmanager
+def _batch_progress() -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr (files done, files/s, ETA) when stderr is a terminal, else nothing."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    bars: list = []
+    started = time.monotonic()
+
+    def show(done: int, total: int) -> None:
+        if not bars:
+            bars.append(click.progressbar(length=total, file=sys.stderr, show_eta=True, show_pos=True,
+                                          item_show_func=lambda _: _rate(started, bars[0].pos)))
+            bars[0].__enter__()
+        bars[0].update(done - bars[0].pos)
+
+    try:
+        yield show
+    finally:
+        if bars:
+            bars[0].__exit__(None, None, None)
+
+
+def _rate(started: float, done: int) -> str:
+    seconds = time.monotonic() - started
+    return _("{rate:.1f} files/s").format(rate=done / seconds) if seconds > 0 else ""
 
 
 def main() -> None:

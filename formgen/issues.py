@@ -118,6 +118,10 @@ class Code(enum.Enum):
     TOTAL_MISMATCH = ("FG340", Severity.ERROR, N_(
         "{unit} ({file}): the submitted {label} is {total}, but its rows add up to {sum}. "
         "Correct the total or the rows and submit the form again."))
+
+    DEADLINE_RELATIVE = ("FG330", Severity.WARNING, N_(
+        "{label} ({path}) is more than {limit} after {from_label} ({from_path}), but the form asks for it within "
+        "{limit}. Check both dates; if they are right, say in the form why it was late."))
     SCHEMA_OTHER = ("FG399", Severity.ERROR, N_(
         "{label} ({path}) does not satisfy the rule '{keyword}' of the form."))
 
@@ -146,6 +150,13 @@ class Code(enum.Enum):
         "Use a field name from \"properties\", and group.column for a column of a repeating group."))
     DEF_RULE_MISUSE = ("FG411", Severity.ERROR, N_(
         "{file} {path}: {reason}"))
+
+    # -- units and deadlines of a batch (FG5xx) ------------------------------
+    UNIT_UNMATCHED = ("FG501", Severity.ERROR, N_(
+        "The return could not be matched to a unit of the roster: {reason}. Correct the unit's name or code in "
+        "the form to the one on the roster, or send the unit the form generated for it (formgen generate --roster)."))
+    LATE = ("FG502", Severity.WARNING, N_(
+        "The return was received at {received}, after the deadline {deadline}."))
 
     @property
     def id(self) -> str:

@@ -35,7 +35,7 @@ def check(data: bytes, relpath: str, registry: Registry, expected_form: str | No
         "issues": [issue_dict(issue, spec, lang) for issue in issues],
         "readable": result.readable,
         "record": result.data,
-        "unit": getattr(result.identity, "unit", None),
+        "unit": result.identity.unit if result.identity else None,
     }
 
 

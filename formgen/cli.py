@@ -115,11 +115,15 @@ def lint(ctx: click.Context, files: tuple[Path, ...]) -> None:
 @click.option("--format", "fmt", type=click.Choice(sorted(COMPILERS)), required=True, help="Output format.")
 @click.option("--data", "data_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Pre-fill from this JSON record.")
-@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The file to write.")
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True,
+              help="The file to write (with --roster: the folder).")
+@click.option("--roster", "roster_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Write one form per unit of this roster (CSV or .xlsx) into the folder -o, each with its unit "
+                   "filled in and its unit code stamped.")
 @click.pass_context
-def generate(ctx: click.Context, form_id: str, fmt: str, data_file: Path | None, out: Path) -> None:
-    """Write a blank form, or one pre-filled from --data."""
+def generate(ctx: click.Context, form_id: str, fmt: str, data_file: Path | None, out: Path,
+             roster_file: Path | None) -> None:
+    """Write a blank form, or one pre-filled from --data; with --roster, one per unit."""
     try:
         spec = _registry(ctx).get(form_id)
     except FormgenError as err:
@@ -132,11 +136,31 @@ def generate(ctx: click.Context, form_id: str, fmt: str, data_file: Path | None,
             raise click.UsageError(_("{file} is not a JSON record: {reason}").format(file=data_file, reason=exc))
         if not isinstance(data, dict):
             raise click.UsageError(_("{file} must hold one JSON object (the record).").format(file=data_file))
+    if roster_file is not None:
+        _distribute(ctx, spec, roster_file, fmt, out, data)
+        return
+    if out.is_dir():
+        raise click.UsageError(_("{file} is a folder: give the file to write, or --roster to write one per unit.")
+                               .format(file=out))
     try:
         COMPILERS[fmt].compile(spec, data, out, ctx.obj["lang"])
     except FormgenError as err:
         raise CliError(err) from None
     click.echo(_("Wrote {file}").format(file=out), err=True)
+
+
+def _distribute(ctx: click.Context, spec, roster_file: Path, fmt: str, folder: Path, data: dict | None) -> None:
+    """generate --roster: one form per unit that must return it, written into ``folder``."""
+    from formgen.batch.distribute import distribute
+    from formgen.batch.roster import load_roster
+
+    try:
+        roster = load_roster(roster_file, _registry(ctx))
+        written = distribute(spec, roster, fmt, folder, data, ctx.obj["lang"])
+    except FormgenError as err:
+        raise CliError(err) from None
+    click.echo(_("Wrote {count} forms, one per unit of {roster} that must return {form}, to {folder}").format(
+        count=len(written), roster=roster_file, form=spec.label(ctx.obj["lang"]), folder=folder), err=True)
 
 
 @cli.command()

@@ -16,6 +16,7 @@ the other has; (3) as (2) with 第一中学 read as 一中.  One unit equal by (
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import itertools
 import re
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from formgen.i18n import N_, gettext
+from formgen.i18n import N_, gettext, normalise
 from formgen.issues import Code, FormgenError, Issue, Text
 from formgen.paths import get_path
 from formgen.spec import Registry
@@ -243,7 +244,9 @@ class RosterError(FormgenError):
 
     def message(self, lang: str | None = None) -> str:
         lines = [super().message(lang)]
-        lines += ["  " + gettext(template, lang).format(**params) for template, params in self.problems]
+        for template, params in self.problems:
+            shown = {k: v.render(normalise(lang)) if isinstance(v, Text) else v for k, v in params.items()}
+            lines.append("  " + gettext(template, lang).format(**shown))
         return "\n".join(lines)
 
 
@@ -283,7 +286,7 @@ def _rows_of_csv(data: bytes, file: str) -> list[list[str]]:
                 raise RosterError(file, [(N_("{file}: the text is neither UTF-8 nor GB18030. Save the roster again "
                                              "as CSV UTF-8, or as .xlsx."), {"file": file})]) from None
     first = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first and "," not in first else ","
+    delimiter = next((d for d in ("\t", ";") if d in first and "," not in first), ",")
     return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 
@@ -383,9 +386,11 @@ def load_roster(path: Path, registry: Registry) -> Roster:
                 continue
             form_id = forms_index.get(canonical_name(item))
             if form_id is None:
-                problems.append((N_("{file} row {row}, column {column}: '{form}' is not an installed form. Write form "
-                                    "ids or titles as `formgen forms` lists them, separated by 、"),
-                                 {**where(number, "forms"), "form": item}))
+                close = difflib.get_close_matches(canonical_name(item), list(forms_index), n=1, cutoff=0.6)
+                hint = Text(N_(" Did you mean '{suggestion}'?"), {"suggestion": close[0]}) if close else ""
+                problems.append((N_("{file} row {row}, column {column}: '{form}' is not an installed form.{hint} Write "
+                                    "form ids or titles as `formgen forms` lists them, separated by 、"),
+                                 {**where(number, "forms"), "form": item, "hint": hint}))
             elif form_id not in forms:
                 forms.append(form_id)
         units.append(Unit(code, name, cells.get("contact", ""), cells.get("phone", ""), tuple(forms)))

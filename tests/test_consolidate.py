@@ -285,3 +285,11 @@ def test_a_new_statistics_form_consolidates_without_code_changes(tmp_path):
     head = header_row(ws, "序号")
     assert [ws.cell(head + 1, c).value for c in range(1, 6)] == [1, "1", "甲", 5, 12]
     assert ws.cell(head + 3, 4).value == f"=SUM(D{head + 1}:D{head + 2})"
+
+
+def test_returns_without_a_unit_code_are_not_summed_together(registry, tmp_path):
+    entries = [Entry("", "", f"未知/{i}.xlsx", city_stats(i, name)) for i, (_code, name) in enumerate(CITIES[:2])]
+    consolidate(registry.get("basic-stats"), entries, tmp_path)
+    ws = openpyxl.load_workbook(tmp_path / "汇总" / "basic-stats.xlsx")["汇总表"]
+    head = header_row(ws, "序号")
+    assert [ws.cell(r, 1).value for r in range(head + 1, ws.max_row + 1)] == [1, 2, "合计"]

@@ -25,6 +25,7 @@ students.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -46,6 +47,9 @@ from formgen.spec.model import BOOL_LABELS, Field, FormSpec, Group
 FOLDER = "汇总"
 NUMERIC = ("integer", "number")
 MAX_WIDTH = 40
+#: Column-width units printed across a portrait A4 page (at about 70 % scale); a wider table prints across more
+#: pages rather than smaller.
+PAGE_WIDTH = 160
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
@@ -208,21 +212,22 @@ class _Book:
     def statistics(self, stat: Statistics, entries: list[Entry]) -> None:
         """The higher level's table (one row per unit, its rows summed, a 合计 row of formulas) and the rows."""
         lang, spec = self.lang, self.spec
-        units: dict[str, tuple[str, list[dict]]] = {}
+        units: dict[str, tuple[str, str, list[dict]]] = {}  # a return without a unit code is a unit of its own
         for entry in entries:
-            name, rows = units.setdefault(entry.unit_code, (entry.unit_name, []))
+            code, name, rows = units.setdefault(entry.unit_code or f"\0{entry.path}",
+                                                (entry.unit_code, entry.unit_name, []))
             rows += _rows(stat.group, entry.record)
         unit_band = _("Submitting unit", lang)
         numbers_band = _("{group} (sum per unit)", lang).format(group=stat.group.label(lang))
         ws = self.wb.create_sheet(_sheet_name(self.wb, _("Statistics", lang)))
         bands = [unit_band] * 3 + [numbers_band] * len(stat.numbers)
         labels = [_("No.", lang), _("Unit code", lang), _("Unit name", lang)] + [c.label(lang) for c in stat.numbers]
-        _title(ws, _("{title} (consolidated)", lang).format(title=spec.label(lang)), len(labels))
-        _note(ws, 2, _("Consolidated from the returns of {count} unit(s); the total is the sum of the units' rows.",
-                       lang).format(count=len(units)), len(labels))
+        _title(ws, _("{title} (consolidated)", lang).format(title=spec.label(lang)))
+        ws.cell(2, 1, safe(_("Consolidated from the returns of {count} unit(s); the total is the sum of the units' rows.",
+                             lang).format(count=len(units))))
         table = _Table(ws, top=3)
         table.header(bands, labels)
-        for i, (code, (name, rows)) in enumerate(units.items(), start=1):
+        for i, (code, name, rows) in enumerate(units.values(), start=1):
             sums = [_sum(row.get(c.name) for row in rows) for c in stat.numbers]
             table.row([i, code, name] + sums)
         table.total_row(_("Total", lang), label_cols=3, sum_cols=range(4, len(labels) + 1))
@@ -234,7 +239,7 @@ class _Book:
         labels = [_("Unit code", lang), _("Unit name", lang)] + [c.label(lang) for c in columns]
         table = _Table(ws, top=1)
         table.header([unit_band] * 2 + [stat.group.label(lang)] * len(columns), labels)
-        for code, (name, rows) in units.items():
+        for code, name, rows in units.values():
             for row in rows:
                 table.row([code, name] + [self.value(c, row.get(c.name)) for c in columns])
         first_number = 3 + len(stat.labels)
@@ -258,8 +263,7 @@ class _Book:
         labels += [_display(k) for k in keys] + choice_labels + [blank]
 
         ws = self.wb.create_sheet(_sheet_name(self.wb, status.label(lang)))
-        _title(ws, _("{title}: {label} by unit", lang).format(title=self.spec.label(lang), label=status.label(lang)),
-               len(labels))
+        _title(ws, _("{title}: {label} by unit", lang).format(title=self.spec.label(lang), label=status.label(lang)))
         table = _Table(ws, top=2)
         table.header(bands, labels)
         per_row = [[0] * (len(choices) + 1) for _k in keys]
@@ -277,8 +281,10 @@ class _Book:
             table.row([i, entry.unit_code, entry.unit_name] + cells + counts)
             for r, value in enumerate(cells):
                 index = _index(choice_labels, value)
+                cell = ws.cell(table.last, 4 + r)
+                cell.alignment = Alignment(horizontal="center")
                 if index is not None:
-                    ws.cell(table.last, 4 + r).fill = _CHOICE_FILLS[index % len(_CHOICE_FILLS)]
+                    cell.fill = _CHOICE_FILLS[index % len(_CHOICE_FILLS)]
         for slot, label in enumerate(choice_labels + [blank]):
             row_counts = [counts[slot] for counts in per_row]
             tail = [None] * (len(choices) + 1)
@@ -339,6 +345,7 @@ class _Table:
         self.data_end = self.label_row
         self.ncols = 0
         self.widths: dict[int, float] = {}
+        self.heads: dict[int, float] = {}
 
     def header(self, bands: list[str], labels: list[str]) -> None:
         ws, self.ncols = self.ws, len(labels)
@@ -353,7 +360,7 @@ class _Table:
             start = c
         for c, label in enumerate(labels, start=1):
             ws.cell(self.label_row, c, safe(label))
-            self._fit(c, label)
+            self.heads[c] = _text_width(label)
         for r in (self.top, self.label_row):
             for c in range(1, len(labels) + 1):
                 cell = ws.cell(r, c)
@@ -406,15 +413,29 @@ class _Table:
         ws.freeze_panes = ws.cell(self.label_row + 1, freeze_cols + 1)
         if self.ncols:
             ws.auto_filter.ref = f"A{self.label_row}:{get_column_letter(self.ncols)}{max(self.data_end, self.label_row)}"
-        for c, width in self.widths.items():
+        lines = 1
+        for c in range(1, self.ncols + 1):
+            head = self.heads.get(c, 0)
+            # a long label wraps onto two lines rather than widening a column of short values
+            width = max(self.widths.get(c, 6), head + 2 if head <= 10 else max(12, head / 2 + 3))
+            width = min(width, MAX_WIDTH)
             ws.column_dimensions[get_column_letter(c)].width = width
+            lines = max(lines, math.ceil(head / max(width - 2, 1)))
+        ws.row_dimensions[self.label_row].height = 15 * lines + 3
+        total = sum(ws.column_dimensions[get_column_letter(c)].width for c in range(1, self.ncols + 1))
         if landscape:
             ws.page_setup.orientation = "landscape"
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
         ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.page_setup.fitToWidth = 1
+        pages = max(1, math.ceil(total / (PAGE_WIDTH * (1.5 if landscape else 1))))
+        ws.page_setup.fitToWidth = pages
+        if self.top > 1 and pages == 1:  # the title row: centred over a table one page wide, else left on page 1
+            ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=self.ncols)
+            ws.cell(1, 1).alignment = Alignment(horizontal="center", vertical="center")
         ws.page_setup.fitToHeight = 0
         ws.print_title_rows = f"{self.top}:{self.label_row}"
+        if freeze_cols:
+            ws.print_title_cols = f"A:{get_column_letter(freeze_cols)}"
 
     def _fit(self, c: int, value: Any) -> None:
         if isinstance(value, dt.datetime):
@@ -426,19 +447,11 @@ class _Table:
         self.widths[c] = min(max(self.widths.get(c, 6), width), MAX_WIDTH)
 
 
-def _title(ws: Worksheet, text: str, ncols: int) -> None:
+def _title(ws: Worksheet, text: str) -> None:
     cell = ws.cell(1, 1, safe(text))
     cell.font = Font(bold=True, size=14)
-    cell.alignment = Alignment(horizontal="center", vertical="center")
+    cell.alignment = Alignment(horizontal="left", vertical="center")
     ws.row_dimensions[1].height = 24
-    if ncols > 1:
-        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
-
-
-def _note(ws: Worksheet, row: int, text: str, ncols: int) -> None:
-    ws.cell(row, 1, safe(text)).alignment = Alignment(horizontal="left")
-    if ncols > 1:
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
 
 
 def _sheet_name(wb: Workbook, name: str) -> str:

@@ -233,6 +233,7 @@ COLUMNS = {  # key: (header printed in messages, accepted headers after canonica
 REQUIRED = ("code", "name")
 FORM_SEPARATORS = re.compile(r"[、，,;；\n]+")
 HEADER_ROWS = 10  # a title may stand above the header row
+_SCIENTIFIC = re.compile(r"\d(?:\.\d+)?E\+?\d+")  # 3.12101E+17: a long code Excel turned into a number
 
 
 class RosterError(FormgenError):
@@ -241,6 +242,9 @@ class RosterError(FormgenError):
     def __init__(self, file: str, problems: list[tuple[str, dict[str, Any]]]):
         self.problems = problems
         super().__init__(N_("The roster {file} cannot be used ({count} problem(s)):"), file=file, count=len(problems))
+
+    def __str__(self) -> str:
+        return self.message()
 
     def message(self, lang: str | None = None) -> str:
         lines = [super().message(lang)]
@@ -275,16 +279,20 @@ def _cell(value: Any) -> str:
 
 def _rows_of_csv(data: bytes, file: str) -> list[list[str]]:
     if data.startswith(b"\xef\xbb\xbf"):
-        text = data[3:].decode("utf-8", errors="strict")
+        encodings = ["utf-8-sig"]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text": UTF-16, tab-separated
+        encodings = ["utf-16"]
     else:
+        encodings = ["utf-8", "gb18030"]
+    for encoding in encodings:
         try:
-            text = data.decode("utf-8")
+            text = data.decode(encoding)
+            break
         except UnicodeDecodeError:
-            try:
-                text = data.decode("gb18030")
-            except UnicodeDecodeError:
-                raise RosterError(file, [(N_("{file}: the text is neither UTF-8 nor GB18030. Save the roster again "
-                                             "as CSV UTF-8, or as .xlsx."), {"file": file})]) from None
+            continue
+    else:
+        raise RosterError(file, [(N_("{file}: the text is neither UTF-8 nor GB18030. Save the roster again "
+                                     "as CSV UTF-8, or as .xlsx."), {"file": file})])
     first = text.split("\n", 1)[0]
     delimiter = next((d for d in ("\t", ";") if d in first and "," not in first), ",")
     return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
@@ -316,13 +324,13 @@ def _header_row(rows: list[list[Any]]) -> int | None:
     return None
 
 
-def _forms_index(registry: Registry) -> dict[str, str]:
-    """Form ids and titles (canonical) -> form id."""
-    index: dict[str, str] = {}
+def _forms_index(registry: Registry) -> dict[str, tuple[str, str]]:
+    """Form ids and titles (canonical) -> (form id, the id or title as written)."""
+    index: dict[str, tuple[str, str]] = {}
     for spec in registry.all():
         for text in (spec.id, spec.title, spec.ann.get("title_en", "")):
             if text:
-                index[canonical_name(text)] = spec.id
+                index[canonical_name(text)] = (spec.id, text)
     return index
 
 
@@ -371,6 +379,10 @@ def load_roster(path: Path, registry: Registry) -> Roster:
         if not code:
             problems.append((N_("{file} row {row}, column {column}: the unit code is empty. Fill it in, or delete "
                                 "the row."), where(number, "code")))
+        elif _SCIENTIFIC.fullmatch(code):
+            problems.append((N_("{file} row {row}, column {column}: the unit code {code} is a number Excel shortened. "
+                                "Format the column as text, type the codes again and save."),
+                             {**where(number, "code"), "code": code}))
         elif code in seen:
             problems.append((N_("{file} row {row}, column {column}: the unit code {code} is also on row {other}. "
                                 "List each unit once."), {**where(number, "code"), "code": code, "other": seen[code]}))
@@ -384,14 +396,14 @@ def load_roster(path: Path, registry: Registry) -> Roster:
             item = item.strip().strip("《》")
             if not item:
                 continue
-            form_id = forms_index.get(canonical_name(item))
-            if form_id is None:
+            form_id = forms_index.get(canonical_name(item), ("", ""))[0]
+            if not form_id:
                 close = difflib.get_close_matches(canonical_name(item), list(forms_index), n=1, cutoff=0.6)
-                hint = Text(N_(" Did you mean '{suggestion}'?"), {"suggestion": close[0]}) if close else ""
+                hint = Text(N_(" Did you mean '{suggestion}'?"), {"suggestion": forms_index[close[0]][1]}) if close else ""
                 problems.append((N_("{file} row {row}, column {column}: '{form}' is not an installed form.{hint} Write "
                                     "form ids or titles as `formgen forms` lists them, separated by 、"),
                                  {**where(number, "forms"), "form": item, "hint": hint}))
-            elif form_id not in forms:
+            if form_id and form_id not in forms:
                 forms.append(form_id)
         units.append(Unit(code, name, cells.get("contact", ""), cells.get("phone", ""), tuple(forms)))
     if not units and not problems:

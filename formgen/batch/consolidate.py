@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -59,6 +60,27 @@ _HEAD_FILL = PatternFill("solid", fgColor="D9E1F2")
 _TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
 #: Fills for a checklist's choices, in the order of the enum (done, partly, not, ...).
 _CHOICE_FILLS = [PatternFill("solid", fgColor=c) for c in ("E2EFDA", "FFF2CC", "FCE4D6", "EDEDED")]
+_CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def _styles() -> list[NamedStyle]:
+    """The workbook's cell styles, registered once: giving each of thousands of cells its own border and font
+    objects is what makes openpyxl slow."""
+    styles = [
+        NamedStyle("formgen head", font=Font(bold=True), fill=_HEAD_FILL, border=_BORDER, alignment=_CENTRE),
+        NamedStyle("formgen cell", border=_BORDER),
+        NamedStyle("formgen text", border=_BORDER, alignment=Alignment(wrap_text=True, vertical="top")),
+        NamedStyle("formgen date", border=_BORDER, number_format=DATE_FORMAT),
+        NamedStyle("formgen datetime", border=_BORDER, number_format=DATETIME_FORMAT),
+        NamedStyle("formgen title", font=Font(bold=True, size=14), alignment=Alignment(vertical="center")),
+        NamedStyle("formgen centred title", font=Font(bold=True, size=14),
+                   alignment=Alignment(horizontal="center", vertical="center")),
+        NamedStyle("formgen total", font=Font(bold=True), fill=_TOTAL_FILL, border=_BORDER,
+                   alignment=Alignment(horizontal="center")),
+    ]
+    styles += [NamedStyle(f"formgen choice {i + 1}", border=_BORDER, fill=fill, alignment=Alignment(horizontal="center"))
+               for i, fill in enumerate(_CHOICE_FILLS)]
+    return styles
 
 
 @dataclass
@@ -179,8 +201,9 @@ class _Book:
 
     def __init__(self, spec: FormSpec, lang: str, reveal_pii: bool):
         self.spec, self.lang, self.reveal = spec, lang, reveal_pii
-        self.wb = Workbook()
-        self.wb.remove(self.wb.active)
+        self.wb = Workbook(write_only=True)
+        for style in _styles():
+            self.wb.add_named_style(style)
 
     # -- sheets ---------------------------------------------------------------------------------
     def details(self, name: str, group: Group | None, entries: list[Entry]) -> None:
@@ -196,8 +219,7 @@ class _Book:
                 columns.append((self.section_label(item.section), item.label(lang), item, False))
             elif item is group:
                 columns += [(group.label(lang), c.label(lang), c, True) for c in group.columns]
-        ws = self.wb.create_sheet(_sheet_name(self.wb, name))
-        table = _Table(ws, top=1)
+        table = _Table(self.wb, name)
         table.header([c[0] for c in columns], [c[1] for c in columns])
         for entry in entries:
             base = [entry.unit_code, entry.unit_name, entry.path]
@@ -219,13 +241,12 @@ class _Book:
             rows += _rows(stat.group, entry.record)
         unit_band = _("Submitting unit", lang)
         numbers_band = _("{group} (sum per unit)", lang).format(group=stat.group.label(lang))
-        ws = self.wb.create_sheet(_sheet_name(self.wb, _("Statistics", lang)))
         bands = [unit_band] * 3 + [numbers_band] * len(stat.numbers)
         labels = [_("No.", lang), _("Unit code", lang), _("Unit name", lang)] + [c.label(lang) for c in stat.numbers]
-        _title(ws, _("{title} (consolidated)", lang).format(title=spec.label(lang)))
-        ws.cell(2, 1, safe(_("Consolidated from the returns of {count} unit(s); the total is the sum of the units' rows.",
-                             lang).format(count=len(units))))
-        table = _Table(ws, top=3)
+        table = _Table(self.wb, _("Statistics", lang), titles=[
+            _("{title} (consolidated)", lang).format(title=spec.label(lang)),
+            _("Consolidated from the returns of {count} unit(s); the total is the sum of the units' rows.",
+              lang).format(count=len(units))])
         table.header(bands, labels)
         for i, (code, name, rows) in enumerate(units.values(), start=1):
             sums = [_sum(row.get(c.name) for row in rows) for c in stat.numbers]
@@ -233,11 +254,9 @@ class _Book:
         table.total_row(_("Total", lang), label_cols=3, sum_cols=range(4, len(labels) + 1))
         table.finish(freeze_cols=3, landscape=True)
 
-        sheet = stat.group.label(lang)
-        ws = self.wb.create_sheet(_sheet_name(self.wb, sheet))
         columns = list(stat.labels) + list(stat.numbers)
         labels = [_("Unit code", lang), _("Unit name", lang)] + [c.label(lang) for c in columns]
-        table = _Table(ws, top=1)
+        table = _Table(self.wb, stat.group.label(lang))
         table.header([unit_band] * 2 + [stat.group.label(lang)] * len(columns), labels)
         for code, name, rows in units.values():
             for row in rows:
@@ -262,15 +281,14 @@ class _Book:
         labels = [_("No.", lang), _("Unit code", lang), _("Unit name", lang)]
         labels += [_display(k) for k in keys] + choice_labels + [blank]
 
-        ws = self.wb.create_sheet(_sheet_name(self.wb, status.label(lang)))
-        _title(ws, _("{title}: {label} by unit", lang).format(title=self.spec.label(lang), label=status.label(lang)))
-        table = _Table(ws, top=2)
+        table = _Table(self.wb, status.label(lang), titles=[
+            _("{title}: {label} by unit", lang).format(title=self.spec.label(lang), label=status.label(lang))])
         table.header(bands, labels)
         per_row = [[0] * (len(choices) + 1) for _k in keys]
         for i, entry in enumerate(entries, start=1):
             by_key = {row.get(group.key): row for row in _rows(group, entry.record)}
             counts = [0] * (len(choices) + 1)
-            cells = []
+            cells, indexes = [], []
             for r, key in enumerate(keys):
                 value = by_key.get(key, {}).get(status.name)
                 index = _index(choices, value)
@@ -278,13 +296,9 @@ class _Book:
                 counts[slot] += 1
                 per_row[r][slot] += 1
                 cells.append(choice_labels[index] if index is not None else None)
-            table.row([i, entry.unit_code, entry.unit_name] + cells + counts)
-            for r, value in enumerate(cells):
-                index = _index(choice_labels, value)
-                cell = ws.cell(table.last, 4 + r)
-                cell.alignment = Alignment(horizontal="center")
-                if index is not None:
-                    cell.fill = _CHOICE_FILLS[index % len(_CHOICE_FILLS)]
+                indexes.append(index)
+            styles = [None] * 3 + [None if i is None else f"formgen choice {i % len(_CHOICE_FILLS) + 1}" for i in indexes]
+            table.row([i, entry.unit_code, entry.unit_name] + cells + counts, styles)
         for slot, label in enumerate(choice_labels + [blank]):
             row_counts = [counts[slot] for counts in per_row]
             tail = [None] * (len(choices) + 1)
@@ -292,10 +306,9 @@ class _Book:
             table.summary_row(label, label_cols=3, values=row_counts + tail)
         table.finish(freeze_cols=3, landscape=True)
 
-        ws = self.wb.create_sheet(_sheet_name(self.wb, group.label(lang)))
         shown = [group.column(group.key)] + [c for c in group.columns if group.printed_only(c)]
         labels = [c.label(lang) for c in shown] + choice_labels + [blank]
-        table = _Table(ws, top=1)
+        table = _Table(self.wb, group.label(lang))
         table.header([group.label(lang)] * len(shown) + [_("Count of units", lang)] * (len(choices) + 1), labels)
         for fixed_row, counts in zip(fixed, per_row):
             table.row([self.value(c, fixed_row.get(c.name)) for c in shown] + counts)
@@ -336,84 +349,65 @@ class _Book:
 
 
 class _Table:
-    """A table on a sheet: a band row of merged group headers, a row of labels, data rows, summary rows."""
+    """One sheet: optional title lines, a band row of merged group headers, a row of labels, data rows and
+    summary rows.  Rows are kept as plain values and written at ``finish`` to a streaming (write-only) sheet
+    once the column widths are known: a cell object per value would cost many times the memory."""
 
-    def __init__(self, ws: Worksheet, top: int):
-        self.ws, self.top = ws, top
-        self.label_row = top + 1
-        self.last = self.label_row
+    def __init__(self, wb: Workbook, name: str, titles: Iterable[str] = ()):
+        self.wb, self.name = wb, _sheet_name(wb, name)
+        self.lines: list[tuple[list[Any], list[str | None] | str | None]] = [([safe(t)], "formgen title")
+                                                                             for t in titles]
+        self.titled = bool(self.lines)
+        self.top = len(self.lines) + 1
+        self.label_row = self.top + 1
         self.data_end = self.label_row
         self.ncols = 0
+        self.merges: list[tuple[int, int, int, int]] = []
         self.widths: dict[int, float] = {}
         self.heads: dict[int, float] = {}
 
     def header(self, bands: list[str], labels: list[str]) -> None:
-        ws, self.ncols = self.ws, len(labels)
+        self.ncols = len(labels)
         start = 1
-        for c in range(1, len(bands) + 2):
+        for c in range(2, len(bands) + 2):
             if c <= len(bands) and bands[c - 1] == bands[start - 1]:
                 continue
-            text = bands[start - 1]
-            ws.cell(self.top, start, safe(text) or None)
             if c - 1 > start:
-                ws.merge_cells(start_row=self.top, start_column=start, end_row=self.top, end_column=c - 1)
+                self.merges.append((self.top, start, self.top, c - 1))
             start = c
+        self.lines.append(([safe(b) or None for b in bands], "formgen head"))
+        self.lines.append(([safe(label) for label in labels], "formgen head"))
         for c, label in enumerate(labels, start=1):
-            ws.cell(self.label_row, c, safe(label))
             self.heads[c] = _text_width(label)
-        for r in (self.top, self.label_row):
-            for c in range(1, len(labels) + 1):
-                cell = ws.cell(r, c)
-                cell.font = Font(bold=True)
-                cell.fill = _HEAD_FILL
-                cell.border = _BORDER
-                cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
-    def row(self, values: list[Any]) -> None:
-        self.last += 1
-        self.data_end = self.last
+    def row(self, values: list[Any], styles: list[str | None] | None = None) -> None:
+        """A data row; a cell's style follows its value (date, multi-line text) unless ``styles`` names one."""
+        values = [safe(v) for v in values]
+        self.lines.append((values, styles))
+        self.data_end = len(self.lines)
         for c, value in enumerate(values, start=1):
-            cell = self.ws.cell(self.last, c, safe(value))
-            cell.border = _BORDER
-            if isinstance(value, dt.datetime):
-                cell.number_format = DATETIME_FORMAT
-            elif isinstance(value, dt.date):
-                cell.number_format = DATE_FORMAT
-            if isinstance(value, str) and "\n" in value:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
             self._fit(c, value)
 
     def total_row(self, label: str, label_cols: int, sum_cols: Iterable[int]) -> None:
         """A 合计 row: ``=SUM`` of each column in ``sum_cols`` over the data rows."""
         first, last = self.label_row + 1, self.data_end
-        values: list[Any] = [None] * self.ncols
+        values: list[Any] = [safe(label)] + [None] * (self.ncols - 1)
         for c in sum_cols:
             col = get_column_letter(c)
             values[c - 1] = f"=SUM({col}{first}:{col}{last})" if last >= first else 0
-        self._summary(label, label_cols, values, formulas=True)
+        self._summary(values, label_cols)
 
     def summary_row(self, label: str, label_cols: int, values: list[Any]) -> None:
-        self._summary(label, label_cols, [None] * label_cols + values, formulas=False)
+        self._summary([safe(label)] + [None] * (label_cols - 1) + [safe(v) for v in values], label_cols)
 
-    def _summary(self, label: str, label_cols: int, values: list[Any], formulas: bool) -> None:
-        self.last += 1
-        ws, r = self.ws, self.last
-        for c in range(1, self.ncols + 1):
-            value = values[c - 1] if c - 1 < len(values) else None
-            cell = ws.cell(r, c, value if formulas else safe(value))
-            cell.font = Font(bold=True)
-            cell.fill = _TOTAL_FILL
-            cell.border = _BORDER
-        ws.cell(r, 1, safe(label)).alignment = Alignment(horizontal="center")
+    def _summary(self, values: list[Any], label_cols: int) -> None:
+        self.lines.append((values + [None] * (self.ncols - len(values)), "formgen total"))
         if label_cols > 1:
-            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=label_cols)
+            self.merges.append((len(self.lines), 1, len(self.lines), label_cols))
 
     def finish(self, freeze_cols: int = 0, landscape: bool = False) -> None:
-        ws = self.ws
-        ws.freeze_panes = ws.cell(self.label_row + 1, freeze_cols + 1)
-        if self.ncols:
-            ws.auto_filter.ref = f"A{self.label_row}:{get_column_letter(self.ncols)}{max(self.data_end, self.label_row)}"
-        lines = 1
+        ws = self.wb.create_sheet(self.name)
+        lines, total = 1, 0.0
         for c in range(1, self.ncols + 1):
             head = self.heads.get(c, 0)
             # a long label wraps onto two lines rather than widening a column of short values
@@ -421,21 +415,32 @@ class _Table:
             width = min(width, MAX_WIDTH)
             ws.column_dimensions[get_column_letter(c)].width = width
             lines = max(lines, math.ceil(head / max(width - 2, 1)))
+            total += width
         ws.row_dimensions[self.label_row].height = 15 * lines + 3
-        total = sum(ws.column_dimensions[get_column_letter(c)].width for c in range(1, self.ncols + 1))
-        if landscape:
-            ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
         pages = max(1, math.ceil(total / (PAGE_WIDTH * (1.5 if landscape else 1))))
+        if self.titled:
+            ws.row_dimensions[1].height = 24
+            if pages == 1:  # the title: centred over a table one page wide, else at the left of page 1
+                self.merges.append((1, 1, 1, self.ncols))
+                self.lines[0] = (self.lines[0][0], "formgen centred title")
+        ws.freeze_panes = f"{get_column_letter(freeze_cols + 1)}{self.label_row + 1}"
+        if self.ncols:
+            ws.auto_filter.ref = f"A{self.label_row}:{get_column_letter(self.ncols)}{self.data_end}"
+        ws.page_setup.orientation = "landscape" if landscape else "portrait"
+        ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.page_setup.fitToWidth = pages
-        if self.top > 1 and pages == 1:  # the title row: centred over a table one page wide, else left on page 1
-            ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=self.ncols)
-            ws.cell(1, 1).alignment = Alignment(horizontal="center", vertical="center")
         ws.page_setup.fitToHeight = 0
         ws.print_title_rows = f"{self.top}:{self.label_row}"
         if freeze_cols:
             ws.print_title_cols = f"A:{get_column_letter(freeze_cols)}"
+        for r1, c1, r2, c2 in self.merges:
+            if c2 > c1 or r2 > r1:
+                ws.merged_cells.add(f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}")
+        for values, styles in self.lines:
+            if not isinstance(styles, list):
+                styles = [styles] * len(values)
+            ws.append([_cell(ws, value, styles[i] if i < len(styles) else None) for i, value in enumerate(values)])
 
     def _fit(self, c: int, value: Any) -> None:
         if isinstance(value, dt.datetime):
@@ -447,11 +452,20 @@ class _Table:
         self.widths[c] = min(max(self.widths.get(c, 6), width), MAX_WIDTH)
 
 
-def _title(ws: Worksheet, text: str) -> None:
-    cell = ws.cell(1, 1, safe(text))
-    cell.font = Font(bold=True, size=14)
-    cell.alignment = Alignment(horizontal="left", vertical="center")
-    ws.row_dimensions[1].height = 24
+def _cell(ws: Any, value: Any, style: str | None) -> WriteOnlyCell:
+    """A streamed cell with its style: the one named, else what its value needs (date, multi-line text)."""
+    cell = WriteOnlyCell(ws, value)
+    if style is None:
+        if isinstance(value, dt.datetime):
+            style = "formgen datetime"
+        elif isinstance(value, dt.date):
+            style = "formgen date"
+        elif isinstance(value, str) and "\n" in value:
+            style = "formgen text"
+        else:
+            style = "formgen cell"
+    cell.style = style
+    return cell
 
 
 def _sheet_name(wb: Workbook, name: str) -> str:

@@ -217,12 +217,13 @@ def letter_tags(path: Path) -> list[str]:
 
 
 def fill_pdftk(spec: FormSpec, blank: Path, out: Path, data: dict) -> None:
-    """pdftk-java fill_form with a UTF-8 XFDF, as another PDF tool fills the form."""
+    """pdftk-java fill_form with a UTF-8 XFDF, as another PDF tool fills the form (a yes/no question is a pair of
+    buttons whose states are Yes and No)."""
     values: dict[str, str] = {}
     for f in spec.fields():
         value = get_path(data, f.address)
         if value is not None:
-            values[f.address] = typed(f, value)
+            values[f.address] = ("Yes" if value else "No") if f.kind == "boolean" else typed(f, value)
     for group in spec.groups():
         for index, row in _rows(group, data):
             for _i, col in _entered(group):
@@ -295,11 +296,10 @@ def distribute(registry, roster: Path, forms_fmts: set[tuple[str, str]], out: Pa
 
 
 #: The formats each form is returned in, in turn.  Letters are returned in Excel or PDF: a distributed Word letter
-#: has no control to type a multi-line answer into (see test_batch_e2e); forms whose required yes/no questions are
-#: PDF check boxes are not returned as PDF (pdftk cannot answer 否 with a single box).
+#: has no control to type a multi-line answer into (see test_batch_e2e).
 ROTATION = {"basic-stats": FORMATS, "hazard-ledger": ("docx", "pdf", "xlsx"), "task-list": ("pdf", "xlsx", "docx"),
-            "policy-checklist": FORMATS, "review-decision": ("xlsx",), "incident-report": ("xlsx", "docx"),
-            "parent-notice": ("xlsx", "pdf"), "committee-determination": ("xlsx",), "appeal": ("pdf", "xlsx"),
+            "policy-checklist": FORMATS, "review-decision": ("xlsx", "pdf"), "incident-report": ("xlsx", "docx", "pdf"),
+            "parent-notice": ("xlsx", "pdf"), "committee-determination": ("pdf", "xlsx"), "appeal": ("pdf", "xlsx"),
             "notice-letter": ("pdf",)}
 TITLES = {"basic-stats": "基本情况统计表", "hazard-ledger": "排查台账", "task-list": "任务清单", "policy-checklist": "政策清单",
           "review-decision": "复查决定书", "incident-report": "事件报告表", "parent-notice": "家校告知书",

@@ -54,7 +54,7 @@ class Code(enum.Enum):
     WRONG_FORM = ("FG110", Severity.ERROR, N_(
         "The file is form '{form}' but form '{expected}' was expected here. Fill in and send form '{expected}'."))
     SKIPPED = ("FG111", Severity.WARNING, N_(
-        "The file was listed but not read ({reason}): it is not a returned form."))
+        "The file was not read: it is a {reason}, not a returned form."))
     FILE_TOO_LARGE = ("FG112", Severity.ERROR, N_(
         "The file is larger than {limit} MiB and was not read. Send the form itself, without pictures or attachments inside it."))
     FILE_TOO_SLOW = ("FG113", Severity.ERROR, N_(
@@ -115,13 +115,12 @@ class Code(enum.Enum):
         "{rule_message} (fields: {fields})"))
     RULE_WARNING = ("FG321", Severity.WARNING, N_(
         "{rule_message} (fields: {fields})"))
-    TOTAL_MISMATCH = ("FG340", Severity.ERROR, N_(
-        "{unit} ({file}): the submitted {label} is {total}, but its rows add up to {sum}. "
-        "Correct the total or the rows and submit the form again."))
-
     DEADLINE_RELATIVE = ("FG330", Severity.WARNING, N_(
         "{label} ({path}) is more than {limit} after {from_label} ({from_path}), but the form asks for it within "
         "{limit}. Check both dates; if they are right, say in the form why it was late."))
+    TOTAL_MISMATCH = ("FG340", Severity.ERROR, N_(
+        "{unit} ({file}): the submitted {label} is {total}, but its rows add up to {sum}. "
+        "Correct the total or the rows and submit the form again."))
     SCHEMA_OTHER = ("FG399", Severity.ERROR, N_(
         "{label} ({path}) does not satisfy the rule '{keyword}' of the form."))
 

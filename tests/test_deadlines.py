@@ -80,7 +80,8 @@ def test_formgen_validate_reports_fg330(registry, tmp_path):
     data = tmp_path / "late.json"
     data.write_text(json.dumps(dict(example("incident-report"), reported_at="2021-03-10T09:00:00+08:00")), "utf-8")
     form = tmp_path / "late.xlsx"
-    assert run_cli("generate", "incident-report", "--format", "xlsx", "--data", str(data), "-o", str(form)).exit_code == 0
+    written = run_cli("generate", "incident-report", "--format", "xlsx", "--data", str(data), "-o", str(form))
+    assert written.exit_code == 0
     result = run_cli("validate", str(form), "--json")
     assert result.exit_code == 0  # a warning only
     issues = json.loads(result.stdout)[0]["issues"]

@@ -20,7 +20,7 @@ from formgen.batch import work
 from formgen.batch.consolidate import Entry, consolidate
 from formgen.batch.deadlines import date_deadline, late_issue
 from formgen.batch.ledger import Ledger
-from formgen.batch.pool import Check, Job, Limits, run_dask, run_local
+from formgen.batch.pool import Check, Job, Limits, connect, run_dask, run_local
 from formgen.batch.roster import Roster, identify_unit, load_roster, submission_table
 from formgen.batch.walk import walk
 from formgen.coerce import CST
@@ -35,7 +35,6 @@ RESULTS = "results.jsonl"
 REPORT = "report.xlsx"
 NOTICES = "退回"
 REMINDERS = "催报名单.csv"
-CONSOLIDATED = "汇总"
 LEDGER = "ledger.sqlite"
 
 
@@ -85,7 +84,7 @@ class Summary:
                 count=len(self.late), units=_units(self.late, lang)))
         parts.extend(note.message(lang) for note in self.notes)
         parts.append(gettext(N_("The results are in {folder}."), lang).format(folder=self.outdir))
-        return " ".join(parts)
+        return ("" if lang == "zh_CN" else " ").join(parts)
 
 
 def run_batch(folder: Path, outdir: Path, registry: Registry, *, roster: Path | None = None,
@@ -102,10 +101,11 @@ def run_batch(folder: Path, outdir: Path, registry: Registry, *, roster: Path | 
     if form is not None:
         registry.get(form)
     units = load_roster(roster, registry) if roster else None
+    client = connect(settings.scheduler) if settings.scheduler else None
     ledger = Ledger(db or outdir / LEDGER, f"{__version__}:{registry.fingerprint()}", form, __version__)
     try:
-        parsed, reused = _check_all(folder, ledger, registry, form, settings, lang, progress, check)
-        _derive(ledger, registry, units, settings.deadlines, lang)
+        parsed, reused = _check_all(folder, ledger, registry, form, settings, client, lang, progress, check)
+        _derive(ledger, registry, units, form, settings.deadlines, lang)
         ledger.commit()
         submissions, notes = _outputs(ledger, outdir, registry, units, form, issuer, reveal_pii, lang)
         return Summary(outdir, ledger.counts(), parsed, reused,
@@ -113,17 +113,23 @@ def run_batch(folder: Path, outdir: Path, registry: Registry, *, roster: Path | 
                        [r for r in submissions or [] if r["status"] == "late"], notes)
     finally:
         ledger.close()
+        if client is not None:
+            client.close()
 
 
 # -- checking ----------------------------------------------------------------------------------------
 
 
 def _check_all(folder: Path, ledger: Ledger, registry: Registry, form: str | None, settings: Settings,
-               lang: str, progress: Callable[[int, int], None] | None, check: Check) -> tuple[int, int]:
-    """Record every file of the folder in the ledger and check those not checked yet; (parsed, reused)."""
+               client: Any, lang: str, progress: Callable[[int, int], None] | None, check: Check) -> tuple[int, int]:
+    """Record every file of the folder in the ledger and check those not checked yet.
+
+    Returns (parsed, reused): the distinct contents checked now, and those whose earlier result was re-used.
+    """
     total = sum(1 for _ in walk(folder))
     done = reused = parsed = 0
     waiting: dict[str, int] = {}  # sha256 -> files of this run waiting for its check
+    handled: set[str] = set()  # the contents of this run met so far
 
     def advance(count: int) -> None:
         nonlocal done
@@ -140,16 +146,20 @@ def _check_all(folder: Path, ledger: Ledger, registry: Registry, form: str | Non
                 advance(1)
             elif job.key in waiting:
                 waiting[job.key] += 1
+            elif job.key in handled:
+                advance(1)
             elif ledger.checked(job.key):
+                handled.add(job.key)
                 reused += 1
                 advance(1)
             else:
+                handled.add(job.key)
                 waiting[job.key] = 1
                 yield job
         ledger.commit()
 
-    if settings.scheduler:
-        results = run_dask(jobs(), settings.scheduler, registry, form, lang, check=check)
+    if client is not None:
+        results = run_dask(jobs(), client, registry, form, lang, check=check)
     else:
         results = run_local(jobs(), registry, form, lang, settings.jobs, settings.limits, check=check)
     for sha256, out in results:
@@ -168,7 +178,7 @@ def _see(found: Any, ledger: Ledger, settings: Settings, lang: str, now: str) ->
         return None
     received = None
     if settings.received_from == "mtime":
-        received = dt.datetime.fromtimestamp(stat.st_mtime, CST).isoformat(timespec="seconds")
+        received = dt.datetime.fromtimestamp(stat.st_mtime, CST).isoformat(timespec="microseconds")
     if found.skip:
         ledger.see(found.relpath, "", stat.st_size, stat.st_mtime_ns, now, received, found.skip)
         return None
@@ -206,14 +216,15 @@ def _os_failure(exc: OSError, lang: str) -> dict:
 
 
 def _now() -> str:
-    return dt.datetime.now(CST).isoformat(timespec="seconds")
+    """Now, as the ledger keeps received times: to the microsecond, so that two runs a moment apart are ordered."""
+    return dt.datetime.now(CST).isoformat(timespec="microseconds")
 
 
 # -- statuses ----------------------------------------------------------------------------------------
 
 
-def _derive(ledger: Ledger, registry: Registry, roster: Roster | None, deadlines: dict[str, dt.datetime],
-            lang: str) -> None:
+def _derive(ledger: Ledger, registry: Registry, roster: Roster | None, form: str | None,
+            deadlines: dict[str, dt.datetime], lang: str) -> None:
     """Each file's unit, lateness and status, from its check, the roster and the other files."""
     for relpath in ledger.relpaths():
         row = next(ledger.rows("c.relpath=?", (relpath,)))
@@ -226,7 +237,9 @@ def _derive(ledger: Ledger, registry: Registry, roster: Roster | None, deadlines
         if spec is None or not check.get("readable"):
             continue
         unit, extra = identify_unit(spec, row["record"], row["unit"], roster)
-        late = late_issue(dt.datetime.fromisoformat(row["received_at"]), date_deadline(spec, deadlines))
+        late = None
+        if form in (None, spec.id):  # a return of the wrong form is not late for anything
+            late = late_issue(dt.datetime.fromisoformat(row["received_at"]), date_deadline(spec, deadlines))
         if late:
             extra.append(late)
         unit = unit or {}
@@ -265,7 +278,8 @@ def result_line(row: dict[str, Any], lang: str) -> dict[str, Any]:
         unit = {"code": row["unit_code"], "name": row["unit_name"] or "", "matched_by": row["matched_by"]}
     return {"path": row["relpath"], "sha256": row["sha256"] or None, "size": row["size"],
             "format": check.get("format"), "form": check.get("form"), "version": check.get("version"),
-            "unit": unit, "status": status, "late": bool(row["late"]), "received_at": row["received_at"],
+            "unit": unit, "status": status, "late": bool(row["late"]),
+            "received_at": dt.datetime.fromisoformat(row["received_at"]).isoformat(timespec="seconds"),
             "duplicate_of": row["other"] if status == "duplicate" else None,
             "superseded_by": row["other"] if status == "superseded" else None,
             "issues": issues}
@@ -289,7 +303,7 @@ def _outputs(ledger: Ledger, outdir: Path, registry: Registry, roster: Roster | 
     for form_id in ledger.forms_with("valid"):
         entries = (Entry(row["unit_code"] or "", row["unit_name"] or "", row["relpath"], row["record"])
                    for row in ledger.rows("c.status='valid' AND c.form=?", (form_id,)))
-        notes.extend(consolidate(registry.get(form_id), entries, outdir / CONSOLIDATED, lang, reveal_pii))
+        notes.extend(consolidate(registry.get(form_id), entries, outdir, lang, reveal_pii))
     write_report(outdir / REPORT, results, submissions, lang)
     write_return_notices(outdir / NOTICES, results, roster, issuer, lang)
     if submissions is not None:

@@ -61,6 +61,7 @@ _TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
 #: Fills for a checklist's choices, in the order of the enum (done, partly, not, ...).
 _CHOICE_FILLS = [PatternFill("solid", fgColor=c) for c in ("E2EFDA", "FFF2CC", "FCE4D6", "EDEDED")]
 _CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_TOP = Alignment(vertical="top")
 
 
 def _styles() -> list[NamedStyle]:
@@ -68,11 +69,12 @@ def _styles() -> list[NamedStyle]:
     objects is what makes openpyxl slow."""
     styles = [
         NamedStyle("formgen head", font=Font(bold=True), fill=_HEAD_FILL, border=_BORDER, alignment=_CENTRE),
-        NamedStyle("formgen cell", border=_BORDER),
+        NamedStyle("formgen cell", border=_BORDER, alignment=_TOP),
         NamedStyle("formgen text", border=_BORDER, alignment=Alignment(wrap_text=True, vertical="top")),
-        NamedStyle("formgen date", border=_BORDER, number_format=DATE_FORMAT),
-        NamedStyle("formgen datetime", border=_BORDER, number_format=DATETIME_FORMAT),
+        NamedStyle("formgen date", border=_BORDER, number_format=DATE_FORMAT, alignment=_TOP),
+        NamedStyle("formgen datetime", border=_BORDER, number_format=DATETIME_FORMAT, alignment=_TOP),
         NamedStyle("formgen title", font=Font(bold=True, size=14), alignment=Alignment(vertical="center")),
+        NamedStyle("formgen note"),
         NamedStyle("formgen centred title", font=Font(bold=True, size=14),
                    alignment=Alignment(horizontal="center", vertical="center")),
         NamedStyle("formgen total", font=Font(bold=True), fill=_TOTAL_FILL, border=_BORDER,
@@ -355,8 +357,8 @@ class _Table:
 
     def __init__(self, wb: Workbook, name: str, titles: Iterable[str] = ()):
         self.wb, self.name = wb, _sheet_name(wb, name)
-        self.lines: list[tuple[list[Any], list[str | None] | str | None]] = [([safe(t)], "formgen title")
-                                                                             for t in titles]
+        self.lines: list[tuple[list[Any], list[str | None] | str | None]] = [
+            ([safe(t)], "formgen title" if i == 0 else "formgen note") for i, t in enumerate(titles)]
         self.titled = bool(self.lines)
         self.top = len(self.lines) + 1
         self.label_row = self.top + 1
@@ -407,13 +409,13 @@ class _Table:
 
     def finish(self, freeze_cols: int = 0, landscape: bool = False) -> None:
         ws = self.wb.create_sheet(self.name)
-        lines, total = 1, 0.0
+        lines, total, widths = 1, 0.0, {}
         for c in range(1, self.ncols + 1):
             head = self.heads.get(c, 0)
             # a long label wraps onto two lines rather than widening a column of short values
             width = max(self.widths.get(c, 6), head + 2 if head <= 10 else max(12, head / 2 + 3))
             width = min(width, MAX_WIDTH)
-            ws.column_dimensions[get_column_letter(c)].width = width
+            ws.column_dimensions[get_column_letter(c)].width = widths[c] = width
             lines = max(lines, math.ceil(head / max(width - 2, 1)))
             total += width
         ws.row_dimensions[self.label_row].height = 15 * lines + 3
@@ -437,7 +439,11 @@ class _Table:
         for r1, c1, r2, c2 in self.merges:
             if c2 > c1 or r2 > r1:
                 ws.merged_cells.add(f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}")
-        for values, styles in self.lines:
+        for r, (values, styles) in enumerate(self.lines, start=1):
+            if r > self.label_row:
+                wrapped = max((_lines(v, widths.get(c, MAX_WIDTH)) for c, v in enumerate(values, start=1)), default=1)
+                if wrapped > 1:  # LibreOffice does not grow a row for wrapped text it did not lay out itself
+                    ws.row_dimensions[r].height = min(15 * wrapped + 2, 409)
             if not isinstance(styles, list):
                 styles = [styles] * len(values)
             ws.append([_cell(ws, value, styles[i] if i < len(styles) else None) for i, value in enumerate(values)])
@@ -460,7 +466,7 @@ def _cell(ws: Any, value: Any, style: str | None) -> WriteOnlyCell:
             style = "formgen datetime"
         elif isinstance(value, dt.date):
             style = "formgen date"
-        elif isinstance(value, str) and "\n" in value:
+        elif _wraps(value):
             style = "formgen text"
         else:
             style = "formgen cell"
@@ -527,6 +533,18 @@ def _display(value: Any) -> str:
     if value is None:
         return ""
     return str(value)
+
+
+def _wraps(value: Any) -> bool:
+    return isinstance(value, str) and ("\n" in value or _text_width(value) > MAX_WIDTH)
+
+
+def _lines(value: Any, width: float) -> int:
+    """Lines a cell's text takes when wrapped in a column ``width`` units wide."""
+    if not _wraps(value):
+        return 1
+    usable = max(width - 1, 1) * 1.15  # a CJK character takes about 1.7 width units, not the 2 counted
+    return sum(max(1, math.ceil(_text_width(line) / usable)) for line in value.split("\n"))
 
 
 def _text_width(text: str) -> float:

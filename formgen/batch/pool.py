@@ -22,10 +22,14 @@ from typing import Any, Callable, Iterable, Iterator
 
 from formgen.batch import work
 from formgen.i18n import N_
-from formgen.issues import Code
+from formgen.issues import Code, EnvironmentProblem
 from formgen.spec import Registry
 
 Check = Callable[[bytes, str, Registry, "str | None", str], dict]
+
+STARTED = "started"  # a worker's word that it began the file it was sent: the file's time starts then
+STARTUP_SECONDS = 120.0  # how long a new worker may take to start
+CONNECT_SECONDS = 10  # how long to wait for a Dask scheduler to answer
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,8 @@ class Job:
 
 def _serve(conn: Connection, check: Check, registry: Registry, expected: str | None, lang: str,
            memory: int) -> None:
-    """A worker: check each (relpath, data) received, send back its result; stop on None or a closed pipe."""
+    """A worker: for each (relpath, data) received, say it has started, then send back (result, whether the
+    worker stops now); stop on None or a closed pipe."""
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     while True:
@@ -60,15 +65,16 @@ def _serve(conn: Connection, check: Check, registry: Registry, expected: str | N
             return
         relpath, data = job
         try:
+            conn.send(STARTED)
             out = check(data, relpath, registry, expected, lang)
         except MemoryError:
             del data
-            conn.send(work.failure(Code.READ_FAILED, lang, reason=N_("it ran out of memory")))
+            conn.send((work.failure(Code.READ_FAILED, lang, reason=N_("it ran out of memory")), True))
             return  # a process that ran out of memory is not trusted with the next file
         except Exception:  # formgen's own failure on this file: the file gets a result, the batch goes on
             out = work.failure(Code.READ_FAILED, lang, reason=N_("an unexpected error inside formgen"))
         try:
-            conn.send(out)
+            conn.send((out, False))
         except (BrokenPipeError, OSError):
             return
 
@@ -80,12 +86,15 @@ class _Worker:
         self.proc.start()
         child.close()
         self.job: Job | None = None
+        self.started = False
         self.deadline = 0.0
 
-    def give(self, job: Job, seconds: float) -> None:
+    def give(self, job: Job) -> None:
+        """Send the job; its time starts when the worker says it started (a new worker first has to start)."""
         self.job = job
+        self.started = False
         self.conn.send((job.relpath, job.data))
-        self.deadline = time.monotonic() + seconds
+        self.deadline = time.monotonic() + STARTUP_SECONDS
 
     def stop(self, kill: bool = False) -> None:
         if kill:
@@ -125,11 +134,11 @@ def run_local(jobs: Iterable[Job], registry: Registry, expected_form: str | None
                         exhausted = True
                         break
                     try:
-                        worker.give(job, limits.seconds)
+                        worker.give(job)
                     except (BrokenPipeError, OSError):  # the idle worker had died: replace it, retry the file
                         worker.stop(kill=True)
                         pool[i] = worker = _Worker(ctx, args)
-                        worker.give(job, limits.seconds)
+                        worker.give(job)
             busy = [w for w in pool if w.job is not None]
             if not busy:
                 return
@@ -139,22 +148,30 @@ def run_local(jobs: Iterable[Job], registry: Registry, expected_form: str | None
                 job = worker.job
                 if job is None:
                     continue
-                out = None
+                out, stopping = None, True
                 if worker.conn in ready:
                     try:
-                        out = worker.conn.recv()
+                        message = worker.conn.recv()
                     except (EOFError, OSError):
-                        out = None
+                        message = None
+                    if message == STARTED:
+                        worker.started = True
+                        worker.deadline = time.monotonic() + limits.seconds
+                        continue
+                    if message is not None:
+                        out, stopping = message
                 if out is None and (worker.conn in ready or worker.proc.sentinel in ready):
                     out = work.failure(Code.READ_FAILED, lang, reason=N_("it crashed"))
                 elif out is None and time.monotonic() >= worker.deadline:
-                    out = work.failure(Code.FILE_TOO_SLOW, lang, limit=_number(limits.seconds))
+                    if worker.started:
+                        out = work.failure(Code.FILE_TOO_SLOW, lang, limit=_number(limits.seconds))
+                    else:
+                        out = work.failure(Code.READ_FAILED, lang, reason=N_("the worker did not start"))
                     worker.proc.kill()
                 if out is None:
                     continue
                 worker.job = None
-                worker.proc.join(0.1 if worker.proc.sentinel in ready else 0)
-                if not worker.proc.is_alive():
+                if stopping:
                     worker.stop(kill=True)
                     pool[i] = _Worker(ctx, args)
                 yield job.key, out
@@ -163,42 +180,54 @@ def run_local(jobs: Iterable[Job], registry: Registry, expected_form: str | None
             worker.stop(kill=worker.job is not None)
 
 
-def run_dask(jobs: Iterable[Job], address: str, registry: Registry, expected_form: str | None, lang: str,
+def connect(address: str) -> Any:
+    """A client of the Dask distributed scheduler at ``address``; EnvironmentProblem when there is none."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise EnvironmentProblem(N_("--scheduler needs Dask: install formgen with its extra, pip install 'formgen[dask]'."))
+    try:
+        return Client(address, timeout=CONNECT_SECONDS)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise EnvironmentProblem(N_("No Dask scheduler answers at {address} ({reason}). Start one, or leave out "
+                                    "--scheduler to check the files on this machine."),
+                                 address=address, reason=type(exc).__name__) from None
+
+
+def run_dask(jobs: Iterable[Job], client: Any, registry: Registry, expected_form: str | None, lang: str,
              check: Check = work.check) -> Iterator[tuple[Any, dict]]:
-    """Check every job on the Dask distributed cluster at ``address``; yield ``(job.key, result)``.
+    """Check every job on the Dask cluster of ``client`` (see :func:`connect`); yield ``(job.key, result)``.
 
     The definitions travel with the work (the registry is sent to every worker once), so the cluster's
     machines need no forms folder.  Limits are the cluster's own (its workers' memory limits); a task whose
     worker died or that raised gets FG114.
     """
-    from distributed import Client, as_completed
+    from distributed import as_completed
 
-    with Client(address) as client:
-        window = 4 * max(1, sum(client.nthreads().values()))
-        shared = client.scatter(registry.preload(), broadcast=True)
-        running = as_completed()
-        keys: dict[str, Any] = {}
-        pending = iter(jobs)
+    window = 4 * max(1, sum(client.nthreads().values()))
+    shared = client.scatter(registry.preload(), broadcast=True)
+    running = as_completed()
+    keys: dict[str, Any] = {}
+    pending = iter(jobs)
 
-        def submit(count: int) -> None:
-            for _ in range(count):
-                job = next(pending, None)
-                if job is None:
-                    return
-                future = client.submit(check, job.data, job.relpath, shared, expected_form, lang, pure=False,
-                                       retries=0)
-                keys[future.key] = job.key
-                running.add(future)
+    def submit(count: int) -> None:
+        for _ in range(count):
+            job = next(pending, None)
+            if job is None:
+                return
+            future = client.submit(check, job.data, job.relpath, shared, expected_form, lang, pure=False, retries=0)
+            keys[future.key] = job.key
+            running.add(future)
 
-        submit(window)
-        for future in running:
-            try:
-                out = future.result()
-            except Exception:  # the worker died (KilledWorker) or formgen failed on the file: it gets a result
-                out = work.failure(Code.READ_FAILED, lang, reason=N_("it crashed"))
-            yield keys.pop(future.key), out
-            future.release()
-            submit(1)
+    submit(window)
+    for future in running:
+        try:
+            out = future.result()
+        except Exception:  # the worker died (KilledWorker) or formgen failed on the file: it gets a result
+            out = work.failure(Code.READ_FAILED, lang, reason=N_("it crashed"))
+        yield keys.pop(future.key), out
+        future.release()
+        submit(1)
 
 
 def _number(value: float) -> str:

@@ -106,10 +106,6 @@ class _Name:
         return cls(canonical, ("".join(divisions) + core, "".join(divisions) + short),
                    (frozenset(_variants(divisions, core)), frozenset(_variants(divisions, short))))
 
-    def close(self, other: "_Name", tier: int) -> bool:
-        """Tier 1 or 2 (index 0) or 3 (index 1): one name is the other with some leading divisions left out."""
-        return self.full[tier] in other.variants[tier] or other.full[tier] in self.variants[tier]
-
 
 @dataclass
 class Match:
@@ -118,16 +114,29 @@ class Match:
     reason: Text | None = None  # why there is no unit
 
 
+_Index = dict[str, list[int]]  # a name as compared -> the positions of the units that have it
+
+
 @dataclass
 class Roster:
     units: list[Unit]
     source: str = ""
     _codes: dict[str, Unit] = field(default_factory=dict, init=False, repr=False)
-    _names: list[tuple[_Name, Unit]] = field(default_factory=list, init=False, repr=False)
+    _exact: dict[str, list[int]] = field(default_factory=dict, init=False, repr=False)
+    # per tier (2, 3): a name with all its divisions -> units; each variant leaving some out -> units
+    _full: tuple[_Index, _Index] = field(default_factory=lambda: ({}, {}), init=False, repr=False)
+    _variants: tuple[_Index, _Index] = field(default_factory=lambda: ({}, {}), init=False, repr=False)
 
     def __post_init__(self) -> None:
+        """Index the names, so matching a name costs the same for 10 units as for 10,000."""
         self._codes = {canonical_code(u.code): u for u in self.units}
-        self._names = [(_Name.of(u.name), u) for u in self.units]
+        for i, unit in enumerate(self.units):
+            name = _Name.of(unit.name)
+            self._exact.setdefault(name.canonical, []).append(i)
+            for tier in (0, 1):
+                self._full[tier].setdefault(name.full[tier], []).append(i)
+                for variant in name.variants[tier]:
+                    self._variants[tier].setdefault(variant, []).append(i)
 
     def by_code(self, code: str) -> Unit | None:
         return self._codes.get(canonical_code(code)) if code else None
@@ -140,17 +149,20 @@ class Roster:
         typed = _Name.of(name)
         if not typed.canonical:
             return [], 0
-        exact = [u for n, u in self._names if n.canonical == typed.canonical]
+        exact = self._exact.get(typed.canonical)
         if exact:
-            return exact, 1
-        found: list[Unit] = []
+            return [self.units[i] for i in exact], 1
+        found: set[int] = set()
         tier = 0
         for loose in (0, 1):  # a loose tier never wins over a looser one: 一中 may be any 第一中学
-            more = [u for n, u in self._names if typed.close(n, loose) and u not in found]
+            # one name is the other with some of its leading divisions left out
+            more = set(self._variants[loose].get(typed.full[loose], ()))
+            for variant in typed.variants[loose]:
+                more.update(self._full[loose].get(variant, ()))
             if more and not found:
                 tier = loose + 2
-            found += more
-        return found, tier
+            found |= more
+        return [self.units[i] for i in sorted(found)], tier
 
     def resolve(self, stamped_code: str | None, spec: FormSpec, record: dict | None) -> Match:
         """The unit of a return, how it was found, or why none was."""
@@ -165,8 +177,9 @@ class Roster:
                 return Match(found[0], "name")
             if found:
                 candidates = "、".join(f"{u.name}（{u.code}）" for u in found[:5]) + ("…" if len(found) > 5 else "")
-                return Match(None, reason=Text(N_("the unit name {name} fits several units of the roster ({candidates})"),
-                                               {"name": name, "candidates": candidates}))
+                return Match(None, reason=Text(
+                    N_("the unit name {name} fits several units of the roster ({candidates})"),
+                    {"name": name, "candidates": candidates}))
         if stamped_code:
             return Match(None, reason=Text(N_("the unit code {code} stamped in the file is not on the roster"),
                                            {"code": stamped_code}))
@@ -305,7 +318,8 @@ def _rows_of_xlsx(data: bytes, file: str) -> list[list[Any]]:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # a damaged workbook: say so, never a traceback
         raise RosterError(file, [(N_("{file}: the workbook cannot be read ({reason}). Open it in Excel or WPS "
-                                     "and save it again as .xlsx."), {"file": file, "reason": type(exc).__name__})]) from None
+                                     "and save it again as .xlsx."),
+                                  {"file": file, "reason": type(exc).__name__})]) from None
     try:
         for ws in wb.worksheets:
             rows = [list(r) for r in ws.iter_rows(values_only=True)]
@@ -399,7 +413,8 @@ def load_roster(path: Path, registry: Registry) -> Roster:
             form_id = forms_index.get(canonical_name(item), ("", ""))[0]
             if not form_id:
                 close = difflib.get_close_matches(canonical_name(item), list(forms_index), n=1, cutoff=0.6)
-                hint = Text(N_(" Did you mean '{suggestion}'?"), {"suggestion": forms_index[close[0]][1]}) if close else ""
+                hint = (Text(N_(" Did you mean '{suggestion}'?"), {"suggestion": forms_index[close[0]][1]})
+                        if close else "")
                 problems.append((N_("{file} row {row}, column {column}: '{form}' is not an installed form.{hint} Write "
                                     "form ids or titles as `formgen forms` lists them, separated by 、"),
                                  {**where(number, "forms"), "form": item, "hint": hint}))

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import unicodedata
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +62,9 @@ _TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
 _CHOICE_FILLS = [PatternFill("solid", fgColor=c) for c in ("E2EFDA", "FFF2CC", "FCE4D6", "EDEDED")]
 _CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _TOP = Alignment(vertical="top")
+#: Characters of East Asian width W or F (CJK ideographs, kana, hangul, full-width forms).
+_WIDE = re.compile("[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+                   "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]")
 
 
 def _styles() -> list[NamedStyle]:
@@ -221,7 +224,7 @@ class _Book:
                 columns.append((self.section_label(item.section), item.label(lang), item, False))
             elif item is group:
                 columns += [(group.label(lang), c.label(lang), c, True) for c in group.columns]
-        table = _Table(self.wb, name)
+        table = _Table(self.wb, name, boxed=False)
         table.header([c[0] for c in columns], [c[1] for c in columns])
         for entry in entries:
             base = [entry.unit_code, entry.unit_name, entry.path]
@@ -355,8 +358,10 @@ class _Table:
     summary rows.  Rows are kept as plain values and written at ``finish`` to a streaming (write-only) sheet
     once the column widths are known: a cell object per value would cost many times the memory."""
 
-    def __init__(self, wb: Workbook, name: str, titles: Iterable[str] = ()):
-        self.wb, self.name = wb, _sheet_name(wb, name)
+    def __init__(self, wb: Workbook, name: str, titles: Iterable[str] = (), boxed: bool = True):
+        """``boxed``: data cells get borders; a long details sheet goes without, as styling every cell is what
+        takes openpyxl the time."""
+        self.wb, self.name, self.boxed = wb, _sheet_name(wb, name), boxed
         self.lines: list[tuple[list[Any], list[str | None] | str | None]] = [
             ([safe(t)], "formgen title" if i == 0 else "formgen note") for i, t in enumerate(titles)]
         self.titled = bool(self.lines)
@@ -446,7 +451,8 @@ class _Table:
                     ws.row_dimensions[r].height = min(15 * wrapped + 2, 409)
             if not isinstance(styles, list):
                 styles = [styles] * len(values)
-            ws.append([_cell(ws, value, styles[i] if i < len(styles) else None) for i, value in enumerate(values)])
+            ws.append([_cell(ws, value, styles[i] if i < len(styles) else None, self.boxed)
+                       for i, value in enumerate(values)])
 
     def _fit(self, c: int, value: Any) -> None:
         if isinstance(value, dt.datetime):
@@ -458,9 +464,9 @@ class _Table:
         self.widths[c] = min(max(self.widths.get(c, 6), width), MAX_WIDTH)
 
 
-def _cell(ws: Any, value: Any, style: str | None) -> WriteOnlyCell:
-    """A streamed cell with its style: the one named, else what its value needs (date, multi-line text)."""
-    cell = WriteOnlyCell(ws, value)
+def _cell(ws: Any, value: Any, style: str | None, boxed: bool) -> Any:
+    """A streamed cell with its style: the one named, else what its value needs (date, multi-line text);
+    a plain value for an unstyled cell of a table without borders."""
     if style is None:
         if isinstance(value, dt.datetime):
             style = "formgen datetime"
@@ -468,8 +474,11 @@ def _cell(ws: Any, value: Any, style: str | None) -> WriteOnlyCell:
             style = "formgen date"
         elif _wraps(value):
             style = "formgen text"
-        else:
+        elif boxed:
             style = "formgen cell"
+        else:
+            return value
+    cell = WriteOnlyCell(ws, value)
     cell.style = style
     return cell
 
@@ -548,6 +557,5 @@ def _lines(value: Any, width: float) -> int:
 
 
 def _text_width(text: str) -> float:
-    """Column-width units a text needs: its longest line, a CJK character counting as two."""
-    return max((sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
-                for line in text.split("\n")), default=0)
+    """Column-width units a text needs: its longest line, a wide (CJK, full-width) character counting as two."""
+    return max((len(line) + len(_WIDE.findall(line)) for line in text.split("\n")), default=0)

@@ -192,7 +192,8 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, rep
             results.append(process(path, _registry(ctx)))
             continue
         for found in walk(path):
-            results.append(skipped(found.path, found.skip) if found.skip else process(found.path, _registry(ctx)))
+            results.append(skipped(found.path, found.skip, found.unreadable) if found.skip
+                           else process(found.path, _registry(ctx)))
     REPORTERS[reporter or ("json" if as_json else "text")](sys.stdout, results)
     if any(r.status in ("invalid", "unreadable") for r in results):
         raise Invalid("")

@@ -117,9 +117,10 @@ def missing(path: Path, exc: OSError) -> Issue:
     return Issue(Code.FILE_UNREADABLE, params={"format": fmt, "reason": reason})
 
 
-def skipped(path: str | Path, reason: str) -> Result:
-    """The Result of a file listed but not read (a lock or system file), ``reason`` a message id."""
-    return Result(str(path), skipped=True, issues=[Issue(Code.SKIPPED, params={"reason": reason})])
+def skipped(path: str | Path, reason: str, unreadable: bool = False) -> Result:
+    """The Result of a path listed but not read (a lock or system file), ``reason`` a message id from
+    ``formgen.batch.walk``; ``unreadable`` for a folder that cannot be opened, whose files went unchecked."""
+    return Result(str(path), skipped=not unreadable, issues=[Issue(Code.SKIPPED, params={"reason": reason})])
 
 
 def process(path: str | Path, registry: Registry, data: bytes | None = None) -> Result:

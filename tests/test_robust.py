@@ -58,6 +58,14 @@ def _image(fmt: str) -> bytes:
     return out.getvalue()
 
 
+def _zip(*names: str) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name in names:
+            zf.writestr(name, "<x/>")
+    return out.getvalue()
+
+
 def _opendocument(mimetype: str) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as zf:
@@ -69,6 +77,7 @@ def _opendocument(mimetype: str) -> bytes:
 KINDS = {  # name -> (how to make it from `made`, expected kind, words of the Chinese todo)
     "old.xls": (lambda m: m["xls"], "an Excel 97–2003 workbook (.xls)", "另存为 .xlsx"),
     "wps.et": (lambda m: m["xls"], "a WPS Spreadsheets workbook (.et)", "另存为 .xlsx"),
+    "cut.xls": (lambda m: m["xls"][:2048], "an Office 97–2003 or WPS file", "另存为 .xlsx 或 .docx"),
     "old.doc": (lambda m: m["doc"], "a Word 97–2003 document (.doc)", "另存为 .docx"),
     "wps.wps": (lambda m: m["doc"], "a WPS Writer document (.wps)", "另存为 .docx"),
     "calc.ods": (lambda m: _opendocument("application/vnd.oasis.opendocument.spreadsheet"),
@@ -86,7 +95,11 @@ KINDS = {  # name -> (how to make it from `made`, expected kind, words of the Ch
     "gbk.csv": (lambda m: "学校名称,事件\n一中,欺凌\n".encode("gbk"), "a text or CSV file", "提交该文件本身"),
     "unicode.txt": (lambda m: "学校名称\t事件\r\n".encode("utf-16"), "a text or CSV file", "提交该文件本身"),
     "empty.xlsx": (lambda m: b"", "an empty file (0 bytes)", "重新保存"),
-    "archive.zip": (lambda m: _opendocument("application/zip"), "a zip archive", "提交该文件本身"),
+    "archive.zip": (lambda m: _zip("沈阳/一中.xlsx"), "a zip archive", "提交该文件本身"),
+    "binary.xlsb": (lambda m: _zip("[Content_Types].xml", "xl/workbook.bin"), "an Excel binary workbook (.xlsb)",
+                    "另存为 .xlsx"),
+    "slides.pptx": (lambda m: _zip("[Content_Types].xml", "ppt/presentation.xml"), "a PowerPoint presentation",
+                    "提交该文件本身"),
 }
 
 
@@ -258,14 +271,14 @@ def test_walk_reports_a_folder_it_cannot_open_and_goes_on():
         _touch(folder, "a.xlsx", "locked/b.xlsx", "z.xlsx")
         (folder / "locked").chmod(0)
         code = ("import json, sys; from formgen.batch.walk import walk; "
-                "print(json.dumps([(f.relpath, f.skip) for f in walk(sys.argv[1])]))")
+                "print(json.dumps([(f.relpath, f.skip, f.unreadable) for f in walk(sys.argv[1])]))")
         try:  # root opens any folder: walk as an ordinary user then, with the system's Python
             out = subprocess.run(["/usr/bin/python3", "-c", code, str(folder)], capture_output=True, text=True,
                                  check=True, env={"PYTHONPATH": str(ROOT)},
                                  user=65534 if os.geteuid() == 0 else None).stdout
         finally:
             (folder / "locked").chmod(0o755)
-    assert json.loads(out) == [["a.xlsx", None], ["locked", UNREADABLE_FOLDER], ["z.xlsx", None]]
+    assert json.loads(out) == [["a.xlsx", None, False], ["locked", UNREADABLE_FOLDER, True], ["z.xlsx", None, False]]
 
 
 # -- validate on folders and missing paths --------------------------------------------------------

@@ -41,6 +41,11 @@ class Found:
     path: Path
     skip: str | None = None
 
+    @property
+    def unreadable(self) -> bool:
+        """A folder that could not be listed: not litter, its files went unchecked."""
+        return self.skip == UNREADABLE_FOLDER
+
 
 def litter(relpath: str) -> str | None:
     """Why the file at ``relpath`` is not a returned form (LOCK_FILE or SYSTEM_FILE), or None."""

@@ -7,7 +7,8 @@ AcroForm field named by its address, placed where its value stands:
 * ``text`` blocks are paragraphs broken by the fonts' widths (closing
   punctuation never starts a line); an inline field is a borderless text
   field (a combo box for a choice, a pair of 是/否 boxes for yes/no, so that
-  a field nobody touched differs from 否) as wide as its value, drawn at the text's size, or an underlined blank when empty;
+  a field nobody touched differs from 否) as wide as its value, drawn at the
+  text's size, or an underlined blank when empty;
 * ``field`` blocks are multi-line fields as tall as their wrapped text (or
   ``x-formgen.lines`` ruled lines when blank), each paragraph indented;
 * ``table`` blocks are bordered tables with a header row, one row per record

@@ -14,6 +14,8 @@ import codecs
 import io
 import zipfile
 
+from pathlib import PurePath
+
 import olefile
 
 from formgen.i18n import N_
@@ -35,6 +37,7 @@ SAVE_AS_XLSX = N_("Open it in Excel or WPS, save it as .xlsx (Excel workbook), a
 SAVE_AS_DOCX = N_("Open it in Word or WPS, save it as .docx (Word document), and submit that file again.")
 SUBMIT_THE_FORM = N_("Fill in the form file (.xlsx, .docx or .pdf) you were sent and submit that file itself.")
 NOT_A_PHOTO = N_("Submit the filled-in form file itself; do not photograph or scan it.")
+SAVE_AS_NEW = N_("Open it in Excel, Word or WPS, save it as .xlsx or .docx, and submit that file again.")
 RESAVE = N_("Open the filled-in form, save it again, and submit the saved file.")
 
 #: magic bytes at the start of an image file
@@ -42,6 +45,7 @@ IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM
 #: ISO base media brands of HEIF/HEIC (phone photos) and AVIF images
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif"}
 INCOMPLETE = N_("the file is incomplete: it was cut off, perhaps while it was copied, downloaded or sent")
+POWERPOINT = N_("a PowerPoint presentation")
 DAMAGED = N_("the file is damaged, or was changed by a program that does not keep its structure")
 
 
@@ -66,7 +70,7 @@ def refusal(data: bytes, name: str = "") -> Issue:
 
     ``name`` is the file's name, used only to tell files of the same bytes apart (WPS from Microsoft).
     """
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    ext = PurePath(name).suffix.lower()
     if not data:
         return _unknown(N_("an empty file (0 bytes)"), RESAVE)
     if data.startswith(olefile.MAGIC):
@@ -105,18 +109,20 @@ def _compound(data: bytes, ext: str) -> Issue:
     try:
         with olefile.OleFileIO(data) as ole:
             streams = {"/".join(entry) for entry in ole.listdir(streams=True, storages=False)}
-    except (OSError, ValueError, IndexError, TypeError):
-        return Issue(Code.FILE_UNREADABLE, params={"format": N_("an Office 97–2003 or WPS file"), "reason": DAMAGED})
+    except Exception:  # a damaged compound file: olefile's errors are of many kinds
+        return _unknown(N_("an Office 97–2003 or WPS file"), SAVE_AS_NEW)
     if {"EncryptionInfo", "EncryptedPackage"} <= streams:
         return Issue(Code.FILE_ENCRYPTED)
     if "Workbook" in streams or "Book" in streams:
-        if ext == "et":
+        if ext == ".et":
             return _unknown(N_("a WPS Spreadsheets workbook (.et)"), SAVE_AS_XLSX)
         return _unknown(N_("an Excel 97–2003 workbook (.xls)"), SAVE_AS_XLSX)
     if "WordDocument" in streams:
-        if ext == "wps":
+        if ext == ".wps":
             return _unknown(N_("a WPS Writer document (.wps)"), SAVE_AS_DOCX)
         return _unknown(N_("a Word 97–2003 document (.doc)"), SAVE_AS_DOCX)
+    if "PowerPoint Document" in streams:
+        return _unknown(POWERPOINT, SUBMIT_THE_FORM)
     return _unknown(N_("an old-style Office file that is neither a workbook nor a document"), SUBMIT_THE_FORM)
 
 
@@ -126,15 +132,20 @@ def _package(data: bytes, ext: str) -> Issue:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
             mimetype = zf.read("mimetype")[:100].decode("ascii", "replace").strip() if "mimetype" in names else ""
-    except (zipfile.BadZipFile, ValueError, OSError, KeyError, EOFError):
-        fmt = EXTENSIONS.get("." + ext) or ("xlsx" if b"xl/" in data[:4096] else
-                                             "docx" if b"word/" in data[:4096] else None)
+    except Exception:  # cut off (no central directory) or damaged: zipfile's and zlib's errors are of many kinds
+        head = data[:4096]  # the first entries' local headers name the kind of package
+        fmt = "xlsx" if b"xl/" in head else "docx" if b"word/" in head else EXTENSIONS.get(ext)
         return Issue(Code.FILE_UNREADABLE, params={
-            "format": FORMAT_NAMES.get(fmt or "", N_("a Word or Excel document")), "reason": INCOMPLETE})
+            "format": FORMAT_NAMES[fmt] if fmt in ("xlsx", "docx") else N_("a Word or Excel document"),
+            "reason": INCOMPLETE})
     if mimetype == "application/vnd.oasis.opendocument.spreadsheet":
         return _unknown(N_("an OpenDocument spreadsheet (.ods)"), SAVE_AS_XLSX)
     if mimetype == "application/vnd.oasis.opendocument.text":
         return _unknown(N_("an OpenDocument text document (.odt)"), SAVE_AS_DOCX)
+    if "xl/workbook.bin" in names:
+        return _unknown(N_("an Excel binary workbook (.xlsb)"), SAVE_AS_XLSX)
+    if "ppt/presentation.xml" in names:
+        return _unknown(POWERPOINT, SUBMIT_THE_FORM)
     if mimetype.startswith("application/vnd.oasis.opendocument"):
         return _unknown(N_("an OpenDocument file that is neither a spreadsheet nor a text document"), SUBMIT_THE_FORM)
     return _unknown(N_("a zip archive"), SUBMIT_THE_FORM)

@@ -39,7 +39,8 @@ class Book:
     """What the reader needs of a workbook, independent of openpyxl's objects."""
 
     cells: dict[str, dict[tuple[int, int], Any]] = field(default_factory=dict)
-    names: dict[str, tuple[str, str] | None] = field(default_factory=dict)  # defined name -> (sheet, "B5"), None: not one cell
+    # defined name -> (sheet, "B5"); None when it no longer names one cell
+    names: dict[str, tuple[str, str] | None] = field(default_factory=dict)
     tables: dict[str, tuple[str, str]] = field(default_factory=dict)  # table name -> (sheet, "A18:E24")
     print_areas: dict[str, str] = field(default_factory=dict)  # sheet -> "A1:E32"
     date1904: bool = False

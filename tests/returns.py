@@ -114,6 +114,9 @@ def record(form: str, u: Unit, k: int) -> dict:
         data.update(unit=u.name, filler=person)
         if form == "hazard-ledger":
             data["hazards"] = data["hazards"][:1 + k % 3]
+        if form == "policy-checklist":  # each district has its own measures still open
+            for row in data["measures"][k * 5:k * 5 + 1 + k]:
+                row["status"] = "not"
     elif form == "incident-report":
         data.update(school_name=u.name, school_code=u.code, reporter=person, report_no=f"2021-{30 + k:03d}")
     elif form == "parent-notice":

@@ -28,7 +28,7 @@ from tests.returns import (ISSUER, LATE, MISSING, STAT_COLUMNS, STATS_DEADLINE, 
 
 pytestmark = pytest.mark.office
 
-STATUS_ZH = {"valid": "合格", "invalid": "不合格", "missing": "未报送", "late": "逾期", "duplicate": "重复"}
+STATUS_ZH = {"valid": "合格", "invalid": "不合格"}
 
 
 @dataclass
@@ -155,17 +155,28 @@ def _pii(spec, record: dict) -> set[str]:
 
 # -- report.xlsx -----------------------------------------------------------------------------------------------
 
+STATUS_LABELS = {"valid": "合格", "invalid": "不合格", "unreadable": "无法读取", "duplicate": "重复",
+                 "superseded": "已被替换", "skipped": "已跳过"}
+UNKNOWN_FORM, UNKNOWN_UNIT = "（未识别表单）", "（未识别单位）"
+
+
 def _rows(ws) -> list[list]:
     return [list(row) for row in ws.iter_rows(values_only=True)]
 
 
-def _table(ws, first_header: str) -> tuple[list, list[list]]:
-    """The header row (the first row whose first non-empty cell is ``first_header``) and the rows below it."""
+def _table(ws, first_header: str, start: int = 0) -> tuple[list, list[list]]:
+    """The first header row from row ``start`` on whose first cell is ``first_header``, and the rows below it up to
+    an empty row."""
     rows = _rows(ws)
-    for i, row in enumerate(rows):
-        if first_header in row:
-            return row, [r for r in rows[i + 1:] if any(v not in (None, "") for v in r)]
-    raise AssertionError(f"no header {first_header!r} on sheet {ws.title}: {rows[:5]}")
+    for i in range(start, len(rows)):
+        if rows[i] and rows[i][0] == first_header:
+            body = []
+            for row in rows[i + 1:]:
+                if all(v in (None, "") for v in row):
+                    break
+                body.append(row)
+            return rows[i], body
+    raise AssertionError(f"no header {first_header!r} on sheet {ws.title}: {rows[:6]}")
 
 
 @pytest.fixture(scope="module")
@@ -174,70 +185,89 @@ def report(run):
 
 
 def test_report_has_the_sheets_a_clerk_needs(report):
-    assert {"汇总", "问题清单", "报送情况", "文件清单"} <= set(report.sheetnames)
+    assert report.sheetnames[:4] == ["汇总", "问题清单", "报送情况", "文件清单"]
     assert report["汇总"]._charts, "汇总 carries a native chart of the status per unit"
+    for name in ("问题清单", "报送情况", "文件清单"):
+        assert report[name].auto_filter.ref and report[name].freeze_panes, name
 
 
-def test_report_file_list_has_every_file_with_its_status(rnd, run, report):
-    header, rows = _table(report["文件清单"], "文件")
-    column = header.index("文件")
-    assert sorted(str(r[column]) for r in rows) == sorted(rnd.expect)
+def _counts(header: list, rows: list[list], key: int) -> dict:
+    """{row key: {status: count}} of a counts table, and its 合计 row under the key "合计"."""
+    return {(row[key] if row[key] is not None else row[key + 1]): {s: row[header.index(label)]
+                                                                   for s, label in STATUS_LABELS.items()}
+            for row in rows}
+
+
+def test_report_counts_per_form_and_per_unit_equal_the_results(run, report):
+    ws = report["汇总"]
+    by_form, by_unit, total = Counter(), Counter(), Counter()
+    for line in run.results:
+        by_form[(line["form"] or UNKNOWN_FORM, line["status"])] += 1
+        by_unit[((line["unit"] or {}).get("code") or UNKNOWN_UNIT, line["status"])] += 1
+        total[line["status"]] += 1
+
+    def expected(counter: Counter) -> dict:
+        out = {key: dict.fromkeys(STATUS_LABELS, 0) for key, _s in counter}
+        for (key, status), n in counter.items():
+            out[key][status] = n
+        out["合计"] = {status: total[status] for status in STATUS_LABELS}
+        return out
+
+    header, rows = _table(ws, "表单")
+    assert _counts(header, rows, 0) == expected(by_form)
+    header, rows = _table(ws, "单位代码")
+    assert _counts(header, rows, 0) == expected(by_unit)
+    late = header.index("其中逾期")
+    assert rows[-1][late] == sum(line["late"] for line in run.results) == 1
 
 
 def test_report_issue_list_has_one_row_per_issue(run, report):
-    ws = report["问题清单"]
-    header, rows = _table(ws, "代码")
-    code_col = header.index("代码")
-    assert Counter(r[code_col] for r in rows) == Counter(i["code"] for line in run.results for i in line["issues"])
-    assert ws.auto_filter.ref and ws.freeze_panes
+    header, rows = _table(report["问题清单"], "单位代码")
+    col = {name: header.index(name) for name in ("文件", "代码", "地址", "单元格或页")}
+    listed = Counter((r[col["文件"]], r[col["代码"]], r[col["地址"]] or "", r[col["单元格或页"]] or "") for r in rows)
+    assert listed == Counter((line["path"], i["code"], i["path"] or "", i["location"] or "")
+                             for line in run.results for i in line["issues"])
 
 
-def test_report_counts_equal_the_results(run, report):
-    """汇总: per form, the number of files of each status is what results.jsonl says."""
-    labels = {"valid": "合格", "invalid": "不合格", "unreadable": "无法读取", "duplicate": "重复",
-              "superseded": "已替换", "skipped": "已跳过"}
-    header, rows = _table(report["汇总"], "表单")
-    counted = Counter()
-    for row in rows:
-        form = row[header.index("表单")]
-        for status, label in labels.items():
-            if label in header and isinstance(row[header.index(label)], int) and form not in ("合计", None):
-                counted[(str(form), status)] += row[header.index(label)]
-    expected = Counter()
-    titles = {line["form"]: line["form"] for line in run.results}
-    for line in run.results:
-        expected[(titles.get(line["form"]) or "", line["status"])] += 1
-    total = Counter()
-    for (form, status), n in counted.items():
-        total[status] += n
-    assert total == Counter(line["status"] for line in run.results)
+def test_report_file_list_has_every_file_with_its_status(run, report):
+    header, rows = _table(report["文件清单"], "文件")
+    assert {r[0]: r[header.index("状态")] for r in rows} == {
+        line["path"]: STATUS_LABELS[line["status"]] for line in run.results}
 
 
-def test_report_submissions_name_the_missing_and_late_units(report):
-    header, rows = _table(report["报送情况"], "单位名称")
-    name_col = header.index("单位名称")
-    text = {str(r[name_col]): " ".join(str(v) for v in r if v is not None) for r in rows}
-    state = {}
-    for r in rows:
-        state.setdefault(str(r[name_col]), []).append(" ".join(str(v) for v in r if v is not None))
-    for name in MISSING:
-        u = unit(name)
-        assert len([line for line in state[name] if STATUS_ZH["missing"] in line]) == len(u.forms), state[name]
-    assert any(STATUS_ZH["late"] in line and ("基本情况统计表" in line or "basic-stats" in line) for line in state[LATE])
-    on_time = [u.name for u in UNITS if u.name not in MISSING and u.name != LATE]
-    assert not [n for n in on_time if any(STATUS_ZH["missing"] in line or STATUS_ZH["late"] in line
-                                          for line in state[n])]
-    assert text
+def _submissions(rnd: Round) -> dict[tuple[str, str], str]:
+    """What 报送情况 must say for each unit and form it owes."""
+    counted = {(e.unit, e.form): e for e in rnd.expect.values()
+               if e.unit and e.status in ("valid", "invalid") and not e.other}
+    duplicated = {(e.unit, e.form) for e in rnd.expect.values() if e.status == "duplicate"}
+    out = {}
+    for u in UNITS:
+        for form in u.forms:
+            e = counted.get((u.code, form))
+            out[(u.code, form)] = ("未报送" if e is None else "重复" if (u.code, form) in duplicated
+                                   else "逾期" if e.late else STATUS_ZH[e.status])
+    return out
 
 
-def test_reminder_list_has_the_missing_and_late_units_with_their_contacts(run):
+def test_report_submissions_name_the_missing_and_late_units(rnd, report):
+    header, rows = _table(report["报送情况"], "单位代码")
+    state = {(r[0], r[header.index("表单")]): r[header.index("报送状态")] for r in rows}
+    assert state == _submissions(rnd)
+    assert {r[1] for r in rows if r[header.index("报送状态")] == "未报送"} == set(MISSING)
+    assert {r[1] for r in rows if r[header.index("报送状态")] == "逾期"} == {LATE}
+
+
+def test_reminder_list_has_the_missing_and_late_units_with_their_contacts(registry, run):
     with (run.out / "催报名单.csv").open(encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.reader(fh))
-    text = {" ".join(r) for r in rows[1:]}
-    named = {u.name for u in UNITS if any(u.name in line for line in text)}
-    assert named == set(MISSING) | {LATE}
-    for name in (*MISSING, LATE):
-        assert any(unit(name).contact in line and unit(name).phone in line for line in text if name in line)
+        rows = list(csv.DictReader(fh))
+    def titles(forms) -> str:
+        return "、".join(registry.get(form).title for form in forms)
+
+    owed = sorted((u for u in UNITS if u.name in (*MISSING, LATE)), key=lambda u: u.code)
+    expected = [{"单位代码": u.code, "单位名称": u.name, "联系人": u.contact, "联系电话": u.phone,
+                 "未报送表单": titles(u.forms) if u.name in MISSING else "",
+                 "逾期表单": titles(["basic-stats"]) if u.name == LATE else ""} for u in owed]
+    assert rows == expected
 
 
 # -- consolidation ---------------------------------------------------------------------------------------------
@@ -255,7 +285,7 @@ def test_the_provinces_statistics_are_the_sum_of_the_returned_rows(rnd, registry
 
     shown = convert(run.out / "汇总" / "basic-stats.xlsx", "xlsx", tmp_path)
     ws = load_workbook(shown, data_only=True)["汇总表"]
-    header, rows = _table(ws, "单位代码")
+    header, rows = _table(ws, "序号")
     titles = {c: spec.lookup(f"divisions.0.{c}").label() for c in STAT_COLUMNS}
     col = {c: header.index(titles[c]) for c in STAT_COLUMNS}
     code = header.index("单位代码")
@@ -263,6 +293,24 @@ def test_the_provinces_statistics_are_the_sum_of_the_returned_rows(rnd, registry
     assert got_units == per_unit
     total = next(r for r in rows if "合计" in r)
     assert {c: total[col[c]] for c in STAT_COLUMNS} == province
+
+
+def test_the_checklists_make_a_matrix_of_units_and_measures_with_counts(rnd, registry, run):
+    """汇总/policy-checklist.xlsx: per unit the label chosen for each of the 50 measures, per measure the count of
+    units for each choice."""
+    status = registry.get("policy-checklist").lookup("measures.0.status")
+    returns = {e.unit: rnd.records[rel] for rel, e in rnd.expect.items()
+               if e.form == "policy-checklist" and e.status == "valid"}
+    ws = load_workbook(run.out / "汇总" / "policy-checklist.xlsx")["落实情况"]
+    header, rows = _table(ws, "序号")
+    first = header.index("1")
+    shown = {r[1]: r[first:first + 50] for r in rows if r[1]}
+    assert shown == {code: [status.label_for(m["status"]) for m in record["measures"]]
+                     for code, record in returns.items()}
+    counts = {r[0]: r[first:first + 50] for r in rows if r[0] in status.choice_labels}
+    for choice, label in zip(status.choices, status.choice_labels):
+        assert counts[label] == [sum(record["measures"][n]["status"] == choice for record in returns.values())
+                                 for n in range(50)], label
 
 
 # -- sending back ------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ are held in memory, whatever the number of files.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import resource
@@ -119,10 +120,14 @@ def run_local(jobs: Iterable[Job], registry: Registry, expected_form: str | None
     ``check`` is the per-file function (a test passes a deliberately slow or greedy one); it must be a
     module-level function so that it can be sent to a worker.
     """
+    pending = iter(jobs)
+    first = next(pending, None)
+    if first is None:  # nothing to check (a re-run): no worker is started
+        return
+    pending = itertools.chain([first], pending)
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["formgen.batch.work"])
     args = (check, registry.preload(), expected_form, lang, limits.memory)
-    pending = iter(jobs)
     pool = [_Worker(ctx, args) for _ in range(max(1, workers or os.cpu_count() or 1))]
     exhausted = False
     try:

@@ -73,9 +73,14 @@ def _styles() -> list[NamedStyle]:
     styles = [
         NamedStyle("formgen head", font=Font(bold=True), fill=_HEAD_FILL, border=_BORDER, alignment=_CENTRE),
         NamedStyle("formgen cell", border=_BORDER, alignment=_TOP),
-        NamedStyle("formgen text", border=_BORDER, alignment=Alignment(wrap_text=True, vertical="top")),
-        NamedStyle("formgen date", border=_BORDER, number_format=DATE_FORMAT, alignment=_TOP),
-        NamedStyle("formgen datetime", border=_BORDER, number_format=DATETIME_FORMAT, alignment=_TOP),
+    ]
+    for suffix, border, align in (("", _BORDER, _TOP), (" plain", Border(), Alignment())):  # plain: as unstyled cells
+        styles += [
+            NamedStyle("formgen text" + suffix, border=border, alignment=Alignment(wrap_text=True, vertical="top")),
+            NamedStyle("formgen date" + suffix, border=border, number_format=DATE_FORMAT, alignment=align),
+            NamedStyle("formgen datetime" + suffix, border=border, number_format=DATETIME_FORMAT, alignment=align),
+        ]
+    styles += [
         NamedStyle("formgen title", font=Font(bold=True, size=14), alignment=Alignment(vertical="center")),
         NamedStyle("formgen note"),
         NamedStyle("formgen centred title", font=Font(bold=True, size=14),
@@ -468,12 +473,13 @@ def _cell(ws: Any, value: Any, style: str | None, boxed: bool) -> Any:
     """A streamed cell with its style: the one named, else what its value needs (date, multi-line text);
     a plain value for an unstyled cell of a table without borders."""
     if style is None:
+        suffix = "" if boxed else " plain"
         if isinstance(value, dt.datetime):
-            style = "formgen datetime"
+            style = "formgen datetime" + suffix
         elif isinstance(value, dt.date):
-            style = "formgen date"
+            style = "formgen date" + suffix
         elif _wraps(value):
-            style = "formgen text"
+            style = "formgen text" + suffix
         elif boxed:
             style = "formgen cell"
         else:

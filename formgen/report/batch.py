@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 import unicodedata
 from collections import Counter
@@ -157,10 +158,14 @@ class _Tally:
         _widen(self.file_widths, file_row(result))
 
 
+#: Characters of a value measured for its column's width: more than the widest column holds.
+MEASURED = 80
+
+
 def _widen(widths: list[int], row: list) -> None:
     for i, value in enumerate(row):
         text = value if isinstance(value, str) else ""
-        longest = max((_width(line) for line in text.split("\n")), default=0)
+        longest = max((_width(line[:MEASURED]) for line in text.split("\n")), default=0)
         if i >= len(widths):
             widths.append(longest)
         else:
@@ -190,7 +195,7 @@ class _Sheet:
         return self.row
 
     def _cell(self, value: Any, style: str) -> WriteOnlyCell | None:
-        if value is None:
+        if value is None or value == "":
             return None
         if isinstance(value, str):
             cell = WriteOnlyCell(self.ws, value=neutralise(value))
@@ -282,11 +287,12 @@ def write_report(out: Path, results: Results, submissions: list[dict] | None, la
 # -- 汇总 / Summary
 
 def _summary_sheet(wb: Workbook, tally: _Tally, submissions: list[dict] | None, lang: str) -> None:
-    names = [_width(n) for n in tally.unit_names.values()] + [_width(str(f)) for f in tally.forms if f]
+    names = [_width(n) for n in tally.unit_names.values()] + [_width(_("(unit not recognised)", lang))]
     titles = {row["form"]: row.get("form_title") or "" for row in submissions or ()}
     names += [_width(t) for t in titles.values()]
     count_width = max(_width(_status(s, lang)) for s in (*FILE_STATUSES, *SUBMISSION_STATUSES)) + 3
-    widths = [max(14, _width(_("Unit code", lang)) + 2), min(max([24, *names]) + 2, 40)] + [max(count_width, 9)] * 8
+    codes = [_width(f) for f in tally.forms if f] + [_width(_("(form not recognised)", lang)), 12]
+    widths = [min(max(codes) + 2, 30), min(max([24, *names]) + 2, 40)] + [max(count_width, 9)] * 8
     sheet = _Sheet(wb, _("Summary", lang), widths)
     ws = sheet.ws
     sheet.append([_("Report of the returns", lang)], "fg_title")
@@ -483,8 +489,8 @@ PAGE_MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
 TEXT_WIDTH_PT = 156 / 25.4 * 72
 BODY_PT, TITLE_PT, TABLE_PT = 16, 22, 12
 LINE_PT = 225 / 25.4 * 72 / 22
-#: The problem table's columns (mm): 序号, 字段, 单元格或页, 类别, 问题及修改要求.
-TABLE_COLUMNS_MM = (14, 28, 26, 14, 74)
+#: The problem table's columns (mm): 序号, 字段, 单元格或页, 类别 (wide enough for "warning"), 问题及修改要求.
+TABLE_COLUMNS_MM = (13, 26, 25, 22, 70)
 WINDOWS_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 CHINESE_DIGITS = "零一二三四五六七八九"
@@ -526,12 +532,13 @@ def write_return_notices(folder: Path, results: Results, roster: "Roster | None"
         problems.setdefault(code, []).append(
             _Problem(result.get("path") or "", status, late, list(result.get("issues") or ())))
     written = []
+    template = _template(issuer, lang) if problems else b""
     for code in sorted(problems):
         unit = roster.by_code(code) if roster is not None else None
         name = (unit.name if unit is not None else "") or names[code]
         target = notices / notice_name(code, name)
         with atomic_path(target) as tmp:
-            _notice(problems[code], name, issuer, lang, today).save(str(tmp))
+            _notice(template, problems[code], name, issuer, lang, today).save(str(tmp))
         written.append(target)
     if notices.is_dir():
         for stale in set(notices.glob("*.docx")) - set(written):
@@ -573,7 +580,8 @@ def _paragraph_style(doc, name: str, font: str, size: float, line: float | None 
     return style
 
 
-def _notice(problems: list[_Problem], unit_name: str, issuer: str, lang: str, today: dt.date):
+def _template(issuer: str, lang: str) -> bytes:
+    """An empty notice: the page, the styles and the page number, made once and reopened for each unit."""
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -598,7 +606,14 @@ def _notice(problems: list[_Problem], unit_name: str, issuer: str, lang: str, to
     _paragraph_style(doc, "NoticeTableHead", FONT_HEITI, TABLE_PT, TABLE_PT * 1.4).paragraph_format.alignment = \
         WD_ALIGN_PARAGRAPH.CENTER
     _page_number(section.footer.paragraphs[0])
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
 
+
+def _notice(template: bytes, problems: list[_Problem], unit_name: str, issuer: str, lang: str, today: dt.date):
+    doc = Document(io.BytesIO(template))
+    styles = {name: doc.styles[name].style_id for name in ("NoticeTableHead", "NoticeTable", "Table Grid")}
     doc.add_paragraph(_("Notice of return for correction", lang), style="NoticeTitle")
     doc.add_paragraph()
     doc.add_paragraph(_("{unit}:", lang).format(unit=clean(unit_name)))
@@ -611,7 +626,7 @@ def _notice(problems: list[_Problem], unit_name: str, issuer: str, lang: str, to
             state = _("{status}, late", lang).format(status=state)
         doc.add_paragraph(_("{number} {file} ({state})", lang).format(
             number=_ordinal(number, lang), file=clean(problem.path), state=state), style="NoticeHeading")
-        _problem_table(doc, problem, lang)
+        _problem_table(doc, problem, lang, styles)
     _body(doc, _("Please correct the files and submit them again as soon as you receive this notice.", lang),
           space_before=LINE_PT / 2)
     _body(doc, _("Notice hereby given.", lang)).paragraph_format.keep_with_next = True
@@ -628,7 +643,7 @@ def _body(doc, text: str, space_before: float = 0):
     return paragraph
 
 
-def _problem_table(doc, problem: _Problem, lang: str) -> None:
+def _problem_table(doc, problem: _Problem, lang: str, styles: dict[str, str]) -> None:
     heads = [_("No.", lang), _("Field", lang), _("Cell or page", lang), _("Kind", lang),
              _("Problem and what to do", lang)]
     rows = [[str(i), issue.get("label") or "—", issue.get("location") or "—",
@@ -637,7 +652,8 @@ def _problem_table(doc, problem: _Problem, lang: str) -> None:
     if not rows:
         rows = [["1", "—", "—", _("warning", lang), _("Received after the deadline.", lang)]]
     table = doc.add_table(rows=1 + len(rows), cols=len(heads))
-    table.style = doc.styles["Table Grid"]
+    # styles by id: assigning a style object makes python-docx scan every style of the document each time
+    table._tbl.tblStyle_val = styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     for i, mm in enumerate(TABLE_COLUMNS_MM):
@@ -645,13 +661,13 @@ def _problem_table(doc, problem: _Problem, lang: str) -> None:
     header = table.rows[0]
     flag = OxmlElement("w:tblHeader")
     header._tr.get_or_add_trPr().append(flag)
-    for r, values in enumerate([heads, *rows]):
-        for c, value in enumerate(values):
-            cell = table.cell(r, c)
+    style_ids = [styles["NoticeTableHead"], styles["NoticeTable"]]
+    for r, (row, values) in enumerate(zip(table.rows, [heads, *rows])):
+        for c, (cell, value) in enumerate(zip(row.cells, values)):
             cell.width = Mm(TABLE_COLUMNS_MM[c])
             paragraph = cell.paragraphs[0]
-            paragraph.text = clean(value)
-            paragraph.style = doc.styles["NoticeTableHead" if r == 0 else "NoticeTable"]
+            paragraph.add_run(clean(value))
+            paragraph._p.style = style_ids[r > 0]
             if r and c in (0, 3):
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
 

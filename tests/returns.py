@@ -1,7 +1,7 @@
 """A bureau's round of returns, built the way it happens: a roster, forms distributed per unit, filled by people
 in LibreOffice (Excel, Word) or by pdftk (PDF), some wrong, some broken, some sent twice.
 
-``build_round(folder, office)`` writes the roster, distributes every form with ``formgen generate --roster``,
+``build_round(root, office, registry)`` writes the roster, distributes every form with ``formgen generate --roster``,
 fills the returns and litters the folder, and returns the ``Round``: what every file is and what ``formgen batch``
 must say about it.  Used by tests/test_batch_e2e.py.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import csv
 import datetime as dt
-import hashlib
 import os
 import shutil
 import subprocess
@@ -80,11 +79,11 @@ def unit(name: str) -> Unit:
     return next(u for u in UNITS if u.name == name)
 
 
-def write_roster(path: Path) -> Path:
+def write_roster(path: Path, units: list[Unit] = UNITS) -> Path:
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         out = csv.writer(fh)
         out.writerow(ROSTER_HEADER)
-        for u in UNITS:
+        for u in units:
             out.writerow([u.code, u.name, u.contact, u.phone, FORM_SEPARATOR.join(u.forms)])
     return path
 
@@ -116,7 +115,7 @@ def record(form: str, u: Unit, k: int) -> dict:
             data["hazards"] = data["hazards"][:1 + k % 3]
         if form == "policy-checklist":  # each district has its own measures still open
             for row in data["measures"][k * 5:k * 5 + 1 + k]:
-                row["status"] = "not"
+                row.update(status="not", note="经费未到位，计划下学期落实")
     elif form == "incident-report":
         data.update(school_name=u.name, school_code=u.code, reporter=person, report_no=f"2021-{30 + k:03d}")
     elif form == "parent-notice":
@@ -264,9 +263,6 @@ class Round:
     records: dict[str, dict] = field(default_factory=dict)  # relpath -> the record a valid return holds
     received: dict[str, dt.datetime] = field(default_factory=dict)
 
-    def sha(self, rel: str) -> str:
-        return hashlib.sha256((self.folder / rel).read_bytes()).hexdigest()
-
 
 @dataclass
 class Job:
@@ -280,18 +276,22 @@ class Job:
     expect: Expect
 
 
-def distribute(registry, roster: Path, forms_fmts: set[tuple[str, str]], out: Path) -> dict[tuple[str, str, str], Path]:
-    """``formgen generate FORM --roster ROSTER --format FMT -o DIR`` for every form and format in use; each
-    unit's file is named ``<code>-<name>-<form title>``."""
+def distribute(wanted: set[tuple[Unit, str, str]], out: Path) -> dict[tuple[str, str, str], Path]:
+    """Each unit gets each form in the format it asked for: per form and format, ``formgen generate FORM --roster
+    R --format FMT -o DIR`` with R the roster of the units that asked for it; a unit's file is named
+    ``<code>-<name>-<form title>``.  Returns {(unit code, form, format): file}."""
+    asked: dict[tuple[str, str], list[Unit]] = {}
+    for u, form, fmt in wanted:
+        asked.setdefault((form, fmt), []).append(u)
     blanks: dict[tuple[str, str, str], Path] = {}
-    for form, fmt in sorted(forms_fmts):
+    for (form, fmt), units in sorted(asked.items()):
         folder = out / f"{form}-{fmt}"
+        roster = write_roster(out / f"{form}-{fmt}.csv", [Unit(u.code, u.name, u.contact, u.phone, (form,))
+                                                         for u in sorted(units, key=lambda u: u.code)])
         result = run_cli("generate", form, "--roster", str(roster), "--format", fmt, "-o", str(folder))
         assert result.exit_code == 0, result.output
         files = sorted(folder.iterdir())
-        for u in UNITS:
-            if form not in u.forms:
-                continue
+        for u in units:
             mine = [p for p in files if p.name.startswith(f"{u.code}-{u.name}-")]
             assert len(mine) == 1, (form, fmt, u, [p.name for p in files])
             blanks[(u.code, form, fmt)] = mine[0]
@@ -444,8 +444,10 @@ def build_round(root: Path, office, registry) -> Round:
     rnd = Round(folder, roster)
     jobs = plan()
     jobs += spoil(jobs)
-    blanks = distribute(registry, roster, {(j.form, j.fmt) for j in jobs} | {("task-list", "xlsx")},
-                        root / "distributed")
+    distributed = root / "distributed"
+    distributed.mkdir()
+    blanks = distribute({(j.unit, j.form, j.fmt) for j in jobs} | {(unit("鞍山市教育局"), "task-list", "xlsx")},
+                        distributed)
     fill(office, registry, jobs, blanks, folder)
     for j in jobs:
         rnd.expect[j.rel] = j.expect

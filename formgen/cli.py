@@ -19,9 +19,9 @@ from formgen.batch import Settings, run_batch
 from formgen.batch.deadlines import parse_deadline
 from formgen.batch.pool import Limits
 from formgen.compile import COMPILERS
-from formgen.i18n import LANGS, set_language
+from formgen.i18n import LANGS, N_, set_language
 from formgen.i18n import gettext as _
-from formgen.issues import Code, FormgenError, Issue
+from formgen.issues import Code, EnvironmentProblem, FormgenError, Issue
 from formgen.batch.walk import walk
 from formgen.pipeline import process, skipped
 from formgen.report import REPORTERS
@@ -238,6 +238,10 @@ def batch(ctx: click.Context, folder: Path, outdir: Path, roster: Path | None, f
                                 progress=progress)
     except FormgenError as err:
         raise CliError(err) from None
+    except OSError as exc:
+        raise CliError(EnvironmentProblem(N_("Cannot write {file} ({reason}). Choose another folder with -o."),
+                                          file=str(exc.filename or outdir),
+                                          reason=exc.strerror or type(exc).__name__)) from None
     click.echo(summary.text(lang))
     ctx.exit(summary.exit_code)
 

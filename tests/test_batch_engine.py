@@ -118,6 +118,12 @@ def test_a_changed_return_of_the_same_unit_supersedes_the_earlier_one(registry, 
     rows = lines(tmp_path / "out")
     assert rows["a/报告.xlsx"]["status"] == "valid" and rows["b/报告-修改.docx"]["status"] == "superseded"
 
+    # the clerk moves a file into another folder: it keeps its received time
+    received = rows["b/报告-修改.docx"]["received_at"]
+    (folder / "b/报告-修改.docx").rename(folder / "a/报告-修改.docx")
+    run_batch(folder, tmp_path / "out", registry, settings=Settings(jobs=1))
+    assert lines(tmp_path / "out")["a/报告-修改.docx"]["received_at"] == received
+
 
 def test_a_rerun_reuses_results_and_a_changed_definition_rechecks(returns, registry, tmp_path):
     out = tmp_path / "out"
@@ -250,8 +256,10 @@ def test_the_command_prints_a_summary_and_exits_by_what_it_found(returns, regist
     assert chinese.exit_code == 0
     assert chinese.stdout.startswith("共 2 个文件：合格 2 个")
 
+    not_a_ledger = tmp_path / "ledger.txt"
+    not_a_ledger.write_text("这不是数据库", "utf-8")
     for args in (["--form", "no-such-form"], ["--deadline", "incident-report=tomorrow"],
-                 ["--scheduler", "nonsense"]):
+                 ["--scheduler", "nonsense"], ["--db", str(not_a_ledger)]):
         usage = run_cli("batch", str(good), "-o", str(tmp_path / "x"), *args)
         assert usage.exit_code == 2 and "Traceback" not in usage.stdout + usage.stderr
     assert not (tmp_path / "x").exists()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -26,7 +27,7 @@ from formgen.batch.walk import walk
 from formgen.coerce import CST
 from formgen.fsutil import atomic_path
 from formgen.i18n import N_, gettext
-from formgen.issues import Code, Issue
+from formgen.issues import Code, EnvironmentProblem, Issue
 from formgen.report.batch import write_reminders, write_report, write_return_notices
 from formgen.spec import Registry
 
@@ -102,7 +103,7 @@ def run_batch(folder: Path, outdir: Path, registry: Registry, *, roster: Path | 
         registry.get(form)
     units = load_roster(roster, registry) if roster else None
     client = connect(settings.scheduler) if settings.scheduler else None
-    ledger = Ledger(db or outdir / LEDGER, f"{__version__}:{registry.fingerprint()}", form, __version__)
+    ledger = _open_ledger(db or outdir / LEDGER, f"{__version__}:{registry.fingerprint()}", form)
     try:
         parsed, reused = _check_all(folder, ledger, registry, form, settings, client, lang, progress, check)
         _derive(ledger, registry, units, form, settings.deadlines, lang)
@@ -115,6 +116,15 @@ def run_batch(folder: Path, outdir: Path, registry: Registry, *, roster: Path | 
         ledger.close()
         if client is not None:
             client.close()
+
+
+def _open_ledger(path: Path, fingerprint: str, form: str | None) -> Ledger:
+    try:
+        return Ledger(path, fingerprint, form, __version__)
+    except (OSError, sqlite3.Error) as exc:
+        raise EnvironmentProblem(N_("The ledger {file} cannot be opened ({reason}). Give another file with --db, "
+                                    "or another folder with -o."),
+                                 file=str(path), reason=getattr(exc, "strerror", None) or str(exc)) from None
 
 
 # -- checking ----------------------------------------------------------------------------------------
@@ -297,7 +307,7 @@ def _outputs(ledger: Ledger, outdir: Path, registry: Registry, roster: Roster | 
             fh.write(json.dumps(line, ensure_ascii=False) + "\n")
     submissions = None
     if roster is not None:
-        slim = [{k: v for k, v in line.items() if k != "issues"} for line in results()]
+        slim = ({k: v for k, v in line.items() if k != "issues"} for line in results())
         submissions = submission_table(roster, slim, registry, [form] if form else None)
     notes: list[Issue] = []
     for form_id in ledger.forms_with("valid"):

@@ -3,7 +3,8 @@
 Two durable tables:
 
 - ``files``: one row per (path, sha256), a file's version as it was seen: size, mtime (ns) and
-  ``received_at``, the first time the ledger saw these bytes at this path.  An earlier version of a path
+  ``received_at``, the first time the ledger saw these bytes at this path.  A file's received time is the
+  earliest of its bytes at any path, so a file moved to another folder keeps it.  An earlier version of a path
   stays when its file is replaced (as ODK Central keeps a submission's versions).
 - ``checks``: the result of checking some bytes, keyed by (sha256, fingerprint, expected form), where the
   fingerprint covers every installed definition and formgen's version: a changed definition or a new
@@ -86,9 +87,10 @@ class Ledger:
         """Record a file found in the folder now; ``received_at`` overrides the ledger's first-seen time."""
         self.db.execute("INSERT OR IGNORE INTO files VALUES (?,?,?,?,?)", (relpath, sha256, size, mtime_ns, now))
         self.db.execute("UPDATE files SET mtime_ns=? WHERE relpath=? AND sha256=?", (mtime_ns, relpath, sha256))
-        if received_at is None:
-            received_at = self.db.execute("SELECT received_at FROM files WHERE relpath=? AND sha256=?",
-                                          (relpath, sha256)).fetchone()[0]
+        if received_at is None:  # the first time these bytes were seen, at any path: moving a file keeps its time
+            query = ("SELECT MIN(received_at) FROM files WHERE sha256=?", (sha256,)) if sha256 else \
+                ("SELECT received_at FROM files WHERE relpath=? AND sha256=''", (relpath,))
+            received_at = self.db.execute(*query).fetchone()[0]
         self.db.execute("INSERT INTO current (relpath, sha256, size, received_at, skip, failure) VALUES (?,?,?,?,?,?)",
                         (relpath, sha256, size, received_at, skip, json.dumps(failure) if failure else None))
 

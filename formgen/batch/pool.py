@@ -16,6 +16,7 @@ import itertools
 import multiprocessing
 import os
 import resource
+import signal
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -84,7 +85,13 @@ class _Worker:
     def __init__(self, ctx: Any, args: tuple):
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_serve, args=(child, *args), daemon=True)
-        self.proc.start()
+        # Ctrl-C is for the coordinator, which then stops the workers: a worker (and the fork server it comes
+        # from) inherits the blocked signal, and the coordinator gets a Ctrl-C of this moment once it started
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self.proc.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         child.close()
         self.job: Job | None = None
         self.started = False

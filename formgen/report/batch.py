@@ -26,6 +26,7 @@ only, so no personal data reaches these files.
 from __future__ import annotations
 
 import csv
+import gc
 import datetime as dt
 import io
 import re
@@ -128,6 +129,7 @@ def _status(status: str, lang: str) -> str:
 class _Tally:
     """What the first pass over the results counts: all the summary needs, and the column widths."""
 
+    lang: str
     total: Counter = field(default_factory=Counter)
     late: int = 0
     errors: int = 0
@@ -138,7 +140,7 @@ class _Tally:
     issue_widths: list[int] = field(default_factory=list)
     file_widths: list[int] = field(default_factory=list)
 
-    def add(self, result: dict, issue_row: Callable[[dict, dict], list], file_row: Callable[[dict], list]) -> None:
+    def add(self, result: dict) -> None:
         status = result.get("status") or ""
         late = bool(result.get("late"))
         self.total[status] += 1
@@ -154,17 +156,19 @@ class _Tally:
                 self.errors += 1
             else:
                 self.warnings += 1
-            _widen(self.issue_widths, issue_row(result, issue))
-        _widen(self.file_widths, file_row(result))
+            _widen(self.issue_widths, _issue_row(result, issue, self.lang))
+        _widen(self.file_widths, _file_row(result, self.lang))
 
 
+#: How a received time is shown (the ``fg_when`` number format), for its column's width.
+WHEN_SHOWN = "2021-03-09 10:20"
 #: Characters of a value measured for its column's width: more than the widest column holds.
 MEASURED = 80
 
 
 def _widen(widths: list[int], row: list) -> None:
     for i, value in enumerate(row):
-        text = value if isinstance(value, str) else ""
+        text = value if isinstance(value, str) else WHEN_SHOWN if isinstance(value, dt.datetime) else ""
         longest = max((_width(line[:MEASURED]) for line in text.split("\n")), default=0)
         if i >= len(widths):
             widths.append(longest)
@@ -203,7 +207,7 @@ class _Sheet:
         else:
             cell = WriteOnlyCell(self.ws, value=value)
             cell.style = "fg_when" if isinstance(value, dt.datetime) else \
-                "fg_head_number" if style == "fg_head" else "fg_number"
+                "fg_total_number" if style == "fg_total" else "fg_number"
         return cell
 
     def skip(self) -> None:
@@ -241,8 +245,8 @@ def _styles(wb: Workbook) -> None:
         NamedStyle("fg_section", font=Font(bold=True, size=12)),
         NamedStyle("fg_head", font=Font(bold=True), fill=head_fill, alignment=centre,
                    border=Border(top=thin, bottom=thin, left=thin, right=thin)),
-        NamedStyle("fg_head_number", font=Font(bold=True), fill=head_fill),
         NamedStyle("fg_total", font=Font(bold=True), alignment=top),
+        NamedStyle("fg_total_number", font=Font(bold=True), alignment=Alignment(vertical="top")),
     ):
         wb.add_named_style(style)
 
@@ -265,11 +269,9 @@ def write_report(out: Path, results: Results, submissions: list[dict] | None, la
     """Write ``report.xlsx`` (``out`` is the file, or OUTDIR to write ``OUTDIR/report.xlsx`` in)."""
     lang = normalise(lang)
     target = _target(out, REPORT_NAME)
-    tally = _Tally()
-    issue_row = lambda result, issue: _issue_row(result, issue, lang)  # noqa: E731
-    file_row = lambda result: _file_row(result, lang)  # noqa: E731
+    tally = _Tally(lang)
     for result in results():
-        tally.add(result, issue_row, file_row)
+        tally.add(result)
 
     wb = Workbook(write_only=True)
     _styles(wb)
@@ -465,10 +467,7 @@ def _file_row(result: dict, lang: str) -> list:
 
 def _files_sheet(wb: Workbook, results: Results, tally: _Tally, lang: str) -> None:
     heads = [_(h, lang) for h in FILE_HEADS]
-    seen = list(tally.file_widths)
-    if len(seen) > 7:
-        seen[7] = 16  # a received time, yyyy-mm-dd hh:mm
-    sheet = _Sheet(wb, _("Files", lang), _column_widths(heads, seen, FILE_CAPS), freeze="B3")
+    sheet = _Sheet(wb, _("Files", lang), _column_widths(heads, tally.file_widths, FILE_CAPS), freeze="B3")
     sheet.append([_("Files received: {count}", lang).format(count=sum(tally.total.values()))], "fg_title")
     head = sheet.append(heads, "fg_head")
     for result in results():
@@ -540,6 +539,9 @@ def write_return_notices(folder: Path, results: Results, roster: "Roster | None"
         with atomic_path(target) as tmp:
             _notice(template, problems[code], name, issuer, lang, today).save(str(tmp))
         written.append(target)
+        # a python-docx document is a web of cycles holding lxml trees that Python's allocation counts do not
+        # see, so it waits for a full collection: collect now, or memory grows with the number of units
+        gc.collect()
     if notices.is_dir():
         for stale in set(notices.glob("*.docx")) - set(written):
             stale.unlink()

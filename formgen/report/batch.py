@@ -29,6 +29,7 @@ import csv
 import gc
 import datetime as dt
 import io
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -160,6 +161,9 @@ class _Tally:
         _widen(self.file_widths, _file_row(result, self.lang))
 
 
+#: Styles whose text wraps, and the height of one line of 11 pt Chinese text (points).
+WRAPPED = ("fg_text", "fg_head", "fg_total")
+LINE_HEIGHT = 15.6
 #: How a received time is shown (the ``fg_when`` number format), for its column's width.
 WHEN_SHOWN = "2021-03-09 10:20"
 #: Characters of a value measured for its column's width: more than the widest column holds.
@@ -187,6 +191,7 @@ class _Sheet:
     def __init__(self, wb: Workbook, title: str, widths: list[float], freeze: str | None = None):
         self.ws = wb.create_sheet(title)
         self.row = 0
+        self.widths = widths
         for i, width in enumerate(widths, 1):
             self.ws.column_dimensions[get_column_letter(i)].width = width
         if freeze:
@@ -194,9 +199,24 @@ class _Sheet:
         self.ws.sheet_properties.pageSetUpPr.fitToPage = True  # written with the first row, so set now
 
     def append(self, values: Iterable, style: str = "fg_text") -> int:
-        self.ws.append([self._cell(v, style) for v in values])
+        values = list(values)
         self.row += 1
+        lines = self._lines(values) if style in WRAPPED else 1
+        if lines > 1:
+            self.ws.row_dimensions[self.row].height = lines * LINE_HEIGHT
+        self.ws.append([self._cell(v, style) for v in values])
+        if lines > 1:
+            del self.ws.row_dimensions[self.row]  # written: keep no row objects, memory stays flat
         return self.row
+
+    def _lines(self, values: list) -> int:
+        """How many lines the row's wrapped text takes (LibreOffice does not fit row heights on opening)."""
+        most = 1
+        for value, width in zip(values, self.widths):
+            if isinstance(value, str) and value:
+                room = max(width - 1.5, 1)
+                most = max(most, sum(max(1, math.ceil(_width(line) / room)) for line in value.split("\n")))
+        return most
 
     def _cell(self, value: Any, style: str) -> WriteOnlyCell | None:
         if value is None or value == "":
@@ -419,7 +439,7 @@ def _issues_sheet(wb: Workbook, results: Results, tally: _Tally, lang: str) -> N
 
 SUBMISSION_HEADS = (N_("Unit code"), N_("Unit name"), N_("Contact"), N_("Phone"), N_("Form"), N_("Form title"),
                     N_("State"), N_("Returned files"))
-SUBMISSION_CAPS = [14, 30, 12, 16, 20, 30, 10, 50]
+SUBMISSION_CAPS = [14, 30, 12, 20, 20, 30, 10, 50]
 
 
 def _submissions_sheet(wb: Workbook, submissions: list[dict], lang: str) -> None:

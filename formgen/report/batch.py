@@ -26,8 +26,10 @@ only, so no personal data reaches these files.
 from __future__ import annotations
 
 import csv
+import gc
 import datetime as dt
 import io
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -128,6 +130,7 @@ def _status(status: str, lang: str) -> str:
 class _Tally:
     """What the first pass over the results counts: all the summary needs, and the column widths."""
 
+    lang: str
     total: Counter = field(default_factory=Counter)
     late: int = 0
     errors: int = 0
@@ -138,7 +141,7 @@ class _Tally:
     issue_widths: list[int] = field(default_factory=list)
     file_widths: list[int] = field(default_factory=list)
 
-    def add(self, result: dict, issue_row: Callable[[dict, dict], list], file_row: Callable[[dict], list]) -> None:
+    def add(self, result: dict) -> None:
         status = result.get("status") or ""
         late = bool(result.get("late"))
         self.total[status] += 1
@@ -154,17 +157,22 @@ class _Tally:
                 self.errors += 1
             else:
                 self.warnings += 1
-            _widen(self.issue_widths, issue_row(result, issue))
-        _widen(self.file_widths, file_row(result))
+            _widen(self.issue_widths, _issue_row(result, issue, self.lang))
+        _widen(self.file_widths, _file_row(result, self.lang))
 
 
+#: Styles whose text wraps, and the height of one line of 11 pt Chinese text (points).
+WRAPPED = ("fg_text", "fg_head", "fg_total")
+LINE_HEIGHT = 15.6
+#: How a received time is shown (the ``fg_when`` number format), for its column's width.
+WHEN_SHOWN = "2021-03-09 10:20"
 #: Characters of a value measured for its column's width: more than the widest column holds.
 MEASURED = 80
 
 
 def _widen(widths: list[int], row: list) -> None:
     for i, value in enumerate(row):
-        text = value if isinstance(value, str) else ""
+        text = value if isinstance(value, str) else WHEN_SHOWN if isinstance(value, dt.datetime) else ""
         longest = max((_width(line[:MEASURED]) for line in text.split("\n")), default=0)
         if i >= len(widths):
             widths.append(longest)
@@ -183,6 +191,7 @@ class _Sheet:
     def __init__(self, wb: Workbook, title: str, widths: list[float], freeze: str | None = None):
         self.ws = wb.create_sheet(title)
         self.row = 0
+        self.widths = widths
         for i, width in enumerate(widths, 1):
             self.ws.column_dimensions[get_column_letter(i)].width = width
         if freeze:
@@ -190,9 +199,24 @@ class _Sheet:
         self.ws.sheet_properties.pageSetUpPr.fitToPage = True  # written with the first row, so set now
 
     def append(self, values: Iterable, style: str = "fg_text") -> int:
-        self.ws.append([self._cell(v, style) for v in values])
+        values = list(values)
         self.row += 1
+        lines = self._lines(values) if style in WRAPPED else 1
+        if lines > 1:
+            self.ws.row_dimensions[self.row].height = lines * LINE_HEIGHT
+        self.ws.append([self._cell(v, style) for v in values])
+        if lines > 1:
+            del self.ws.row_dimensions[self.row]  # written: keep no row objects, memory stays flat
         return self.row
+
+    def _lines(self, values: list) -> int:
+        """How many lines the row's wrapped text takes (LibreOffice does not fit row heights on opening)."""
+        most = 1
+        for value, width in zip(values, self.widths):
+            if isinstance(value, str) and value:
+                room = max(width - 1.5, 1)
+                most = max(most, sum(max(1, math.ceil(_width(line) / room)) for line in value.split("\n")))
+        return most
 
     def _cell(self, value: Any, style: str) -> WriteOnlyCell | None:
         if value is None or value == "":
@@ -203,7 +227,7 @@ class _Sheet:
         else:
             cell = WriteOnlyCell(self.ws, value=value)
             cell.style = "fg_when" if isinstance(value, dt.datetime) else \
-                "fg_head_number" if style == "fg_head" else "fg_number"
+                "fg_total_number" if style == "fg_total" else "fg_number"
         return cell
 
     def skip(self) -> None:
@@ -241,8 +265,8 @@ def _styles(wb: Workbook) -> None:
         NamedStyle("fg_section", font=Font(bold=True, size=12)),
         NamedStyle("fg_head", font=Font(bold=True), fill=head_fill, alignment=centre,
                    border=Border(top=thin, bottom=thin, left=thin, right=thin)),
-        NamedStyle("fg_head_number", font=Font(bold=True), fill=head_fill),
         NamedStyle("fg_total", font=Font(bold=True), alignment=top),
+        NamedStyle("fg_total_number", font=Font(bold=True), alignment=Alignment(vertical="top")),
     ):
         wb.add_named_style(style)
 
@@ -265,11 +289,9 @@ def write_report(out: Path, results: Results, submissions: list[dict] | None, la
     """Write ``report.xlsx`` (``out`` is the file, or OUTDIR to write ``OUTDIR/report.xlsx`` in)."""
     lang = normalise(lang)
     target = _target(out, REPORT_NAME)
-    tally = _Tally()
-    issue_row = lambda result, issue: _issue_row(result, issue, lang)  # noqa: E731
-    file_row = lambda result: _file_row(result, lang)  # noqa: E731
+    tally = _Tally(lang)
     for result in results():
-        tally.add(result, issue_row, file_row)
+        tally.add(result)
 
     wb = Workbook(write_only=True)
     _styles(wb)
@@ -417,7 +439,7 @@ def _issues_sheet(wb: Workbook, results: Results, tally: _Tally, lang: str) -> N
 
 SUBMISSION_HEADS = (N_("Unit code"), N_("Unit name"), N_("Contact"), N_("Phone"), N_("Form"), N_("Form title"),
                     N_("State"), N_("Returned files"))
-SUBMISSION_CAPS = [14, 30, 12, 16, 20, 30, 10, 50]
+SUBMISSION_CAPS = [14, 30, 12, 20, 20, 30, 10, 50]
 
 
 def _submissions_sheet(wb: Workbook, submissions: list[dict], lang: str) -> None:
@@ -465,10 +487,7 @@ def _file_row(result: dict, lang: str) -> list:
 
 def _files_sheet(wb: Workbook, results: Results, tally: _Tally, lang: str) -> None:
     heads = [_(h, lang) for h in FILE_HEADS]
-    seen = list(tally.file_widths)
-    if len(seen) > 7:
-        seen[7] = 16  # a received time, yyyy-mm-dd hh:mm
-    sheet = _Sheet(wb, _("Files", lang), _column_widths(heads, seen, FILE_CAPS), freeze="B3")
+    sheet = _Sheet(wb, _("Files", lang), _column_widths(heads, tally.file_widths, FILE_CAPS), freeze="B3")
     sheet.append([_("Files received: {count}", lang).format(count=sum(tally.total.values()))], "fg_title")
     head = sheet.append(heads, "fg_head")
     for result in results():
@@ -540,6 +559,9 @@ def write_return_notices(folder: Path, results: Results, roster: "Roster | None"
         with atomic_path(target) as tmp:
             _notice(template, problems[code], name, issuer, lang, today).save(str(tmp))
         written.append(target)
+        # a python-docx document is a web of cycles holding lxml trees that Python's allocation counts do not
+        # see, so it waits for a full collection: collect now, or memory grows with the number of units
+        gc.collect()
     if notices.is_dir():
         for stale in set(notices.glob("*.docx")) - set(written):
             stale.unlink()

@@ -16,7 +16,8 @@ from formgen.compile import COMPILERS
 from formgen.i18n import LANGS, set_language
 from formgen.i18n import gettext as _
 from formgen.issues import Code, FormgenError, Issue
-from formgen.pipeline import process
+from formgen.batch.walk import walk
+from formgen.pipeline import process, skipped
 from formgen.report import REPORTERS
 from formgen.spec import Registry
 from formgen.spec.lint import lint_file
@@ -108,11 +109,15 @@ def lint(ctx: click.Context, files: tuple[Path, ...]) -> None:
 @click.option("--format", "fmt", type=click.Choice(sorted(COMPILERS)), required=True, help="Output format.")
 @click.option("--data", "data_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Pre-fill from this JSON record.")
-@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The file to write.")
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True,
+              help="The file to write (with --roster: the folder).")
+@click.option("--roster", "roster_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Write one form per unit of this roster (CSV or .xlsx) into the folder -o, each with its unit "
+                   "filled in and its unit code stamped.")
 @click.pass_context
-def generate(ctx: click.Context, form_id: str, fmt: str, data_file: Path | None, out: Path) -> None:
-    """Write a blank form, or one pre-filled from --data."""
+def generate(ctx: click.Context, form_id: str, fmt: str, data_file: Path | None, out: Path,
+             roster_file: Path | None) -> None:
+    """Write a blank form, or one pre-filled from --data; with --roster, one per unit."""
     try:
         spec = _registry(ctx).get(form_id)
     except FormgenError as err:
@@ -125,11 +130,31 @@ def generate(ctx: click.Context, form_id: str, fmt: str, data_file: Path | None,
             raise click.UsageError(_("{file} is not a JSON record: {reason}").format(file=data_file, reason=exc))
         if not isinstance(data, dict):
             raise click.UsageError(_("{file} must hold one JSON object (the record).").format(file=data_file))
+    if roster_file is not None:
+        _distribute(ctx, spec, roster_file, fmt, out, data)
+        return
+    if out.is_dir():
+        raise click.UsageError(_("{file} is a folder: give the file to write, or --roster to write one per unit.")
+                               .format(file=out))
     try:
         COMPILERS[fmt].compile(spec, data, out, ctx.obj["lang"])
     except FormgenError as err:
         raise CliError(err) from None
     click.echo(_("Wrote {file}").format(file=out), err=True)
+
+
+def _distribute(ctx: click.Context, spec, roster_file: Path, fmt: str, folder: Path, data: dict | None) -> None:
+    """generate --roster: one form per unit that must return it, written into ``folder``."""
+    from formgen.batch.distribute import distribute
+    from formgen.batch.roster import load_roster
+
+    try:
+        roster = load_roster(roster_file, _registry(ctx))
+        written = distribute(spec, roster, fmt, folder, data, ctx.obj["lang"])
+    except FormgenError as err:
+        raise CliError(err) from None
+    click.echo(_("Wrote {count} forms, one per unit of {roster} that must return {form}, to {folder}").format(
+        count=len(written), roster=roster_file, form=spec.label(ctx.obj["lang"]), folder=folder), err=True)
 
 
 @cli.command()
@@ -146,16 +171,25 @@ def extract(ctx: click.Context, file: Path) -> None:
 
 
 @cli.command("validate")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--reporter", type=click.Choice(sorted(REPORTERS)), default=None,
               help="Choose a reporter by name (default text; --json is the same as --reporter json).")
 @click.pass_context
-def validate_cmd(ctx: click.Context, files: tuple[Path, ...], as_json: bool, reporter: str | None) -> None:
-    """Validate returned files: per file, valid or not, and each issue with code, field and message."""
-    results = [process(f, _registry(ctx)) for f in files]
+def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, reporter: str | None) -> None:
+    """Validate returned files, and every file in the folders given: per file, valid or not, and each
+    issue with code, field and message.  Lock and system files in a folder are listed as skipped; a
+    path that is missing or cannot be read is a result of its own."""
+    results = []
+    for path in paths:
+        if not path.is_dir():
+            results.append(process(path, _registry(ctx)))
+            continue
+        for found in walk(path):
+            results.append(skipped(found.path, found.skip, found.unreadable) if found.skip
+                           else process(found.path, _registry(ctx)))
     REPORTERS[reporter or ("json" if as_json else "text")](sys.stdout, results)
-    if not all(r.valid for r in results):
+    if any(r.status in ("invalid", "unreadable") for r in results):
         raise Invalid("")
 
 

@@ -2,7 +2,8 @@
 
 The temporary file is made by ``mkstemp`` (mode 0600); the finished file gets
 the mode any new file gets, 0666 less the umask, so others can read an output
-when the umask lets them.
+when the umask lets them; or the ``mode`` asked for, such as 0600 for a file
+that holds personal data.
 """
 
 from __future__ import annotations
@@ -15,15 +16,16 @@ from typing import Iterator
 
 
 @contextlib.contextmanager
-def atomic_path(target: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; on success it replaces ``target``."""
+def atomic_path(target: str | Path, mode: int | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; on success it replaces ``target`` with ``mode``
+    (default: 0666 less the umask)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(fd)
     try:
         yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~_umask() if mode is None else mode)
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):

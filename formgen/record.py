@@ -24,6 +24,7 @@ class Identity:
     form: str
     version: str
     hash: str | None = None
+    unit: str | None = None  # the unit code stamped by `formgen generate --roster`
 
 
 @dataclass

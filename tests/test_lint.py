@@ -103,3 +103,31 @@ def test_letter_rule_blocks_take_no_content():
     letter = form([("name", "text", "姓名")], kind="letter",
                   letter=[{"style": "title", "text": "{name}"}, {"style": "red-rule", "text": "x"}])
     assert codes(letter) == {("FG404", "$.x-formgen.letter[1]")}
+
+
+UNIT_FORM = [("school_name", "text", "学校名称"), ("school_code", "text", "学校标识码"),
+             ("occurred_at", "datetime", "发生时间"), ("reported_at", "datetime", "报告时间"),
+             ("people", "rows", "人员", [("who", "text", "姓名")])]
+
+
+@pytest.mark.parametrize("root, expected", [
+    ({"unit": {"code": "school_code", "name": "school_name"}}, set()),
+    ({"unit": {"name": "schol_name"}}, {("FG404", "$.x-formgen.unit.name")}),
+    ({"unit": {"code": "people.who"}}, {("FG404", "$.x-formgen.unit.code")}),
+    ({"unit": {}}, {("FG404", "$.x-formgen.unit")}),
+    ({"unit": {"name": "school_name", "id": "school_code"}}, {("FG403", "$.x-formgen.unit.id")}),
+    ({"deadline": {"kind": "within-hours", "hours": 24, "from": "occurred_at", "to": "reported_at"}}, set()),
+    ({"deadline": {"kind": "within-hours", "hours": 24, "from": "occurred_at", "to": "school_name"}},
+     {("FG404", "$.x-formgen.deadline.to")}),
+    ({"deadline": {"kind": "within-days", "days": 10, "from": "occured_at", "to": "reported_at"}},
+     {("FG404", "$.x-formgen.deadline.from")}),
+    ({"deadline": {"kind": "within-hours", "hours": 24, "from": "occurred_at"}}, {("FG404", "$.x-formgen.deadline")}),
+    ({"deadline": {"kind": "date"}}, {("FG404", "$.x-formgen.deadline")}),
+])
+def test_unit_fields_and_deadline_fields_must_exist(root, expected):
+    assert codes(form(UNIT_FORM, **root)) == expected
+
+
+def test_unit_field_message_names_the_field():
+    issues = list(lint_definition(form(UNIT_FORM, unit={"name": "schol_name"}), "t.json"))
+    assert "'schol_name'" in issues[0].message("en") and "t.json $.x-formgen.unit.name" in issues[0].message("en")

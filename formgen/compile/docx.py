@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import zipfile
+
+from lxml import etree
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
@@ -22,7 +24,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from formgen.layout.docx import CELL, CHECKBOX, placeholder, widget
 from formgen.compile.docx_letter import build_letter, is_letter
 from formgen.compile.docx_template import build_template, template_path
-from formgen.layout.ooxml import PROP_HASH, clean, custom_properties, qn
+from formgen.layout.ooxml import CUSTOM, PROP_HASH, PROP_UNIT, VT, clean, custom_properties, qn, safe_parser
 from formgen.fsutil import atomic_path
 from formgen.paths import get_path
 from formgen.present import display
@@ -95,14 +97,45 @@ class DocxCompiler:
     format = "docx"
     suffix = ".docx"
 
-    def compile(self, spec: FormSpec, data: dict | None, out: str | Path, lang: str = "zh_CN") -> None:
+    def compile(self, spec: FormSpec, data: dict | None, out: str | Path, lang: str = "zh_CN",
+                unit: str | None = None) -> None:
+        """Write the form to ``out``; ``unit`` is the code of the unit it is made for, stamped as a custom
+        property of the written document (the cached template, and so its key, stay as they are)."""
         if is_letter(spec):
-            with atomic_path(out) as tmp:
-                Path(tmp).write_bytes(build_letter(spec, data))
-            return
-        tpl = DocxTemplate(io.BytesIO(template_bytes(spec)))
-        env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
-        tpl.render(context(spec, data or {}), env, autoescape=True)
-        _drop_placeholder_flags(tpl.docx.element.body)
+            document = build_letter(spec, data)
+        else:
+            tpl = DocxTemplate(io.BytesIO(template_bytes(spec)))
+            env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+            tpl.render(context(spec, data or {}), env, autoescape=True)
+            _drop_placeholder_flags(tpl.docx.element.body)
+            buf = io.BytesIO()
+            tpl.save(buf)
+            document = buf.getvalue()
+        if unit:
+            document = stamp_unit(document, unit)
         with atomic_path(out) as tmp:
-            tpl.save(tmp)
+            Path(tmp).write_bytes(document)
+
+
+CUSTOM_PART = "docProps/custom.xml"
+
+
+def stamp_unit(document: bytes, unit: str) -> bytes:
+    """The document with the custom property ``formgen.unit`` set to ``unit`` (other parts copied as they are)."""
+    src = zipfile.ZipFile(io.BytesIO(document))
+    root = etree.fromstring(src.read(CUSTOM_PART), safe_parser())
+    for prop in root.findall(f"{{{CUSTOM}}}property"):
+        if prop.get("name") == PROP_UNIT:
+            root.remove(prop)
+    pids = [int(p.get("pid", "1")) for p in root.findall(f"{{{CUSTOM}}}property")]
+    prop = etree.SubElement(root, f"{{{CUSTOM}}}property", fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}",
+                            pid=str(max(pids, default=1) + 1), name=PROP_UNIT)
+    etree.SubElement(prop, f"{{{VT}}}lpwstr").text = clean(unit)
+    out = io.BytesIO()
+    with src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == CUSTOM_PART:
+                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            dst.writestr(info, data)
+    return out.getvalue()

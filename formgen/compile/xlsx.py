@@ -28,7 +28,8 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from formgen import __version__
 from formgen.fsutil import atomic_path
-from formgen.layout.xlsx import FORM_SHEET, META_SHEET, defined_name, table_name
+from formgen.layout.xlsx import (FORM_SHEET, META_FORM, META_HASH, META_SHEET, META_UNIT, META_VERSION, defined_name,
+                                 table_name)
 from formgen.paths import get_path
 from formgen.present import native
 from formgen.spec.model import Field, FormSpec, Group
@@ -51,16 +52,19 @@ class XlsxCompiler:
     format = "xlsx"
     suffix = ".xlsx"
 
-    def compile(self, spec: FormSpec, data: dict | None, out: str | Path, lang: str = "zh_CN") -> None:
-        wb = _Builder(spec, data or {}).build()
+    def compile(self, spec: FormSpec, data: dict | None, out: str | Path, lang: str = "zh_CN",
+                unit: str | None = None) -> None:
+        """Write the form to ``out``; ``unit`` is the code of the unit it is made for, stamped beside the identity."""
+        wb = _Builder(spec, data or {}, unit).build()
         with atomic_path(out) as tmp:
             wb.save(tmp)
 
 
 class _Builder:
-    def __init__(self, spec: FormSpec, data: dict):
+    def __init__(self, spec: FormSpec, data: dict, unit: str | None = None):
         self.spec = spec
         self.data = data
+        self.unit = unit
         self.wb = Workbook()
         self.ws = self.wb.active
         self.ws.title = FORM_SHEET
@@ -85,8 +89,11 @@ class _Builder:
     def _meta(self) -> None:
         m = self.meta
         m.sheet_state = "hidden"
-        for r, (key, value) in enumerate([("form", self.spec.id), ("version", self.spec.version),
-                                          ("hash", self.spec.hash), ("generator", f"formgen {__version__}")], 1):
+        rows = [(META_FORM, self.spec.id), (META_VERSION, self.spec.version), (META_HASH, self.spec.hash),
+                ("generator", f"formgen {__version__}")]
+        if self.unit:
+            rows.append((META_UNIT, self.unit))
+        for r, (key, value) in enumerate(rows, 1):
             m.cell(r, 1, key)
             m.cell(r, 2, value)
         m.protection.sheet = True

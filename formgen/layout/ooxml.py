@@ -19,6 +19,8 @@ _PREFIXES = {**NSMAP, "xml": XML}
 
 #: Custom document properties that carry the form's identity.
 PROP_FORM, PROP_VERSION, PROP_HASH = "formgen.form", "formgen.version", "formgen.hash"
+#: The code of the unit a distributed form was made for (``formgen generate --roster``).
+PROP_UNIT = "formgen.unit"
 
 
 def qn(name: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 META_SHEET = "formgen"
+#: The row keys (column A) of the identity on the meta sheet; "unit" only in a form distributed to a unit.
+META_FORM, META_VERSION, META_HASH, META_UNIT = "form", "version", "hash", "unit"
 FORM_SHEET = "表单"
 NAME_PREFIX = "fg."
 TABLE_PREFIX = "tbl."

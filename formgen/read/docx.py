@@ -24,7 +24,7 @@ from lxml import etree
 from formgen.coerce import Context, is_empty
 from formgen.layout.docx import CHECKBOX, Cell, Table, layout, placeholder, widget
 from formgen.compile.docx_letter import Part, blank, is_letter, parts
-from formgen.layout.ooxml import PROP_FORM, PROP_HASH, PROP_VERSION, custom_properties, qn, safe_parser
+from formgen.layout.ooxml import PROP_FORM, PROP_HASH, PROP_UNIT, PROP_VERSION, custom_properties, qn, safe_parser
 from formgen.i18n import N_
 from formgen.issues import Code, Issue
 from formgen.record import Identity, RawValue
@@ -75,7 +75,7 @@ class DocxReader:
         form, version = doc.properties.get(PROP_FORM), doc.properties.get(PROP_VERSION)
         if not form or not version:
             return None
-        return Identity(form, version, doc.properties.get(PROP_HASH))
+        return Identity(form, version, doc.properties.get(PROP_HASH), doc.properties.get(PROP_UNIT) or None)
 
     def context(self, doc: Document) -> Context:
         return Context()

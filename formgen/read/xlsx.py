@@ -17,10 +17,12 @@ from typing import Any, BinaryIO
 from lxml import etree
 from openpyxl import load_workbook
 from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter, range_boundaries
+from openpyxl.xml.constants import MAX_COLUMN, MAX_ROW
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from formgen.coerce import Context, is_empty
-from formgen.layout.xlsx import FORM_SHEET, META_SHEET, defined_name, table_name
+from formgen.layout.xlsx import (FORM_SHEET, META_FORM, META_HASH, META_SHEET, META_UNIT, META_VERSION, defined_name,
+                                 table_name)
 from formgen.i18n import N_
 from formgen.issues import Code, Issue
 from formgen.record import Identity, RawValue
@@ -37,7 +39,8 @@ class Book:
     """What the reader needs of a workbook, independent of openpyxl's objects."""
 
     cells: dict[str, dict[tuple[int, int], Any]] = field(default_factory=dict)
-    names: dict[str, tuple[str, str]] = field(default_factory=dict)  # defined name -> (sheet, "B5")
+    # defined name -> (sheet, "B5"); None when it no longer names one cell
+    names: dict[str, tuple[str, str] | None] = field(default_factory=dict)
     tables: dict[str, tuple[str, str]] = field(default_factory=dict)  # table name -> (sheet, "A18:E24")
     print_areas: dict[str, str] = field(default_factory=dict)  # sheet -> "A1:E32"
     date1904: bool = False
@@ -60,9 +63,7 @@ class XlsxReader:
                 book.cells[ws.title] = {(c.row, c.column): c.value for row in ws.iter_rows() for c in row
                                         if getattr(c, "value", None) is not None}
             for name, dn in wb.defined_names.items():
-                dests = list(dn.destinations)
-                if len(dests) == 1 and ":" not in dests[0][1]:
-                    book.names[name] = (dests[0][0], dests[0][1].replace("$", ""))
+                book.names[name] = _one_cell(dn)
         finally:
             wb.close()
         stream.seek(0)
@@ -71,10 +72,11 @@ class XlsxReader:
 
     def identity(self, book: Book) -> Identity | None:
         meta = book.cells.get(META_SHEET, {})
-        form, version, digest = (meta.get((r, 2)) for r in (1, 2, 3))
+        keyed = {str(value): meta.get((row, 2)) for (row, col), value in meta.items() if col == 1}
+        form, version, digest, unit = (keyed.get(k) for k in (META_FORM, META_VERSION, META_HASH, META_UNIT))
         if not form or not version:
             return None
-        return Identity(str(form), str(version), str(digest) if digest else None)
+        return Identity(str(form), str(version), str(digest) if digest else None, _text(unit))
 
     def context(self, book: Book) -> Context:
         return Context(date1904=book.date1904)
@@ -83,10 +85,13 @@ class XlsxReader:
         values: list[RawValue] = []
         issues: list[Issue] = []
         for fld in spec.fields():
-            where = book.names.get(defined_name(fld.address))
+            name = defined_name(fld.address)
+            where = book.names.get(name)
             if where is None or where[0] not in book.cells:
-                issues.append(Issue(Code.LAYOUT_CHANGED, fld.address, defined_name(fld.address), {
-                    "label": spec.labels_of(fld.address), "reason": N_("its defined name is missing")}))
+                reason = N_("its defined name is missing") if name not in book.names \
+                    else N_("its defined name no longer points to one cell")
+                issues.append(Issue(Code.LAYOUT_CHANGED, fld.address, name, {
+                    "label": spec.labels_of(fld.address), "reason": reason}))
                 continue
             sheet, coord = where
             value = book.value(sheet, *coordinate_to_tuple(coord))
@@ -98,6 +103,32 @@ class XlsxReader:
             issues.extend(problems)
         issues.extend(_outside_form(book, FORM_SHEET))
         return values, issues
+
+
+def _one_cell(dn: Any) -> tuple[str, str] | None:
+    """A defined name's (sheet, "B5") when it names one cell of one sheet; None for a range, a column,
+    or a reference deleted to ``#REF!``."""
+    try:
+        dests = list(dn.destinations)
+    except (ValueError, TypeError, AttributeError):
+        return None
+    if len(dests) != 1:
+        return None
+    sheet, coord = dests[0]
+    coord = coord.replace("$", "")
+    bounds = _bounds(coord)
+    if bounds is None or None in bounds or bounds[:2] != bounds[2:]:
+        return None
+    return sheet, coord
+
+
+def _bounds(ref: str | None) -> tuple[int | None, int | None, int | None, int | None] | None:
+    """(min_col, min_row, max_col, max_row) of a range, None where a whole row or column leaves one
+    open; None for text that is no range (``#REF!``, nothing)."""
+    try:
+        return range_boundaries(ref)
+    except (ValueError, TypeError):
+        return None
 
 
 def _read_package_parts(stream: BinaryIO, book: Book) -> None:
@@ -140,10 +171,12 @@ def _rels(zf: zipfile.ZipFile, path: str, names: set[str]) -> dict[str, str]:
 
 def _outside_form(book: Book, sheet: str) -> list[Issue]:
     """Text typed beside or below the printed form is not read: say so rather than drop it silently."""
-    area = book.print_areas.get(sheet)
-    if not area:
+    bounds = _bounds(book.print_areas.get(sheet))
+    if bounds is None:
         return []
-    min_col, min_row, max_col, max_row = range_boundaries(area)
+    min_col, min_row, max_col, max_row = bounds  # whole columns or rows: the open side has no limit
+    min_col, min_row = min_col or 1, min_row or 1
+    max_col, max_row = max_col or MAX_COLUMN, max_row or MAX_ROW
     return [Issue(Code.EXTRA_CONTENT, location=f"{sheet}!{get_column_letter(c)}{r}")
             for (r, c), value in sorted(book.cells.get(sheet, {}).items())
             if not is_empty(value) and not (min_col <= c <= max_col and min_row <= r <= max_row)]
@@ -155,7 +188,11 @@ def _read_table(book: Book, spec: FormSpec, group: Group) -> tuple[list[RawValue
         return [], [Issue(Code.LAYOUT_CHANGED, group.address, table_name(group.address), {
             "label": spec.labels_of(group.address), "reason": N_("the table of rows is missing")})]
     sheet, ref = found
-    min_col, min_row, max_col, max_row = range_boundaries(ref)
+    bounds = _bounds(ref)
+    if bounds is None or None in bounds:
+        return [], [Issue(Code.LAYOUT_CHANGED, group.address, f"{sheet}!{ref or ''}", {
+            "label": spec.labels_of(group.address), "reason": N_("the table of rows no longer has a range of cells")})]
+    min_col, min_row, max_col, max_row = bounds
     headers = {str(book.value(sheet, min_row, c) or "").strip(): c for c in range(min_col, max_col + 1)}
     columns = []
     issues: list[Issue] = []
@@ -178,3 +215,12 @@ def _read_table(book: Book, spec: FormSpec, group: Group) -> tuple[list[RawValue
                 values.append(RawValue(f"{group.address}.{index}.{col.name}", v, f"{sheet}!{get_column_letter(c)}{r}"))
             index += 1
     return values, issues
+
+
+def _text(value: Any) -> str | None:
+    """A stamped code as text (a spreadsheet may have stored it as a number), None when absent."""
+    if value is None or str(value).strip() == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()

@@ -19,7 +19,7 @@ from jsonschema.exceptions import ValidationError
 from formgen.i18n import N_
 from formgen.issues import Code, Issue, Text
 from formgen.spec.letter import referenced
-from formgen.spec.model import FormSpec, Group
+from formgen.spec.model import Field, FormSpec, Group
 from formgen.spec.rules import KIND_NAMES, KIND_PARAMS, compile_rules
 
 
@@ -85,6 +85,9 @@ def lint_definition(definition: dict, name: str = "<definition>") -> Iterator[Is
     yield from structure
     if rules and not structure and not schema_errors:  # the fields must be readable to check names in rules
         yield from _check_rules(FormSpec.from_definition(definition), name)
+    ann = definition.get("x-formgen")
+    if isinstance(ann, dict) and not structure and not schema_errors:
+        yield from _check_named_fields(FormSpec.from_definition(definition), ann, name)
     letter = definition.get("x-formgen", {}).get("letter") if isinstance(definition.get("x-formgen"), dict) else None
     if isinstance(letter, list) and all(isinstance(b, dict) for b in letter) and not structure and not schema_errors:
         yield from _check_letter(definition, letter, name)
@@ -110,6 +113,36 @@ def _check_rules(spec: FormSpec, name: str) -> Iterator[Issue]:
                 params = {k: Text(KIND_NAMES[v]) if k in KIND_PARAMS and v in KIND_NAMES else v
                           for k, v in problem.params.items()}
                 yield Issue(Code.DEF_RULE_MISUSE, path, params={"file": name, "reason": Text(problem.reason, params)})
+
+
+#: What a deadline of each kind needs besides its kind.
+DEADLINE_NEEDS = {"date": ("date",), "within-days": ("days", "from", "to"), "within-hours": ("hours", "from", "to")}
+
+
+def _check_named_fields(spec: FormSpec, ann: dict, name: str) -> Iterator[Issue]:
+    """The unit-identifying fields (``x-formgen.unit``) are single fields of the form, and a deadline relative
+    to a field names two date or date-time fields of the form."""
+    singles = {f.address: f for f in spec.items if isinstance(f, Field)}
+    unit = ann.get("unit")
+    if isinstance(unit, dict):
+        for key, address in unit.items():
+            if isinstance(address, str) and address not in singles:
+                yield Issue(Code.DEF_BAD_VALUE, json_path(["x-formgen", "unit", key]), params={
+                    "file": name, "reason": Text(N_("'{field}' is not a field of the form"), {"field": address})})
+    deadline = ann.get("deadline")
+    if not isinstance(deadline, dict) or deadline.get("kind") not in DEADLINE_NEEDS:
+        return
+    for key in DEADLINE_NEEDS[deadline["kind"]]:
+        if key not in deadline:
+            yield Issue(Code.DEF_BAD_VALUE, json_path(["x-formgen", "deadline"]), params={
+                "file": name, "reason": Text(N_("a \"{kind}\" deadline needs \"{key}\""),
+                                             {"kind": deadline["kind"], "key": key})})
+        elif key in ("from", "to"):
+            target = singles.get(deadline[key])
+            if target is None or target.kind not in ("date", "datetime"):
+                yield Issue(Code.DEF_BAD_VALUE, json_path(["x-formgen", "deadline", key]), params={
+                    "file": name, "reason": Text(N_("'{field}' is not a date or date-time field of the form"),
+                                                 {"field": deadline[key]})})
 
 
 def _unknown_key(key: str, known, parts, name: str) -> Issue:

@@ -16,6 +16,7 @@ from formgen.issues import Code, Issue
 from formgen.spec.lint import json_path
 from formgen.spec.model import FormSpec
 from formgen.validate.formats import FORMAT_CHECKER, FORMAT_NAMES, reason_of
+from formgen.validate.deadlines import record_deadline_issues
 from formgen.validate.rules import check_rules
 
 _TYPE_NAMES = {"string": N_("text"), "integer": N_("a whole number"), "number": N_("a number"),
@@ -34,15 +35,16 @@ def address_of(path: Iterable) -> str:
 
 
 def validate(spec: FormSpec, record: dict, skip: set[str] = frozenset()) -> list[Issue]:
-    """All issues of a record: the schema's, then the rules'.  Addresses in ``skip`` already have a
-    coercion issue: the schema does not report them again and the rules treat them as unknown."""
+    """All issues of a record: the schema's, the rules', then a deadline relative to a field.  Addresses in
+    ``skip`` already have a coercion issue: the schema does not report them again and the rules treat them as
+    unknown."""
     validator = _validator(spec)
     issues: dict[tuple[str, str], Issue] = {}
     for err in sorted(validator.iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
         for issue in _issues_of(spec, err):
             if issue.path not in skip:
                 issues.setdefault((issue.code.id, issue.path), issue)
-    return list(issues.values()) + check_rules(spec, record, set(skip))
+    return list(issues.values()) + check_rules(spec, record, set(skip)) + record_deadline_issues(spec, record, set(skip))
 
 
 def _issues_of(spec: FormSpec, err: ValidationError) -> Iterator[Issue]:

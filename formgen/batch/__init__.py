@@ -1,0 +1,1 @@
+"""Checking a bureau's returned files all at once (issue 9)."""

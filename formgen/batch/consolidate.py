@@ -1,0 +1,567 @@
+"""Consolidation: the valid returns of one form as one workbook for the level above, ``OUTDIR/汇总/<form>.xlsx``.
+
+What the workbook holds follows from the definition, not from the form's id, so a new form of the same
+shape consolidates without code changes:
+
+- Every form: 明细 (details), one row per record; a record with a repeating group gets one row per row of
+  its first group, each with the unit, the source file and the record's other fields; every further group
+  gets a sheet of its own, flattened the same way.  Headers are the field labels under a merged band
+  naming the section or group.
+- A *statistics* form is one with a repeating group of numeric columns and an object whose fields all
+  have the names of those columns (the submitted 合计, e.g. ``totals.schools`` for ``divisions.schools``).
+  It gets the higher level's table: one row per unit with its rows summed and a 合计 row of ``=SUM``
+  formulas, a sheet of all the units' rows, and each submitted total is checked against its rows (FG340).
+- A *checklist* is a repeating group of pre-printed rows (``fixed_rows``) identified by a ``key``, with a
+  choice column that people fill in (落实情况).  It gets a matrix of units × rows showing the chosen
+  labels, with per-row counts of each choice at the bottom and per-unit counts at the right, and a sheet
+  listing the rows with their counts.
+
+Every text goes through :mod:`formgen.export` (control characters removed, formula-like text neutralised)
+and personal data (``x-formgen.pii``) is masked unless ``reveal_pii``.  A workbook of a form with personal
+data fields is readable by its owner only (mode 0600): even masked, its rows are about identifiable
+students.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from formgen.export import mask, safe
+from formgen.fsutil import atomic_path
+from formgen.i18n import gettext, normalise
+from formgen.issues import Code, Issue
+from formgen.present import parse_datetime
+from formgen.spec.model import BOOL_LABELS, Field, FormSpec, Group
+
+FOLDER = "汇总"
+NUMERIC = ("integer", "number")
+MAX_WIDTH = 40
+#: Column-width units printed across a portrait A4 page (at about 70 % scale); a wider table prints across more
+#: pages rather than smaller.
+PAGE_WIDTH = 160
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+_THIN = Side(style="thin", color="808080")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEAD_FILL = PatternFill("solid", fgColor="D9E1F2")
+_TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
+#: Fills for a checklist's choices, in the order of the enum (done, partly, not, ...).
+_CHOICE_FILLS = [PatternFill("solid", fgColor=c) for c in ("E2EFDA", "FFF2CC", "FCE4D6", "EDEDED")]
+_CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_TOP = Alignment(vertical="top")
+#: Characters of East Asian width W or F (CJK ideographs, kana, hangul, full-width forms).
+_WIDE = re.compile("[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+                   "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]")
+
+
+def _styles() -> list[NamedStyle]:
+    """The workbook's cell styles, registered once: giving each of thousands of cells its own border and font
+    objects is what makes openpyxl slow."""
+    styles = [
+        NamedStyle("formgen head", font=Font(bold=True), fill=_HEAD_FILL, border=_BORDER, alignment=_CENTRE),
+        NamedStyle("formgen cell", border=_BORDER, alignment=_TOP),
+    ]
+    for suffix, border, align in (("", _BORDER, _TOP), (" plain", Border(), Alignment())):  # plain: as unstyled cells
+        styles += [
+            NamedStyle("formgen text" + suffix, border=border, alignment=Alignment(wrap_text=True, vertical="top")),
+            NamedStyle("formgen date" + suffix, border=border, number_format=DATE_FORMAT, alignment=align),
+            NamedStyle("formgen datetime" + suffix, border=border, number_format=DATETIME_FORMAT, alignment=align),
+        ]
+    styles += [
+        NamedStyle("formgen title", font=Font(bold=True, size=14), alignment=Alignment(vertical="center")),
+        NamedStyle("formgen note"),
+        NamedStyle("formgen centred title", font=Font(bold=True, size=14),
+                   alignment=Alignment(horizontal="center", vertical="center")),
+        NamedStyle("formgen total", font=Font(bold=True), fill=_TOTAL_FILL, border=_BORDER,
+                   alignment=Alignment(horizontal="center")),
+    ]
+    styles += [NamedStyle(f"formgen choice {i + 1}", border=_BORDER, fill=fill, alignment=Alignment(horizontal="center"))
+               for i, fill in enumerate(_CHOICE_FILLS)]
+    return styles
+
+
+@dataclass
+class Entry:
+    """One valid, not superseded return: its unit, its path (relative to the batch folder) and its record."""
+
+    unit_code: str
+    unit_name: str
+    path: str
+    record: dict
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """A repeating group of numbers and the object of its submitted totals."""
+
+    group: Group
+    totals: tuple[str, ...]
+    numbers: tuple[Field, ...]
+    labels: tuple[Field, ...]
+    checked: tuple[Field, ...]
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """Pre-printed rows identified by ``group.key``, each given one of ``status``'s choices."""
+
+    group: Group
+    status: Field
+    band: Field | None
+
+
+def statistics(spec: FormSpec) -> list[Statistics]:
+    """The form's groups of numbers that have an object of totals: the fields of an object (all numeric)
+    named like numeric columns of a group."""
+    objects: dict[tuple[str, ...], list[Field]] = {}
+    for f in spec.fields():
+        if len(f.path) > 1:
+            objects.setdefault(f.path[:-1], []).append(f)
+    found = []
+    for group in spec.groups():
+        numeric = {c.name: c for c in group.columns if c.kind in NUMERIC}
+        for prefix, fields in objects.items():
+            if fields and all(f.kind in NUMERIC and f.name in numeric for f in fields):
+                found.append(Statistics(
+                    group, prefix,
+                    numbers=tuple(c for c in group.columns if c.kind in NUMERIC),
+                    labels=tuple(c for c in group.columns if c.kind not in NUMERIC),
+                    checked=tuple(fields)))
+                break
+    return found
+
+
+def checklists(spec: FormSpec) -> list[Checklist]:
+    """The form's groups of pre-printed rows with a key and a choice column that is filled in."""
+    found = []
+    for group in spec.groups():
+        if not (group.fixed_rows and group.key and group.column(group.key)):
+            continue
+        status = next((c for c in group.columns if c.kind == "choice" and not c.readonly), None)
+        if status is not None:
+            band = next((c for c in group.columns if group.printed_only(c)), None)
+            found.append(Checklist(group, status, band))
+    return found
+
+
+def target_path(out: Path, spec: FormSpec) -> Path:
+    return Path(out) / FOLDER / f"{spec.id}.xlsx"
+
+
+def consolidate(spec: FormSpec, entries: Iterable[Entry], out: Path, lang: str = "zh_CN",
+                reveal_pii: bool = False) -> list[Issue]:
+    """Write ``out/汇总/<form>.xlsx`` from the valid returns ``entries``; return the problems found on the way,
+    such as a submitted total that differs from the sum of its rows (FG340)."""
+    lang = normalise(lang)
+    entries = sorted(entries, key=lambda e: (e.unit_code, e.unit_name, e.path))
+    book = _Book(spec, lang, reveal_pii)
+    issues: list[Issue] = []
+    for stat in statistics(spec):
+        issues += check_totals(spec, stat, entries)
+        book.statistics(stat, entries)
+    for checklist in checklists(spec):
+        book.checklist(checklist, entries)
+    groups = spec.groups() or [None]
+    for i, group in enumerate(groups):
+        name = _("Details", lang) if i == 0 else group.label(lang)
+        book.details(name, group, entries)
+    target = target_path(out, spec)
+    has_pii = any(f.pii for f in spec.fields()) or any(c.pii for g in spec.groups() for c in g.columns)
+    with atomic_path(target, mode=0o600 if has_pii else None) as tmp:
+        book.wb.save(tmp)
+    return issues
+
+
+def check_totals(spec: FormSpec, stat: Statistics, entries: list[Entry]) -> list[Issue]:
+    """FG340 for every submitted total that differs from the sum of its unit's rows."""
+    issues = []
+    for entry in entries:
+        rows = _rows(stat.group, entry.record)
+        for f in stat.checked:
+            given = _get(entry.record, f.path)
+            if not _is_number(given):
+                continue
+            computed = _sum(row.get(f.name) for row in rows)
+            if given != computed:
+                issues.append(Issue(Code.TOTAL_MISMATCH, path=f.address, params={
+                    "unit": entry.unit_name or entry.unit_code, "file": entry.path,
+                    "label": spec.labels_of(f.address), "total": given, "sum": computed}))
+    return issues
+
+
+def _(message: str, lang: str) -> str:
+    return gettext(message, lang)
+
+
+class _Book:
+    """The workbook being written, and how each kind of sheet is laid out."""
+
+    def __init__(self, spec: FormSpec, lang: str, reveal_pii: bool):
+        self.spec, self.lang, self.reveal = spec, lang, reveal_pii
+        self.wb = Workbook(write_only=True)
+        for style in _styles():
+            self.wb.add_named_style(style)
+
+    # -- sheets ---------------------------------------------------------------------------------
+    def details(self, name: str, group: Group | None, entries: list[Entry]) -> None:
+        """One row per record, or per row of ``group``, with the unit, the file and the scalar fields."""
+        lang = self.lang
+        unit_band = _("Submitting unit", lang)
+        # (band, label, field, whether the field is a column of the group's rows)
+        columns: list[tuple[str, str, Field | None, bool]] = [
+            (unit_band, _("Unit code", lang), None, False), (unit_band, _("Unit name", lang), None, False),
+            (unit_band, _("Source file", lang), None, False)]
+        for item in self.spec.items:
+            if isinstance(item, Field):
+                columns.append((self.section_label(item.section), item.label(lang), item, False))
+            elif item is group:
+                columns += [(group.label(lang), c.label(lang), c, True) for c in group.columns]
+        table = _Table(self.wb, name, boxed=False)
+        table.header([c[0] for c in columns], [c[1] for c in columns])
+        for entry in entries:
+            base = [entry.unit_code, entry.unit_name, entry.path]
+            scalars = [self.value(f, _get(entry.record, f.path)) for _b, _l, f, in_row in columns[3:] if not in_row]
+            for row in (_rows(group, entry.record) if group else []) or [{}]:
+                values, rest = list(base), iter(scalars)
+                for _b, _l, f, in_row in columns[3:]:
+                    values.append(self.value(f, row.get(f.name)) if in_row else next(rest))
+                table.row(values)
+        table.finish(freeze_cols=3)
+
+    def statistics(self, stat: Statistics, entries: list[Entry]) -> None:
+        """The higher level's table (one row per unit, its rows summed, a 合计 row of formulas) and the rows."""
+        lang, spec = self.lang, self.spec
+        units: dict[str, tuple[str, str, list[dict]]] = {}  # a return without a unit code is a unit of its own
+        for entry in entries:
+            code, name, rows = units.setdefault(entry.unit_code or f"\0{entry.path}",
+                                                (entry.unit_code, entry.unit_name, []))
+            rows += _rows(stat.group, entry.record)
+        unit_band = _("Submitting unit", lang)
+        numbers_band = _("{group} (sum per unit)", lang).format(group=stat.group.label(lang))
+        bands = [unit_band] * 3 + [numbers_band] * len(stat.numbers)
+        labels = [_("No.", lang), _("Unit code", lang), _("Unit name", lang)] + [c.label(lang) for c in stat.numbers]
+        table = _Table(self.wb, _("Statistics", lang), titles=[
+            _("{title} (consolidated)", lang).format(title=spec.label(lang)),
+            _("Consolidated from the returns of {count} unit(s); the total is the sum of the units' rows.",
+              lang).format(count=len(units))])
+        table.header(bands, labels)
+        for i, (code, name, rows) in enumerate(units.values(), start=1):
+            sums = [_sum(row.get(c.name) for row in rows) for c in stat.numbers]
+            table.row([i, code, name] + sums)
+        table.total_row(_("Total", lang), label_cols=3, sum_cols=range(4, len(labels) + 1))
+        table.finish(freeze_cols=3, landscape=True)
+
+        columns = list(stat.labels) + list(stat.numbers)
+        labels = [_("Unit code", lang), _("Unit name", lang)] + [c.label(lang) for c in columns]
+        table = _Table(self.wb, stat.group.label(lang))
+        table.header([unit_band] * 2 + [stat.group.label(lang)] * len(columns), labels)
+        for code, name, rows in units.values():
+            for row in rows:
+                table.row([code, name] + [self.value(c, row.get(c.name)) for c in columns])
+        first_number = 3 + len(stat.labels)
+        table.total_row(_("Total", lang), label_cols=first_number - 1, sum_cols=range(first_number, len(labels) + 1))
+        table.finish(freeze_cols=2, landscape=True)
+
+    def checklist(self, checklist: Checklist, entries: list[Entry]) -> None:
+        """Units × pre-printed rows showing the choice made, counted per row (bottom) and per unit (right)."""
+        lang, group, status = self.lang, checklist.group, checklist.status
+        fixed = group.fixed_rows
+        keys = [row.get(group.key) for row in fixed]
+        choices = status.choices
+        choice_labels = _choice_labels(status, lang)
+        blank = _("Not filled in", lang)
+        unit_band = _("Submitting unit", lang)
+        count_band = _("Count per unit", lang)
+        bands = [unit_band] * 3
+        bands += [_display(row.get(checklist.band.name)) if checklist.band else group.label(lang) for row in fixed]
+        bands += [count_band] * (len(choices) + 1)
+        labels = [_("No.", lang), _("Unit code", lang), _("Unit name", lang)]
+        labels += [_display(k) for k in keys] + choice_labels + [blank]
+
+        table = _Table(self.wb, status.label(lang), titles=[
+            _("{title}: {label} by unit", lang).format(title=self.spec.label(lang), label=status.label(lang))])
+        table.header(bands, labels)
+        per_row = [[0] * (len(choices) + 1) for _k in keys]
+        for i, entry in enumerate(entries, start=1):
+            by_key = {row.get(group.key): row for row in _rows(group, entry.record)}
+            counts = [0] * (len(choices) + 1)
+            cells, indexes = [], []
+            for r, key in enumerate(keys):
+                value = by_key.get(key, {}).get(status.name)
+                index = _index(choices, value)
+                slot = len(choices) if index is None else index
+                counts[slot] += 1
+                per_row[r][slot] += 1
+                cells.append(choice_labels[index] if index is not None else None)
+                indexes.append(index)
+            styles = [None] * 3 + [None if i is None else f"formgen choice {i % len(_CHOICE_FILLS) + 1}" for i in indexes]
+            table.row([i, entry.unit_code, entry.unit_name] + cells + counts, styles)
+        for slot, label in enumerate(choice_labels + [blank]):
+            row_counts = [counts[slot] for counts in per_row]
+            tail = [None] * (len(choices) + 1)
+            tail[slot] = sum(row_counts)
+            table.summary_row(label, label_cols=3, values=row_counts + tail)
+        table.finish(freeze_cols=3, landscape=True)
+
+        shown = [group.column(group.key)] + [c for c in group.columns if group.printed_only(c)]
+        labels = [c.label(lang) for c in shown] + choice_labels + [blank]
+        table = _Table(self.wb, group.label(lang))
+        table.header([group.label(lang)] * len(shown) + [_("Count of units", lang)] * (len(choices) + 1), labels)
+        for fixed_row, counts in zip(fixed, per_row):
+            table.row([self.value(c, fixed_row.get(c.name)) for c in shown] + counts)
+        table.finish(freeze_cols=1, landscape=True)
+
+    # -- values ---------------------------------------------------------------------------------
+    def section_label(self, section: str | None) -> str:
+        """A section's title in the workbook's language (``section_en`` where the section is named)."""
+        if not section:
+            return ""
+        if self.lang == "en":
+            for item in self.spec.items:
+                if item.ann.get("section") == section and item.ann.get("section_en"):
+                    return item.ann["section_en"]
+        return section
+
+    def value(self, field: Field, value: Any) -> Any:
+        """What a cell shows for a field's value: a label, a real date, a number, or masked text."""
+        if value is None or value == "":
+            return None
+        kind = field.kind
+        if kind in ("choice", "boolean"):
+            index = _index(field.choices, value)
+            return _choice_labels(field, self.lang)[index] if index is not None else str(value)
+        if kind == "date" and isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                return value
+        if kind == "datetime" and isinstance(value, str):
+            try:
+                return parse_datetime(value)
+            except ValueError:
+                return value
+        if field.pii and not self.reveal:
+            return mask(str(value))
+        return value
+
+
+class _Table:
+    """One sheet: optional title lines, a band row of merged group headers, a row of labels, data rows and
+    summary rows.  Rows are kept as plain values and written at ``finish`` to a streaming (write-only) sheet
+    once the column widths are known: a cell object per value would cost many times the memory."""
+
+    def __init__(self, wb: Workbook, name: str, titles: Iterable[str] = (), boxed: bool = True):
+        """``boxed``: data cells get borders; a long details sheet goes without, as styling every cell is what
+        takes openpyxl the time."""
+        self.wb, self.name, self.boxed = wb, _sheet_name(wb, name), boxed
+        self.lines: list[tuple[list[Any], list[str | None] | str | None]] = [
+            ([safe(t)], "formgen title" if i == 0 else "formgen note") for i, t in enumerate(titles)]
+        self.titled = bool(self.lines)
+        self.top = len(self.lines) + 1
+        self.label_row = self.top + 1
+        self.data_end = self.label_row
+        self.ncols = 0
+        self.merges: list[tuple[int, int, int, int]] = []
+        self.widths: dict[int, float] = {}
+        self.heads: dict[int, float] = {}
+
+    def header(self, bands: list[str], labels: list[str]) -> None:
+        self.ncols = len(labels)
+        start = 1
+        for c in range(2, len(bands) + 2):
+            if c <= len(bands) and bands[c - 1] == bands[start - 1]:
+                continue
+            if c - 1 > start:
+                self.merges.append((self.top, start, self.top, c - 1))
+            start = c
+        self.lines.append(([safe(b) or None for b in bands], "formgen head"))
+        self.lines.append(([safe(label) for label in labels], "formgen head"))
+        for c, label in enumerate(labels, start=1):
+            self.heads[c] = _text_width(label)
+
+    def row(self, values: list[Any], styles: list[str | None] | None = None) -> None:
+        """A data row; a cell's style follows its value (date, multi-line text) unless ``styles`` names one."""
+        values = [safe(v) for v in values]
+        self.lines.append((values, styles))
+        self.data_end = len(self.lines)
+        for c, value in enumerate(values, start=1):
+            self._fit(c, value)
+
+    def total_row(self, label: str, label_cols: int, sum_cols: Iterable[int]) -> None:
+        """A 合计 row: ``=SUM`` of each column in ``sum_cols`` over the data rows."""
+        first, last = self.label_row + 1, self.data_end
+        values: list[Any] = [safe(label)] + [None] * (self.ncols - 1)
+        for c in sum_cols:
+            col = get_column_letter(c)
+            values[c - 1] = f"=SUM({col}{first}:{col}{last})" if last >= first else 0
+        self._summary(values, label_cols)
+
+    def summary_row(self, label: str, label_cols: int, values: list[Any]) -> None:
+        self._summary([safe(label)] + [None] * (label_cols - 1) + [safe(v) for v in values], label_cols)
+
+    def _summary(self, values: list[Any], label_cols: int) -> None:
+        self.lines.append((values + [None] * (self.ncols - len(values)), "formgen total"))
+        if label_cols > 1:
+            self.merges.append((len(self.lines), 1, len(self.lines), label_cols))
+
+    def finish(self, freeze_cols: int = 0, landscape: bool = False) -> None:
+        ws = self.wb.create_sheet(self.name)
+        lines, total, widths = 1, 0.0, {}
+        for c in range(1, self.ncols + 1):
+            head = self.heads.get(c, 0)
+            # a long label wraps onto two lines rather than widening a column of short values
+            width = max(self.widths.get(c, 6), head + 2 if head <= 10 else max(12, head / 2 + 3))
+            width = min(width, MAX_WIDTH)
+            ws.column_dimensions[get_column_letter(c)].width = widths[c] = width
+            lines = max(lines, math.ceil(head / max(width - 2, 1)))
+            total += width
+        ws.row_dimensions[self.label_row].height = 15 * lines + 3
+        pages = max(1, math.ceil(total / (PAGE_WIDTH * (1.5 if landscape else 1))))
+        if self.titled:
+            ws.row_dimensions[1].height = 24
+            if pages == 1:  # the title: centred over a table one page wide, else at the left of page 1
+                self.merges.append((1, 1, 1, self.ncols))
+                self.lines[0] = (self.lines[0][0], "formgen centred title")
+        ws.freeze_panes = f"{get_column_letter(freeze_cols + 1)}{self.label_row + 1}"
+        if self.ncols:
+            ws.auto_filter.ref = f"A{self.label_row}:{get_column_letter(self.ncols)}{self.data_end}"
+        ws.page_setup.orientation = "landscape" if landscape else "portrait"
+        ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = pages
+        ws.page_setup.fitToHeight = 0
+        ws.print_title_rows = f"{self.top}:{self.label_row}"
+        if freeze_cols:
+            ws.print_title_cols = f"A:{get_column_letter(freeze_cols)}"
+        for r1, c1, r2, c2 in self.merges:
+            if c2 > c1 or r2 > r1:
+                ws.merged_cells.add(f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}")
+        for r, (values, styles) in enumerate(self.lines, start=1):
+            if r > self.label_row:
+                wrapped = max((_lines(v, widths.get(c, MAX_WIDTH)) for c, v in enumerate(values, start=1)), default=1)
+                if wrapped > 1:  # LibreOffice does not grow a row for wrapped text it did not lay out itself
+                    ws.row_dimensions[r].height = min(15 * wrapped + 2, 409)
+            if not isinstance(styles, list):
+                styles = [styles] * len(values)
+            ws.append([_cell(ws, value, styles[i] if i < len(styles) else None, self.boxed)
+                       for i, value in enumerate(values)])
+
+    def _fit(self, c: int, value: Any) -> None:
+        if isinstance(value, dt.datetime):
+            width = 17
+        elif isinstance(value, dt.date):
+            width = 11
+        else:
+            width = _text_width(_display(value)) + 2
+        self.widths[c] = min(max(self.widths.get(c, 6), width), MAX_WIDTH)
+
+
+def _cell(ws: Any, value: Any, style: str | None, boxed: bool) -> Any:
+    """A streamed cell with its style: the one named, else what its value needs (date, multi-line text);
+    a plain value for an unstyled cell of a table without borders."""
+    if style is None:
+        suffix = "" if boxed else " plain"
+        if isinstance(value, dt.datetime):
+            style = "formgen datetime" + suffix
+        elif isinstance(value, dt.date):
+            style = "formgen date" + suffix
+        elif _wraps(value):
+            style = "formgen text" + suffix
+        elif boxed:
+            style = "formgen cell"
+        else:
+            return value
+    cell = WriteOnlyCell(ws, value)
+    cell.style = style
+    return cell
+
+
+def _sheet_name(wb: Workbook, name: str) -> str:
+    """A valid sheet name (31 characters, none of ``[]:*?/\\``), unique in the workbook."""
+    base = "".join(ch for ch in name if ch not in "[]:*?/\\").strip("'")[:31] or "Sheet"
+    candidate, n = base, 2
+    while candidate in wb.sheetnames:
+        suffix = f" ({n})"
+        candidate, n = base[:31 - len(suffix)] + suffix, n + 1
+    return candidate
+
+
+def _choice_labels(field: Field, lang: str) -> list[str]:
+    if field.kind == "boolean":
+        return ["yes", "no"] if lang == "en" else list(BOOL_LABELS)
+    labels = field.choice_labels
+    if lang == "en":
+        english = field.ann.get("labels_en") or []
+        labels = [english[i] if i < len(english) else label for i, label in enumerate(labels)]
+    return labels
+
+
+def _index(choices: list, value: Any) -> int | None:
+    for i, code in enumerate(choices):
+        if code == value and type(code) is type(value):
+            return i
+    return None
+
+
+def _rows(group: Group, record: dict) -> list[dict]:
+    """The group's rows in a record; pre-printed rows are completed from the definition, matched by key."""
+    given = [row for row in (_get(record, group.path) or []) if isinstance(row, dict)]
+    if not group.fixed_rows:
+        return given
+    if group.key:
+        by_key = {row.get(group.key): row for row in given}
+        return [{**fixed, **by_key.get(fixed.get(group.key), {})} for fixed in group.fixed_rows]
+    return [group.row_values(given, i) for i in range(len(group.fixed_rows))]
+
+
+def _get(record: dict, path: tuple[str, ...]) -> Any:
+    value: Any = record
+    for part in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _sum(values: Iterable[Any]) -> int | float:
+    return sum(v for v in values if _is_number(v))
+
+
+def _display(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(value)
+
+
+def _wraps(value: Any) -> bool:
+    return isinstance(value, str) and ("\n" in value or _text_width(value) > MAX_WIDTH)
+
+
+def _lines(value: Any, width: float) -> int:
+    """Lines a cell's text takes when wrapped in a column ``width`` units wide."""
+    if not _wraps(value):
+        return 1
+    usable = max(width - 1, 1) * 1.15  # a CJK character takes about 1.7 width units, not the 2 counted
+    return sum(max(1, math.ceil(_text_width(line) / usable)) for line in value.split("\n"))
+
+
+def _text_width(text: str) -> float:
+    """Column-width units a text needs: its longest line, a wide (CJK, full-width) character counting as two."""
+    return max((len(line) + len(_WIDE.findall(line)) for line in text.split("\n")), default=0)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+
+from formgen.batch.roster import Roster, Unit
 
 LEDGER, STATS = "hazard-ledger", "basic-stats"
 LEDGER_TITLE, STATS_TITLE = "学生欺凌隐患排查台账", "基本情况统计表"
@@ -88,20 +89,5 @@ SUBMISSIONS = [
 ]
 
 
-@dataclass(frozen=True)
-class Unit:
-    code: str
-    name: str
-
-
-class Roster:
-    """The one method of formgen.batch.roster.Roster the notices use: the unit's name as the roster has it."""
-
-    def __init__(self, units: list[Unit]):
-        self.units = units
-
-    def by_code(self, code: str) -> Unit | None:
-        return next((u for u in self.units if u.code == code), None)
-
-
-ROSTER = Roster([Unit(s["unit_code"], s["unit_name"]) for s in SUBMISSIONS])
+ROSTER = Roster([Unit(code, name, contact, phone) for code, name, contact, phone in dict.fromkeys(
+    (s["unit_code"], s["unit_name"], s["contact"], s["phone"]) for s in SUBMISSIONS)])

@@ -354,3 +354,35 @@ def test_the_reminder_list_in_english(tmp_path):
     lines = list(csv.reader(out.read_text("utf-8-sig").splitlines()))
     assert lines[0] == ["Unit code", "Unit name", "Contact", "Phone", "Forms missing", "Forms late"]
     assert lines[4][4] == "学生欺凌隐患排查台账; 基本情况统计表"
+
+
+def test_a_row_of_wrapped_text_is_as_tall_as_its_lines(tmp_path):
+    long = "请在“排查人数”中填写本次排查的学生人数，" * 12  # far wider than the message column
+    one = [json.dumps({**json.loads(RESULTS[0]), "status": "invalid", "issues": [
+        {"code": "FG301", "severity": "error", "path": "checked", "label": "排查人数", "message": long}]},
+        ensure_ascii=False)]
+    write_report(tmp_path, lambda: iter(json.loads(line) for line in one), None, "zh_CN")
+    ws = openpyxl.load_workbook(tmp_path / "report.xlsx")["问题清单"]
+    width = ws.column_dimensions["I"].width
+    lines = ws.row_dimensions[3].height / 15.6
+    assert lines == pytest.approx(len(long) * 2 / (width - 1.5), abs=1)
+    assert ws.row_dimensions[2].height is None  # one line: the default height
+
+
+def test_the_roster_s_own_submission_table_goes_through_all_three_writers(tmp_path):
+    from formgen.batch.roster import submission_table
+    from formgen.spec import Registry
+
+    table_ = submission_table(ROSTER, dicts(), Registry())
+    states = {(row["unit_code"], row["form"]): row["status"] for row in table_}
+    assert states[("2103010007", "hazard-ledger")] == "missing"
+    assert states[("2103010005", "hazard-ledger")] == "late"
+    write_report(tmp_path, results, table_, "zh_CN")
+    write_reminders(tmp_path, table_, "zh_CN")
+    written = write_return_notices(tmp_path, results, ROSTER, "某某县教育局", "zh_CN")
+    ws = openpyxl.load_workbook(tmp_path / "report.xlsx")["报送情况"]
+    assert len(rows(ws)) == 2 + len(table_)
+    reminders = list(csv.reader((tmp_path / "催报名单.csv").read_text("utf-8-sig").splitlines()))
+    assert {line[0] for line in reminders[1:]} == {row["unit_code"] for row in table_
+                                                   if row["status"] in ("missing", "late")}
+    assert len(written) == 3

@@ -26,7 +26,10 @@ only, so no personal data reaches these files.
 from __future__ import annotations
 
 import csv
+import gc
 import datetime as dt
+import io
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -127,6 +130,7 @@ def _status(status: str, lang: str) -> str:
 class _Tally:
     """What the first pass over the results counts: all the summary needs, and the column widths."""
 
+    lang: str
     total: Counter = field(default_factory=Counter)
     late: int = 0
     errors: int = 0
@@ -137,7 +141,7 @@ class _Tally:
     issue_widths: list[int] = field(default_factory=list)
     file_widths: list[int] = field(default_factory=list)
 
-    def add(self, result: dict, issue_row: Callable[[dict, dict], list], file_row: Callable[[dict], list]) -> None:
+    def add(self, result: dict) -> None:
         status = result.get("status") or ""
         late = bool(result.get("late"))
         self.total[status] += 1
@@ -153,14 +157,23 @@ class _Tally:
                 self.errors += 1
             else:
                 self.warnings += 1
-            _widen(self.issue_widths, issue_row(result, issue))
-        _widen(self.file_widths, file_row(result))
+            _widen(self.issue_widths, _issue_row(result, issue, self.lang))
+        _widen(self.file_widths, _file_row(result, self.lang))
+
+
+#: Styles whose text wraps, and the height of one line of 11 pt Chinese text (points).
+WRAPPED = ("fg_text", "fg_head", "fg_total")
+LINE_HEIGHT = 15.6
+#: How a received time is shown (the ``fg_when`` number format), for its column's width.
+WHEN_SHOWN = "2021-03-09 10:20"
+#: Characters of a value measured for its column's width: more than the widest column holds.
+MEASURED = 80
 
 
 def _widen(widths: list[int], row: list) -> None:
     for i, value in enumerate(row):
-        text = value if isinstance(value, str) else ""
-        longest = max((_width(line) for line in text.split("\n")), default=0)
+        text = value if isinstance(value, str) else WHEN_SHOWN if isinstance(value, dt.datetime) else ""
+        longest = max((_width(line[:MEASURED]) for line in text.split("\n")), default=0)
         if i >= len(widths):
             widths.append(longest)
         else:
@@ -178,6 +191,7 @@ class _Sheet:
     def __init__(self, wb: Workbook, title: str, widths: list[float], freeze: str | None = None):
         self.ws = wb.create_sheet(title)
         self.row = 0
+        self.widths = widths
         for i, width in enumerate(widths, 1):
             self.ws.column_dimensions[get_column_letter(i)].width = width
         if freeze:
@@ -185,12 +199,27 @@ class _Sheet:
         self.ws.sheet_properties.pageSetUpPr.fitToPage = True  # written with the first row, so set now
 
     def append(self, values: Iterable, style: str = "fg_text") -> int:
-        self.ws.append([self._cell(v, style) for v in values])
+        values = list(values)
         self.row += 1
+        lines = self._lines(values) if style in WRAPPED else 1
+        if lines > 1:
+            self.ws.row_dimensions[self.row].height = lines * LINE_HEIGHT
+        self.ws.append([self._cell(v, style) for v in values])
+        if lines > 1:
+            del self.ws.row_dimensions[self.row]  # written: keep no row objects, memory stays flat
         return self.row
 
+    def _lines(self, values: list) -> int:
+        """How many lines the row's wrapped text takes (LibreOffice does not fit row heights on opening)."""
+        most = 1
+        for value, width in zip(values, self.widths):
+            if isinstance(value, str) and value:
+                room = max(width - 1.5, 1)
+                most = max(most, sum(max(1, math.ceil(_width(line) / room)) for line in value.split("\n")))
+        return most
+
     def _cell(self, value: Any, style: str) -> WriteOnlyCell | None:
-        if value is None:
+        if value is None or value == "":
             return None
         if isinstance(value, str):
             cell = WriteOnlyCell(self.ws, value=neutralise(value))
@@ -198,7 +227,7 @@ class _Sheet:
         else:
             cell = WriteOnlyCell(self.ws, value=value)
             cell.style = "fg_when" if isinstance(value, dt.datetime) else \
-                "fg_head_number" if style == "fg_head" else "fg_number"
+                "fg_total_number" if style == "fg_total" else "fg_number"
         return cell
 
     def skip(self) -> None:
@@ -236,8 +265,8 @@ def _styles(wb: Workbook) -> None:
         NamedStyle("fg_section", font=Font(bold=True, size=12)),
         NamedStyle("fg_head", font=Font(bold=True), fill=head_fill, alignment=centre,
                    border=Border(top=thin, bottom=thin, left=thin, right=thin)),
-        NamedStyle("fg_head_number", font=Font(bold=True), fill=head_fill),
         NamedStyle("fg_total", font=Font(bold=True), alignment=top),
+        NamedStyle("fg_total_number", font=Font(bold=True), alignment=Alignment(vertical="top")),
     ):
         wb.add_named_style(style)
 
@@ -260,11 +289,9 @@ def write_report(out: Path, results: Results, submissions: list[dict] | None, la
     """Write ``report.xlsx`` (``out`` is the file, or OUTDIR to write ``OUTDIR/report.xlsx`` in)."""
     lang = normalise(lang)
     target = _target(out, REPORT_NAME)
-    tally = _Tally()
-    issue_row = lambda result, issue: _issue_row(result, issue, lang)  # noqa: E731
-    file_row = lambda result: _file_row(result, lang)  # noqa: E731
+    tally = _Tally(lang)
     for result in results():
-        tally.add(result, issue_row, file_row)
+        tally.add(result)
 
     wb = Workbook(write_only=True)
     _styles(wb)
@@ -282,11 +309,12 @@ def write_report(out: Path, results: Results, submissions: list[dict] | None, la
 # -- 汇总 / Summary
 
 def _summary_sheet(wb: Workbook, tally: _Tally, submissions: list[dict] | None, lang: str) -> None:
-    names = [_width(n) for n in tally.unit_names.values()] + [_width(str(f)) for f in tally.forms if f]
+    names = [_width(n) for n in tally.unit_names.values()] + [_width(_("(unit not recognised)", lang))]
     titles = {row["form"]: row.get("form_title") or "" for row in submissions or ()}
     names += [_width(t) for t in titles.values()]
     count_width = max(_width(_status(s, lang)) for s in (*FILE_STATUSES, *SUBMISSION_STATUSES)) + 3
-    widths = [max(14, _width(_("Unit code", lang)) + 2), min(max([24, *names]) + 2, 40)] + [max(count_width, 9)] * 8
+    codes = [_width(f) for f in tally.forms if f] + [_width(_("(form not recognised)", lang)), 12]
+    widths = [min(max(codes) + 2, 30), min(max([24, *names]) + 2, 40)] + [max(count_width, 9)] * 8
     sheet = _Sheet(wb, _("Summary", lang), widths)
     ws = sheet.ws
     sheet.append([_("Report of the returns", lang)], "fg_title")
@@ -411,7 +439,7 @@ def _issues_sheet(wb: Workbook, results: Results, tally: _Tally, lang: str) -> N
 
 SUBMISSION_HEADS = (N_("Unit code"), N_("Unit name"), N_("Contact"), N_("Phone"), N_("Form"), N_("Form title"),
                     N_("State"), N_("Returned files"))
-SUBMISSION_CAPS = [14, 30, 12, 16, 20, 30, 10, 50]
+SUBMISSION_CAPS = [14, 30, 12, 20, 20, 30, 10, 50]
 
 
 def _submissions_sheet(wb: Workbook, submissions: list[dict], lang: str) -> None:
@@ -459,10 +487,7 @@ def _file_row(result: dict, lang: str) -> list:
 
 def _files_sheet(wb: Workbook, results: Results, tally: _Tally, lang: str) -> None:
     heads = [_(h, lang) for h in FILE_HEADS]
-    seen = list(tally.file_widths)
-    if len(seen) > 7:
-        seen[7] = 16  # a received time, yyyy-mm-dd hh:mm
-    sheet = _Sheet(wb, _("Files", lang), _column_widths(heads, seen, FILE_CAPS), freeze="B3")
+    sheet = _Sheet(wb, _("Files", lang), _column_widths(heads, tally.file_widths, FILE_CAPS), freeze="B3")
     sheet.append([_("Files received: {count}", lang).format(count=sum(tally.total.values()))], "fg_title")
     head = sheet.append(heads, "fg_head")
     for result in results():
@@ -483,8 +508,8 @@ PAGE_MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
 TEXT_WIDTH_PT = 156 / 25.4 * 72
 BODY_PT, TITLE_PT, TABLE_PT = 16, 22, 12
 LINE_PT = 225 / 25.4 * 72 / 22
-#: The problem table's columns (mm): 序号, 字段, 单元格或页, 类别, 问题及修改要求.
-TABLE_COLUMNS_MM = (14, 28, 26, 14, 74)
+#: The problem table's columns (mm): 序号, 字段, 单元格或页, 类别 (wide enough for "warning"), 问题及修改要求.
+TABLE_COLUMNS_MM = (13, 26, 25, 22, 70)
 WINDOWS_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 CHINESE_DIGITS = "零一二三四五六七八九"
@@ -526,13 +551,17 @@ def write_return_notices(folder: Path, results: Results, roster: "Roster | None"
         problems.setdefault(code, []).append(
             _Problem(result.get("path") or "", status, late, list(result.get("issues") or ())))
     written = []
+    template = _template(issuer, lang) if problems else b""
     for code in sorted(problems):
         unit = roster.by_code(code) if roster is not None else None
         name = (unit.name if unit is not None else "") or names[code]
         target = notices / notice_name(code, name)
         with atomic_path(target) as tmp:
-            _notice(problems[code], name, issuer, lang, today).save(str(tmp))
+            _notice(template, problems[code], name, issuer, lang, today).save(str(tmp))
         written.append(target)
+        # a python-docx document is a web of cycles holding lxml trees that Python's allocation counts do not
+        # see, so it waits for a full collection: collect now, or memory grows with the number of units
+        gc.collect()
     if notices.is_dir():
         for stale in set(notices.glob("*.docx")) - set(written):
             stale.unlink()
@@ -573,7 +602,8 @@ def _paragraph_style(doc, name: str, font: str, size: float, line: float | None 
     return style
 
 
-def _notice(problems: list[_Problem], unit_name: str, issuer: str, lang: str, today: dt.date):
+def _template(issuer: str, lang: str) -> bytes:
+    """An empty notice: the page, the styles and the page number, made once and reopened for each unit."""
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -598,7 +628,14 @@ def _notice(problems: list[_Problem], unit_name: str, issuer: str, lang: str, to
     _paragraph_style(doc, "NoticeTableHead", FONT_HEITI, TABLE_PT, TABLE_PT * 1.4).paragraph_format.alignment = \
         WD_ALIGN_PARAGRAPH.CENTER
     _page_number(section.footer.paragraphs[0])
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
 
+
+def _notice(template: bytes, problems: list[_Problem], unit_name: str, issuer: str, lang: str, today: dt.date):
+    doc = Document(io.BytesIO(template))
+    styles = {name: doc.styles[name].style_id for name in ("NoticeTableHead", "NoticeTable", "Table Grid")}
     doc.add_paragraph(_("Notice of return for correction", lang), style="NoticeTitle")
     doc.add_paragraph()
     doc.add_paragraph(_("{unit}:", lang).format(unit=clean(unit_name)))
@@ -611,7 +648,7 @@ def _notice(problems: list[_Problem], unit_name: str, issuer: str, lang: str, to
             state = _("{status}, late", lang).format(status=state)
         doc.add_paragraph(_("{number} {file} ({state})", lang).format(
             number=_ordinal(number, lang), file=clean(problem.path), state=state), style="NoticeHeading")
-        _problem_table(doc, problem, lang)
+        _problem_table(doc, problem, lang, styles)
     _body(doc, _("Please correct the files and submit them again as soon as you receive this notice.", lang),
           space_before=LINE_PT / 2)
     _body(doc, _("Notice hereby given.", lang)).paragraph_format.keep_with_next = True
@@ -628,7 +665,7 @@ def _body(doc, text: str, space_before: float = 0):
     return paragraph
 
 
-def _problem_table(doc, problem: _Problem, lang: str) -> None:
+def _problem_table(doc, problem: _Problem, lang: str, styles: dict[str, str]) -> None:
     heads = [_("No.", lang), _("Field", lang), _("Cell or page", lang), _("Kind", lang),
              _("Problem and what to do", lang)]
     rows = [[str(i), issue.get("label") or "—", issue.get("location") or "—",
@@ -637,7 +674,8 @@ def _problem_table(doc, problem: _Problem, lang: str) -> None:
     if not rows:
         rows = [["1", "—", "—", _("warning", lang), _("Received after the deadline.", lang)]]
     table = doc.add_table(rows=1 + len(rows), cols=len(heads))
-    table.style = doc.styles["Table Grid"]
+    # styles by id: assigning a style object makes python-docx scan every style of the document each time
+    table._tbl.tblStyle_val = styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     for i, mm in enumerate(TABLE_COLUMNS_MM):
@@ -645,13 +683,13 @@ def _problem_table(doc, problem: _Problem, lang: str) -> None:
     header = table.rows[0]
     flag = OxmlElement("w:tblHeader")
     header._tr.get_or_add_trPr().append(flag)
-    for r, values in enumerate([heads, *rows]):
-        for c, value in enumerate(values):
-            cell = table.cell(r, c)
+    style_ids = [styles["NoticeTableHead"], styles["NoticeTable"]]
+    for r, (row, values) in enumerate(zip(table.rows, [heads, *rows])):
+        for c, (cell, value) in enumerate(zip(row.cells, values)):
             cell.width = Mm(TABLE_COLUMNS_MM[c])
             paragraph = cell.paragraphs[0]
-            paragraph.text = clean(value)
-            paragraph.style = doc.styles["NoticeTableHead" if r == 0 else "NoticeTable"]
+            paragraph.add_run(clean(value))
+            paragraph._p.style = style_ids[r > 0]
             if r and c in (0, 3):
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
 

@@ -55,8 +55,10 @@ def shown(field: Field, value, in_row: bool = False, filled: bool = False) -> Sh
     return Shown(placeholder(field), "1")
 
 
-def context(spec: FormSpec, data: dict | None) -> dict:
-    filled = data is not None
+def context(spec: FormSpec, data: dict | None, finished: bool | None = None) -> dict:
+    """The template's values.  A ``finished`` form (by default: one pre-filled with data) prints clean; one that
+    is still to be filled in keeps a placeholder in every empty field."""
+    filled = data is not None if finished is None else finished
     data = data or {}
     fields = {f.address: shown(f, get_path(data, f.address), filled=filled) for f in spec.fields()}
     groups = {g.address: _rows(g, get_path(data, g.address) or [], filled) for g in spec.groups()}
@@ -105,13 +107,15 @@ class DocxCompiler:
     def compile(self, spec: FormSpec, data: dict | None, out: str | Path, lang: str = "zh_CN",
                 unit: str | None = None) -> None:
         """Write the form to ``out``; ``unit`` is the code of the unit it is made for, stamped as a custom
-        property of the written document (the cached template, and so its key, stay as they are)."""
+        property of the written document (the cached template, and so its key, stay as they are).  A form made
+        for a unit is still to be filled in there: its empty fields keep their controls and placeholders."""
+        finished = data is not None and not unit
         if is_letter(spec):
-            document = build_letter(spec, data)
+            document = build_letter(spec, data, finished)
         else:
             tpl = DocxTemplate(io.BytesIO(template_bytes(spec)))
             env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
-            tpl.render(context(spec, data), env, autoescape=True)
+            tpl.render(context(spec, data, finished), env, autoescape=True)
             _drop_placeholder_flags(tpl.docx.element.body)
             buf = io.BytesIO()
             tpl.save(buf)

@@ -115,10 +115,10 @@ def _runs(text: str) -> list[etree._Element]:
 
 
 class LetterBuilder:
-    def __init__(self, spec: FormSpec, data: dict | None):
+    def __init__(self, spec: FormSpec, data: dict | None, finished: bool | None = None):
         self.spec = spec
         self.data = data or {}
-        self.filled = data is not None
+        self.filled = data is not None if finished is None else finished
         self.page = page_of(spec)
         self.pitch = round(self.page.pitch_pt * 20)
         self.em = self.page.em_pt * 20
@@ -450,5 +450,7 @@ def _ordered(nodes: list[etree._Element], order: list[str]) -> list[etree._Eleme
     return sorted(nodes, key=lambda n: order.index(etree.QName(n).localname))
 
 
-def build_letter(spec: FormSpec, data: dict | None) -> bytes:
-    return LetterBuilder(spec, data).build()
+def build_letter(spec: FormSpec, data: dict | None, finished: bool | None = None) -> bytes:
+    """A letter's .docx: ``finished`` (by default, when pre-filled with data) prints clean; otherwise every empty
+    field keeps its control to type into."""
+    return LetterBuilder(spec, data, finished).build()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,11 +17,10 @@ from formgen.compile import COMPILERS
 from formgen.i18n import LANGS, set_language
 from formgen.i18n import gettext as _
 from formgen.issues import Code, FormgenError, Issue
-from formgen.batch.walk import walk
-from formgen.pipeline import process, skipped
 from formgen.report import REPORTERS
-from formgen.spec import Registry
-from formgen.spec.lint import lint_file
+
+if TYPE_CHECKING:
+    from formgen.spec import Registry
 
 
 class CliError(click.ClickException):
@@ -56,6 +56,8 @@ def _registry(ctx: click.Context) -> Registry:
 @click.pass_context
 def cli(ctx: click.Context, lang: str, forms_dir: Path | None) -> None:
     """formgen: fillable Word, Excel and PDF forms from JSON-Schema definitions, read back and validated."""
+    from formgen.spec import Registry  # here, not at the top: `formgen --help` needs no definitions
+
     set_language(lang)
     ctx.obj = {"registry": Registry(forms_dir), "lang": lang}
 
@@ -84,6 +86,8 @@ def forms_cmd(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def lint(ctx: click.Context, files: tuple[Path, ...]) -> None:
     """Check form definition files; exit 2 on any error."""
+    from formgen.spec.lint import lint_file
+
     seen: dict[tuple[str, str], str] = {}
     failed = False
     for path in files:
@@ -162,6 +166,8 @@ def _distribute(ctx: click.Context, spec, roster_file: Path, fmt: str, folder: P
 @click.pass_context
 def extract(ctx: click.Context, file: Path) -> None:
     """Print a returned file's data as JSON: {"form", "version", "data"}."""
+    from formgen.pipeline import process
+
     result = process(file, _registry(ctx))
     if not result.readable:
         REPORTERS["text"](sys.stderr, [result])
@@ -180,6 +186,9 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, rep
     """Validate returned files, and every file in the folders given: per file, valid or not, and each
     issue with code, field and message.  Lock and system files in a folder are listed as skipped; a
     path that is missing or cannot be read is a result of its own."""
+    from formgen.batch.walk import walk
+    from formgen.pipeline import process, skipped
+
     results = []
     for path in paths:
         if not path.is_dir():

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Callable, TextIO
+from typing import TYPE_CHECKING, Callable, TextIO
 
 from formgen.i18n import current_language
 from formgen.i18n import gettext as _
-from formgen.pipeline import Result
+
+if TYPE_CHECKING:  # the pipeline (and the validation libraries it loads) is not needed to list the reporters
+    from formgen.pipeline import Result
 
 
 def text_reporter(out: TextIO, results: list[Result]) -> None:

@@ -21,7 +21,7 @@ build: $(VENV)/.installed $(MO)
 
 demo: build
 	bash scripts/bootstrap-system.sh fonts
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash scripts/demo.sh
+	$(PY) scripts/demo.py
 
 test: build
 	bash scripts/bootstrap-system.sh test

@@ -168,8 +168,9 @@ def bench_read(reps: int, rows: list[int], tmp: Path, formats=("xlsx", "docx", "
         for label, form, data in cases(rows):
             path = tmp / f"read-{form}-{len(json.dumps(data))}.{fmt}"
             compilers()[fmt].compile(reg.get(form), data, path)
-            result = process(path, reg)
-            assert result.valid, (path, result.issues)
+            result = process(path, reg)  # 1,000 rows exceed the ledger's 500: read in full, then one FG309
+            assert result.readable and {i.code.id for i in result.issues if i.severity.value == "error"} <= {
+                "FG309"}, (path, result.issues)
             floor = (lambda: pikepdf_walk(path)) if fmt == "pdf" else (lambda: unzip_and_parse(path))
             n = reps if "1000" not in label else max(3, reps // 4)
             line(f"{fmt} {label}", *paired(lambda: process(path, reg), floor, n),

@@ -11,13 +11,11 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import click
 
 from formgen import __version__
-from formgen.batch import Settings, run_batch
-from formgen.batch.deadlines import parse_deadline
 from formgen.batch.pool import Limits
 from formgen.compile import COMPILERS
 from formgen.cli_support import (EXTENSIONS, FilePath, Format, FormgenGroup, I18nOption, Language, OutputError,
@@ -26,12 +24,10 @@ from formgen.cli_support import (EXTENSIONS, FilePath, Format, FormgenGroup, I18
 from formgen.i18n import N_, set_language
 from formgen.i18n import gettext as _
 from formgen.issues import Code, EnvironmentProblem, FormgenError, Issue
-from formgen.batch.walk import walk
-from formgen.pipeline import process, skipped
 from formgen.report import REPORTERS, counts, issue_lines
-from formgen.spec import Registry
-from formgen.spec.lint import lint_file
-from formgen.validate import validate
+
+if TYPE_CHECKING:
+    from formgen.spec import Registry
 
 
 class CliError(click.ClickException):
@@ -70,6 +66,8 @@ def _registry(ctx: click.Context) -> Registry:
 @click.pass_context
 def cli(ctx: click.Context, lang: str | None, forms_dir: Path | None) -> None:
     lang = resolve_language(lang, os.environ)
+    from formgen.spec import Registry  # here, not at the top: `formgen --help` needs no definitions
+
     set_language(lang)
     ctx.obj = {"registry": Registry(forms_dir), "lang": lang}
 
@@ -96,6 +94,8 @@ def forms_cmd(ctx: click.Context, as_json: bool) -> None:
 @click.argument("files", nargs=-1, required=True, type=FilePath(dir_okay=False, path_type=Path))
 @click.pass_context
 def lint(ctx: click.Context, files: tuple[Path, ...]) -> None:
+    from formgen.spec.lint import lint_file
+
     seen: dict[tuple[str, str], str] = {}
     failed = False
     for path in files:
@@ -179,6 +179,8 @@ def _record(data_file: Path) -> dict:
 
 def _prefill_problems(spec, data: dict) -> list[Issue]:
     """What in a pre-fill record breaks the definition; a field it leaves empty is not a problem (people fill it)."""
+    from formgen.validate import validate
+
     return [i for i in validate(spec, data) if i.code not in (Code.REQUIRED, Code.TOO_FEW_ROWS)]
 
 
@@ -240,6 +242,8 @@ def _distribute(ctx: click.Context, spec, roster_file: Path, fmt: str, folder: P
 @click.argument("file", type=FilePath(dir_okay=False, exists=True, path_type=Path))
 @click.pass_context
 def extract(ctx: click.Context, file: Path) -> None:
+    from formgen.pipeline import process
+
     result = process(file, _registry(ctx))
     if not result.readable:
         REPORTERS["text"](sys.stderr, [result])
@@ -258,6 +262,9 @@ def extract(ctx: click.Context, file: Path) -> None:
         help=N_("Choose a reporter by name (default text; --json is the same as --reporter json)."))
 @click.pass_context
 def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, reporter: str | None) -> None:
+    from formgen.batch.walk import walk
+    from formgen.pipeline import process, skipped
+
     results = []
     for path in paths:
         if not path.is_dir():
@@ -300,6 +307,9 @@ def batch(ctx: click.Context, folder: Path, outdir: Path, roster: Path | None, f
           issuer: str, reveal_pii: bool, time_limit: float, memory_limit: int, size_limit: int) -> None:
     lang = ctx.obj["lang"]
     try:
+        from formgen.batch import Settings, run_batch
+        from formgen.batch.deadlines import parse_deadline
+
         settings = Settings(jobs=jobs, scheduler=scheduler, received_from=received_from,
                             limits=Limits(time_limit, memory_limit << 20, size_limit << 20),
                             deadlines=dict(parse_deadline(text) for text in deadlines))

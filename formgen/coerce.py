@@ -41,6 +41,7 @@ the forms are filled in China and office suites store no time zone.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -283,7 +284,10 @@ def to_datetime(value: Any, field: Field, ctx: Context) -> str:
 
 # -- choices and booleans ------------------------------------------------------
 
+@functools.lru_cache(maxsize=4096)
 def _choice_key(text: str) -> str:
+    """The form in which a typed value and a choice's code or label are compared; kept, since every choice's
+    names are compared again for every value typed."""
     return _compact(text).casefold()
 
 

@@ -197,6 +197,13 @@ def docx_ops(spec: FormSpec, blank: Path, out: Path, data: dict) -> list[dict]:
                     if row.get(col.name) is not None:
                         where = {"table": table.number, "cell": f"{chr(65 + i)}{index + 2}"}
                         ops += _widget_op(widget(col, in_row=True), where, col, row[col.name])
+            if table.total is not None:  # the 合计 row under the blank rows: its label spans the first cells
+                r = 2 + max(table.group.blank_rows, len(_rows(table.group, data)))
+                for c, cell in enumerate(table.total.cells):
+                    value = get_path(data, cell.field.address) if cell.field else None
+                    if value is not None:
+                        ops += _widget_op(widget(cell.field), {"table": table.number, "cell": f"{chr(65 + c)}{r}"},
+                                          cell.field, value)
             continue
         for r, row_cells in enumerate(table.rows, start=1):
             for c, cell in enumerate(row_cells.cells):

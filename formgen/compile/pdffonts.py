@@ -15,9 +15,10 @@ N of a collection, or a fontconfig family name).
 
 Subsets are cut by fontTools (:func:`subset`).  That costs 0.2-0.5 s per call
 and about 2 s for the field font's base set (ASCII and all of GB 2312, so a
-viewer can draw what people type), so the base set is cut once per font and
-kept on disk (:func:`cached_subset`, under ``$XDG_CACHE_HOME/formgen/fonts``)
-and in memory; smaller sets are kept in memory.
+viewer can draw what people type), so the base set and the letters' subsets are
+cut once per font and character set and kept on disk (:func:`cached_subset`, under
+``$XDG_CACHE_HOME/formgen/fonts``) and in memory; the rare characters beyond
+the field font's base set are kept in memory.
 """
 
 from __future__ import annotations
@@ -337,7 +338,7 @@ def base_subset(font: FontFile) -> Subset:
     return cached_subset(font, common_chars(), truetype=True)
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=32)
 def cached_subset(font: FontFile, chars: str, truetype: bool = False) -> Subset:
     """:func:`subset`, kept on disk: a large set is cut once per font, then read back in milliseconds."""
     path = cache_file(font, chars, truetype)

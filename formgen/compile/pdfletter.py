@@ -208,7 +208,7 @@ class Letter:
         self.geo = geometry(spec)
         self.blocks = letter_blocks(spec)
         self.field_font = embedded_field_font(pdffonts.field_font())
-        self.fonts = {role: pdffonts.subset(pdffonts.letter_font(role), chars)
+        self.fonts = {role: pdffonts.cached_subset(pdffonts.letter_font(role), chars)
                       for role, chars in self._chars().items()}
         shown = "".join(text for block in self.blocks for text in self._values(block))
         self.extra = extra_font(self.field_font.subset, "".join(

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from copy import copy
 import unicodedata
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -75,6 +77,9 @@ class _Builder:
         self.title_rows = (0, 0)  # (header row, row count) of the longest table: its header repeats on each page
         self.row = 1
         self.list_col = 4  # choice lists start in column D of the meta sheet
+        # an input cell's style ids in this workbook, by (alignment, number format, locked): openpyxl hashes every
+        # style object it is given, which was most of the time of a large form
+        self.input_styles: dict[tuple[str, str, bool], StyleArray] = {}
         self.lists: dict[tuple[str, ...], str] = {}
 
     # -- top level -------------------------------------------------------
@@ -181,12 +186,18 @@ class _Builder:
         self.row += 1
 
     def _input_cell(self, cell, field: Field, value: Any, locked: bool = False) -> None:
-        cell.font = Font(name=FONT, size=11)
-        cell.alignment = Alignment(vertical="center", wrap_text=True,
-                                   horizontal="left" if field.kind not in ("integer", "number") else "right")
-        cell.border = BORDER
-        cell.number_format = NUMBER_FORMATS.get(field.kind, "General")
-        cell.protection = Protection(locked=locked)
+        key = ("left" if field.kind not in ("integer", "number") else "right",
+               NUMBER_FORMATS.get(field.kind, "General"), locked)
+        style = self.input_styles.get(key)
+        if style is None:
+            cell.font = Font(name=FONT, size=11)
+            cell.alignment = Alignment(vertical="center", wrap_text=True, horizontal=key[0])
+            cell.border = BORDER
+            cell.number_format = key[1]
+            cell.protection = Protection(locked=locked)
+            self.input_styles[key] = copy(cell._style)
+        else:
+            cell._style = copy(style)
         shown = native(field, value)
         if shown is not None:
             cell.value = shown

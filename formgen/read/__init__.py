@@ -20,15 +20,14 @@ import olefile
 
 from formgen.i18n import N_
 from formgen.issues import Code, Issue
-from formgen.read.docx import DocxReader
-from formgen.read.pdf import PdfReader
-from formgen.read.xlsx import XlsxReader
+from formgen.lazy import LazyRegistry
 
-READERS = {
-    "docx": DocxReader(),
-    "pdf": PdfReader(),
-    "xlsx": XlsxReader(),
-}
+#: one reader per format, its module (and so its format's libraries) imported when that format is first read
+READERS = LazyRegistry({
+    "docx": "formgen.read.docx:DocxReader",
+    "pdf": "formgen.read.pdf:PdfReader",
+    "xlsx": "formgen.read.xlsx:XlsxReader",
+})
 
 FORMAT_NAMES = {"xlsx": "Excel (.xlsx)", "docx": "Word (.docx)", "pdf": "PDF"}
 EXTENSIONS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".docx": "docx", ".docm": "docx", ".pdf": "pdf"}

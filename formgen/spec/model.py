@@ -279,13 +279,22 @@ class FormSpec:
                 return group
         return None
 
+    @cached_property
+    def _by_path(self) -> dict[tuple[str, ...], tuple[int, Item]]:
+        """Each item by its path, with its place among the items (the first of a path, as a scan finds it)."""
+        index: dict[tuple[str, ...], tuple[int, Item]] = {}
+        for place, item in enumerate(self.items):
+            index.setdefault(item.path, (place, item))
+        return index
+
     def lookup(self, address: str) -> Field | Group | None:
         """The field or group an address names (``persons.2.name`` -> the ``name`` column)."""
         parts = address.split(".") if address else []
-        for item in self.items:
+        prefixes = (tuple(parts[:n]) for n in range(len(parts) + 1))
+        found = [self._by_path[p] for p in prefixes if p in self._by_path]
+        if found:
+            item = min(found, key=lambda hit: hit[0])[1]
             n = len(item.path)
-            if tuple(parts[:n]) != item.path:
-                continue
             if isinstance(item, Field):
                 return item if len(parts) == n else None
             rest = parts[n:]

@@ -16,7 +16,8 @@ from formgen.compile import COMPILERS
 from formgen.i18n import LANGS, set_language
 from formgen.i18n import gettext as _
 from formgen.issues import Code, FormgenError, Issue
-from formgen.pipeline import process
+from formgen.batch.walk import walk
+from formgen.pipeline import process, skipped
 from formgen.report import REPORTERS
 from formgen.spec import Registry
 from formgen.spec.lint import lint_file
@@ -170,16 +171,25 @@ def extract(ctx: click.Context, file: Path) -> None:
 
 
 @cli.command("validate")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--reporter", type=click.Choice(sorted(REPORTERS)), default=None,
               help="Choose a reporter by name (default text; --json is the same as --reporter json).")
 @click.pass_context
-def validate_cmd(ctx: click.Context, files: tuple[Path, ...], as_json: bool, reporter: str | None) -> None:
-    """Validate returned files: per file, valid or not, and each issue with code, field and message."""
-    results = [process(f, _registry(ctx)) for f in files]
+def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, reporter: str | None) -> None:
+    """Validate returned files, and every file in the folders given: per file, valid or not, and each
+    issue with code, field and message.  Lock and system files in a folder are listed as skipped; a
+    path that is missing or cannot be read is a result of its own."""
+    results = []
+    for path in paths:
+        if not path.is_dir():
+            results.append(process(path, _registry(ctx)))
+            continue
+        for found in walk(path):
+            results.append(skipped(found.path, found.skip, found.unreadable) if found.skip
+                           else process(found.path, _registry(ctx)))
     REPORTERS[reporter or ("json" if as_json else "text")](sys.stdout, results)
-    if not all(r.valid for r in results):
+    if any(r.status in ("invalid", "unreadable") for r in results):
         raise Invalid("")
 
 

@@ -12,12 +12,8 @@ from formgen.pipeline import Result
 
 def text_reporter(out: TextIO, results: list[Result]) -> None:
     for result in results:
-        if result.valid:
-            status = _("valid")
-        elif result.readable:
-            status = _("invalid")
-        else:
-            status = _("unreadable")
+        status = {"valid": _("valid"), "invalid": _("invalid"), "unreadable": _("unreadable"),
+                  "skipped": _("skipped")}[result.status]
         form = f"{result.form} {result.version}" if result.form else ""
         errors = sum(1 for i in result.issues if i.severity.value == "error")
         out.write(_("{file}: {status} {form} ({count} problem(s))").format(

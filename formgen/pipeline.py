@@ -16,6 +16,8 @@ from typing import Any
 
 from formgen.i18n import N_
 from formgen.issues import Code, Issue, Severity, Unreadable
+from formgen.limits import LIMITS
+from formgen.read.guard import too_large
 from formgen.read import EXTENSIONS, FORMAT_NAMES, READERS, refusal, sniff, unreadable_reason
 from formgen.record import Extraction, build_record
 from formgen.spec import Registry
@@ -65,6 +67,9 @@ def extract(path: str | Path, registry: Registry, data: bytes | None = None) -> 
     path = Path(path)
     if data is None:
         try:
+            if path.is_file() and path.stat().st_size > LIMITS.file_bytes:
+                return Extraction(str(path), "", issues=[too_large(FORMAT_NAMES.get(
+                    EXTENSIONS.get(path.suffix.lower(), ""), N_("a Word, Excel or PDF form")), LIMITS).issue]), None
             data = path.read_bytes()
         except OSError as exc:
             return Extraction(str(path), "", issues=[missing(path, exc)]), None

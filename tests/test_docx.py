@@ -272,15 +272,16 @@ def _rewrite(src: Path, dst: Path, document=None, drop: str | None = None) -> Pa
     return dst
 
 
-def test_entities_are_not_expanded(tmp_path):
+def test_a_document_type_declaration_is_refused_and_its_entities_are_never_expanded(tmp_path):
     def declare_entity(data: bytes) -> bytes:
         data = data.replace(b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>",
                             b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x "SECRET">]>', 1)
         return data.replace("［请填写］".encode(), b"&x;", 1)
 
     hostile = _rewrite(generate(tmp_path), tmp_path / "hostile.docx", declare_entity)
-    result = run_cli("extract", str(hostile))
-    assert result.exit_code == 0 and "SECRET" not in result.stdout
+    result = run_cli("validate", "--json", str(hostile))
+    assert result.exit_code == 1 and "SECRET" not in result.stdout
+    assert [i["code"] for i in json.loads(result.stdout)[0]["issues"]] == ["FG101"]
 
 
 def test_a_file_without_identity_is_reported(tmp_path):

@@ -27,11 +27,9 @@ from formgen.compile.docx_letter import Part, blank, is_letter, parts
 from formgen.layout.ooxml import PROP_FORM, PROP_HASH, PROP_UNIT, PROP_VERSION, custom_properties, qn, safe_parser
 from formgen.i18n import N_
 from formgen.issues import Code, Issue
+from formgen.read.guard import check_package
 from formgen.record import Identity, RawValue
 from formgen.spec.model import Field, FormSpec, Group
-
-MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
-MAX_RATIO = 200
 
 _T, _TAB, _BR, _CR = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
 _P, _SDT, _TC, _TR, _TBL = qn("w:p"), qn("w:sdt"), qn("w:tc"), qn("w:tr"), qn("w:tbl")
@@ -40,10 +38,6 @@ _SKIP = {qn(n) for n in ("w:del", "w:moveFrom", "w:sdtPr", "w:rPr", "w:pPr", "w:
 _CHECKBOX, _CHECKED = qn("w14:checkbox"), qn("w14:checked")
 _TRUE = {"1", "true", "on"}
 _BOXES = "☐☒☑■□✓✔√"
-
-
-class DocumentTooLarge(Exception):
-    """The main part is too big, or compressed suspiciously well: not read."""
 
 
 @dataclass
@@ -60,11 +54,9 @@ class DocxReader:
     format = "docx"
 
     def open(self, stream: BinaryIO) -> Document:
+        check_package(stream, "Word (.docx)")
         with zipfile.ZipFile(stream) as zf:
-            info = zf.getinfo("word/document.xml")
-            if info.file_size > MAX_DOCUMENT_BYTES or info.file_size > MAX_RATIO * max(info.compress_size, 1024):
-                raise DocumentTooLarge(info.file_size)
-            root = etree.fromstring(zf.read(info), safe_parser())
+            root = etree.fromstring(zf.read("word/document.xml"), safe_parser())
             properties = custom_properties(zf)
         body = root.find(qn("w:body"))
         if body is None:

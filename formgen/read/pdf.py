@@ -18,6 +18,7 @@ scanned) is NO_FILLABLE_FIELDS, never a form with all fields empty.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -29,8 +30,13 @@ from formgen.coerce import Context, is_empty
 from formgen.layout.pdf import INFO_FORM, INFO_HASH, INFO_UNIT, INFO_VERSION, NO
 from formgen.i18n import N_
 from formgen.issues import Code, Issue, Unreadable
+from formgen.read.guard import check_pdf, check_pdf_objects
 from formgen.record import Identity, RawValue
 from formgen.spec.model import FormSpec
+
+# pypdf logs what it repairs in a damaged file; the sender is told by the file's issue, not by a log line
+logging.getLogger("pypdf").addHandler(logging.NullHandler())
+logging.getLogger("pypdf").propagate = False
 
 
 @dataclass
@@ -43,7 +49,9 @@ class PdfReader:
     format = "pdf"
 
     def open(self, stream: BinaryIO) -> PdfDoc:
+        check_pdf(stream)
         reader = pypdf.PdfReader(stream)
+        check_pdf_objects(sum(len(table) for table in reader.xref.values()) + len(reader.xref_objStm))
         if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
             raise Unreadable(Issue(Code.FILE_ENCRYPTED))
         fields = reader.get_fields() or {}

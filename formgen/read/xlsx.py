@@ -25,12 +25,15 @@ from formgen.layout.xlsx import (FORM_SHEET, META_FORM, META_HASH, META_SHEET, M
                                  table_name)
 from formgen.i18n import N_
 from formgen.issues import Code, Issue
+from formgen.limits import LIMITS
+from formgen.read.guard import check_package, refuse
 from formgen.record import Identity, RawValue
 from formgen.spec.model import FormSpec, Group
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
       "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
+FORMAT = "Excel (.xlsx)"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
@@ -53,6 +56,7 @@ class XlsxReader:
     format = "xlsx"
 
     def open(self, stream: BinaryIO) -> Book:
+        check_package(stream, FORMAT, sheets="xl/worksheets/")
         book = Book()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -60,8 +64,7 @@ class XlsxReader:
         try:
             book.date1904 = wb.epoch == CALENDAR_MAC_1904
             for ws in wb.worksheets:
-                book.cells[ws.title] = {(c.row, c.column): c.value for row in ws.iter_rows() for c in row
-                                        if getattr(c, "value", None) is not None}
+                book.cells[ws.title] = _cells(ws)
             for name, dn in wb.defined_names.items():
                 book.names[name] = _one_cell(dn)
         finally:
@@ -103,6 +106,23 @@ class XlsxReader:
             issues.extend(problems)
         issues.extend(_outside_form(book, FORM_SHEET))
         return values, issues
+
+
+def _cells(ws: Any) -> dict[tuple[int, int], Any]:
+    """The cells of a sheet that hold a value.  The sheet's declared dimension is ignored (openpyxl would
+    pad every row to it: A1:XFD1048576 is 17 billion cells), only the cells written in it are read."""
+    ws.reset_dimensions()
+    cells = {}
+    for row in ws.iter_rows():
+        for c in row:
+            value = getattr(c, "value", None)
+            if value is None:
+                continue
+            if isinstance(value, str) and len(value) > LIMITS.cell_chars:
+                raise refuse(FORMAT, N_("a cell ({cell}) holds more than {limit} characters, more than Excel "
+                                        "allows"), cell=f"{ws.title}!{c.coordinate}", limit=LIMITS.cell_chars)
+            cells[(c.row, c.column)] = value
+    return cells
 
 
 def _one_cell(dn: Any) -> tuple[str, str] | None:

@@ -5,6 +5,7 @@ Exit codes: 0 all good, 1 some file invalid or unreadable, 2 usage or definition
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ from formgen import __version__
 from formgen.compile import COMPILERS
 from formgen.i18n import LANGS, set_language
 from formgen.i18n import gettext as _
-from formgen.issues import Code, FormgenError, Issue
+from formgen.issues import Code, FormgenError, Issue, Severity
 from formgen.batch.walk import walk
 from formgen.pipeline import process, skipped
 from formgen.report import REPORTERS
@@ -161,13 +162,19 @@ def _distribute(ctx: click.Context, spec, roster_file: Path, fmt: str, folder: P
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.pass_context
 def extract(ctx: click.Context, file: Path) -> None:
-    """Print a returned file's data as JSON: {"form", "version", "data"}."""
+    """Print a returned file's data as JSON: {"form", "version", "data"}.  What could not be read, or was read in a
+    way to check, is said on stderr; the exit code is 1 when a value could not be read."""
     result = process(file, _registry(ctx))
     if not result.readable:
         REPORTERS["text"](sys.stderr, [result])
         raise Invalid("")
     click.echo(json.dumps({"form": result.form, "version": result.version, "data": result.data},
                           ensure_ascii=False, indent=2))
+    reading = [i for i in result.issues if i.code.id.startswith("FG1")]  # reading the file, not its values
+    if reading:  # never silently: a value not read, or read in a way to check, is said on stderr
+        REPORTERS["text"](sys.stderr, [dataclasses.replace(result, issues=reading)])
+    if any(i.severity == Severity.ERROR for i in reading):
+        raise Invalid("")
 
 
 @cli.command("validate")

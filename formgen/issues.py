@@ -51,6 +51,15 @@ class Code(enum.Enum):
     DEFINITION_CHANGED = ("FG109", Severity.WARNING, N_(
         "The file was made from an earlier edit of form '{form}' version {version}; it was checked against the "
         "installed definition. If a field seems missing or misread, fill in a newly generated form."))
+    FORMULA = ("FG120", Severity.WARNING, N_(
+        "{label} ({path}) holds the formula {formula} at {location}; the value it last showed was read. "
+        "Type the value itself instead of a formula."))
+    FORMULA_NOT_COMPUTED = ("FG121", Severity.ERROR, N_(
+        "{label} ({path}) holds the formula {formula} at {location}, but the file keeps no computed value of it, "
+        "so nothing could be read. Type the value itself instead of a formula."))
+    ROWS_WITHOUT_TABLE = ("FG122", Severity.WARNING, N_(
+        "The program that saved the file removed the Excel table of {label} ({path}); its {count} filled rows "
+        "were read below its header row at {location}. Check them, and fill in forms in Excel or WPS."))
     SKIPPED = ("FG111", Severity.WARNING, N_(
         "The file was not read: it is a {reason}, not a returned form."))
     INTERNAL = ("FG190", Severity.ERROR, N_(

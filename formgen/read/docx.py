@@ -36,6 +36,7 @@ _P, _SDT, _TC, _TR, _TBL = qn("w:p"), qn("w:sdt"), qn("w:tc"), qn("w:tr"), qn("w
 _SKIP = {qn(n) for n in ("w:del", "w:moveFrom", "w:sdtPr", "w:rPr", "w:pPr", "w:tcPr", "w:trPr", "w:instrText",
                          "w:delText", "mc:Fallback")}
 _CHECKBOX, _CHECKED = qn("w14:checkbox"), qn("w14:checked")
+_ALT_CHUNK = qn("w:altChunk")
 _TRUE = {"1", "true", "on"}
 _BOXES = "☐☒☑■□✓✔√"
 
@@ -74,8 +75,13 @@ class DocxReader:
 
     def values(self, doc: Document, spec: FormSpec) -> tuple[list[RawValue], list[Issue]]:
         if is_letter(spec):
-            return _LetterReading(doc.body, spec).run()
-        return _Reading(doc.body, spec).run()
+            values, issues = _LetterReading(doc.body, spec).run()
+        else:
+            values, issues = _Reading(doc.body, spec).run()
+        # a document pasted in whole (w:altChunk) is another file inside this one: it is not read
+        chunks = [Issue(Code.EXTRA_CONTENT, location=f"altChunk {n}") for n, _chunk in
+                  enumerate(doc.body.iter(_ALT_CHUNK), start=1)]
+        return values, issues + chunks
 
 
 class _Reading:

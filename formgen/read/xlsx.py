@@ -46,6 +46,9 @@ class Book:
     names: dict[str, tuple[str, str] | None] = field(default_factory=dict)
     tables: dict[str, tuple[str, str]] = field(default_factory=dict)  # table name -> (sheet, "A18:E24")
     print_areas: dict[str, str] = field(default_factory=dict)  # sheet -> "A1:E32"
+    # sheet -> {(row, col): (formula text, whether a computed value was saved with it)}
+    formulas: dict[str, dict[tuple[int, int], tuple[str, bool]]] = field(default_factory=dict)
+    merged_rows: dict[str, set[int]] = field(default_factory=dict)  # sheet -> rows where a merged range starts
     date1904: bool = False
 
     def value(self, sheet: str, row: int, col: int) -> Any:
@@ -97,7 +100,9 @@ class XlsxReader:
                     "label": spec.labels_of(fld.address), "reason": reason}))
                 continue
             sheet, coord = where
-            value = book.value(sheet, *coordinate_to_tuple(coord))
+            row, col = coordinate_to_tuple(coord)
+            value = book.value(sheet, row, col)
+            issues.extend(_formula(book, spec, fld, fld.address, sheet, row, col))
             if not is_empty(value):
                 values.append(RawValue(fld.address, value, f"{sheet}!{coord}"))
         for group in spec.groups():
@@ -123,6 +128,24 @@ def _cells(ws: Any) -> dict[tuple[int, int], Any]:
                                         "allows"), cell=f"{ws.title}!{c.coordinate}", limit=LIMITS.cell_chars)
             cells[(c.row, c.column)] = value
     return cells
+
+
+def _formula(book: Book, spec: FormSpec, fld: Any, address: str, sheet: str, row: int, col: int) -> list[Issue]:
+    """FORMULA when an input cell holds a formula (its value as last computed is read), FORMULA_NOT_COMPUTED
+    when no computed value was saved with it (nothing could be read): never dropped silently."""
+    found = book.formulas.get(sheet, {}).get((row, col))
+    if found is None:
+        return []
+    text, cached = found
+    shown = "…" if spec.is_pii(address) else shorten_formula(text)
+    return [Issue(Code.FORMULA if cached else Code.FORMULA_NOT_COMPUTED, address,
+                  f"{sheet}!{get_column_letter(col)}{row}", {"label": spec.labels_of(address), "formula": shown})]
+
+
+def shorten_formula(text: str, limit: int = 40) -> str:
+    """A formula as it may be repeated in a message: '=' first, printable, at most ``limit`` characters."""
+    text = "=" + "".join(ch if ch.isprintable() else " " for ch in text.lstrip("="))
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _one_cell(dn: Any) -> tuple[str, str] | None:
@@ -167,12 +190,38 @@ def _read_package_parts(stream: BinaryIO, book: Book) -> None:
                 area = (dn.text or "").split(",")[0].split("!")[-1].replace("$", "")
                 book.print_areas[sheets[int(local)][0]] = area
         for sheet_name, sheet_path in sheets:
+            if sheet_path in names:
+                with zf.open(sheet_path) as part:
+                    book.formulas[sheet_name], book.merged_rows[sheet_name] = _formulas_and_merges(part)
             folder, base = posixpath.split(sheet_path)
             for target in _rels(zf, f"{folder}/_rels/{base}.rels", names).values():
                 table_path = _resolve(folder, target)
                 if table_path in names and "/tables/" in table_path:
                     table = etree.fromstring(zf.read(table_path), _PARSER)
                     book.tables[table.get("displayName") or table.get("name")] = (sheet_name, table.get("ref"))
+
+
+def _formulas_and_merges(part: BinaryIO) -> tuple[dict[tuple[int, int], tuple[str, bool]], set[int]]:
+    """A sheet's formulas (text, whether a computed value was saved) and the rows where merged ranges start,
+    which openpyxl's read-only mode does not give."""
+    formulas: dict[tuple[int, int], tuple[str, bool]] = {}
+    merged: set[int] = set()
+    cell, formula, value, merge = (f"{{{NS['m']}}}{t}" for t in ("c", "f", "v", "mergeCell"))
+    for _event, node in etree.iterparse(part, events=("end",), tag=(cell, merge), resolve_entities=False,
+                                        no_network=True, load_dtd=False, huge_tree=False):
+        if node.tag == merge:
+            bounds = _bounds(node.get("ref"))
+            if bounds and bounds[1]:
+                merged.add(bounds[1])
+        else:
+            f = node.find(formula)
+            if f is not None and node.get("r"):
+                bounds = _bounds(node.get("r"))
+                v = node.find(value)
+                if bounds and None not in bounds:
+                    formulas[(bounds[1], bounds[0])] = (f.text or "", v is not None and bool(v.text))
+        node.clear()
+    return formulas, merged
 
 
 def _resolve(folder: str, target: str) -> str:
@@ -205,8 +254,7 @@ def _outside_form(book: Book, sheet: str) -> list[Issue]:
 def _read_table(book: Book, spec: FormSpec, group: Group) -> tuple[list[RawValue], list[Issue]]:
     found = book.tables.get(table_name(group.address))
     if found is None:
-        return [], [Issue(Code.LAYOUT_CHANGED, group.address, table_name(group.address), {
-            "label": spec.labels_of(group.address), "reason": N_("the table of rows is missing")})]
+        return _read_without_table(book, spec, group)
     sheet, ref = found
     bounds = _bounds(ref)
     if bounds is None or None in bounds:
@@ -224,17 +272,52 @@ def _read_table(book: Book, spec: FormSpec, group: Group) -> tuple[list[RawValue
             continue
         columns.append((col, headers[col.title]))
     last_row = max((r for r, _c in book.cells.get(sheet, {})), default=max_row)
+    values, problems = _rows(book, spec, group, sheet, columns, min_row + 1, last_row, max_row)
+    return values, issues + problems
+
+
+def _rows(book: Book, spec: FormSpec, group: Group, sheet: str, columns: list[tuple[Any, int]], first: int,
+          last: int, table_end: int) -> tuple[list[RawValue], list[Issue]]:
+    """The filled rows from ``first`` to ``last``; after ``table_end``, only up to the first empty row."""
     values: list[RawValue] = []
+    issues: list[Issue] = []
     index = 0
-    for r in range(min_row + 1, last_row + 1):
+    for r in range(first, last + 1):
         filled = [(col, c, book.value(sheet, r, c)) for col, c in columns if not is_empty(book.value(sheet, r, c))]
-        if r > max_row and not filled:
+        formulas = [(col, c) for col, c in columns if (r, c) in book.formulas.get(sheet, {})]
+        if r > table_end and not filled and not formulas:
             break  # rows typed just below the table belong to it, up to the first empty row
+        for col, c in formulas:
+            issues.extend(_formula(book, spec, col, f"{group.address}.{index}.{col.name}", sheet, r, c))
         if filled:
             for col, c, v in filled:
                 values.append(RawValue(f"{group.address}.{index}.{col.name}", v, f"{sheet}!{get_column_letter(c)}{r}"))
             index += 1
     return values, issues
+
+
+def _read_without_table(book: Book, spec: FormSpec, group: Group) -> tuple[list[RawValue], list[Issue]]:
+    """A group whose Excel table the saving program dropped (Gnumeric, SheetJS): its rows are read below its
+    header row, which must be whole and in one place, up to the next part of the form, with a warning."""
+    label = spec.labels_of(group.address)
+    titles = [col.title for col in group.columns]
+    cells = book.cells.get(FORM_SHEET, {})
+    headers = [(r, c) for (r, c), v in cells.items() if str(v).strip() == titles[0]
+               and [str(book.value(FORM_SHEET, r, c + i) or "").strip() for i in range(len(titles))] == titles]
+    if len(headers) != 1:
+        return [], [Issue(Code.LAYOUT_CHANGED, group.address, table_name(group.address), {
+            "label": label, "reason": N_("the table of rows is missing")})]
+    header, start = headers[0]
+    others = {r for g in spec.groups() if g is not group for (r, c), v in cells.items()
+              if str(v).strip() == g.columns[0].title}
+    named = {coordinate_to_tuple(where[1])[0] for where in book.names.values() if where and where[0] == FORM_SHEET}
+    stops = [r for r in book.merged_rows.get(FORM_SHEET, set()) | others | named if r > header]
+    last = min(stops, default=max((r for r, _c in cells), default=header) + 1) - 1
+    columns = [(col, start + i) for i, col in enumerate(group.columns)]
+    values, issues = _rows(book, spec, group, FORM_SHEET, columns, header + 1, last, last)
+    warning = Issue(Code.ROWS_WITHOUT_TABLE, group.address, f"{FORM_SHEET}!{get_column_letter(start)}{header}",
+                    {"label": label, "count": len({v.address.split(".")[-2] for v in values})})
+    return values, [warning, *issues]
 
 
 def _text(value: Any) -> str | None:

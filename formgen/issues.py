@@ -13,6 +13,7 @@ environments; each carries the process exit code of DESIGN.md section 3.
 from __future__ import annotations
 
 import enum
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -162,6 +163,15 @@ class Code(enum.Enum):
     @property
     def template(self) -> str:
         return self.value[2]
+
+
+def shown(text: object, limit: int = 40) -> str:
+    """Text from a file as a message may repeat it: no control or format characters (NUL, BEL, a
+    right-to-left override, zero-width marks), on one line, at most ``limit`` characters."""
+    clean = "".join(" " if ch in "\t\n\r" else ch for ch in str(text)
+                    if ch in "\t\n\r" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
+    clean = " ".join(clean.split())
+    return clean if len(clean) <= limit else clean[:limit - 1] + "…"
 
 
 #: Parameters that hold a message id (marked with N_) rather than data, translated when shown.

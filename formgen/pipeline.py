@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from formgen.i18n import N_
-from formgen.issues import Code, Issue, Severity, Unreadable
+from formgen.issues import Code, Issue, Severity, Unreadable, shown
 from formgen.limits import LIMITS
 from formgen.read.guard import too_large
 from formgen.read import EXTENSIONS, FORMAT_NAMES, READERS, refusal, sniff, unreadable_reason
-from formgen.record import Extraction, build_record
+from formgen.record import Extraction, Identity, build_record
 from formgen.spec import Registry
 from formgen.spec.model import FormSpec
 from formgen.validate import validate
@@ -94,8 +94,10 @@ def extract(path: str | Path, registry: Registry, data: bytes | None = None) -> 
         return extraction, None
     extraction.identity = identity
     spec = registry.find(identity.form, identity.version)
-    if spec is None:
-        extraction.issues.append(Issue(Code.FORM_UNKNOWN, params={"form": identity.form, "version": identity.version}))
+    if spec is None:  # the id and version come from the file: shown cleaned and cut, never as they are
+        extraction.identity = Identity(shown(identity.form), shown(identity.version, 20))
+        extraction.issues.append(Issue(Code.FORM_UNKNOWN, params={"form": extraction.identity.form,
+                                                                   "version": extraction.identity.version}))
         return extraction, None
     if identity.hash and identity.hash != spec.hash:
         extraction.issues.append(Issue(Code.DEFINITION_CHANGED, params={"form": identity.form, "version": identity.version}))
@@ -161,6 +163,5 @@ def _process(result: Result, path: str | Path, registry: Registry, data: bytes |
 
 
 def shorten(text: str, limit: int = 40) -> str:
-    """What was typed, on one line and cut to ``limit`` characters, for showing beside a message."""
-    one_line = " ".join(text.split())
-    return one_line if len(one_line) <= limit else one_line[:limit - 1] + "…"
+    """What was typed, on one line, cleaned and cut to ``limit`` characters, for showing beside a message."""
+    return shown(text, limit)

@@ -22,7 +22,7 @@ import zipfile
 from typing import BinaryIO
 
 from formgen.i18n import N_
-from formgen.issues import Code, Issue, Text, Unreadable
+from formgen.issues import Code, Issue, Text, Unreadable, shown
 from formgen.limits import LIMITS, MIB, Limits
 
 CHUNK = MIB
@@ -127,9 +127,8 @@ def _check_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, fmt_name: str, limit
 
 
 def _shown(name: str) -> str:
-    """A part's name as it may be repeated in a message: printable, at most 60 characters."""
-    text = "".join(ch if ch.isprintable() else "?" for ch in name)
-    return text if len(text) <= 60 else text[:59] + "…"
+    """A part's name as it may be repeated in a message."""
+    return shown(name, 60)
 
 
 def check_pdf(stream: BinaryIO, limits: Limits = LIMITS) -> None:

@@ -9,6 +9,7 @@ the package with lxml.
 from __future__ import annotations
 
 import posixpath
+import re
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from formgen.coerce import Context, is_empty
 from formgen.layout.xlsx import (FORM_SHEET, META_FORM, META_HASH, META_SHEET, META_UNIT, META_VERSION, defined_name,
                                  table_name)
 from formgen.i18n import N_
-from formgen.issues import Code, Issue
+from formgen.issues import Code, Issue, shown
 from formgen.limits import LIMITS
 from formgen.read.guard import check_package, refuse
 from formgen.record import Identity, RawValue
@@ -123,9 +124,11 @@ def _cells(ws: Any) -> dict[tuple[int, int], Any]:
             value = getattr(c, "value", None)
             if value is None:
                 continue
-            if isinstance(value, str) and len(value) > LIMITS.cell_chars:
-                raise refuse(FORMAT, N_("a cell ({cell}) holds more than {limit} characters, more than Excel "
-                                        "allows"), cell=f"{ws.title}!{c.coordinate}", limit=LIMITS.cell_chars)
+            if isinstance(value, str):
+                if len(value) > LIMITS.cell_chars:
+                    raise refuse(FORMAT, N_("a cell ({cell}) holds more than {limit} characters, more than Excel "
+                                            "allows"), cell=f"{ws.title}!{c.coordinate}", limit=LIMITS.cell_chars)
+                value = _unescape(value)
             cells[(c.row, c.column)] = value
     return cells
 
@@ -137,15 +140,18 @@ def _formula(book: Book, spec: FormSpec, fld: Any, address: str, sheet: str, row
     if found is None:
         return []
     text, cached = found
-    shown = "…" if spec.is_pii(address) else shorten_formula(text)
+    formula = "…" if spec.is_pii(address) else "=" + shown(text.lstrip("="), 39)
     return [Issue(Code.FORMULA if cached else Code.FORMULA_NOT_COMPUTED, address,
-                  f"{sheet}!{get_column_letter(col)}{row}", {"label": spec.labels_of(address), "formula": shown})]
+                  f"{sheet}!{get_column_letter(col)}{row}", {"label": spec.labels_of(address), "formula": formula})]
 
 
-def shorten_formula(text: str, limit: int = 40) -> str:
-    """A formula as it may be repeated in a message: '=' first, printable, at most ``limit`` characters."""
-    text = "=" + "".join(ch if ch.isprintable() else " " for ch in text.lstrip("="))
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescape(text: str) -> str:
+    """Decode Excel's escapes of characters XML cannot hold (``_x0007_`` is BEL, ``_x005F_`` an underscore);
+    the control characters they stand for are removed with the others from typed text."""
+    return _ESCAPE.sub(lambda m: chr(int(m[1], 16)), text) if "_x" in text else text
 
 
 def _one_cell(dn: Any) -> tuple[str, str] | None:

@@ -52,6 +52,10 @@ class Code(enum.Enum):
     DEFINITION_CHANGED = ("FG109", Severity.WARNING, N_(
         "The file was made from an earlier edit of form '{form}' version {version}; it was checked against the "
         "installed definition. If a field seems missing or misread, fill in a newly generated form."))
+    FORM_WITHOUT_IDENTITY = ("FG123", Severity.ERROR, N_(
+        "The file no longer carries its form identity (page tools such as qpdf or pdftk, and some converters, "
+        "remove it), but its fields are exactly those of form '{form}' version {version}. Send the filled form "
+        "file itself, not a copy made with such a tool."))
     FORMULA = ("FG120", Severity.WARNING, N_(
         "{label} ({path}) holds the formula {formula} at {location}; the value it last showed was read. "
         "Type the value itself instead of a formula."))

@@ -19,7 +19,7 @@ from formgen.issues import Code, Issue, Severity, Unreadable, shown
 from formgen.limits import LIMITS
 from formgen.read.guard import too_large
 from formgen.read import EXTENSIONS, FORMAT_NAMES, READERS, refusal, sniff, unreadable_reason
-from formgen.record import Extraction, Identity, build_record
+from formgen.record import Extraction, Identity, build_record, column_of
 from formgen.spec import Registry
 from formgen.spec.model import FormSpec
 from formgen.validate import validate
@@ -90,7 +90,10 @@ def extract(path: str | Path, registry: Registry, data: bytes | None = None) -> 
                                                                       "reason": unreadable_reason(fmt, data)}))
         return extraction, None
     if identity is None:
-        extraction.issues.append(Issue(Code.FILE_NOT_FORMGEN, params={"reason": N_("no form id and version found")}))
+        known = _recognised(reader, doc, registry)
+        extraction.issues.append(
+            Issue(Code.FORM_WITHOUT_IDENTITY, params={"form": known.id, "version": known.version}) if known
+            else Issue(Code.FILE_NOT_FORMGEN, params={"reason": N_("no form id and version found")}))
         return extraction, None
     extraction.identity = identity
     spec = registry.find(identity.form, identity.version)
@@ -106,6 +109,22 @@ def extract(path: str | Path, registry: Registry, data: bytes | None = None) -> 
     extraction.values = values
     extraction.issues.extend(issues)
     return extraction, spec
+
+
+def _recognised(reader: Any, doc: Any, registry: Registry) -> FormSpec | None:
+    """The one installed form whose fields are exactly the file's (for a file whose identity was removed)."""
+    names = reader.field_names(doc) if hasattr(reader, "field_names") else set()
+    if not names:
+        return None
+    matches = [spec for spec in registry.versions() if _same_fields(spec, names)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _same_fields(spec: FormSpec, names: set[str]) -> bool:
+    """Every single field of ``spec`` is named, and every other name is a group or a cell of a group's row."""
+    scalars = {f.address for f in spec.fields()}
+    groups = {g.address for g in spec.groups()}
+    return scalars <= names and all(n in groups or column_of(spec, n) for n in names - scalars)
 
 
 def missing(path: Path, exc: OSError) -> Issue:

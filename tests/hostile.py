@@ -363,7 +363,7 @@ def _cases(secret_path: Path) -> dict[str, tuple[Callable[[dict[str, bytes]], by
         "print-area-columns.xlsx": (lambda b: defined_name(b, "_xlnm.Print_Area", "'表单'!$A:$H"), "valid"),
         "name-a-column.xlsx": (lambda b: defined_name(b, "fg.school_name", "'表单'!$B:$B"), "FG105"),
         "unknown-form-rtl.xlsx": (lambda b: meta_value(b, FORM, "evil\u202etxt.exe_x0007__x001B_" + "x" * 300), "FG104"),
-        "no-identity.xlsx": (lambda b: meta_value(b, FORM, ""), "FG103"),
+        "no-identity.xlsx": (lambda b: meta_value(b, FORM, ""), "FG123"),
         "zip-slip.xlsx": (zip_slip, "valid"),
         "empty.xlsx": (lambda b: b"", "FG102"),
         "garbage.xlsx": (lambda b: b"PK\x03\x04" + bytes(range(256)) * 64, "FG101"),

@@ -28,6 +28,7 @@ The form's identity is in the document information: ``/FormgenForm``,
 from __future__ import annotations
 
 import io
+import json
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -54,7 +55,7 @@ from pypdf.generic import (
 from formgen import __version__
 from formgen.compile import pdffonts
 from formgen.fsutil import atomic_write_bytes
-from formgen.layout.pdf import INFO_FORM, INFO_HASH, INFO_UNIT, INFO_VERSION, NO, OFF, YES
+from formgen.layout.pdf import IDENTITY_FIELD, INFO_FORM, INFO_HASH, INFO_UNIT, INFO_VERSION, NO, OFF, YES
 from formgen.paths import get_path
 from formgen.present import display
 from formgen.spec.model import BOOL_LABELS, Field, FormSpec, Group
@@ -596,6 +597,7 @@ def write_form(writer: PdfWriter, spec: FormSpec, pages: Sequence[PageObject],
         for ref in [yes_no_pair(writer, refs)] if _is_pair(refs) else refs:
             ref.get_object()[NameObject("/T")] = TextStringObject(parts[-1])
             attach(writer, nodes, top, parts, ref)
+    top.append(_identity_field(writer, pages[0], spec, unit))
     writer._root_object[NameObject("/AcroForm")] = writer._add_object(DictionaryObject({
         NameObject("/Fields"): top, NameObject("/DR"): resources,
         NameObject("/DA"): TextStringObject(f"{FIELD_FONT} {size:g} Tf 0 g")}))
@@ -608,6 +610,20 @@ def write_form(writer: PdfWriter, spec: FormSpec, pages: Sequence[PageObject],
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _identity_field(writer: PdfWriter, page: PageObject, spec: FormSpec, unit: str | None) -> IndirectObject:
+    """A hidden, read-only, unprinted text field on the first page holding the form's identity as JSON."""
+    identity = {"form": spec.id, "version": spec.version, "hash": spec.hash, **({"unit": unit} if unit else {})}
+    ref = writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Widget"),
+        NameObject("/FT"): NameObject("/Tx"), NameObject("/T"): TextStringObject(IDENTITY_FIELD),
+        NameObject("/V"): TextStringObject(json.dumps(identity, separators=(",", ":"))),
+        NameObject("/Ff"): NumberObject(1),  # read-only
+        NameObject("/F"): NumberObject(2 | 32),  # hidden, no view (and so not printed)
+        NameObject("/Rect"): ArrayObject([FloatObject(0)] * 4), NameObject("/P"): page.indirect_reference}))
+    page.setdefault(NameObject("/Annots"), ArrayObject()).append(ref)
+    return ref
 
 
 def _is_pair(refs: list[IndirectObject]) -> bool:

@@ -22,8 +22,8 @@ from openpyxl.xml.constants import MAX_COLUMN, MAX_ROW
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from formgen.coerce import Context, is_empty
-from formgen.layout.xlsx import (FORM_SHEET, META_FORM, META_HASH, META_SHEET, META_UNIT, META_VERSION, defined_name,
-                                 table_name)
+from formgen.layout.xlsx import (FORM_SHEET, META_FORM, META_HASH, META_SHEET, META_UNIT, META_VERSION, NAME_PREFIX,
+                                 TABLE_PREFIX, defined_name, table_name)
 from formgen.i18n import N_
 from formgen.issues import Code, Issue, shown
 from formgen.limits import LIMITS
@@ -84,6 +84,12 @@ class XlsxReader:
         if not form or not version:
             return None
         return Identity(str(form), str(version), str(digest) if digest else None, _text(unit))
+
+    def field_names(self, book: Book) -> set[str]:
+        """The addresses the workbook's defined names and tables are of (for recognising a form whose
+        identity is gone)."""
+        return {name[len(prefix):] for name in [*book.names, *book.tables] for prefix in (NAME_PREFIX, TABLE_PREFIX)
+                if name.startswith(prefix)}
 
     def context(self, book: Book) -> Context:
         return Context(date1904=book.date1904)

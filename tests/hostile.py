@@ -306,6 +306,27 @@ def pdf_tool(data: bytes, *args: str) -> bytes:
         return dst.read_bytes()
 
 
+def pdf_pages(data: bytes) -> bytes:
+    """The PDF's pages copied by ``qpdf --pages`` (which drops the document information)."""
+    return pdf_tool(data, "--empty", "--pages", "{in}", "--")
+
+
+def pdf_without_identity_field(data: bytes) -> bytes:
+    """The PDF without its hidden identity field."""
+    import pypdf
+    from pypdf.generic import ArrayObject, NameObject
+    from formgen.layout.pdf import IDENTITY_FIELD
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(data)))
+    form = writer._root_object["/AcroForm"]
+    form[NameObject("/Fields")] = ArrayObject(f for f in form["/Fields"] if f.get_object().get("/T") != IDENTITY_FIELD)
+    for page in writer.pages:
+        page[NameObject("/Annots")] = ArrayObject(a for a in page.get("/Annots", [])
+                                                  if a.get_object().get("/T") != IDENTITY_FIELD)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def pdf_info(data: bytes, change: Callable[[dict], None]) -> bytes:
     """The PDF with its document information changed by ``change(info)``."""
     import pypdf
@@ -337,7 +358,7 @@ def pdf_deep_array(depth: int) -> bytes:
             b"trailer << /Size 3 /Root 1 0 R >>\nstartxref\n0\n%%EOF\n")
 
 
-def _cases(secret_path: Path) -> dict[str, tuple[Callable[[dict[str, bytes]], bytes], str]]:
+def cases(secret_path: Path) -> dict[str, tuple[Callable[[dict[str, bytes]], bytes], str]]:
     return {
         # workbooks
         "sheet-bomb.xlsx": (lambda b: sheet_bomb(b), "FG101"),
@@ -354,7 +375,7 @@ def _cases(secret_path: Path) -> dict[str, tuple[Callable[[dict[str, bytes]], by
         "utf16-dtd.xlsx": (utf16_dtd, "FG101"),
         "many-cells.xlsx": (many_cells, "FG101"),
         "long-cell-text.xlsx": (long_text, "FG101"),
-        "deep-nesting.xlsx": (lambda b: deep_nesting(b, "xlsx"), "valid"),
+        "deep-nesting.xlsx": (lambda b: deep_nesting(b, "xlsx"), "FG101"),
         "truncated.xlsx": (lambda b: b["xlsx"][:len(b["xlsx"]) // 2], "FG101"),
         "encrypted.xlsx": (lambda b: encrypted(b["xlsx"]), "FG107"),
         "workbook-named.pdf": (lambda b: b["xlsx"], "valid"),
@@ -387,7 +408,8 @@ def _cases(secret_path: Path) -> dict[str, tuple[Callable[[dict[str, bytes]], by
         "truncated.pdf": (lambda b: b["pdf"][:len(b["pdf"]) // 2], "FG101"),
         "password.pdf": (lambda b: pdf_tool(b["pdf"], "{in}", "--encrypt", "user", "owner", "256", "--"), "FG107"),
         "flattened.pdf": (lambda b: pdf_blank(), "FG106"),
-        "pages-tool.pdf": (lambda b: pdf_tool(b["pdf"], "--empty", "--pages", "{in}", "--"), "FG103"),
+        "pages-tool.pdf": (lambda b: pdf_pages(b["pdf"]), "valid"),
+        "pages-tool-no-identity.pdf": (lambda b: pdf_without_identity_field(pdf_pages(b["pdf"])), "FG123"),
         "unknown-form-nul.pdf": (lambda b: pdf_info(b["pdf"], lambda i: i.update(
             {"/FormgenForm": "evil\u0000\u202e" + "y" * 300})), "FG104"),
         # neither

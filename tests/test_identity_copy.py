@@ -8,8 +8,7 @@ import io
 import subprocess
 
 import pytest
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, NameObject
+from pypdf import PdfReader
 
 from formgen.layout.pdf import IDENTITY_FIELD
 from formgen.pipeline import process
@@ -22,10 +21,6 @@ def base(registry, tmp_path_factory) -> dict[str, bytes]:
     return hostile.make_base(registry, example(hostile.FORM), tmp_path_factory.mktemp("base"))
 
 
-def _pages(data: bytes) -> bytes:
-    return hostile.pdf_tool(data, "--empty", "--pages", "{in}", "--")
-
-
 def _pdftk_cat(data: bytes, tmp_path) -> bytes:
     src, dst = tmp_path / "in.pdf", tmp_path / "cat.pdf"
     src.write_bytes(data)
@@ -33,21 +28,9 @@ def _pdftk_cat(data: bytes, tmp_path) -> bytes:
     return dst.read_bytes()
 
 
-def _without_identity_field(data: bytes) -> bytes:
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
-    form = writer._root_object["/AcroForm"]
-    form[NameObject("/Fields")] = ArrayObject(f for f in form["/Fields"] if f.get_object().get("/T") != IDENTITY_FIELD)
-    for page in writer.pages:
-        page[NameObject("/Annots")] = ArrayObject(a for a in page.get("/Annots", [])
-                                                  if a.get_object().get("/T") != IDENTITY_FIELD)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
 @pytest.mark.parametrize("tool", ["qpdf --pages", "pdftk cat"])
 def test_page_tools_keep_the_identity_in_the_hidden_field(registry, base, tmp_path, tool):
-    data = _pages(base["pdf"]) if tool == "qpdf --pages" else _pdftk_cat(base["pdf"], tmp_path)
+    data = hostile.pdf_pages(base["pdf"]) if tool == "qpdf --pages" else _pdftk_cat(base["pdf"], tmp_path)
     assert "/FormgenForm" not in (PdfReader(io.BytesIO(data)).metadata or {})  # the tool dropped it
     result = process("copy.pdf", registry, data)
     assert result.valid and (result.form, result.version) == (hostile.FORM, "1.0.0")
@@ -55,7 +38,7 @@ def test_page_tools_keep_the_identity_in_the_hidden_field(registry, base, tmp_pa
 
 
 def test_with_no_copy_left_a_form_whose_fields_match_is_named(registry, base):
-    result = process("stripped.pdf", registry, _without_identity_field(_pages(base["pdf"])))
+    result = process("stripped.pdf", registry, hostile.pdf_without_identity_field(hostile.pdf_pages(base["pdf"])))
     (issue,) = result.issues
     assert (issue.code.id, issue.params["form"]) == ("FG123", hostile.FORM)
     assert "字段与表单 'incident-report' 的 1.0.0 版完全一致" in issue.message("zh_CN")

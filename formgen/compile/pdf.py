@@ -13,11 +13,11 @@ choices, a pair of 是/否 boxes for a yes/no field (a radio group whose states 
 yes/no column of a repeating group is one check box), dates as text with the
 format printed under the label.
 
-Field font: a subset of a TrueType CJK font (see ``pdffonts``) with GB 2312
-and ASCII, cut once and cached on disk, embedded as ``/FGF`` in ``/AcroForm /DR`` and named by every
+Field font: a subset of a TrueType CJK font (see ``pdffonts``) with ASCII, GB 2312, the
+通用规范汉字表 and 〇, cut once and cached on disk, embedded as ``/FGF`` in ``/AcroForm /DR`` and named by every
 ``/DA``, so Chinese typed in a viewer can be drawn.  Pre-filled values are
 drawn by formgen itself (appearance streams), wrapped by the font's widths;
-characters beyond GB 2312 (rare name characters such as 喆玥) go into a second
+characters beyond that set (rarer name characters) go into a second
 small subset ``/FGX`` used only by those appearances.  Nothing asks the viewer
 to redraw (no NeedAppearances).
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import io
 import json
 import os
 import zipfile
@@ -342,3 +343,23 @@ def test_a_suspiciously_compressible_document_is_not_parsed(tmp_path):
     bomb = _rewrite(generate(tmp_path), tmp_path / "bomb.docx", inflate)
     result = json.loads(run_cli("validate", str(bomb), "--json").stdout)[0]
     assert [i["code"] for i in result["issues"]] == ["FG101"]
+
+
+def test_a_template_that_reaches_into_python_is_refused(tmp_path, registry, monkeypatch):
+    from formgen.compile import docx as compiler
+    from formgen.issues import DefinitionError
+
+    spec = registry.get("incident-report")
+    template = compiler.template_bytes(spec)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(template)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if item.filename == "word/document.xml":
+                data = data.replace(b"{{ '1' if f['report_kind'].on[0] else '0' }}",
+                                    b"{{ cycler.__init__.__globals__.os.popen('id').read() }}", 1)
+            zout.writestr(item, data)
+    monkeypatch.setitem(compiler._TEMPLATE_CACHE, spec.hash, out.getvalue())
+    with pytest.raises(DefinitionError) as refused:
+        compiler.DocxCompiler().compile(spec, None, tmp_path / "evil.docx")
+    assert "make templates" in refused.value.message("zh_CN") and not (tmp_path / "evil.docx").exists()

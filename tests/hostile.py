@@ -219,7 +219,8 @@ def many_cells(base: dict[str, bytes]) -> bytes:
 
 def long_text(base: dict[str, bytes]) -> bytes:
     return edit(base["xlsx"], SHEET, lambda xml: xml.replace(
-        "</sheetData>", '<row r="900"><c r="A900" t="inlineStr"><is><t>' + "长" * 40000 + "</t></is></c></row></sheetData>"))
+        "</sheetData>",
+        '<row r="900"><c r="A900" t="inlineStr"><is><t>' + "长" * 40000 + "</t></is></c></row></sheetData>"))
 
 
 def deep_nesting(base: dict[str, bytes], fmt: str) -> bytes:
@@ -383,7 +384,8 @@ def cases(secret_path: Path) -> dict[str, tuple[Callable[[dict[str, bytes]], byt
         "table-whole-columns.xlsx": (lambda b: table_ref(b, "A:H"), "FG105"),
         "print-area-columns.xlsx": (lambda b: defined_name(b, "_xlnm.Print_Area", "'表单'!$A:$H"), "valid"),
         "name-a-column.xlsx": (lambda b: defined_name(b, "fg.school_name", "'表单'!$B:$B"), "FG105"),
-        "unknown-form-rtl.xlsx": (lambda b: meta_value(b, FORM, "evil\u202etxt.exe_x0007__x001B_" + "x" * 300), "FG104"),
+        "unknown-form-rtl.xlsx": (lambda b: meta_value(b, FORM, "evil\u202etxt.exe_x0007__x001B_" + "x" * 300),
+                                  "FG104"),
         "no-identity.xlsx": (lambda b: meta_value(b, FORM, ""), "FG123"),
         "zip-slip.xlsx": (zip_slip, "valid"),
         "empty.xlsx": (lambda b: b"", "FG102"),

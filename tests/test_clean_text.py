@@ -43,7 +43,8 @@ def test_excel_escapes_are_decoded_and_cleaned(registry, base):
 
 
 def test_an_unknown_form_id_is_repeated_cleaned_and_cut(registry, base):
-    for name, data in (("rtl.xlsx", hostile.meta_value(base, hostile.FORM, "evil\u202etxt.exe_x0007__x0000_" + "x" * 300)),
+    rtl = hostile.meta_value(base, hostile.FORM, "evil\u202etxt.exe_x0007__x0000_" + "x" * 300)
+    for name, data in (("rtl.xlsx", rtl),
                        ("nul.pdf", hostile.pdf_info(base["pdf"], lambda i: i.update(
                            {"/FormgenForm": "evil\u0000\u202etxt.exe\u0007" + "y" * 300})))):
         result = process(name, registry, data)

@@ -1,5 +1,6 @@
 """The names a PDF form carries: the document-information keys of its identity and the hidden field with a
-second copy of it (other field names are addresses), and the states of a yes/no field's 是 and 否 boxes (a radio group: /Off when nobody touched it)."""
+second copy of it (other field names are addresses), and the states of a yes/no field's 是 and 否 boxes
+(a radio group: /Off when nobody touched it)."""
 
 from __future__ import annotations
 

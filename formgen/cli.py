@@ -6,6 +6,7 @@ Exit codes: 0 all good, 1 some file invalid or unreadable, 2 usage or definition
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import sys
@@ -16,14 +17,14 @@ from typing import TYPE_CHECKING, Callable, Iterator
 import click
 
 from formgen import __version__
-from formgen.batch.pool import Limits
+from formgen.limits import WorkerLimits
 from formgen.compile import COMPILERS
 from formgen.cli_support import (EXTENSIONS, FilePath, Format, FormgenGroup, I18nOption, Language, OutputError,
                                  Unexpected, check_output, debugging, option, output_problem, resolve_form, resolve_format,
                                  resolve_language, write_output)
 from formgen.i18n import N_, set_language
 from formgen.i18n import gettext as _
-from formgen.issues import Code, EnvironmentProblem, FormgenError, Issue
+from formgen.issues import Code, EnvironmentProblem, FormgenError, Issue, Severity
 from formgen.report import REPORTERS, counts, issue_lines
 
 if TYPE_CHECKING:
@@ -250,6 +251,11 @@ def extract(ctx: click.Context, file: Path) -> None:
         raise Invalid("")
     click.echo(json.dumps({"form": result.form, "version": result.version, "data": result.data},
                           ensure_ascii=False, indent=2))
+    reading = [i for i in result.issues if i.code.id.startswith("FG1")]  # reading the file, not its values
+    if reading:  # never silently: a value not read, or read in a way to check, is said on stderr
+        REPORTERS["text"](sys.stderr, [dataclasses.replace(result, issues=reading)])
+    if any(i.severity == Severity.ERROR for i in reading):
+        raise Invalid("")
 
 
 @cli.command("validate", help=N_(
@@ -295,11 +301,11 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, rep
         help=N_("Override a form's date deadline (YYYY-MM-DD or YYYY-MM-DDTHH:MM, China time); repeatable."))
 @option("--issuer", default="", help=N_("The bureau's name, signing the 退回修改通知."))
 @option("--reveal-pii", is_flag=True, help=N_("Show personal data unmasked in the consolidated tables."))
-@option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=Limits.seconds,
+@option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=WorkerLimits.seconds,
         show_default=True, help=N_("Seconds one file may take."))
-@option("--memory-limit", type=click.IntRange(min=64), default=Limits.memory >> 20, show_default=True,
+@option("--memory-limit", type=click.IntRange(min=64), default=WorkerLimits.memory >> 20, show_default=True,
         help=N_("MiB of memory a worker may use."))
-@option("--size-limit", type=click.IntRange(min=1), default=Limits.size >> 20, show_default=True,
+@option("--size-limit", type=click.IntRange(min=1), default=WorkerLimits.size >> 20, show_default=True,
         help=N_("MiB: larger files are not read."))
 @click.pass_context
 def batch(ctx: click.Context, folder: Path, outdir: Path, roster: Path | None, form_id: str | None,
@@ -311,7 +317,7 @@ def batch(ctx: click.Context, folder: Path, outdir: Path, roster: Path | None, f
         from formgen.batch.deadlines import parse_deadline
 
         settings = Settings(jobs=jobs, scheduler=scheduler, received_from=received_from,
-                            limits=Limits(time_limit, memory_limit << 20, size_limit << 20),
+                            limits=WorkerLimits(time_limit, memory_limit << 20, size_limit << 20),
                             deadlines=dict(parse_deadline(text) for text in deadlines))
         with _batch_progress() as progress:
             summary = run_batch(folder, outdir, _registry(ctx), roster=roster, form=form_id, db=db,

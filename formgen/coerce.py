@@ -61,7 +61,10 @@ FALSE_WORDS = {"否", "×", "✗", "✘", "☐", "❌", "无", "没有", "不是
 AMBIGUOUS_WORDS = {"☒", "⊠", "x"}
 
 _SPACES = " \t\u3000\u00a0"
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\ufeff"))
+#: dropped from typed text: zero-width marks; control characters no one types on purpose (NUL, BEL, ESC …,
+#: all but tab, line feed and carriage return); bidirectional embeddings, overrides and isolates
+_INVISIBLE = dict.fromkeys([*map(ord, "\u200b\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"),
+                            *(c for c in [*range(0x20), *range(0x7f, 0xa0)] if chr(c) not in "\t\n\r")])
 _LINE_BREAKS = ("\r\n", "\r", "\u2028", "\u2029")
 
 
@@ -80,7 +83,8 @@ class Context:
 
 
 def clean_text(value: str, keep_newlines: bool = False) -> str:
-    """Strip surrounding spaces (ASCII, full-width, no-break), drop zero-width ones, unify line breaks.
+    """Strip surrounding spaces (ASCII, full-width, no-break), drop zero-width ones, control characters and
+    bidirectional overrides, unify line breaks.
 
     With ``keep_newlines`` the lines stay (each loses its trailing spaces);
     otherwise they are joined with one space.

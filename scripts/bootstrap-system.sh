@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages formgen needs, only those that are missing.
 #   bootstrap-system.sh fonts   -> CJK fonts (enough to generate documents; a TrueType one for PDF fields)
-#   bootstrap-system.sh test    -> fonts + LibreOffice with its Python UNO bridge, poppler, pdftk, mupdf, qpdf
+#   bootstrap-system.sh test    -> fonts + LibreOffice with its Python UNO bridge, poppler, pdftk, mupdf, qpdf, gnumeric (ssconvert)
 set -euo pipefail
 need=()
 have_cjk_font() { fc-list :lang=zh family 2>/dev/null | grep -q .; }
@@ -22,6 +22,7 @@ if [ "${1:-fonts}" = test ]; then
   command -v pdftk >/dev/null || need+=(pdftk-java)
   command -v mutool >/dev/null || need+=(mupdf-tools)
   command -v qpdf >/dev/null || need+=(qpdf)
+  command -v ssconvert >/dev/null || need+=(gnumeric)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

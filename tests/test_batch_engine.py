@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from formgen.batch import Settings, run_batch
-from formgen.batch.pool import Job, Limits, run_local
+from formgen.batch.pool import Job, run_local
+from formgen.limits import WorkerLimits
 from formgen.batch.work import check
 from formgen.spec import Registry
 from tests.batch_files import returned, variants
@@ -164,7 +165,7 @@ def test_a_file_past_the_limits_gets_its_result_and_the_pool_goes_on(registry, t
     good = incident(registry, "xlsx", tmp_path / "good.xlsx", 1).read_bytes()
     names = ["a", "sleep", "b", "greedy", "c", "crash", "d", "e"]
     jobs = [Job(name, f"{name}.xlsx", good) for name in names]
-    limits = Limits(seconds=2, memory=768 << 20)
+    limits = WorkerLimits(seconds=2, memory=768 << 20)
     got = dict(run_local(jobs, registry, None, "en", workers=2, limits=limits, check=hostile))
     assert sorted(got) == sorted(names)
     assert [i["code"] for i in got["sleep"]["issues"]] == ["FG113"]
@@ -179,7 +180,7 @@ def test_the_batch_gives_slow_and_large_files_their_result(registry, tmp_path):
     incident(registry, "xlsx", folder / "ok.xlsx", 1)
     incident(registry, "xlsx", folder / "sleep.xlsx", 2)
     (folder / "big.pdf").write_bytes(b"%PDF-1.7\n" + b"0" * (2 << 20))
-    settings = Settings(jobs=2, limits=Limits(seconds=2, size=1 << 20))
+    settings = Settings(jobs=2, limits=WorkerLimits(seconds=2, size=1 << 20))
     summary = run_batch(folder, tmp_path / "out", registry, settings=settings, check=hostile)
     rows = lines(tmp_path / "out")
     assert {p: (r["status"], codes(r)) for p, r in rows.items()} == {

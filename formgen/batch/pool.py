@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterable, Iterator
 from formgen.batch import work
 from formgen.i18n import N_
 from formgen.issues import Code, EnvironmentProblem
+from formgen.limits import WorkerLimits
 from formgen.spec import Registry
 
 Check = Callable[[bytes, str, Registry, "str | None", str], dict]
@@ -32,15 +33,6 @@ Check = Callable[[bytes, str, Registry, "str | None", str], dict]
 STARTED = "started"  # a worker's word that it began the file it was sent: the file's time starts then
 STARTUP_SECONDS = 120.0  # how long a new worker may take to start
 CONNECT_SECONDS = 10  # how long to wait for a Dask scheduler to answer
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Per-file limits: wall time in seconds, memory of a worker in bytes, file size in bytes."""
-
-    seconds: float = 30.0
-    memory: int = 1 << 30
-    size: int = 100 << 20
 
 
 @dataclass(frozen=True)
@@ -120,7 +112,7 @@ class _Worker:
 
 
 def run_local(jobs: Iterable[Job], registry: Registry, expected_form: str | None, lang: str,
-              workers: int | None = None, limits: Limits = Limits(),
+              workers: int | None = None, limits: WorkerLimits = WorkerLimits(),
               check: Check = work.check) -> Iterator[tuple[Any, dict]]:
     """Check every job in worker processes; yield ``(job.key, result)`` as each finishes (in any order).
 

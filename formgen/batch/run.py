@@ -21,13 +21,14 @@ from formgen.batch import work
 from formgen.batch.consolidate import Entry, consolidate
 from formgen.batch.deadlines import date_deadline, late_issue
 from formgen.batch.ledger import Ledger
-from formgen.batch.pool import Check, Job, Limits, connect, run_dask, run_local
+from formgen.batch.pool import Check, Job, connect, run_dask, run_local
 from formgen.batch.roster import Roster, identify_unit, load_roster, submission_table
 from formgen.batch.walk import walk
 from formgen.coerce import CST
 from formgen.fsutil import atomic_path
 from formgen.i18n import N_, gettext
 from formgen.issues import Code, EnvironmentProblem, Issue
+from formgen.limits import WorkerLimits
 from formgen.report.batch import write_reminders, write_report, write_return_notices
 from formgen.spec import Registry
 
@@ -44,7 +45,7 @@ class Settings:
     """How a batch runs: workers, limits, where checks run, and what counts as the received time."""
 
     jobs: int | None = None
-    limits: Limits = Limits()
+    limits: WorkerLimits = WorkerLimits()
     scheduler: str | None = None
     received_from: str = "ledger"  # or "mtime": the file's modification time
     deadlines: dict[str, dt.datetime] = field(default_factory=dict)  # form id (or deadlines.ALL_FORMS) -> moment

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from formgen.layout.docx import CELL, CHECKBOX, placeholder, widget
@@ -27,6 +28,8 @@ from formgen.compile.docx_template import build_template, template_path
 from formgen.layout.letter import is_letter
 from formgen.layout.ooxml import CUSTOM, PROP_HASH, PROP_UNIT, VT, clean, custom_properties, qn, safe_parser
 from formgen.fsutil import atomic_path
+from formgen.i18n import N_
+from formgen.issues import DefinitionError
 from formgen.paths import get_path
 from formgen.present import display
 from formgen.spec.model import Field, FormSpec, Group
@@ -115,7 +118,12 @@ class DocxCompiler:
         else:
             tpl = DocxTemplate(io.BytesIO(template_bytes(spec)))
             env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
-            tpl.render(context(spec, data, finished), env, autoescape=True)
+            try:
+                tpl.render(context(spec, data, finished), env, autoescape=True)
+            except SecurityError:
+                raise DefinitionError(N_("The Word template {file} holds an expression that reaches into Python, "
+                                         "which formgen does not run. Rebuild the templates with `make templates`."),
+                                      file=template_path(spec).name) from None
             _drop_placeholder_flags(tpl.docx.element.body)
             buf = io.BytesIO()
             tpl.save(buf)

@@ -13,11 +13,11 @@ choices, a pair of 是/否 boxes for a yes/no field (a radio group whose states 
 yes/no column of a repeating group is one check box), dates as text with the
 format printed under the label.
 
-Field font: a subset of a TrueType CJK font (see ``pdffonts``) with GB 2312
-and ASCII, cut once and cached on disk, embedded as ``/FGF`` in ``/AcroForm /DR`` and named by every
+Field font: a subset of a TrueType CJK font (see ``pdffonts``) with ASCII, GB 2312, the
+通用规范汉字表 and 〇, cut once and cached on disk, embedded as ``/FGF`` in ``/AcroForm /DR`` and named by every
 ``/DA``, so Chinese typed in a viewer can be drawn.  Pre-filled values are
 drawn by formgen itself (appearance streams), wrapped by the font's widths;
-characters beyond GB 2312 (rare name characters such as 喆玥) go into a second
+characters beyond that set (rarer name characters) go into a second
 small subset ``/FGX`` used only by those appearances.  Nothing asks the viewer
 to redraw (no NeedAppearances).
 
@@ -28,6 +28,7 @@ The form's identity is in the document information: ``/FormgenForm``,
 from __future__ import annotations
 
 import io
+import json
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -55,7 +56,7 @@ from formgen import __version__
 from formgen.compile import pdffonts
 from formgen.fsutil import atomic_write_bytes
 from formgen.layout.letter import is_letter
-from formgen.layout.pdf import INFO_FORM, INFO_HASH, INFO_UNIT, INFO_VERSION, NO, OFF, YES
+from formgen.layout.pdf import IDENTITY_FIELD, INFO_FORM, INFO_HASH, INFO_UNIT, INFO_VERSION, NO, OFF, YES
 from formgen.paths import get_path
 from formgen.present import display
 from formgen.spec.model import BOOL_LABELS, Field, FormSpec, Group
@@ -635,6 +636,7 @@ def write_form(writer: PdfWriter, spec: FormSpec, pages: Sequence[PageObject],
         for ref in [yes_no_pair(writer, refs)] if _is_pair(refs) else refs:
             ref.get_object()[NameObject("/T")] = TextStringObject(parts[-1])
             attach(writer, nodes, top, parts, ref)
+    top.append(_identity_field(writer, pages[0], spec, unit))
     writer._root_object[NameObject("/AcroForm")] = writer._add_object(DictionaryObject({
         NameObject("/Fields"): top, NameObject("/DR"): resources,
         NameObject("/DA"): TextStringObject(f"{FIELD_FONT} {size:g} Tf 0 g")}))
@@ -647,6 +649,20 @@ def write_form(writer: PdfWriter, spec: FormSpec, pages: Sequence[PageObject],
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _identity_field(writer: PdfWriter, page: PageObject, spec: FormSpec, unit: str | None) -> IndirectObject:
+    """A hidden, read-only, unprinted text field on the first page holding the form's identity as JSON."""
+    identity = {"form": spec.id, "version": spec.version, "hash": spec.hash, **({"unit": unit} if unit else {})}
+    ref = writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Widget"),
+        NameObject("/FT"): NameObject("/Tx"), NameObject("/T"): TextStringObject(IDENTITY_FIELD),
+        NameObject("/V"): TextStringObject(json.dumps(identity, separators=(",", ":"))),
+        NameObject("/Ff"): NumberObject(1),  # read-only
+        NameObject("/F"): NumberObject(2 | 32),  # hidden, no view (and so not printed)
+        NameObject("/Rect"): ArrayObject([FloatObject(0)] * 4), NameObject("/P"): page.indirect_reference}))
+    page.setdefault(NameObject("/Annots"), ArrayObject()).append(ref)
+    return ref
 
 
 def _is_pair(refs: list[IndirectObject]) -> bool:

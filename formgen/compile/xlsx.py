@@ -17,6 +17,7 @@ import datetime as dt
 import math
 from copy import copy
 import unicodedata
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,19 @@ class XlsxCompiler:
         wb = _Builder(spec, data or {}, unit).build()
         with atomic_path(out) as tmp:
             wb.save(tmp)
+            _relative_table_targets(Path(tmp))
+
+
+def _relative_table_targets(path: Path) -> None:
+    """Point the sheets' relationships at their tables relatively (``../tables/table1.xml``): openpyxl writes
+    ``/xl/tables/table1.xml``, which ExcelJS cannot open."""
+    with zipfile.ZipFile(path) as zin:
+        entries = [(info, zin.read(info)) for info in zin.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, data in entries:
+            if info.filename.startswith("xl/worksheets/_rels/"):
+                data = data.replace(b'Target="/xl/tables/', b'Target="../tables/')
+            zout.writestr(info, data)
 
 
 class _Builder:

@@ -28,23 +28,18 @@ from formgen.layout.letter import is_letter
 from formgen.layout.ooxml import PROP_FORM, PROP_HASH, PROP_UNIT, PROP_VERSION, custom_properties, qn, safe_parser
 from formgen.i18n import N_
 from formgen.issues import Code, Issue
+from formgen.read.guard import check_package
 from formgen.record import Identity, RawValue
 from formgen.spec.model import Field, FormSpec, Group
-
-MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
-MAX_RATIO = 200
 
 _T, _TAB, _BR, _CR = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
 _P, _SDT, _TC, _TR, _TBL = qn("w:p"), qn("w:sdt"), qn("w:tc"), qn("w:tr"), qn("w:tbl")
 _SKIP = {qn(n) for n in ("w:del", "w:moveFrom", "w:sdtPr", "w:rPr", "w:pPr", "w:tcPr", "w:trPr", "w:instrText",
                          "w:delText", "mc:Fallback")}
 _CHECKBOX, _CHECKED = qn("w14:checkbox"), qn("w14:checked")
+_ALT_CHUNK = qn("w:altChunk")
 _TRUE = {"1", "true", "on"}
 _BOXES = "☐☒☑■□✓✔√"
-
-
-class DocumentTooLarge(Exception):
-    """The main part is too big, or compressed suspiciously well: not read."""
 
 
 @dataclass
@@ -61,11 +56,9 @@ class DocxReader:
     format = "docx"
 
     def open(self, stream: BinaryIO) -> Document:
+        check_package(stream, "Word (.docx)")
         with zipfile.ZipFile(stream) as zf:
-            info = zf.getinfo("word/document.xml")
-            if info.file_size > MAX_DOCUMENT_BYTES or info.file_size > MAX_RATIO * max(info.compress_size, 1024):
-                raise DocumentTooLarge(info.file_size)
-            root = etree.fromstring(zf.read(info), safe_parser())
+            root = etree.fromstring(zf.read("word/document.xml"), safe_parser())
             properties = custom_properties(zf)
         body = root.find(qn("w:body"))
         if body is None:
@@ -83,8 +76,13 @@ class DocxReader:
 
     def values(self, doc: Document, spec: FormSpec) -> tuple[list[RawValue], list[Issue]]:
         if is_letter(spec):
-            return _LetterReading(doc.body, spec).run()
-        return _Reading(doc.body, spec).run()
+            values, issues = _LetterReading(doc.body, spec).run()
+        else:
+            values, issues = _Reading(doc.body, spec).run()
+        # a document pasted in whole (w:altChunk) is another file inside this one: it is not read
+        chunks = [Issue(Code.EXTRA_CONTENT, location=f"altChunk {n}") for n, _chunk in
+                  enumerate(doc.body.iter(_ALT_CHUNK), start=1)]
+        return values, issues + chunks
 
 
 class _Reading:

@@ -73,6 +73,10 @@ class Registry:
         newest = self._newest()
         return [self._spec(newest[k]) for k in sorted(newest)]
 
+    def versions(self) -> list[FormSpec]:
+        """Every installed version of every form, sorted by id and version."""
+        return [self._spec(k) for k in sorted(self._load(), key=lambda k: (k[0], _vkey(k[1])))]
+
     def get(self, form_id: str, version: str | None = None) -> FormSpec:
         if version is not None:
             if (form_id, version) not in self._load():

@@ -11,7 +11,7 @@ import difflib
 import errno
 import os
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import click
 
@@ -19,8 +19,10 @@ from formgen.i18n import DEFAULT_LANG, N_, gettext, language_of, set_language, s
 from formgen.i18n import gettext as _
 from formgen.i18n.click_messages import install as install_click_messages
 from formgen.issues import FormgenError
-from formgen.spec import Registry
-from formgen.spec.model import FormSpec
+
+if TYPE_CHECKING:  # the definitions and their libraries are loaded by the commands that need them
+    from formgen.spec import Registry
+    from formgen.spec.model import FormSpec
 
 install_click_messages()
 

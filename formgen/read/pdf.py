@@ -55,7 +55,7 @@ class PdfReader:
         check_pdf_objects(sum(len(table) for table in reader.xref.values()) + len(reader.xref_objStm))
         if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
             raise Unreadable(Issue(Code.FILE_ENCRYPTED))
-        fields = reader.get_fields() or {}
+        fields = _page_tool_names(reader.get_fields() or {})
         if not any("/FT" in f for f in fields.values()):
             acroform = reader.trailer["/Root"].get("/AcroForm")
             xfa = acroform is not None and "/XFA" in acroform.get_object()
@@ -118,6 +118,22 @@ def _field_identity(value: Any) -> Identity | None:
         return None
     text = {k: found[k] if isinstance(found.get(k), str) and found[k] else None for k in ("hash", "unit")}
     return Identity(found["form"], found["version"], text["hash"], text["unit"])
+
+
+_RENAMED = re.compile(r"\+\d+$")
+
+
+def _page_tool_names(fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields by their addresses again after a page tool renamed them: ``qpdf --pages`` copies each page's
+    fields on their own and renames a parent field met twice (the rows of a group that span two pages) to
+    ``persons+1`` with a copy of all its kids; such a name counts as ``persons``, and of two copies of a field
+    the one holding a value is read."""
+    out = {name: found for name, found in fields.items() if not any(_RENAMED.search(p) for p in name.split("."))}
+    for name, found in fields.items():
+        plain = ".".join(_RENAMED.sub("", part) for part in name.split("."))
+        if plain != name and (plain not in out or "/V" not in out[plain] and "/V" in found):
+            out[plain] = found
+    return out
 
 
 def _value(field: dict, in_row: bool) -> Any:

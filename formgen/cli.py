@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from formgen import __version__
+from formgen.author import cli as author_cli
 from formgen.compile import COMPILERS
 from formgen.i18n import LANGS, set_language
 from formgen.i18n import gettext as _
@@ -181,6 +182,9 @@ def validate_cmd(ctx: click.Context, files: tuple[Path, ...], as_json: bool, rep
     REPORTERS[reporter or ("json" if as_json else "text")](sys.stdout, results)
     if not all(r.valid for r in results):
         raise Invalid("")
+
+
+cli.add_command(author_cli.author)
 
 
 def main() -> None:

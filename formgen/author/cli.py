@@ -1,0 +1,80 @@
+"""`formgen author`: write and revise forms in a workbook (XLSForm convention) instead of JSON.
+
+Registered on the main command line with one line in ``formgen/cli.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from formgen.fsutil import atomic_path, atomic_write_bytes
+from formgen.i18n import gettext as _
+from formgen.issues import Issue
+from formgen.spec.lint import lint_file
+
+
+@click.group("author")
+def author() -> None:
+    """Write forms in a workbook: export a definition, import a workbook, make a blank template."""
+
+
+def _show(issues: list[Issue]) -> bool:
+    """Print the issues; True when one of them is an error."""
+    for issue in issues:
+        where = f"{issue.location} " if issue.location else ""
+        click.echo(f"{issue.code.id} {where}{issue.message()}", err=True)
+    return any(i.severity.value == "error" for i in issues)
+
+
+@author.command("export")
+@click.argument("definition", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The workbook to write (.xlsx).")
+@click.pass_context
+def export_cmd(ctx: click.Context, definition: Path, out: Path) -> None:
+    """Write a form definition (forms/ID.json) as an authoring workbook."""
+    from formgen.author.workbook import write_workbook
+
+    parsed, issues = lint_file(definition)
+    if parsed is None or _show(issues):
+        ctx.exit(2)
+    with atomic_path(out) as tmp:
+        write_workbook(parsed, tmp)
+    click.echo(_("Wrote {file}").format(file=out), err=True)
+
+
+@author.command("import")
+@click.argument("book", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The form definition to write (forms/ID.json).")
+@click.pass_context
+def import_cmd(ctx: click.Context, book: Path, out: Path) -> None:
+    """Read an authoring workbook (or an XLSForm) into a form definition; nothing is written on an error."""
+    from formgen.author.lint import lint_book
+
+    definition, issues = lint_book(book)
+    if _show(issues) or definition is None:
+        ctx.exit(2)
+    text = json.dumps(definition, ensure_ascii=False, indent=2) + "\n"
+    atomic_write_bytes(out, text.encode("utf-8"))
+    click.echo(_("Wrote {file}").format(file=out), err=True)
+
+
+@author.command("lint")
+@click.argument("books", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.pass_context
+def lint_cmd(ctx: click.Context, books: tuple[Path, ...]) -> None:
+    """Check authoring workbooks: every problem with its sheet, row and column; exit 2 on any error."""
+    from formgen.author.lint import lint_book
+
+    failed = False
+    for book in books:
+        _definition, issues = lint_book(book)
+        failed |= _show(issues)
+        if not issues:
+            click.echo(_("{file}: OK").format(file=book))
+    if failed:
+        ctx.exit(2)

@@ -88,3 +88,24 @@ def test_chinese_headers_and_sheet_names_are_aliases(tmp_path: Path):
     assert talks["properties"]["mood"]["x-formgen"] == {"labels": ["平稳", "波动"], "labels_en": ["calm", "upset"]}
     assert talks["properties"]["counsellor"]["x-formgen"] == {"pii": True}
     assert definition["x-formgen"] == {"id": "talks", "version": "1.0.0"}
+
+
+def test_the_template_has_instructions_dropdowns_and_an_example_of_each_type(tmp_path: Path):
+    book, definition = tmp_path / "blank.xlsx", tmp_path / "forms" / "new-form.json"
+    assert run_cli("author", "template", "-o", str(book)).exit_code == 0
+    wb = load_workbook(book)
+    assert wb.sheetnames[0] == "填写说明"
+    assert "题目类型" in [c.value for c in wb["填写说明"]["B"]]
+    survey = wb["survey"]
+    header = [c.value for c in survey[1]]
+    types = {survey.cell(row=r, column=1).value.split()[0] for r in range(2, survey.max_row + 1)}
+    assert types == {"text", "integer", "decimal", "date", "datetime", "select_one", "note", "begin_group",
+                     "end_group", "begin_repeat", "end_repeat"}
+    validated = {str(rng).split(":")[0].rstrip("0123456789") for dv in survey.data_validations.dataValidation
+                 for rng in dv.sqref.ranges}
+    letter = {name: survey.cell(row=1, column=i + 1).column_letter for i, name in enumerate(header)}
+    assert {letter["type"], letter["format"], letter["required"], letter["pii"]} <= validated
+    assert survey.cell(row=1, column=1).comment is not None
+    result = run_cli("author", "import", str(book), "-o", str(definition))
+    assert result.exit_code == 0, result.stderr
+    assert run_cli("lint", str(definition)).exit_code == 0

@@ -78,3 +78,15 @@ def lint_cmd(ctx: click.Context, books: tuple[Path, ...]) -> None:
             click.echo(_("{file}: OK").format(file=book))
     if failed:
         ctx.exit(2)
+
+
+@author.command("template")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The blank workbook to write (.xlsx).")
+def template_cmd(out: Path) -> None:
+    """Write a blank authoring workbook: instructions in Chinese, dropdowns, one example row of each type."""
+    from formgen.author.template import template_workbook
+
+    with atomic_path(out) as tmp:
+        template_workbook().save(tmp)
+    click.echo(_("Wrote {file}").format(file=out), err=True)

@@ -57,8 +57,10 @@ _REGEX = re.compile(r"""^regex\(\s*\.\s*,\s*(?:'(?P<a>[^']*)'|"(?P<b>[^"]*)")\s*
 # -- export ------------------------------------------------------------------------------------------------
 
 
-def export_workbook(definition: dict) -> Workbook:
-    """The authoring workbook of a definition (lossless: ``import_workbook`` gives the definition back)."""
+def export_workbook(definition: dict, all_columns: bool = False) -> Workbook:
+    """The authoring workbook of a definition (lossless: ``import_workbook`` gives the definition back).
+
+    Only the columns the definition uses are written, unless ``all_columns`` (for a template)."""
     book = _Book()
     root_extra: dict = {}
     ann = definition.get("x-formgen", {})
@@ -68,13 +70,13 @@ def export_workbook(definition: dict) -> Workbook:
     wb = Workbook()
     survey = wb.active
     survey.title = "survey"
-    _write(survey, C.SURVEY, book.survey)
-    _write(wb.create_sheet("choices"), C.CHOICES, book.choices)
+    _write(survey, C.SURVEY, book.survey, all_columns)
+    _write(wb.create_sheet("choices"), C.CHOICES, book.choices, all_columns)
     settings = _settings_row(definition, root_extra)
-    _write(wb.create_sheet("settings"), C.SETTINGS, [settings])
+    _write(wb.create_sheet("settings"), C.SETTINGS, [settings], all_columns)
     rules = definition.get("x-formgen-rules")
     if isinstance(rules, list) and rules:
-        _write(wb.create_sheet("rules"), C.RULES, [_rule_row(r) for r in rules])
+        _write(wb.create_sheet("rules"), C.RULES, [_rule_row(r) for r in rules], all_columns)
     if ann.get("letter"):
         _write(wb.create_sheet("letter"), C.LETTER, [dict(b) for b in ann["letter"]])
     for address, rows in book.fixed_rows:
@@ -370,8 +372,8 @@ def _rule_row(rule: dict) -> dict:
     return row
 
 
-def _write(ws: Worksheet, headers: list[str], rows: list[dict]) -> None:
-    used = [h for h in headers if any(h in r for r in rows)] if rows else list(headers)
+def _write(ws: Worksheet, headers: list[str], rows: list[dict], all_columns: bool = False) -> None:
+    used = [h for h in headers if any(h in r for r in rows)] if rows and not all_columns else list(headers)
     for required in headers[:2]:
         if required not in used:
             used.insert(headers.index(required), required)

@@ -52,12 +52,12 @@ def _registry(ctx: click.Context) -> Registry:
 @click.option("--lang", type=click.Choice(LANGS), default="zh_CN", show_default=True,
               help="Language of messages.")
 @click.option("--forms", "forms_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder of form definitions (default: $FORMGEN_FORMS or the project's forms/).")
+              help="A folder of more form definitions, added to the installed forms and those of $FORMGEN_FORMS.")
 @click.pass_context
 def cli(ctx: click.Context, lang: str, forms_dir: Path | None) -> None:
     """formgen: fillable Word, Excel and PDF forms from JSON-Schema definitions, read back and validated."""
     set_language(lang)
-    ctx.obj = {"registry": Registry(forms_dir), "lang": lang}
+    ctx.obj = {"registry": Registry(extra=[forms_dir] if forms_dir else []), "lang": lang}
 
 
 @cli.command("forms")
@@ -69,14 +69,23 @@ def forms_cmd(ctx: click.Context, as_json: bool) -> None:
         specs = _registry(ctx).all()
     except FormgenError as err:
         raise CliError(err) from None
+    problems = _registry(ctx).check()
+    for issue in problems:
+        click.echo(f"{issue.code.id} {issue.message()}", err=True)
+    for file in dict.fromkeys(i.params["file"] for i in problems):
+        count = sum(1 for i in problems if i.params["file"] == file)
+        click.echo(_("The form definition {file} has {count} problem(s); run `formgen lint {file}`.").format(
+            file=file, count=count), err=True)
     rows = [{"id": s.id, "version": s.version, "title": s.title, "title_en": s.ann.get("title_en", ""),
              "file": s.source} for s in specs]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
+        ctx.exit(2 if problems else 0)
     lang = ctx.obj["lang"]
     for spec in specs:
         click.echo(f"{spec.id:<28} {spec.version:<8} {spec.label(lang)}")
+    if problems:
+        ctx.exit(2)
 
 
 @cli.command()

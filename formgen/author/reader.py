@@ -15,6 +15,7 @@ from formgen.author import columns as C
 from formgen.author.workbook import SCHEMA_URI, Cell, Problems, Row, Sheet, limits_of
 from formgen.i18n import N_
 from formgen.issues import Code, Text
+from formgen.spec.explain import paren_hint
 
 #: What happens on paper to each XLSForm type formgen cannot print.
 _FATES = {
@@ -184,8 +185,8 @@ class Builder:
             return root
         for text, letter in sheet.unknown:
             self.p.bad(Cell(sheet.title, 1, text, letter), Text(
-                N_("the column '{column}' is not known to formgen and is ignored.{hint}"),
-                {"column": text, "hint": _suggest(C.parse_header(text)[0], C.KNOWN_COLUMNS)}), Code.BOOK_NOTE)
+                N_("the column '{column}' is not known to formgen{hint} and is ignored"),
+                {"column": text, "hint": paren_hint(C.parse_header(text)[0], C.KNOWN_COLUMNS)}), Code.BOOK_NOTE)
         stack: list[list] = [["root", root, None, "$", None]]
         for row in sheet.rows:
             self.survey_row(row, stack)
@@ -256,6 +257,8 @@ class Builder:
             self.p.bad(row.cell("name"), Text(N_("the name '{name}' is used twice in the same group (first in row "
                                                  "{other}); give each question its own name"),
                                               {"name": name, "other": self._rows.get((cpath, name), "?")}))
+            flag(row, "required", self.p)  # the row's other cells are still checked
+            self.annotations(row, {}, kind)
             return
         self._rows[(cpath, name)] = row.number
         path = f"{cpath}.properties.{name}"

@@ -134,7 +134,7 @@ def test_a_workbook_gets_every_problem_with_sheet_row_and_column(tmp_path: Path)
                      ("FG421", "survey!A5"),   # no list moods
                      ("FG421", "survey!B6"),   # student twice
                      ("FG421", "survey!E6"),   # maybe is not yes or no
-                     ("FG421", "choices!C3"),  # choice without a label
+                     ("FG423", "choices!C3"),  # choice without a label: its name is printed
                      ("FG423", "choices!A2")}  # list mood is used by no question (the question wrote moods)
     en = _messages(issues)
     assert "did you mean 'hint'?" in en and "Did you mean 'integer'?" in en and "Did you mean 'mood'?" in en

@@ -42,7 +42,7 @@ ALIASES = {
     "type": ("类型", "题型"), "name": ("字段名", "名称", "选项值", "编码"), "label": ("标题", "题目", "选项标签", "标签"),
     "hint": ("提示", "填写说明"), "required": ("必填",), "constraint": ("约束", "限制"),
     "constraint_message": ("约束提示",), "relevant": ("相关", "显示条件", "填写条件"), "default": ("默认值",),
-    "appearance": ("外观", "样式"), "format": ("格式",), "pii": ("个人信息", "隐私"), "readonly": ("只读",),
+    "appearance": ("外观", "样式"), "format": ("格式",), "pii": ("个人信息", "隐私"), "readonly": ("只读", "read_only"),
     "section": ("分节", "栏目"), "rows": ("空白行数",), "min_rows": ("最少行数",), "max_rows": ("最多行数",),
     "lines": ("行数", "文本行数"), "width": ("宽度", "列宽"), "placeholder": ("占位提示",), "key": ("键列", "主键"),
     "json": ("附加",), "list_name": ("列表名", "选项列表"),
@@ -56,6 +56,11 @@ ALIASES = {
     "table": ("引用表格",), "new_page": ("另起一页",),
 }
 _ALIAS_TO = {alias: canon for canon, names in ALIASES.items() for alias in names}
+#: XLSForm columns that mean nothing on paper: ignored with a note, without "did you mean".
+XLSFORM_ONLY = {"calculation", "choice_filter", "repeat_count", "parameters", "image", "audio", "video", "media",
+                "big-image", "autoplay", "required_message", "requiredmsg", "trigger", "body", "bind", "instance",
+                "buttontext", "noapperrorstring", "guidance_hint", "save_to", "entities", "intent", "big_image",
+                "constraint_message", "choice_name", "label_name", "filter"}
 KNOWN_COLUMNS = {c.split("::")[0] for c in SURVEY + CHOICES + SETTINGS + RULES + LETTER}
 
 #: XLSForm type names, and what each is called in Chinese.
@@ -63,7 +68,8 @@ TYPE_ALIASES = {
     "文本": "text", "整数": "integer", "小数": "decimal", "数字": "decimal", "日期": "date",
     "日期时间": "datetime", "单选": "select_one", "多选": "select_multiple", "说明": "note",
     "开始分组": "begin_group", "结束分组": "end_group", "开始重复": "begin_repeat", "结束重复": "end_repeat",
-    "begin group": "begin_group", "end group": "end_group", "begin repeat": "begin_repeat",
+    "begin group": "begin_group", "end group": "end_group", "begin repeat": "begin_repeat", "begin_loop": "begin_repeat",
+    "phone number": "text", "select one from": "select_one", "select multiple from": "select_multiple",
     "end repeat": "end_repeat", "select one": "select_one", "select multiple": "select_multiple",
 }
 #: Types formgen prints; the list is what "did you mean" compares against.
@@ -76,8 +82,8 @@ UNPRINTABLE = ("geopoint", "geotrace", "geoshape", "image", "audio", "video", "f
                "time", "trigger", "xml-external", "csv-external", "select_one_from_file",
                "select_multiple_from_file")
 
-YES = {"yes", "true", "1", "y", "是", "✓", "√", "required"}
-NO = {"no", "false", "0", "n", "否", ""}
+YES = {"yes", "true", "1", "y", "是", "✓", "√", "required", "true()"}
+NO = {"no", "false", "0", "n", "否", "", "false()"}
 #: The choice list of a yes/no field (formgen's boolean).
 YES_NO_LIST = "yes_no"
 
@@ -104,7 +110,7 @@ def parse_header(text: str) -> tuple[str, str | None] | None:
     text = re.sub(r"\s+", " ", str(text)).strip()
     if not text:
         return None
-    base, sep, rest = text.partition("::")
+    base, sep, rest = text.partition("::") if "::" in text else text.partition(":")
     base = base.strip()
     base = _ALIAS_TO.get(base, base.lower())
     lang = language(rest) if sep else None

@@ -20,6 +20,14 @@ from formgen.spec.explain import paren_hint
 #: What happens on paper to each XLSForm type formgen cannot print.
 _FATES = {
     "calculate": N_("formgen does not compute values; the row is left out, write the result as a rule if it is a check"),
+    "geopoint": N_("the row is left out; add a text question for the place if the paper form needs it"),
+    "geotrace": N_("the row is left out; add a text question for the place if the paper form needs it"),
+    "geoshape": N_("the row is left out; add a text question for the place if the paper form needs it"),
+    "image": N_("the row is left out; paper cannot hold a photo, recording or file, so ask for it separately"),
+    "audio": N_("the row is left out; paper cannot hold a photo, recording or file, so ask for it separately"),
+    "video": N_("the row is left out; paper cannot hold a photo, recording or file, so ask for it separately"),
+    "file": N_("the row is left out; paper cannot hold a photo, recording or file, so ask for it separately"),
+    "barcode": N_("the row is left out; add a text question where the code is written by hand"),
     "hidden": N_("a hidden value has no place on paper; the row is left out"),
     "time": N_("it is imported as a text field where the time is written by hand"),
     "range": N_("it is imported as a number field"),
@@ -153,10 +161,10 @@ class Builder:
                                                          "{other}); give each choice its own name"),
                                                       {"list": name, "name": value, "other": seen[value]}))
                 seen[value] = row.number
-                if row.get("label::zh") is None and row.get("label::en") is None:
-                    self.p.bad(row.cell("label::zh"), Text(N_("the choice '{name}' of list '{list}' has no label; "
-                                                              "write the text printed beside its box"),
-                                                           {"name": value, "list": name}))
+                if _label(row, "label") is None:
+                    self.p.bad(row.cell("label::zh"), Text(N_("the choice '{name}' of list '{list}' has no label, so "
+                                                              "its name is printed beside its box; write the label"),
+                                                           {"name": value, "list": name}), Code.BOOK_NOTE)
         return lists
 
     def choices(self, row: Row, list_name: str) -> tuple[list[str], list[str] | None, list[str] | None] | None:
@@ -169,9 +177,9 @@ class Builder:
         self.used_lists.add(list_name)
         rows = [r for r in rows if r.get("name") is not None]
         values = [_text(r.get("name")) for r in rows]
-        zh = [_text(r.get("label::zh", r.get("label::en", ""))) for r in rows]
+        zh = [_text(_label(r, "label") if _label(r, "label") is not None else r.get("name")) for r in rows]
         en = [_text(r.get("label::en")) for r in rows if r.get("label::en") is not None]
-        has_zh = any(r.get("label::zh") is not None for r in rows)
+        has_zh = any(_label(r, "label") is not None for r in rows)
         return values, (zh if has_zh else None), (en if len(en) == len(rows) and en else None)
 
     # -- survey ----------------------------------------------------------------------------------------
@@ -184,6 +192,11 @@ class Builder:
                                              "with one row per question"))
             return root
         for text, letter in sheet.unknown:
+            if C.parse_header(text)[0] in C.XLSFORM_ONLY:
+                self.p.bad(Cell(sheet.title, 1, text, letter), Text(
+                    N_("the XLSForm column '{column}' means nothing on paper and is ignored"), {"column": text}),
+                    Code.BOOK_NOTE)
+                continue
             self.p.bad(Cell(sheet.title, 1, text, letter), Text(
                 N_("the column '{column}' is not known to formgen{hint} and is ignored"),
                 {"column": text, "hint": paren_hint(C.parse_header(text)[0], C.KNOWN_COLUMNS)}), Code.BOOK_NOTE)
@@ -204,20 +217,37 @@ class Builder:
                 self.p.bad(row.cell("type"), N_("the question has no type; write one of text, integer, decimal, "
                                                 "date, datetime, select_one LIST, note, begin_group, begin_repeat"))
             return
-        words = str(raw).strip().split()
-        base = C.TYPE_ALIASES.get(" ".join(words[:2]).lower()) if len(words) > 1 else None
-        if base:
-            words = [base] + words[2:]
+        words = str(raw).strip().removeprefix("uri:").split()
+        for n in (3, 2, 1):
+            base = C.TYPE_ALIASES.get(" ".join(words[:n]).lower()) if len(words) >= n else None
+            if base:
+                words = [base] + words[n:]
+                break
         else:
-            words = [C.TYPE_ALIASES.get(words[0], words[0].lower())] + words[1:]
+            words = [words[0].lower()] + words[1:]
+        phone = str(raw).strip().lower().startswith("phone number")
+        if words[-1] == "or_other" and len(words) > 2:
+            words = words[:-1]
+            self.p.bad(row.cell("type"), N_("'or_other' is not printed: add an 'other' choice to the list and a text "
+                                            "question for it if you need one"), Code.BOOK_NOTE)
         kind = words[0]
         kind = _STAND_INS.get(kind, kind)
         name = row.get("name")
         name = _text(name).strip() if name is not None else None
         container, cpath = stack[-1][1], stack[-1][3]
+        if kind == "begin_group" and stack[-1][0] in ("begin_repeat", "flat"):
+            self.p.bad(row.cell("type"), N_("a group inside a repeat cannot be printed as a group; its questions "
+                                            "become columns of the repeat"), Code.BOOK_NOTE)
+            stack.append(["flat", container, row, cpath, None])
+            return
+        if kind == "begin_repeat" and stack[-1][0] in ("begin_repeat", "flat"):
+            self.p.bad(row.cell("type"), N_("a repeat inside a repeat cannot be printed inside its table; it is "
+                                            "printed as a table of its own after it. Add a column that names the "
+                                            "row of the outer table each row belongs to"), Code.BOOK_NOTE)
+            container, cpath = stack[0][1], stack[0][3]
         if kind in ("end_group", "end_repeat"):
             want = "begin_group" if kind == "end_group" else "begin_repeat"
-            if len(stack) == 1 or stack[-1][0] != want:
+            if len(stack) == 1 or stack[-1][0] not in (want, "flat" if kind == "end_group" else want):
                 self.p.bad(row.cell("type"), Text(N_("{kind} has no matching {begin} above it; remove the row or add "
                                                      "the {begin} row"), {"kind": kind, "begin": want}))
                 return
@@ -231,7 +261,7 @@ class Builder:
                                                   _FATES.get(kind, _DEFAULT_FATE)))
             return
         if kind == "note":
-            label = row.get("label::zh", row.get("label::en"))
+            label = _label(row, "label")
             if label is not None and len(stack) == 1:
                 self.footer.append(_text(label))
             elif label is not None:
@@ -264,16 +294,18 @@ class Builder:
         path = f"{cpath}.properties.{name}"
         self.origin[path] = row.cell("name")
         schema: dict[str, Any] = {}
-        label = row.get("label::zh")
+        label = _label(row, "label")
+        if label is None and kind in ("begin_group", "begin_repeat"):
+            self.p.bad(row.cell("label::zh"), Text(N_("the {kind} '{name}' has no label, so its name is printed as "
+                                                      "its title; write the label"), {"kind": kind, "name": name}),
+                       Code.BOOK_NOTE)
+            label = name
         if label is not None:
             schema["title"] = _text(label)
         ann: dict[str, Any] = {}
         if row.get("label::en") is not None:
             ann["title_en"] = _text(row.get("label::en"))
         if kind in ("begin_group", "begin_repeat"):
-            if stack[-1][0] == "begin_repeat":
-                self.p.bad(row.cell("type"), N_("a group inside a repeat cannot be printed as table columns; move "
-                                                "its questions into the repeat itself"))
             inner: dict = {"properties": {}, "required": []}
             if kind == "begin_group":
                 schema.update({"type": "object", "required": inner["required"], "properties": inner["properties"]})
@@ -291,6 +323,8 @@ class Builder:
             stack.append([kind, inner, row, child_path, None])
         else:
             self.scalar(row, kind, words, schema, ann)
+            if phone and "format" not in schema:
+                schema["format"] = "phone"
         self.annotations(row, ann, kind)
         if kind == "begin_repeat":
             fixed = self.sheets.get(C.FIXED_ROWS_PREFIX + self._address(stack[:-1], name))
@@ -384,7 +418,10 @@ class Builder:
                 ann[key] = value
         for key in ("rows", "lines"):
             value = _number(row, key, self.p)
-            if value is not None:
+            if value is not None and key == "rows" and kind != "begin_repeat":
+                if "lines" not in row.values and 1 <= value <= 40:  # XLSForm's rows: the height of a text box
+                    ann["lines"] = value
+            elif value is not None:
                 ann[key] = value
         width = _number(row, "width", self.p, integer=False)
         if width is not None:
@@ -398,20 +435,18 @@ class Builder:
 
     def settings(self, definition: dict) -> dict:
         sheet = self.sheets.get("settings")
-        row = sheet.rows[0] if sheet and sheet.rows else None
+        row = sheet.rows[0] if sheet and sheet.rows else Row("settings", 2, {}, {}, {})
         ann: dict[str, Any] = {}
-        if row is None:
-            self.p.bad(Cell("settings", 2, "form_id"), N_("the workbook has no settings row; add a settings sheet "
-                                                          "with form_id, version and form_title"))
-            return {}
         for column, key in (("form_id", "id"), ("version", "version"), ("form_title::en", "title_en"),
                             ("kind", "kind"), ("issuer", "issuer"), ("orientation", "orientation")):
             if row.get(column) is not None:
                 ann[key] = _text(row.get(column)).strip()
-        for column in ("form_id", "version"):
-            if row.get(column) is None:
-                self.p.bad(row.cell(column), Text(N_("the settings have no {column}; fill it in"),
-                                                  {"column": column}))
+        ann["id"] = self._form_id(row, ann.get("id"))
+        ann["version"] = self._version(row, row.get("version"))
+        if _label(row, "form_title") is None:
+            self.p.bad(row.cell("form_title::zh"), Text(N_("the settings give no form_title; the form is called "
+                                                           "'{id}' until you write its title"), {"id": ann["id"]}),
+                       Code.BOOK_NOTE)
         unit = {k: _text(row.get(f"unit_{k}")) for k in ("code", "name") if row.get(f"unit_{k}") is not None}
         if unit:
             ann["unit"] = unit
@@ -441,8 +476,7 @@ class Builder:
                                                   {"reason": exc.msg}))
         form_id, version = ann.get("id"), ann.get("version")
         out: dict[str, Any] = {"$schema": SCHEMA_URI, "$id": f"urn:formgen:{form_id}:{version}"}
-        if row.get("form_title::zh") is not None:
-            out["title"] = _text(row.get("form_title::zh"))
+        out["title"] = _text(_label(row, "form_title") or ann["id"])
         if row.get("description") is not None:
             out["description"] = _text(row.get("description"))
         out["x-formgen"] = ann
@@ -453,6 +487,39 @@ class Builder:
             out["x-formgen-rules"] = rules
         _merge(out, _json_column(row, self.p))
         return out
+
+    def _form_id(self, row: Row, given: str | None) -> str:
+        import re
+        from pathlib import Path
+
+        raw = given if given is not None else Path(self.p.name).stem
+        form_id = re.sub(r"[^a-z0-9]+", "-", raw.lower()).strip("-")
+        if not form_id or not form_id[0].isalpha():
+            form_id = f"form-{form_id}".strip("-")
+        if given is None:
+            self.p.bad(row.cell("form_id"), Text(N_("the settings give no form_id; '{id}' (from the file name) is "
+                                                    "used"), {"id": form_id}), Code.BOOK_NOTE)
+        elif form_id != given:
+            self.p.bad(row.cell("form_id"), Text(N_("'{value}' cannot be a form id (lower-case English letters, "
+                                                    "digits and -); '{id}' is used"), {"value": given, "id": form_id}),
+                       Code.BOOK_NOTE)
+        return form_id
+
+    def _version(self, row: Row, given) -> str:
+        import re
+
+        text = _text(given).strip() if given is not None else ""
+        if re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", text):
+            return text
+        version = (text + ".0.0" if re.fullmatch(r"[0-9]+", text) and len(text) < 4 else
+                   text + ".0" if re.fullmatch(r"[0-9]+\.[0-9]+", text) else "1.0.0")
+        if given is None:
+            self.p.bad(row.cell("version"), N_("the settings give no version; 1.0.0 is used"), Code.BOOK_NOTE)
+        else:
+            self.p.bad(row.cell("version"), Text(N_("'{value}' is not a version number of three parts such as "
+                                                    "1.0.0; {version} is used"), {"value": text, "version": version}),
+                       Code.BOOK_NOTE)
+        return version
 
     def rules(self) -> list[dict]:
         sheet = self.sheets.get("rules")
@@ -487,8 +554,17 @@ class Builder:
         return out
 
 
+def _label(row: Row, base: str):
+    """A translated column's Chinese text; without one, another language's (an XLSForm from elsewhere)."""
+    value = row.get(f"{base}::zh")
+    if value is not None:
+        return value
+    others = [v for k, v in row.values.items() if k.startswith(base + "::") and k != f"{base}::en"]
+    return others[0] if others else row.get(f"{base}::en")
+
+
 def _valid_name(name: str) -> bool:
-    return bool(name) and name[0].isascii() and name[0].isalpha() and all(
+    return bool(name) and name[0].isascii() and (name[0].isalpha() or name[0] == "_") and all(
         ch.isascii() and (ch.isalnum() or ch in "_-") for ch in name)
 
 

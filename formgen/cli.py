@@ -194,6 +194,7 @@ def validate_cmd(ctx: click.Context, files: tuple[Path, ...], as_json: bool, rep
 
 
 cli.add_command(author_cli.author)
+cli.add_command(author_cli.diff_cmd)
 
 
 def main() -> None:

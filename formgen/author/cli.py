@@ -90,3 +90,37 @@ def template_cmd(out: Path) -> None:
     with atomic_path(out) as tmp:
         template_workbook().save(tmp)
     click.echo(_("Wrote {file}").format(file=out), err=True)
+
+
+def _definition(ctx: click.Context, path: Path) -> dict:
+    """A definition from a JSON file or an authoring workbook; exit 2 (after the problems) if it is broken."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from formgen.author.lint import lint_book
+
+        definition, issues = lint_book(path)
+    else:
+        definition, issues = lint_file(path)
+    if _show(issues) or definition is None:
+        ctx.exit(2)
+    return definition
+
+
+@click.command("diff")
+@click.argument("old", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.argument("new", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+@click.pass_context
+def diff_cmd(ctx: click.Context, old: Path, new: Path, as_json: bool) -> None:
+    """Say what changed between two versions of a form (definitions or authoring workbooks)."""
+    from formgen.author.diff import diff
+    from formgen.spec.model import FormSpec
+
+    changes = diff(FormSpec.from_definition(_definition(ctx, old), str(old)),
+                   FormSpec.from_definition(_definition(ctx, new), str(new)))
+    if as_json:
+        click.echo(json.dumps([c.to_dict() for c in changes], ensure_ascii=False, indent=2))
+        return
+    for change in changes:
+        click.echo(change.message())
+    if not changes:
+        click.echo(_("No changes."))

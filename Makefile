@@ -37,7 +37,7 @@ templates: build
 
 # Refresh the message template from the sources, then merge it into each language.
 i18n-extract: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -o $(LOCALE)/formgen.pot --no-location --sort-output --omit-header --no-wrap formgen
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_plural:1,2 -o $(LOCALE)/formgen.pot --no-location --sort-output --omit-header --no-wrap formgen
 	$(VENV)/bin/pybabel update -D formgen -i $(LOCALE)/formgen.pot -d $(LOCALE) --no-fuzzy-matching --no-wrap --ignore-obsolete
 
 clean:

@@ -6,6 +6,7 @@ Exit codes: 0 all good, 1 some file invalid or unreadable, 2 usage or definition
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -14,13 +15,18 @@ import click
 from formgen import __version__
 from formgen.author import cli as author_cli
 from formgen.compile import COMPILERS
-from formgen.i18n import LANGS, set_language
+from formgen.cli_support import (EXTENSIONS, FilePath, Format, FormgenGroup, I18nOption, Language, OutputError,
+                                 Unexpected, check_output, debugging, option, output_problem, resolve_form, resolve_format,
+                                 resolve_language, write_output)
+from formgen.i18n import N_, set_language
 from formgen.i18n import gettext as _
 from formgen.issues import Code, FormgenError, Issue
-from formgen.pipeline import process
-from formgen.report import REPORTERS
+from formgen.batch.walk import walk
+from formgen.pipeline import process, skipped
+from formgen.report import REPORTERS, counts, issue_lines
 from formgen.spec import Registry
 from formgen.spec.lint import lint_file
+from formgen.validate import validate
 
 
 class CliError(click.ClickException):
@@ -47,24 +53,26 @@ def _registry(ctx: click.Context) -> Registry:
     return ctx.obj["registry"]
 
 
-@click.group()
-@click.version_option(__version__, prog_name="formgen")
-@click.option("--lang", type=click.Choice(LANGS), default="zh_CN", show_default=True,
-              help="Language of messages.")
-@click.option("--forms", "forms_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="A folder of more form definitions, added to the installed forms and those of $FORMGEN_FORMS.")
+@click.group(cls=FormgenGroup, help=N_(
+    "formgen: fillable Word, Excel and PDF forms from JSON-Schema definitions, read back and validated."))
+@click.version_option(__version__, prog_name="formgen", cls=I18nOption, help=N_("Show the version and exit."))
+@option("--lang", type=Language(), default=None,
+        help=N_("Language of messages and help: zh (中文) or en (English). Default: $FORMGEN_LANG, "
+                "else the system locale, else Chinese. May also follow the command."))
+@option("--forms", "forms_dir", type=FilePath(file_okay=False, path_type=Path), default=None, metavar="DIR",
+        help=N_("A folder of more form definitions, added to the installed forms and to those of "
+                "$FORMGEN_FORMS. May also follow the command."))
 @click.pass_context
-def cli(ctx: click.Context, lang: str, forms_dir: Path | None) -> None:
-    """formgen: fillable Word, Excel and PDF forms from JSON-Schema definitions, read back and validated."""
+def cli(ctx: click.Context, lang: str | None, forms_dir: Path | None) -> None:
+    lang = resolve_language(lang, os.environ)
     set_language(lang)
     ctx.obj = {"registry": Registry(extra=[forms_dir] if forms_dir else []), "lang": lang}
 
 
-@cli.command("forms")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@cli.command("forms", help=N_("List the installed forms."))
+@option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
 @click.pass_context
 def forms_cmd(ctx: click.Context, as_json: bool) -> None:
-    """List the installed forms."""
     try:
         specs = _registry(ctx).all()
     except FormgenError as err:
@@ -88,11 +96,10 @@ def forms_cmd(ctx: click.Context, as_json: bool) -> None:
         ctx.exit(2)
 
 
-@cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@cli.command(help=N_("Check form definition files; exit 2 on any error."))
+@click.argument("files", nargs=-1, required=True, type=FilePath(dir_okay=False, path_type=Path))
 @click.pass_context
 def lint(ctx: click.Context, files: tuple[Path, ...]) -> None:
-    """Check form definition files; exit 2 on any error."""
     seen: dict[tuple[str, str], str] = {}
     failed = False
     for path in files:
@@ -113,43 +120,110 @@ def lint(ctx: click.Context, files: tuple[Path, ...]) -> None:
         ctx.exit(2)
 
 
-@cli.command()
-@click.argument("form_id")
-@click.option("--format", "fmt", type=click.Choice(sorted(COMPILERS)), required=True, help="Output format.")
-@click.option("--data", "data_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="Pre-fill from this JSON record.")
-@click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True,
-              help="The file to write (with --roster: the folder).")
-@click.option("--roster", "roster_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="Write one form per unit of this roster (CSV or .xlsx) into the folder -o, each with its unit "
-                   "filled in and its unit code stamped.")
+@cli.command(help=N_(
+    "Write a blank form, or one pre-filled from --data; with --roster, one per unit. FORM is the form's id, its "
+    "title or the beginning of either; the format follows the extension of -o (.xlsx, .docx, .pdf) unless "
+    "--format is given."))
+@click.argument("form", required=False)
+@option("--format", "fmt", type=Format(), default=None,
+        help=N_("Output format: xlsx (Excel), docx (Word) or pdf, in any case; default: from the extension of -o."))
+@option("--data", "data_file", type=FilePath(dir_okay=False, exists=True, path_type=Path),
+        help=N_("Pre-fill from this JSON record; it is checked against the form first."))
+@option("--strict", is_flag=True,
+        help=N_("With --data: when the record breaks the form's rules, write nothing and exit 1."))
+@option("--all", "all_forms", is_flag=True,
+        help=N_("Write every installed form into the folder -o (in every format unless --format is given)."))
+@option("-o", "--output", "out", type=FilePath(path_type=Path), required=True,
+        help=N_("The file to write (with --all or --roster: the folder)."))
+@option("--roster", "roster_file", type=FilePath(dir_okay=False, exists=True, path_type=Path),
+        help=N_("Write one form per unit of this roster (CSV or .xlsx) into the folder -o, each with its unit "
+                "filled in and its unit code stamped."))
 @click.pass_context
-def generate(ctx: click.Context, form_id: str, fmt: str, data_file: Path | None, out: Path,
-             roster_file: Path | None) -> None:
-    """Write a blank form, or one pre-filled from --data; with --roster, one per unit."""
+def generate(ctx: click.Context, form: str | None, fmt: str | None, data_file: Path | None, strict: bool,
+             all_forms: bool, out: Path, roster_file: Path | None) -> None:
+    registry = _registry(ctx)
+    if all_forms:
+        if form or data_file:
+            raise click.UsageError(_("--all writes every form blank: leave out the form's name and --data."))
+        _generate_all(registry, fmt, out, ctx.obj["lang"])
+        return
+    if not form:
+        raise click.UsageError(_("Name the form to write (see `formgen forms`), or give --all."))
+    if roster_file is None:
+        check_output(out)
+        fmt = resolve_format(fmt, out)
+    elif fmt is None:
+        raise click.UsageError(_("With --roster, -o is a folder: give the format with --format (xlsx, docx or pdf)."))
     try:
-        spec = _registry(ctx).get(form_id)
+        spec = resolve_form(registry, form)
     except FormgenError as err:
         raise CliError(err) from None
-    data = None
-    if data_file:
-        try:
-            data = json.loads(data_file.read_text("utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise click.UsageError(_("{file} is not a JSON record: {reason}").format(file=data_file, reason=exc))
-        if not isinstance(data, dict):
-            raise click.UsageError(_("{file} must hold one JSON object (the record).").format(file=data_file))
+    data = _record(data_file) if data_file else None
+    problems = _prefill_problems(spec, data) if data is not None else []
+    if problems:
+        _show_data_problems(data_file, spec, problems, strict)
+        if strict:
+            raise Invalid("")
     if roster_file is not None:
         _distribute(ctx, spec, roster_file, fmt, out, data)
         return
-    if out.is_dir():
-        raise click.UsageError(_("{file} is a folder: give the file to write, or --roster to write one per unit.")
-                               .format(file=out))
+    _compile(spec, fmt, data, out, ctx.obj["lang"])
+    click.echo(_("Wrote {file}").format(file=out), err=True)
+
+
+def _record(data_file: Path) -> dict:
     try:
-        COMPILERS[fmt].compile(spec, data, out, ctx.obj["lang"])
+        data = json.loads(data_file.read_text("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise click.UsageError(_("{file} is not a JSON record: {reason}").format(file=data_file, reason=exc))
+    if not isinstance(data, dict):
+        raise click.UsageError(_("{file} must hold one JSON object (the record).").format(file=data_file))
+    return data
+
+
+def _prefill_problems(spec, data: dict) -> list[Issue]:
+    """What in a pre-fill record breaks the definition; a field it leaves empty is not a problem (people fill it)."""
+    return [i for i in validate(spec, data) if i.code not in (Code.REQUIRED, Code.TOO_FEW_ROWS)]
+
+
+def _show_data_problems(data_file: Path, spec, problems: list[Issue], strict: bool) -> None:
+    click.echo(_("The record {file} does not fit the form {form} ({counts}):").format(
+        file=data_file, form=spec.id, counts=counts(problems)), err=True)
+    for issue in problems:
+        click.echo("\n".join(issue_lines(issue)), err=True)
+    if strict:
+        click.echo(_("Nothing was written (--strict). Correct the record and run the command again."), err=True)
+    else:
+        click.echo(_("The form is written anyway, with these values; correct the record to pre-fill it right."),
+                   err=True)
+
+
+def _compile(spec, fmt: str, data: dict | None, out: Path, lang: str) -> None:
+    def write() -> None:
+        COMPILERS[fmt].compile(spec, data, out, lang)
+
+    try:
+        write_output(out, write)
     except FormgenError as err:
         raise CliError(err) from None
-    click.echo(_("Wrote {file}").format(file=out), err=True)
+
+
+def _generate_all(registry: Registry, fmt: str | None, folder: Path, lang: str) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise click.UsageError(_("With --all, -o names a folder, but {file} is a file.").format(file=folder))
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise OutputError(output_problem(folder, exc)) from None
+    try:
+        specs = registry.all()
+    except FormgenError as err:
+        raise CliError(err) from None
+    for spec in specs:
+        for each in [fmt] if fmt else sorted(COMPILERS):
+            _compile(spec, each, None, folder / f"{spec.id}{EXTENSIONS[each]}", lang)
+    click.echo(_("Wrote {count} file(s) into {folder}").format(
+        count=len(specs) * (1 if fmt else len(COMPILERS)), folder=folder), err=True)
 
 
 def _distribute(ctx: click.Context, spec, roster_file: Path, fmt: str, folder: Path, data: dict | None) -> None:
@@ -166,11 +240,10 @@ def _distribute(ctx: click.Context, spec, roster_file: Path, fmt: str, folder: P
         count=len(written), roster=roster_file, form=spec.label(ctx.obj["lang"]), folder=folder), err=True)
 
 
-@cli.command()
-@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@cli.command(help=N_('Print a returned file\'s data as JSON: {"form", "version", "data"}.'))
+@click.argument("file", type=FilePath(dir_okay=False, exists=True, path_type=Path))
 @click.pass_context
 def extract(ctx: click.Context, file: Path) -> None:
-    """Print a returned file's data as JSON: {"form", "version", "data"}."""
     result = process(file, _registry(ctx))
     if not result.readable:
         REPORTERS["text"](sys.stderr, [result])
@@ -179,17 +252,26 @@ def extract(ctx: click.Context, file: Path) -> None:
                           ensure_ascii=False, indent=2))
 
 
-@cli.command("validate")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@click.option("--reporter", type=click.Choice(sorted(REPORTERS)), default=None,
-              help="Choose a reporter by name (default text; --json is the same as --reporter json).")
+@cli.command("validate", help=N_(
+    "Validate returned files, and every file in the folders given: per file, valid or not, and each issue with "
+    "code, field and message. Lock and system files in a folder are listed as skipped; a path that is missing or "
+    "cannot be read is a result of its own."))
+@click.argument("paths", nargs=-1, required=True, type=FilePath(path_type=Path))
+@option("--json", "as_json", is_flag=True, help=N_("Print the results as JSON."))
+@option("--reporter", type=click.Choice(sorted(REPORTERS)), default=None,
+        help=N_("Choose a reporter by name (default text; --json is the same as --reporter json)."))
 @click.pass_context
-def validate_cmd(ctx: click.Context, files: tuple[Path, ...], as_json: bool, reporter: str | None) -> None:
-    """Validate returned files: per file, valid or not, and each issue with code, field and message."""
-    results = [process(f, _registry(ctx)) for f in files]
+def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, reporter: str | None) -> None:
+    results = []
+    for path in paths:
+        if not path.is_dir():
+            results.append(process(path, _registry(ctx)))
+            continue
+        for found in walk(path):
+            results.append(skipped(found.path, found.skip, found.unreadable) if found.skip
+                           else process(found.path, _registry(ctx)))
     REPORTERS[reporter or ("json" if as_json else "text")](sys.stdout, results)
-    if not all(r.valid for r in results):
+    if any(r.status in ("invalid", "unreadable") for r in results):
         raise Invalid("")
 
 
@@ -198,7 +280,15 @@ cli.add_command(author_cli.diff_cmd)
 
 
 def main() -> None:
-    cli(prog_name="formgen")
+    """The ``formgen`` program: click's usage errors and formgen's own are messages; anything else that goes
+    wrong (here or while click starts) is one message without a traceback, exit 2."""
+    try:
+        cli(prog_name="formgen")
+    except Exception as exc:  # the last line of defence: never a traceback, never the exception's text
+        if debugging():
+            raise
+        Unexpected(exc).show()
+        sys.exit(Unexpected.exit_code)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
 """From a returned file to a Result: sniff, read, coerce, validate.
 
 A file that cannot be read becomes a Result with issues, never an exception:
-every input file gets exactly one Result.
+every input file gets exactly one Result.  Even a fault in formgen itself (an
+exception from a reader, coercion, a rule or validation) becomes the issue
+INTERNAL on that file's Result, without a traceback or any of the file's
+values in it, so one file never stops a run over many.
 """
 
 from __future__ import annotations
@@ -11,15 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from formgen.coerce import is_empty
 from formgen.i18n import N_
 from formgen.issues import Code, Issue, Severity, Unreadable
-from formgen.read import READERS, sniff
+from formgen.read import EXTENSIONS, FORMAT_NAMES, READERS, refusal, sniff, unreadable_reason
 from formgen.record import Extraction, build_record
 from formgen.spec import Registry
 from formgen.spec.model import FormSpec
 from formgen.validate import validate
 
-FORMAT_NAMES = {"xlsx": "Excel (.xlsx)", "docx": "Word (.docx)", "pdf": "PDF"}
 
 
 @dataclass
@@ -30,6 +33,7 @@ class Result:
     version: str | None = None
     data: dict | None = None
     issues: list[Issue] = field(default_factory=list)
+    skipped: bool = False  # litter (a lock file, a system file): listed, not read
 
     @property
     def readable(self) -> bool:
@@ -39,9 +43,18 @@ class Result:
     def valid(self) -> bool:
         return self.readable and not any(i.severity == Severity.ERROR for i in self.issues)
 
+    @property
+    def status(self) -> str:
+        """'valid', 'invalid', 'unreadable' or 'skipped' (the statuses of one file on its own)."""
+        if self.skipped:
+            return "skipped"
+        if not self.readable:
+            return "unreadable"
+        return "valid" if self.valid else "invalid"
+
     def to_dict(self, lang: str | None = None) -> dict[str, Any]:
         return {"file": self.file, "format": self.format, "form": self.form, "version": self.version,
-                "valid": self.valid, "issues": [i.to_dict(lang) for i in self.issues]}
+                "valid": self.valid, "status": self.status, "issues": [i.to_dict(lang) for i in self.issues]}
 
 
 def extract(path: str | Path, registry: Registry, data: bytes | None = None) -> tuple[Extraction, FormSpec | None]:
@@ -55,11 +68,11 @@ def extract(path: str | Path, registry: Registry, data: bytes | None = None) -> 
         try:
             data = path.read_bytes()
         except OSError as exc:
-            return Extraction(str(path), "", issues=[Issue(Code.FILE_UNREADABLE, params={"format": "?", "reason": str(exc)})]), None
+            return Extraction(str(path), "", issues=[missing(path, exc)]), None
     fmt = sniff(data)
     reader = READERS.get(fmt) if fmt else None
     if reader is None:
-        return Extraction(str(path), fmt or "", issues=[Issue(Code.FILE_FORMAT_UNKNOWN)]), None
+        return Extraction(str(path), fmt or "", issues=[refusal(data, path.name)]), None
     extraction = Extraction(str(path), fmt)
     fmt_name = FORMAT_NAMES[fmt]
     try:
@@ -69,7 +82,8 @@ def extract(path: str | Path, registry: Registry, data: bytes | None = None) -> 
         extraction.issues.append(exc.issue)
         return extraction, None
     except Exception as exc:  # a damaged or hostile file: any parser error means "unreadable", never a crash
-        extraction.issues.append(Issue(Code.FILE_UNREADABLE, params={"format": fmt_name, "reason": type(exc).__name__}))
+        extraction.issues.append(Issue(Code.FILE_UNREADABLE, params={"format": fmt_name,
+                                                                      "reason": unreadable_reason(fmt, data)}))
         return extraction, None
     if identity is None:
         extraction.issues.append(Issue(Code.FILE_NOT_FORMGEN, params={"reason": N_("no form id and version found")}))
@@ -83,29 +97,76 @@ def extract(path: str | Path, registry: Registry, data: bytes | None = None) -> 
         extraction.issues.append(Issue(Code.DEFINITION_CHANGED, params={"form": identity.form, "version": identity.version}))
     extraction.context = reader.context(doc)
     values, issues = reader.values(doc, spec)
-    extraction.values = values
+    for raw in values:  # readers also say where the empty fields and the groups are
+        extraction.locations.setdefault(raw.address, raw.location)
+    extraction.values = [raw for raw in values if not is_empty(raw.value)]
+    extraction.locations.update((raw.address, raw.location) for raw in extraction.values)
     extraction.issues.extend(issues)
     return extraction, spec
 
 
+def missing(path: Path, exc: OSError) -> Issue:
+    """FILE_UNREADABLE for a path that cannot be opened; the reason never repeats the path or the system's text."""
+    if isinstance(exc, FileNotFoundError):
+        reason = N_("there is no file at this path")
+    elif isinstance(exc, IsADirectoryError):
+        reason = N_("it is a folder, not a file")
+    elif isinstance(exc, PermissionError):
+        reason = N_("formgen is not allowed to open it")
+    else:
+        reason = N_("the file cannot be opened")
+    fmt = FORMAT_NAMES.get(EXTENSIONS.get(path.suffix.lower(), ""),
+                           N_("a Word, Excel or PDF form"))
+    return Issue(Code.FILE_UNREADABLE, params={"format": fmt, "reason": reason})
+
+
+def skipped(path: str | Path, reason: str, unreadable: bool = False) -> Result:
+    """The Result of a path listed but not read (a lock or system file), ``reason`` a message id from
+    ``formgen.batch.walk``; ``unreadable`` for a folder that cannot be opened, whose files went unchecked."""
+    return Result(str(path), skipped=not unreadable, issues=[Issue(Code.SKIPPED, params={"reason": reason})])
+
+
 def process(path: str | Path, registry: Registry, data: bytes | None = None) -> Result:
-    """Extract, coerce and validate one file (its ``data`` when given, else the file at ``path``)."""
+    """Extract, coerce and validate one file (its ``data`` when given, else the file at ``path``).
+
+    Never raises for anything in the file: a fault in formgen becomes the issue INTERNAL.
+    """
+    result = Result(str(path))
+    try:
+        _process(result, path, registry, data)
+    except Exception:  # a fault in formgen, whatever the file: this file's result says so, the run goes on
+        result.data = None
+        result.issues.append(Issue(Code.INTERNAL))
+    return result
+
+
+def _process(result: Result, path: str | Path, registry: Registry, data: bytes | None) -> None:
     extraction, spec = extract(path, registry, data)
-    result = Result(str(path), extraction.format or None, issues=list(extraction.issues))
+    result.format = extraction.format or None
+    result.issues = list(extraction.issues)
     if extraction.identity:
         result.form, result.version = extraction.identity.form, extraction.identity.version
     if spec is None:
-        return result
+        return
     built = build_record(spec, extraction)
     result.data = built.record
     result.issues.extend(built.issues)
     result.issues.extend(validate(spec, built.record, skip=built.failed))
-    locations = {raw.address: raw.location for raw in extraction.values}
     for issue in result.issues:
-        issue.location = issue.location or locations.get(issue.path, "")
+        issue.location = issue.location or location_of(issue.path, extraction.locations)
         if issue.path in built.originals and not spec.is_pii(issue.path):
             issue.typed = shorten(built.originals[issue.path])
-    return result
+
+
+def location_of(path: str, locations: dict[str, str]) -> str:
+    """Where the field at ``path`` sits: its own place, else its column (``persons.role`` for
+    ``persons.2.role``), else the nearest enclosing group's."""
+    parts = path.split(".")
+    column = ".".join(p for p in parts if not p.isdigit())
+    for candidate in [path, column] + [".".join(parts[:n]) for n in range(len(parts) - 1, 0, -1)]:
+        if locations.get(candidate):
+            return locations[candidate]
+    return ""
 
 
 def shorten(text: str, limit: int = 40) -> str:

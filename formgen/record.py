@@ -41,6 +41,8 @@ class Extraction:
     identity: Identity | None = None
     values: list[RawValue] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    #: Where each field, column and group sits in the file (``表单!B5``, ``表2!R3C2``, ``第4段``), filled or not.
+    locations: dict[str, str] = field(default_factory=dict)
     context: Context = Context()
 
 

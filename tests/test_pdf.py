@@ -37,7 +37,8 @@ SCALARS = {
     "measures": ("1. 当场制止；\n2. 通知双方家长。", "1. 当场制止；\n2. 通知双方家长。"),
     "severity": ("反复发生的一般欺凌", "repeated"),
 }
-CHECKED = "police_notified"  # ticked; authority_notified stays unticked, which reads as false
+CHECKED = "police_notified"  # 是 ticked
+DENIED = "authority_notified"  # 否 ticked (a yes/no field nobody touched reads as not filled)
 # Rows 0 and 2 are filled, row 1 stays empty: the filled rows are numbered 0 and 1 on return.
 ROWS = {
     0: {"role": ("实施方", "bully"), "name": ("张堃", "张堃"), "gender": ("男", "male"),
@@ -55,15 +56,15 @@ def _filled() -> dict[str, str]:
 
 def _expected() -> dict:
     data = {name: expected for name, (_typed, expected) in SCALARS.items()}
-    data.update({CHECKED: True, "authority_notified": False})
+    data.update({CHECKED: True, DENIED: False})
     data["persons"] = [{col: expected for col, (_typed, expected) in ROWS[row].items()} for row in sorted(ROWS)]
     return {"form": "incident-report", "version": "1.0.0", "data": data}
 
 
 def fill_pdftk(blank: Path, out: Path) -> None:
-    """pdftk-java fill_form with a UTF-8 XFDF (check box on = its export value Yes)."""
+    """pdftk-java fill_form with a UTF-8 XFDF (a yes/no field's state: Yes for 是, No for 否)."""
     fields = "".join(f'<field name="{name}"><value>{escape(value)}</value></field>'
-                     for name, value in {**_filled(), CHECKED: "Yes"}.items())
+                     for name, value in {**_filled(), CHECKED: "Yes", DENIED: "No"}.items())
     xfdf = out.with_suffix(".xfdf")
     xfdf.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<xfdf xmlns="http://ns.adobe.com/xfdf/" '
                     f'xml:space="preserve"><fields>{fields}</fields></xfdf>', "utf-8")
@@ -75,7 +76,8 @@ def fill_pypdf(blank: Path, out: Path) -> None:
     """pypdf's own form filling, without regenerating appearances."""
     writer = PdfWriter(clone_from=PdfReader(blank))
     for page in writer.pages:
-        writer.update_page_form_field_values(page, {**_filled(), CHECKED: "/Yes"}, auto_regenerate=False)
+        writer.update_page_form_field_values(page, {**_filled(), CHECKED: "/Yes", DENIED: "/No"},
+                                             auto_regenerate=False)
     writer.write(out)
 
 
@@ -97,7 +99,8 @@ def test_invalid_values_are_reported_by_field(tmp_path):
     blank = tmp_path / "blank.pdf"
     run_cli("generate", "incident-report", "--format", "pdf", "-o", str(blank))
     writer = PdfWriter(clone_from=PdfReader(blank))
-    writer.update_page_form_field_values(None, {**_filled(), "severity": "很严重", "persons.2.age": "十三岁"},
+    writer.update_page_form_field_values(None, {**_filled(), CHECKED: "/Yes", DENIED: "/No", "severity": "很严重",
+                                                "persons.2.age": "十三岁"},
                                          auto_regenerate=False)
     filled = tmp_path / "invalid.pdf"
     writer.write(filled)
@@ -162,7 +165,7 @@ def test_blank_pdf_matches_golden(tmp_path):
     assert dump["identity"] == ["incident-report", "1.0.0"]
     assert dump["fields"]["persons.5.name"] == {"type": "/Tx", "flags": 2, "options": [], "max_length": 40,
                                                "states": []}
-    assert dump["fields"]["police_notified"]["states"] == ["/Off", "/Yes"]
+    assert dump["fields"]["police_notified"]["states"] == ["/No", "/Yes"]
     assert dump["fields"]["report_kind"]["options"] == ["", "首报", "续报"]
     check_golden("incident-report.pdf", dump)
 

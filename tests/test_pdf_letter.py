@@ -123,7 +123,8 @@ def test_blank_letter_filled_by_pdftk_reads_back(tmp_path):
     blank = _generate(tmp_path, "committee-determination", data=False)
     typed = {"school_name": "沈阳市第八十二中学", "addressee": "李某某同学及其家长", "occurred_at": "2021年3月8日 16时40分",
              "investigation_started_on": "2021年3月9日", "students.0.role": "被欺凌方", "students.0.name": "李喆玥",
-             "facts": "推搡、拉扯；\n抢走饭卡。", "is_bullying": "Yes", "type_property": "Yes", "severity": "严重欺凌",
+             "facts": "推搡、拉扯；\n抢走饭卡。", "is_bullying": "Yes", "type_property": "Yes",
+             "type_physical": "No", "type_verbal": "No", "severity": "严重欺凌",
              "determined_on": "2021-03-17"}
     fields = "".join(f'<field name="{name}"><value>{escape(value)}</value></field>' for name, value in typed.items())
     xfdf = tmp_path / "data.xfdf"
@@ -137,5 +138,5 @@ def test_blank_letter_filled_by_pdftk_reads_back(tmp_path):
                     "occurred_at": "2021-03-08T16:40:00+08:00", "investigation_started_on": "2021-03-09",
                     "students": [{"role": "victim", "name": "李喆玥"}], "facts": "推搡、拉扯；\n抢走饭卡。",
                     "is_bullying": True, "type_physical": False, "type_verbal": False, "type_property": True,
-                    "type_exclusion": False, "type_online": False, "severity": "serious",
+                    "severity": "serious",
                     "determined_on": "2021-03-17"}

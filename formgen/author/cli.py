@@ -10,15 +10,25 @@ from pathlib import Path
 
 import click
 
+from formgen.cli_support import FilePath, I18nCommand, option
 from formgen.fsutil import atomic_path, atomic_write_bytes
+from formgen.i18n import N_
 from formgen.i18n import gettext as _
 from formgen.issues import Issue
 from formgen.spec.lint import lint_file
 
 
-@click.group("author")
+class AuthorGroup(I18nCommand, click.Group):
+    """The ``formgen author`` commands, their help translated when shown."""
+
+    command_class = I18nCommand
+
+
+@click.group("author", cls=AuthorGroup, help=N_(
+    "Write forms in a workbook (the XLSForm convention): export a definition, import a workbook or an XLSForm, "
+    "make a blank template, lint."))
 def author() -> None:
-    """Write forms in a workbook: export a definition, import a workbook, make a blank template."""
+    pass
 
 
 def _show(issues: list[Issue]) -> bool:
@@ -29,13 +39,13 @@ def _show(issues: list[Issue]) -> bool:
     return any(i.severity.value == "error" for i in issues)
 
 
-@author.command("export")
-@click.argument("definition", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The workbook to write (.xlsx).")
+@author.command("export", help=N_(
+    "Write a form definition (forms/ID.json) as an authoring workbook."))
+@click.argument("definition", type=FilePath(dir_okay=False, exists=True, path_type=Path))
+@option("-o", "--output", "out", type=FilePath(dir_okay=False, path_type=Path), required=True,
+              help=N_("The workbook to write (.xlsx)."))
 @click.pass_context
 def export_cmd(ctx: click.Context, definition: Path, out: Path) -> None:
-    """Write a form definition (forms/ID.json) as an authoring workbook."""
     from formgen.author.workbook import write_workbook
 
     parsed, issues = lint_file(definition)
@@ -46,13 +56,13 @@ def export_cmd(ctx: click.Context, definition: Path, out: Path) -> None:
     click.echo(_("Wrote {file}").format(file=out), err=True)
 
 
-@author.command("import")
-@click.argument("book", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The form definition to write (forms/ID.json).")
+@author.command("import", help=N_(
+    "Read an authoring workbook (or an XLSForm) into a form definition; nothing is written on an error."))
+@click.argument("book", type=FilePath(dir_okay=False, exists=True, path_type=Path))
+@option("-o", "--output", "out", type=FilePath(dir_okay=False, path_type=Path), required=True,
+              help=N_("The form definition to write (forms/ID.json)."))
 @click.pass_context
 def import_cmd(ctx: click.Context, book: Path, out: Path) -> None:
-    """Read an authoring workbook (or an XLSForm) into a form definition; nothing is written on an error."""
     from formgen.author.lint import lint_book
 
     definition, issues = lint_book(book)
@@ -63,11 +73,11 @@ def import_cmd(ctx: click.Context, book: Path, out: Path) -> None:
     click.echo(_("Wrote {file}").format(file=out), err=True)
 
 
-@author.command("lint")
-@click.argument("books", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@author.command("lint", help=N_(
+    "Check authoring workbooks: every problem with its sheet, row and column; exit 2 on any error."))
+@click.argument("books", nargs=-1, required=True, type=FilePath(dir_okay=False, exists=True, path_type=Path))
 @click.pass_context
 def lint_cmd(ctx: click.Context, books: tuple[Path, ...]) -> None:
-    """Check authoring workbooks: every problem with its sheet, row and column; exit 2 on any error."""
     from formgen.author.lint import lint_book
 
     failed = False
@@ -80,11 +90,11 @@ def lint_cmd(ctx: click.Context, books: tuple[Path, ...]) -> None:
         ctx.exit(2)
 
 
-@author.command("template")
-@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The blank workbook to write (.xlsx).")
+@author.command("template", help=N_(
+    "Write a blank authoring workbook: instructions in Chinese, dropdowns, one example row of each type."))
+@option("-o", "--output", "out", type=FilePath(dir_okay=False, path_type=Path), required=True,
+              help=N_("The blank workbook to write (.xlsx)."))
 def template_cmd(out: Path) -> None:
-    """Write a blank authoring workbook: instructions in Chinese, dropdowns, one example row of each type."""
     from formgen.author.template import template_workbook
 
     with atomic_path(out) as tmp:
@@ -105,13 +115,13 @@ def _definition(ctx: click.Context, path: Path) -> dict:
     return definition
 
 
-@click.command("diff")
-@click.argument("old", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.argument("new", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+@click.command("diff", cls=I18nCommand, help=N_(
+    "Say what changed between two versions of a form (definitions or authoring workbooks)."))
+@click.argument("old", type=FilePath(dir_okay=False, exists=True, path_type=Path))
+@click.argument("new", type=FilePath(dir_okay=False, exists=True, path_type=Path))
+@option("--json", "as_json", is_flag=True, help=N_("Print the changes as JSON."))
 @click.pass_context
 def diff_cmd(ctx: click.Context, old: Path, new: Path, as_json: bool) -> None:
-    """Say what changed between two versions of a form (definitions or authoring workbooks)."""
     from formgen.author.diff import diff
     from formgen.spec.model import FormSpec
 

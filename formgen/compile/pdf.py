@@ -8,8 +8,10 @@ per process and reused.  The *fields* (pypdf objects) go on top: one widget
 per input, named by its address through a field hierarchy (``persons`` >
 ``0`` > ``name`` is the field ``persons.2.name``; a partial name may not
 contain a period).  Text fields (multi-line for ``textarea``), combo boxes for
-choices, check boxes for booleans, dates as text with the format printed
-under the label.
+choices, a pair of 是/否 boxes for a yes/no field (a radio group whose states are
+``/Yes`` and ``/No``, so a field nobody touched, ``/Off``, differs from 否; a
+yes/no column of a repeating group is one check box), dates as text with the
+format printed under the label.
 
 Field font: a subset of a TrueType CJK font (see ``pdffonts``) with GB 2312
 and ASCII, cut once and cached on disk, embedded as ``/FGF`` in ``/AcroForm /DR`` and named by every
@@ -52,7 +54,7 @@ from pypdf.generic import (
 from formgen import __version__
 from formgen.compile import pdffonts
 from formgen.fsutil import atomic_write_bytes
-from formgen.layout.pdf import INFO_FORM, INFO_HASH, INFO_UNIT, INFO_VERSION
+from formgen.layout.pdf import INFO_FORM, INFO_HASH, INFO_UNIT, INFO_VERSION, NO, OFF, YES
 from formgen.paths import get_path
 from formgen.present import display
 from formgen.spec.model import BOOL_LABELS, Field, FormSpec, Group
@@ -76,6 +78,8 @@ COLUMN_WEIGHTS = {"boolean": 0.7, "choice": 1.0, "integer": 0.7, "number": 0.8, 
 
 # Field flags (PDF 32000-1, 12.7)
 READ_ONLY, REQUIRED, MULTILINE, COMBO = 1, 2, 1 << 12, 1 << 17
+NO_TOGGLE_TO_OFF, RADIO = 1 << 14, 1 << 15
+PAIR_GAP = 14.0  # mm from the 是 box to the 否 box
 
 
 @dataclass
@@ -90,6 +94,7 @@ class Box:
     w: float
     h: float
     readonly: bool = False
+    state: str = YES  # a check box's on state: YES, or NO for the 否 box of a yes/no pair
 
 
 @dataclass
@@ -244,6 +249,7 @@ class _Layout:
         self._cell(x + LABEL_W, y, vw, h)
         if field.kind == "boolean":
             self._checkbox(field.address, field, x + LABEL_W + 2, y, h, BOOL_LABELS[0])
+            self._checkbox(field.address, field, x + LABEL_W + 2 + PAIR_GAP, y, h, BOOL_LABELS[1], NO)
         else:
             self._box(field.address, field, x + LABEL_W, y, vw, h, field.readonly)
         self.y += h
@@ -251,10 +257,11 @@ class _Layout:
     def _box(self, address: str, field: Field, x: float, y: float, w: float, h: float, readonly: bool) -> None:
         self.boxes.append(Box(address, field, self.pdf.page_no() - 1, x + 0.5, y + 0.5, w - 1, h - 1, readonly))
 
-    def _checkbox(self, address: str, field: Field, x: float, y: float, h: float, caption: str = "") -> None:
+    def _checkbox(self, address: str, field: Field, x: float, y: float, h: float, caption: str = "",
+                  state: str = YES) -> None:
         top = y + (h - CHECK) / 2
         self._cell(x, top, CHECK, CHECK)
-        self.boxes.append(Box(address, field, self.pdf.page_no() - 1, x, top, CHECK, CHECK, field.readonly))
+        self.boxes.append(Box(address, field, self.pdf.page_no() - 1, x, top, CHECK, CHECK, field.readonly, state))
         if caption:
             self._text(x + CHECK + 1, y + (h - 4.5) / 2, 20, [caption], FONT_SIZE)
 
@@ -416,7 +423,7 @@ class _Fields:
         group_row = self._row(box.address)
         value = group_row if group_row is not None else get_path(self.data, box.address)
         if box.field.kind == "boolean":
-            return value is True
+            return value if isinstance(value, bool) else None
         return display(box.field, value)
 
     def _row(self, address: str) -> Any:
@@ -441,7 +448,7 @@ class _Fields:
         return field_widget(writer, self.spec, box.address, field, value,
                             (box.x * MM, (self.page.height - box.y - box.h) * MM, w, h), resources,
                             readonly=box.readonly, size=FONT_SIZE, colour="0 g", align=align,
-                            multiline=field.multiline,
+                            multiline=field.multiline, on=box.state,
                             appearance=lambda: self._text_appearance(value, w, h, field.multiline, align))
 
     # -- drawing values ---------------------------------------------------------------
@@ -526,9 +533,11 @@ def form_xobject(w: float, h: float, content: bytes, resources: PdfObject) -> St
 
 def field_widget(writer: PdfWriter, spec: FormSpec, address: str, field: Field, value: Any,
                  rect: tuple[float, float, float, float], resources: PdfObject, *, readonly: bool, size: float,
-                 colour: str, align: int, multiline: bool, appearance: Callable[[], bytes]) -> DictionaryObject:
+                 colour: str, align: int, multiline: bool, appearance: Callable[[], bytes],
+                 on: str = YES) -> DictionaryObject:
     """The widget of a field at ``rect`` (x, y, w, h in pt from the page's bottom left): a check box for
-    yes/no, a combo box for a choice, else a text field typed in the field font at ``size`` pt in ``colour``
+    yes/no (whose on state is ``on``: YES, or NO for the 否 box of a pair; ``value`` True, False or None),
+    a combo box for a choice, else a text field typed in the field font at ``size`` pt in ``colour``
     (a fill colour operator), whose pre-filled value ``appearance()`` draws (the content of its stream)."""
     x, y, w, h = rect
     flags = (READ_ONLY if readonly else 0) | (REQUIRED if field.required else 0)
@@ -538,13 +547,14 @@ def field_widget(writer: PdfWriter, spec: FormSpec, address: str, field: Field, 
         NameObject("/Rect"): ArrayObject([FloatObject(round(v, 2)) for v in (x, y, x + w, y + h)]),
         NameObject("/F"): NumberObject(4), NameObject("/TU"): TextStringObject(tooltip)})
     if field.kind == "boolean":
-        state = NameObject("/Yes" if value else "/Off")
+        ticked = value is True if on == YES else value is False
+        state = NameObject(on if ticked else OFF)
         d.update({NameObject("/FT"): NameObject("/Btn"), NameObject("/V"): state, NameObject("/AS"): state,
                   NameObject("/Ff"): NumberObject(flags), NameObject("/DA"): TextStringObject("/ZaDb 0 Tf 0 g"),
                   NameObject("/MK"): DictionaryObject({NameObject("/CA"): TextStringObject("4")}),
                   NameObject("/AP"): DictionaryObject({NameObject("/N"): DictionaryObject({
-                      NameObject("/Yes"): writer._add_object(form_xobject(w, h, check_mark(w, h), resources)),
-                      NameObject("/Off"): writer._add_object(form_xobject(w, h, b"", resources))})})})
+                      NameObject(on): writer._add_object(form_xobject(w, h, check_mark(w, h), resources)),
+                      NameObject(OFF): writer._add_object(form_xobject(w, h, b"", resources))})})})
         return d
     if field.kind == "choice":
         d[NameObject("/FT")] = NameObject("/Ch")
@@ -574,14 +584,18 @@ def write_form(writer: PdfWriter, spec: FormSpec, pages: Sequence[PageObject],
     made for) in the document information."""
     nodes: dict[tuple[str, ...], IndirectObject] = {}
     top = ArrayObject()
+    placed: dict[str, list[IndirectObject]] = {}
     for number, address, widget in widgets:
         page = pages[number]
         ref = writer._add_object(widget)
         widget[NameObject("/P")] = page.indirect_reference
         page.setdefault(NameObject("/Annots"), ArrayObject()).append(ref)
+        placed.setdefault(address, []).append(ref)
+    for address, refs in placed.items():
         parts = tuple(address.split("."))
-        widget[NameObject("/T")] = TextStringObject(parts[-1])
-        attach(writer, nodes, top, parts, ref)
+        for ref in [yes_no_pair(writer, refs)] if _is_pair(refs) else refs:
+            ref.get_object()[NameObject("/T")] = TextStringObject(parts[-1])
+            attach(writer, nodes, top, parts, ref)
     writer._root_object[NameObject("/AcroForm")] = writer._add_object(DictionaryObject({
         NameObject("/Fields"): top, NameObject("/DR"): resources,
         NameObject("/DA"): TextStringObject(f"{FIELD_FONT} {size:g} Tf 0 g")}))
@@ -594,6 +608,29 @@ def write_form(writer: PdfWriter, spec: FormSpec, pages: Sequence[PageObject],
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _is_pair(refs: list[IndirectObject]) -> bool:
+    """Whether the widgets of one address are the 是 and 否 boxes of a yes/no field."""
+    return len(refs) == 2 and NO in refs[1].get_object().get("/AP", {}).get("/N", {})
+
+
+def yes_no_pair(writer: PdfWriter, kids: list[IndirectObject]) -> IndirectObject:
+    """The radio field of a yes/no pair, whose kids are its 是 and 否 check-box widgets: the field's
+    entries move from the widgets up to it, its value the state of the ticked box, else /Off."""
+    first = kids[0].get_object()
+    state = next((kid.get_object()["/V"] for kid in kids if kid.get_object()["/V"] != OFF), NameObject(OFF))
+    field = DictionaryObject({
+        NameObject("/FT"): NameObject("/Btn"), NameObject("/V"): state,
+        NameObject("/Ff"): NumberObject(int(first["/Ff"]) | RADIO | NO_TOGGLE_TO_OFF),
+        NameObject("/TU"): first["/TU"], NameObject("/Kids"): ArrayObject(kids)})
+    ref = writer._add_object(field)
+    for kid in kids:
+        widget = kid.get_object()
+        for key in ("/FT", "/Ff", "/V"):
+            del widget[key]
+        widget[NameObject("/Parent")] = ref
+    return ref
 
 
 def attach(writer: PdfWriter, nodes: dict, top: ArrayObject, parts: tuple[str, ...], widget: IndirectObject) -> None:

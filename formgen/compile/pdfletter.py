@@ -6,8 +6,9 @@ AcroForm field named by its address, placed where its value stands:
 
 * ``text`` blocks are paragraphs broken by the fonts' widths (closing
   punctuation never starts a line); an inline field is a borderless text
-  field (a combo box for a choice, a check box for yes/no) as wide as its
-  value, drawn at the text's size, or an underlined blank when empty;
+  field (a combo box for a choice, a pair of 是/否 boxes for yes/no, so that
+  a field nobody touched differs from 否) as wide as its value, drawn at the
+  text's size, or an underlined blank when empty;
 * ``field`` blocks are multi-line fields as tall as their wrapped text (or
   ``x-formgen.lines`` ruled lines when blank), each paragraph indented;
 * ``table`` blocks are bordered tables with a header row, one row per record
@@ -53,10 +54,11 @@ from formgen.compile.pdf import (
     wrap,
     write_form,
 )
+from formgen.layout.pdf import NO, YES
 from formgen.paths import get_path
 from formgen.present import display, parse_datetime
 from formgen.spec.letter import Block, Segment, letter_blocks
-from formgen.spec.model import Field, FormSpec, Group
+from formgen.spec.model import BOOL_LABELS, Field, FormSpec, Group
 
 A4 = (595.28, 841.89)
 ASCENT = 0.88  # of the em box above the baseline, for CJK faces
@@ -195,6 +197,7 @@ class Widget:
     align: int = 0
     color: tuple[float, float, float] = BLACK
     multiline: bool = False
+    state: str = YES  # a check box's on state: YES, or NO for the 否 box of a yes/no pair
 
 
 @dataclass
@@ -238,7 +241,9 @@ class Letter:
     # -- values and characters -----------------------------------------------------
     def value(self, address: str, field: Field) -> Any:
         value = get_path(self.data, address)
-        return value is True if field.kind == "boolean" else letter_text(field, value)
+        if field.kind == "boolean":
+            return value if isinstance(value, bool) else None
+        return letter_text(field, value)
 
     def rows(self, group: Group) -> int:
         given = len(get_path(self.data, group.address) or [])
@@ -256,7 +261,8 @@ class Letter:
             return [c.title for c in block.table.columns] + [
                 v for address, f in fields if isinstance(v := self.value(address, f), str)]
         return [seg.text for seg in block.segments if not seg.field] + [
-            v for address, f in fields if isinstance(v := self.value(address, f), str)]
+            v for address, f in fields if isinstance(v := self.value(address, f), str)] + [
+            "".join(BOOL_LABELS) for _address, f in fields if f.kind == "boolean"]
 
     def _chars(self) -> dict[str, str]:
         chars = {role: set() for role in ROLE_FONTS}
@@ -362,8 +368,8 @@ class Letter:
         return out
 
     def field_width(self, field: Field, value: Any, role: str, size: float, alone: bool) -> float:
-        if field.kind == "boolean":
-            return size
+        if field.kind == "boolean":  # □是 □否
+            return 2 * size + self.measure(role, "".join(BOOL_LABELS), size) + 0.6 * size
         if value:
             return self.measure(role, value, size) - self.geo.tracking(size)
         if field.kind == "choice":
@@ -471,12 +477,16 @@ class Letter:
         atom, field = placed.atom, placed.atom.field
         x = shift + placed.x
         top = baseline - ASCENT * size - 0.1 * size
-        if field.kind == "boolean":
+        if field.kind == "boolean":  # a 是 box and a 否 box, each followed by its caption
             side = size * 0.8
             y = baseline - side
-            self.box(x + 0.1 * size, y, side, side)
-            self.widgets.append(Widget(atom.address, field, len(self.pages) - 1, x + 0.1 * size, y, side, side,
-                                       role, size, atom.value))
+            for state, caption in zip((YES, NO), BOOL_LABELS):
+                self.box(x + 0.1 * size, y, side, side)
+                self.widgets.append(Widget(atom.address, field, len(self.pages) - 1, x + 0.1 * size, y, side, side,
+                                           role, size, atom.value, state=state))
+                x += size
+                self.draw(Run(role, size, x, baseline, caption, color))
+                x += self.measure(role, caption, size) + 0.6 * size
             return
         if placed.lines:
             n = len(placed.lines)
@@ -772,7 +782,7 @@ def _widget(letter: Letter, widget: Widget, writer: PdfWriter, resources: Indire
     color = b"%.3g %.3g %.3g rg" % widget.color
     return field_widget(writer, letter.spec, widget.address, field, widget.value,
                         (widget.x, A4[1] - widget.y - h, w, h), resources, readonly=field.readonly, size=widget.size,
-                        colour=color.decode(), align=widget.align, multiline=widget.multiline,
+                        colour=color.decode(), align=widget.align, multiline=widget.multiline, on=widget.state,
                         appearance=lambda: _appearance(letter, widget))
 
 

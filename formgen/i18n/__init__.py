@@ -10,6 +10,7 @@ from __future__ import annotations
 import gettext as _gettext
 from functools import lru_cache
 from pathlib import Path
+from typing import Mapping
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "formgen"
@@ -33,15 +34,35 @@ def current_language() -> str:
     return _current
 
 
+#: What people type for a language, lower-case, before any ``_territory`` or ``.encoding``.
+_NAMES = {"zh": "zh_CN", "中文": "zh_CN", "汉语": "zh_CN", "简体中文": "zh_CN", "chinese": "zh_CN",
+          "en": "en", "english": "en", "英文": "en", "英语": "en"}
+
+
+def language_of(name: str | None) -> str | None:
+    """The catalogue language for a name people or locales use (``zh``, ``zh-CN``, ``zh_CN.UTF-8``, ``中文``,
+    ``en_US``, ``English``), or None when formgen does not speak it."""
+    if not name:
+        return None
+    base = name.strip().split(".")[0].split("@")[0].replace("-", "_").split("_")[0].lower()
+    return _NAMES.get(base)
+
+
+def system_language(environ: Mapping[str, str]) -> str | None:
+    """The language of ``$FORMGEN_LANG``, else of the locale (LC_ALL, LC_MESSAGES, LANG, the first one set)."""
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if environ.get(variable):
+            return language_of(environ[variable])
+    return None
+
+
 def normalise(lang: str | None) -> str:
     if not lang:
         return _current
-    lang = lang.replace("-", "_")
-    if lang.lower().startswith("zh"):
-        return "zh_CN"
-    if lang.lower().startswith("en"):
-        return "en"
-    raise ValueError(f"unsupported language {lang!r}; use one of {', '.join(LANGS)}")
+    found = language_of(lang)
+    if found is None:
+        raise ValueError(f"unsupported language {lang!r}; use one of {', '.join(LANGS)}")
+    return found
 
 
 class _PoTranslations(_gettext.NullTranslations):
@@ -53,8 +74,17 @@ class _PoTranslations(_gettext.NullTranslations):
             catalog = read_po(fh)
         self._map = {m.id: m.string for m in catalog if m.id and m.string}
 
+        self._plurals = {m.id[0]: m.string for m in catalog if isinstance(m.id, tuple) and any(m.string)}
+        self._plural = _gettext.c2py(catalog.plural_expr or "(n != 1)")
+
     def gettext(self, message: str) -> str:
         return self._map.get(message, message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        forms = self._plurals.get(singular)
+        if not forms:
+            return singular if n == 1 else plural
+        return forms[min(self._plural(n), len(forms) - 1)] or forms[0]
 
 
 @lru_cache(maxsize=None)
@@ -71,6 +101,10 @@ def translations(lang: str) -> _gettext.NullTranslations:
 
 def gettext(message: str, lang: str | None = None) -> str:
     return translations(normalise(lang)).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int, lang: str | None = None) -> str:
+    return translations(normalise(lang)).ngettext(singular, plural, n)
 
 
 _ = gettext

@@ -1,7 +1,9 @@
-"""The names a PDF form carries: the document-information keys of its identity (field names are addresses)."""
+"""The names a PDF form carries: the document-information keys of its identity (field names are addresses),
+and the states of a yes/no field's 是 and 否 boxes (a radio group: /Off when nobody touched it)."""
 
 from __future__ import annotations
 
 INFO_FORM, INFO_VERSION, INFO_HASH = "/FormgenForm", "/FormgenVersion", "/FormgenHash"
 #: The code of the unit a distributed form was made for (``formgen generate --roster``).
 INFO_UNIT = "/FormgenUnit"
+YES, NO, OFF = "/Yes", "/No", "/Off"

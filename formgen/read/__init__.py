@@ -1,10 +1,25 @@
-"""Readers: one per format, chosen by sniffing the bytes, not the file name."""
+"""Readers: one per format, chosen by sniffing the bytes, not the file name.
+
+:func:`sniff` names the format a reader exists for; :func:`refusal` says, for
+any other bytes, what the file is and what the person should do instead (an
+old Office or WPS file, an OpenDocument file, a photo, a text file, an empty
+or cut-off file, a password-protected one).  The file name's extension is only
+a hint, used where the bytes of two programs' files are alike (WPS's .et and
+.wps are Excel's and Word's 97–2003 formats).
+"""
 
 from __future__ import annotations
 
+import codecs
 import io
 import zipfile
 
+from pathlib import PurePath
+
+import olefile
+
+from formgen.i18n import N_
+from formgen.issues import Code, Issue
 from formgen.read.docx import DocxReader
 from formgen.read.pdf import PdfReader
 from formgen.read.xlsx import XlsxReader
@@ -15,6 +30,24 @@ READERS = {
     "xlsx": XlsxReader(),
 }
 
+FORMAT_NAMES = {"xlsx": "Excel (.xlsx)", "docx": "Word (.docx)", "pdf": "PDF"}
+EXTENSIONS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".docx": "docx", ".docm": "docx", ".pdf": "pdf"}
+
+SAVE_AS_XLSX = N_("Open it in Excel or WPS, save it as .xlsx (Excel workbook), and submit that file again.")
+SAVE_AS_DOCX = N_("Open it in Word or WPS, save it as .docx (Word document), and submit that file again.")
+SUBMIT_THE_FORM = N_("Fill in the form file (.xlsx, .docx or .pdf) you were sent and submit that file itself.")
+NOT_A_PHOTO = N_("Submit the filled-in form file itself; do not photograph or scan it.")
+SAVE_AS_NEW = N_("Open it in Excel, Word or WPS, save it as .xlsx or .docx, and submit that file again.")
+RESAVE = N_("Open the filled-in form, save it again, and submit the saved file.")
+
+#: magic bytes at the start of an image file
+IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
+#: ISO base media brands of HEIF/HEIC (phone photos) and AVIF images
+HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif"}
+INCOMPLETE = N_("the file is incomplete: it was cut off, perhaps while it was copied, downloaded or sent")
+POWERPOINT = N_("a PowerPoint presentation")
+DAMAGED = N_("the file is damaged, or was changed by a program that does not keep its structure")
+
 
 def sniff(data: bytes) -> str | None:
     """'xlsx', 'docx', 'pdf', or None when the bytes are none of these."""
@@ -22,13 +55,112 @@ def sniff(data: bytes) -> str | None:
     if b"%PDF-" in head:
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                names = set(zf.namelist())
-        except zipfile.BadZipFile:
+        names = _zip_names(data)
+        if names is None:
             return None
         if "xl/workbook.xml" in names:
             return "xlsx"
         if "word/document.xml" in names:
             return "docx"
     return None
+
+
+def refusal(data: bytes, name: str = "") -> Issue:
+    """Why bytes that :func:`sniff` does not know cannot be read, in words the sender can act on.
+
+    ``name`` is the file's name, used only to tell files of the same bytes apart (WPS from Microsoft).
+    """
+    ext = PurePath(name).suffix.lower()
+    if not data:
+        return _unknown(N_("an empty file (0 bytes)"), RESAVE)
+    if data.startswith(olefile.MAGIC):
+        return _compound(data, ext)
+    if data.startswith(b"PK\x03\x04"):
+        return _package(data, ext)
+    if data.startswith(IMAGE_MAGIC) or data[:4] == b"RIFF" and data[8:12] == b"WEBP" \
+            or data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS:
+        return _unknown(N_("a photo or scan (an image)"), NOT_A_PHOTO)
+    if _is_text(data[:4096]):
+        return _unknown(N_("a text or CSV file"), SUBMIT_THE_FORM)
+    return _unknown(N_("a file of a kind formgen does not know"), SUBMIT_THE_FORM)
+
+
+def unreadable_reason(fmt: str, data: bytes) -> str:
+    """Why a file of a known format failed to parse, as a message id (never an exception's name)."""
+    if fmt == "pdf" and b"%%EOF" not in data[-2048:]:
+        return INCOMPLETE
+    return DAMAGED
+
+
+def _unknown(kind: str, todo: str) -> Issue:
+    return Issue(Code.FILE_FORMAT_UNKNOWN, params={"kind": kind, "todo": todo})
+
+
+def _zip_names(data: bytes) -> set[str] | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return set(zf.namelist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None
+
+
+def _compound(data: bytes, ext: str) -> Issue:
+    """An OLE compound file: Office 97–2003, WPS, or an encrypted Office 2007+ file."""
+    try:
+        with olefile.OleFileIO(data) as ole:
+            streams = {"/".join(entry) for entry in ole.listdir(streams=True, storages=False)}
+    except Exception:  # a damaged compound file: olefile's errors are of many kinds
+        return _unknown(N_("an Office 97–2003 or WPS file"), SAVE_AS_NEW)
+    if {"EncryptionInfo", "EncryptedPackage"} <= streams:
+        return Issue(Code.FILE_ENCRYPTED)
+    if "Workbook" in streams or "Book" in streams:
+        if ext == ".et":
+            return _unknown(N_("a WPS Spreadsheets workbook (.et)"), SAVE_AS_XLSX)
+        return _unknown(N_("an Excel 97–2003 workbook (.xls)"), SAVE_AS_XLSX)
+    if "WordDocument" in streams:
+        if ext == ".wps":
+            return _unknown(N_("a WPS Writer document (.wps)"), SAVE_AS_DOCX)
+        return _unknown(N_("a Word 97–2003 document (.doc)"), SAVE_AS_DOCX)
+    if "PowerPoint Document" in streams:
+        return _unknown(POWERPOINT, SUBMIT_THE_FORM)
+    return _unknown(N_("an old-style Office file that is neither a workbook nor a document"), SUBMIT_THE_FORM)
+
+
+def _package(data: bytes, ext: str) -> Issue:
+    """A zip that is no Word or Excel document: OpenDocument, another package, or a cut-off file."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+            mimetype = zf.read("mimetype")[:100].decode("ascii", "replace").strip() if "mimetype" in names else ""
+    except Exception:  # cut off (no central directory) or damaged: zipfile's and zlib's errors are of many kinds
+        head = data[:4096]  # the first entries' local headers name the kind of package
+        fmt = "xlsx" if b"xl/" in head else "docx" if b"word/" in head else EXTENSIONS.get(ext)
+        return Issue(Code.FILE_UNREADABLE, params={
+            "format": FORMAT_NAMES[fmt] if fmt in ("xlsx", "docx") else N_("a Word or Excel document"),
+            "reason": INCOMPLETE})
+    if mimetype == "application/vnd.oasis.opendocument.spreadsheet":
+        return _unknown(N_("an OpenDocument spreadsheet (.ods)"), SAVE_AS_XLSX)
+    if mimetype == "application/vnd.oasis.opendocument.text":
+        return _unknown(N_("an OpenDocument text document (.odt)"), SAVE_AS_DOCX)
+    if "xl/workbook.bin" in names:
+        return _unknown(N_("an Excel binary workbook (.xlsb)"), SAVE_AS_XLSX)
+    if "ppt/presentation.xml" in names:
+        return _unknown(POWERPOINT, SUBMIT_THE_FORM)
+    if mimetype.startswith("application/vnd.oasis.opendocument"):
+        return _unknown(N_("an OpenDocument file that is neither a spreadsheet nor a text document"), SUBMIT_THE_FORM)
+    return _unknown(N_("a zip archive"), SUBMIT_THE_FORM)
+
+
+def _is_text(head: bytes) -> bool:
+    """Plain text (UTF-8, GB 18030 or UTF-16 with its byte-order mark), such as a CSV export."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    if b"\x00" in head:
+        return False
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:  # incremental: the sample may end inside a character
+            text = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+        return all(ch.isprintable() or ch in "\t\r\n\f" for ch in text)
+    return False

@@ -146,12 +146,10 @@ class _Reading:
         location = self.where[tc]
         if widget(field) == CHECKBOX:
             ticked = self._ticked(field, tc, location)
-            if ticked:
+            if ticked is not None:
                 self.values.append(RawValue(field.address, "、".join(ticked), location))
             return
-        text = _cell_text(tc, placeholder(field))
-        if not is_empty(text):
-            self.values.append(RawValue(field.address, text, location))
+        self.values.append(RawValue(field.address, _cell_text(tc, placeholder(field)), location))
 
     def _ticked(self, field: Field, tc: etree._Element, location: str) -> list[str] | None:
         """Labels of the ticked checkboxes; LAYOUT_CHANGED when the boxes no longer match the choices."""
@@ -175,6 +173,9 @@ class _Reading:
         if _row_problem(header, table.rows[0].cells):
             self._changed(group.address, location, N_("the header row of the table was changed"))
             return
+        self.values.append(RawValue(group.address, None, location))
+        for tc, col in zip(header, group.columns):
+            self.values.append(RawValue(f"{group.address}.{col.name}", None, self.where[tc]))
         index = 0
         for r, tr in enumerate(rows[1:], start=2):
             cells = tr.findall(_TC)
@@ -341,9 +342,11 @@ class _LetterReading(_Reading):
             return
         for field in part.fields:
             text = values.get(field.address, "")
-            if not is_empty(text) and field.address not in self.read:
+            if field.address in self.read:
+                continue
+            if not is_empty(text):
                 self.read.add(field.address)
-                self.values.append(RawValue(field.address, text, self._where(i)))
+            self.values.append(RawValue(field.address, text, self._where(i)))
 
     def _read_lines(self, part: Part, region: list[etree._Element]) -> None:
         field = part.block.field
@@ -354,12 +357,13 @@ class _LetterReading(_Reading):
                 continue
             lines.append("".join("" if t.control is not None and _is_blank(field, t.text) else t.text
                                  for t in tokens))
-        text = "\n".join(lines)
-        if not is_empty(text):
-            self.values.append(RawValue(field.address, text, self._where(self.index[region[0]])))
+        if region:
+            self.values.append(RawValue(field.address, "\n".join(lines), self._where(self.index[region[0]])))
 
     def _read_list(self, part: Part, region: list[etree._Element]) -> None:
         group: Group = part.block.table
+        if region:
+            self.values.append(RawValue(group.address, None, self._where(self.index[region[0]])))
         index = 0
         for p in region:
             where = self._where(self.index[p])

@@ -2,9 +2,13 @@
 
 Values come from pypdf's ``get_fields()`` (not ``get_form_text_fields()``,
 which skips check boxes and choices), keyed by the fields' full names, which
-are the field addresses.  A check box is on when its value is anything but
-``/Off``; an unticked box is ``false`` for a single field and nothing for a
-row, so an empty row stays empty.  Rows are numbered by their order among the
+are the field addresses.  A yes/no field is a pair of 是/否 boxes (a radio
+group with the states ``/Yes`` and ``/No``): ``/Yes`` is true, ``/No`` false,
+and a pair nobody touched (``/Off``) is nothing, so a required yes/no field
+left alone is reported as not filled, as in the Excel and Word forms.  A
+single check box (a yes/no column of a repeating group, a letter's box) is on
+when its value is anything but ``/Off``; unticked it is ``false`` for a
+single field and nothing for a row, so an empty row stays empty.  Rows are numbered by their order among the
 filled rows (see ``formgen.record``).
 
 A file encrypted with an empty user password is opened; otherwise it is
@@ -22,7 +26,7 @@ import pypdf
 from pypdf import PasswordType
 
 from formgen.coerce import Context, is_empty
-from formgen.layout.pdf import INFO_FORM, INFO_HASH, INFO_UNIT, INFO_VERSION
+from formgen.layout.pdf import INFO_FORM, INFO_HASH, INFO_UNIT, INFO_VERSION, NO
 from formgen.i18n import N_
 from formgen.issues import Code, Issue, Unreadable
 from formgen.record import Identity, RawValue
@@ -72,10 +76,11 @@ class PdfReader:
                 issues.append(Issue(Code.LAYOUT_CHANGED, field.address, field.address, {
                     "label": spec.labels_of(field.address), "reason": N_("its PDF form field is missing")}))
                 continue
-            value = _value(found, in_row=False)
-            if not is_empty(value):
-                values.append(RawValue(field.address, value, field.address))
+            values.append(RawValue(field.address, _value(found, in_row=False), field.address))
         for group in spec.groups():
+            first = f"{group.address}.0.{group.columns[0].name}"
+            if first in fields:
+                values.append(RawValue(group.address, None, first))
             pattern = re.compile(re.escape(group.address) + r"\.(\d+)\.([^.]+)$")
             rows: dict[int, list[tuple[str, str, Any]]] = {}
             for name, found in fields.items():
@@ -91,10 +96,14 @@ class PdfReader:
 
 
 def _value(field: dict, in_row: bool) -> Any:
-    """A field's value as text; a check box as True/False (an unticked box in a row as nothing)."""
+    """A field's value as text; a 是/否 pair as True/False, or nothing when untouched; a single check
+    box as True/False (an unticked box in a row as nothing)."""
     value = field.get("/V")
     if field.get("/FT") == "/Btn":
-        on = value is not None and str(value) not in ("/Off", "Off", "")
+        state = "" if value is None else str(value).lstrip("/")
+        if NO in field.get("/_States_", ()):
+            return None if state in ("", "Off") else state != NO.lstrip("/")
+        on = state not in ("Off", "")
         return True if on else (None if in_row else False)
     if isinstance(value, list):  # a multi-select list: not made by formgen, read as its text
         return ", ".join(str(v) for v in value)

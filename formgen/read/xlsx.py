@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 from lxml import etree
 from openpyxl import load_workbook
 from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter, range_boundaries
+from openpyxl.xml.constants import MAX_COLUMN, MAX_ROW
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from formgen.coerce import Context, is_empty
@@ -38,7 +39,8 @@ class Book:
     """What the reader needs of a workbook, independent of openpyxl's objects."""
 
     cells: dict[str, dict[tuple[int, int], Any]] = field(default_factory=dict)
-    names: dict[str, tuple[str, str]] = field(default_factory=dict)  # defined name -> (sheet, "B5")
+    # defined name -> (sheet, "B5"); None when it no longer names one cell
+    names: dict[str, tuple[str, str] | None] = field(default_factory=dict)
     tables: dict[str, tuple[str, str]] = field(default_factory=dict)  # table name -> (sheet, "A18:E24")
     print_areas: dict[str, str] = field(default_factory=dict)  # sheet -> "A1:E32"
     date1904: bool = False
@@ -61,9 +63,7 @@ class XlsxReader:
                 book.cells[ws.title] = {(c.row, c.column): c.value for row in ws.iter_rows() for c in row
                                         if getattr(c, "value", None) is not None}
             for name, dn in wb.defined_names.items():
-                dests = list(dn.destinations)
-                if len(dests) == 1 and ":" not in dests[0][1]:
-                    book.names[name] = (dests[0][0], dests[0][1].replace("$", ""))
+                book.names[name] = _one_cell(dn)
         finally:
             wb.close()
         stream.seek(0)
@@ -85,21 +85,48 @@ class XlsxReader:
         values: list[RawValue] = []
         issues: list[Issue] = []
         for fld in spec.fields():
-            where = book.names.get(defined_name(fld.address))
+            name = defined_name(fld.address)
+            where = book.names.get(name)
             if where is None or where[0] not in book.cells:
-                issues.append(Issue(Code.LAYOUT_CHANGED, fld.address, defined_name(fld.address), {
-                    "label": spec.labels_of(fld.address), "reason": N_("its defined name is missing")}))
+                reason = N_("its defined name is missing") if name not in book.names \
+                    else N_("its defined name no longer points to one cell")
+                issues.append(Issue(Code.LAYOUT_CHANGED, fld.address, name, {
+                    "label": spec.labels_of(fld.address), "reason": reason}))
                 continue
             sheet, coord = where
-            value = book.value(sheet, *coordinate_to_tuple(coord))
-            if not is_empty(value):
-                values.append(RawValue(fld.address, value, f"{sheet}!{coord}"))
+            values.append(RawValue(fld.address, book.value(sheet, *coordinate_to_tuple(coord)), f"{sheet}!{coord}"))
         for group in spec.groups():
             rows, problems = _read_table(book, spec, group)
             values.extend(rows)
             issues.extend(problems)
         issues.extend(_outside_form(book, FORM_SHEET))
         return values, issues
+
+
+def _one_cell(dn: Any) -> tuple[str, str] | None:
+    """A defined name's (sheet, "B5") when it names one cell of one sheet; None for a range, a column,
+    or a reference deleted to ``#REF!``."""
+    try:
+        dests = list(dn.destinations)
+    except (ValueError, TypeError, AttributeError):
+        return None
+    if len(dests) != 1:
+        return None
+    sheet, coord = dests[0]
+    coord = coord.replace("$", "")
+    bounds = _bounds(coord)
+    if bounds is None or None in bounds or bounds[:2] != bounds[2:]:
+        return None
+    return sheet, coord
+
+
+def _bounds(ref: str | None) -> tuple[int | None, int | None, int | None, int | None] | None:
+    """(min_col, min_row, max_col, max_row) of a range, None where a whole row or column leaves one
+    open; None for text that is no range (``#REF!``, nothing)."""
+    try:
+        return range_boundaries(ref)
+    except (ValueError, TypeError):
+        return None
 
 
 def _read_package_parts(stream: BinaryIO, book: Book) -> None:
@@ -142,10 +169,12 @@ def _rels(zf: zipfile.ZipFile, path: str, names: set[str]) -> dict[str, str]:
 
 def _outside_form(book: Book, sheet: str) -> list[Issue]:
     """Text typed beside or below the printed form is not read: say so rather than drop it silently."""
-    area = book.print_areas.get(sheet)
-    if not area:
+    bounds = _bounds(book.print_areas.get(sheet))
+    if bounds is None:
         return []
-    min_col, min_row, max_col, max_row = range_boundaries(area)
+    min_col, min_row, max_col, max_row = bounds  # whole columns or rows: the open side has no limit
+    min_col, min_row = min_col or 1, min_row or 1
+    max_col, max_row = max_col or MAX_COLUMN, max_row or MAX_ROW
     return [Issue(Code.EXTRA_CONTENT, location=f"{sheet}!{get_column_letter(c)}{r}")
             for (r, c), value in sorted(book.cells.get(sheet, {}).items())
             if not is_empty(value) and not (min_col <= c <= max_col and min_row <= r <= max_row)]
@@ -157,7 +186,11 @@ def _read_table(book: Book, spec: FormSpec, group: Group) -> tuple[list[RawValue
         return [], [Issue(Code.LAYOUT_CHANGED, group.address, table_name(group.address), {
             "label": spec.labels_of(group.address), "reason": N_("the table of rows is missing")})]
     sheet, ref = found
-    min_col, min_row, max_col, max_row = range_boundaries(ref)
+    bounds = _bounds(ref)
+    if bounds is None or None in bounds:
+        return [], [Issue(Code.LAYOUT_CHANGED, group.address, f"{sheet}!{ref or ''}", {
+            "label": spec.labels_of(group.address), "reason": N_("the table of rows no longer has a range of cells")})]
+    min_col, min_row, max_col, max_row = bounds
     headers = {str(book.value(sheet, min_row, c) or "").strip(): c for c in range(min_col, max_col + 1)}
     columns = []
     issues: list[Issue] = []
@@ -168,8 +201,11 @@ def _read_table(book: Book, spec: FormSpec, group: Group) -> tuple[list[RawValue
                 "label": spec.labels_of(address), "reason": N_("a column header was changed")}))
             continue
         columns.append((col, headers[col.title]))
+    values: list[RawValue] = [RawValue(group.address, None, f"{sheet}!{ref}")]
+    for col, c in columns:
+        letter = get_column_letter(c)
+        values.append(RawValue(f"{group.address}.{col.name}", None, f"{sheet}!{letter}{min_row}:{letter}{max_row}"))
     last_row = max((r for r, _c in book.cells.get(sheet, {})), default=max_row)
-    values: list[RawValue] = []
     index = 0
     for r in range(min_row + 1, last_row + 1):
         filled = [(col, c, book.value(sheet, r, c)) for col, c in columns if not is_empty(book.value(sheet, r, c))]

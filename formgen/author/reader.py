@@ -14,7 +14,7 @@ from typing import Any
 from formgen.author import columns as C
 from formgen.author.workbook import SCHEMA_URI, Cell, Problems, Row, Sheet, limits_of
 from formgen.i18n import N_
-from formgen.issues import Code, Text
+from formgen.issues import Code, Issue, Text
 from formgen.spec.explain import paren_hint
 
 #: What happens on paper to each XLSForm type formgen cannot print.
@@ -131,6 +131,8 @@ class Builder:
         self.footer: list[str] = []
         #: The row each JSON path of the definition came from, for lint of the finished definition.
         self.origin: dict[str, Cell] = {}
+        #: The survey row where each (container path, name) was first used, for "used twice" messages.
+        self._rows: dict[tuple[str, str], int] = {}
 
     # -- choices ---------------------------------------------------------------------------------------
 
@@ -341,8 +343,6 @@ class Builder:
         props[name] = schema
         if flag(row, "required", self.p):
             container["required"].append(name)
-
-    _rows: dict = {}
 
     def _address(self, stack, name: str) -> str:
         parts = [entry[2].get("name") for entry in stack[1:] if entry[2] is not None]
@@ -568,16 +568,13 @@ def _valid_name(name: str) -> bool:
         ch.isascii() and (ch.isalnum() or ch in "_-") for ch in name)
 
 
-def _unprintable(file: str, row: Row, name: str, kind: str, fate: str):
-    from formgen.issues import Issue
-
+def _unprintable(file: str, row: Row, name: str, kind: str, fate: str) -> Issue:
     return Issue(Code.BOOK_UNPRINTABLE, location=row.cell("type").location, params={
         "file": file, "sheet": row.sheet, "row": row.number, "name": name, "type": kind, "fate": Text(fate)})
 
 
 def build(sheets: dict[str, Sheet], problems: Problems, builder_out: list | None = None) -> dict | None:
     builder = Builder(sheets, problems)
-    builder._rows = {}
     root = builder.survey()
     definition = builder.settings({"required": root["required"], "properties": root["properties"]})
     for name, rows in builder.lists.items():

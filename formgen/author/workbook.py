@@ -25,7 +25,6 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from formgen.author import columns as C
-from formgen.i18n import N_
 from formgen.issues import Code, Issue, Text
 
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
@@ -117,7 +116,8 @@ class _Book:
         if "title" in schema:
             row["label::zh"] = schema.pop("title")
         extra: dict = {}
-        ann_rest = _property_ann(ann, row) if isinstance(ann, dict) else None
+        repeat = schema.get("type") == "array"
+        ann_rest = _property_ann(ann, row, repeat) if isinstance(ann, dict) else None
         if ann is not None and not isinstance(ann, dict):
             extra["x-formgen"] = ann
         kind = schema.get("type")
@@ -178,8 +178,8 @@ class _Book:
             labels_en = (ann or {}).get("labels_en")
             if _labels_fit(labels, enum) and _labels_fit(labels_en, enum):
                 schema.pop("enum")
-                ann.pop("labels", None) if ann else None
-                ann.pop("labels_en", None) if ann else None
+                for key in ("labels", "labels_en"):
+                    (ann or {}).pop(key, None)
                 list_name = self.list_name(name, prefix)
                 for i, value in enumerate(enum):
                     choice = {"list_name": list_name, "name": value}
@@ -233,7 +233,7 @@ def _labels_fit(labels, enum) -> bool:
                               and all(isinstance(x, str) and x for x in labels))
 
 
-def _property_ann(ann: dict, row: dict) -> dict:
+def _property_ann(ann: dict, row: dict, repeat: bool) -> dict:
     """Put a property's annotations into its row; returns what is left for the json column."""
     rest = dict(ann)
 
@@ -253,6 +253,8 @@ def _property_ann(ann: dict, row: dict) -> dict:
         if isinstance(rest.get(key), bool):
             row[key] = "yes" if rest.pop(key) else "no"
     for key in _NUMBER_ANN:
+        if key == "rows" and not repeat:  # on any other row, the rows column is XLSForm's text-box height
+            continue
         if isinstance(rest.get(key), (int, float)) and not isinstance(rest[key], bool):
             row[key] = rest.pop(key)
     for key in _TEXT_ANN:
@@ -540,4 +542,4 @@ def limits_of(text: str) -> tuple[dict, list[str]]:
     return out, rest
 
 
-__all__ = ["N_", "export_workbook", "import_workbook", "limits_of", "write_workbook"]
+__all__ = ["export_workbook", "import_workbook", "limits_of", "write_workbook"]

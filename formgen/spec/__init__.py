@@ -132,6 +132,10 @@ class Registry:
                 self._broken.setdefault(path, _lint_errors(path))
         return self.problems
 
+    def defines(self, form_id: str) -> bool:
+        """Whether some file of the forms folders defines ``form_id`` (even a broken or a doubled one)."""
+        return any(f == form_id for f, _v in [*self._load(), *self._twice])
+
     def get(self, form_id: str, version: str | None = None) -> FormSpec:
         index = self._load()
         if version is None:

@@ -102,7 +102,7 @@ def test_a_form_made_in_the_workbook_is_filled_in_libreoffice_and_pdftk_and_read
     office.run(ops)
     assert _extract(forms, filled_xlsx) == EXPECTED
 
-    values = dict(TYPED)
+    values = dict(TYPED, referred="No")   # the yes/no field is a pair of boxes: 否 ticked
     for i, (on, minutes, counsellor) in enumerate(SESSIONS):
         values.update({f"sessions.{i}.on": on, f"sessions.{i}.minutes": minutes, f"sessions.{i}.counsellor": counsellor})
     xfdf = tmp_path / "fill.xfdf"
@@ -112,7 +112,7 @@ def test_a_form_made_in_the_workbook_is_filled_in_libreoffice_and_pdftk_and_read
     filled_pdf = tmp_path / "filled.pdf"
     subprocess.run(["pdftk", str(blanks["pdf"]), "fill_form", str(xfdf), "output", str(filled_pdf)], check=True,
                    capture_output=True)
-    assert _extract(forms, filled_pdf) == EXPECTED   # the unticked 是否转介 box reads as 否
+    assert _extract(forms, filled_pdf) == EXPECTED
 
     blank_docx = run_cli("--forms", str(forms), "validate", str(blanks["docx"]), "--json")
     issues = {(i["code"], i["path"]) for i in json.loads(blank_docx.stdout)[0]["issues"]}

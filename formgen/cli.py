@@ -5,28 +5,31 @@ Exit codes: 0 all good, 1 some file invalid or unreadable, 2 usage or definition
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import os
 import sys
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import click
 
 from formgen import __version__
 from formgen.author import cli as author_cli
+from formgen.limits import WorkerLimits
 from formgen.compile import COMPILERS
 from formgen.cli_support import (EXTENSIONS, FilePath, Format, FormgenGroup, I18nOption, Language, OutputError,
                                  Unexpected, check_output, debugging, option, output_problem, resolve_form, resolve_format,
                                  resolve_language, write_output)
 from formgen.i18n import N_, set_language
 from formgen.i18n import gettext as _
-from formgen.issues import Code, FormgenError, Issue
-from formgen.batch.walk import walk
-from formgen.pipeline import process, skipped
+from formgen.issues import Code, EnvironmentProblem, FormgenError, Issue, Severity
 from formgen.report import REPORTERS, counts, issue_lines
-from formgen.spec import Registry
-from formgen.spec.lint import lint_file
-from formgen.validate import validate
+
+if TYPE_CHECKING:
+    from formgen.spec import Registry
 
 
 class CliError(click.ClickException):
@@ -65,6 +68,8 @@ def _registry(ctx: click.Context) -> Registry:
 @click.pass_context
 def cli(ctx: click.Context, lang: str | None, forms_dir: Path | None) -> None:
     lang = resolve_language(lang, os.environ)
+    from formgen.spec import Registry  # here, not at the top: `formgen --help` needs no definitions
+
     set_language(lang)
     ctx.obj = {"registry": Registry(extra=[forms_dir] if forms_dir else []), "lang": lang}
 
@@ -100,6 +105,8 @@ def forms_cmd(ctx: click.Context, as_json: bool) -> None:
 @click.argument("files", nargs=-1, required=True, type=FilePath(dir_okay=False, path_type=Path))
 @click.pass_context
 def lint(ctx: click.Context, files: tuple[Path, ...]) -> None:
+    from formgen.spec.lint import lint_file
+
     seen: dict[tuple[str, str], str] = {}
     failed = False
     for path in files:
@@ -183,6 +190,8 @@ def _record(data_file: Path) -> dict:
 
 def _prefill_problems(spec, data: dict) -> list[Issue]:
     """What in a pre-fill record breaks the definition; a field it leaves empty is not a problem (people fill it)."""
+    from formgen.validate import validate
+
     return [i for i in validate(spec, data) if i.code not in (Code.REQUIRED, Code.TOO_FEW_ROWS)]
 
 
@@ -244,12 +253,19 @@ def _distribute(ctx: click.Context, spec, roster_file: Path, fmt: str, folder: P
 @click.argument("file", type=FilePath(dir_okay=False, exists=True, path_type=Path))
 @click.pass_context
 def extract(ctx: click.Context, file: Path) -> None:
+    from formgen.pipeline import process
+
     result = process(file, _registry(ctx))
     if not result.readable:
         REPORTERS["text"](sys.stderr, [result])
         raise Invalid("")
     click.echo(json.dumps({"form": result.form, "version": result.version, "data": result.data},
                           ensure_ascii=False, indent=2))
+    reading = [i for i in result.issues if i.code.id.startswith("FG1")]  # reading the file, not its values
+    if reading:  # never silently: a value not read, or read in a way to check, is said on stderr
+        REPORTERS["text"](sys.stderr, [dataclasses.replace(result, issues=reading)])
+    if any(i.severity == Severity.ERROR for i in reading):
+        raise Invalid("")
 
 
 @cli.command("validate", help=N_(
@@ -262,6 +278,9 @@ def extract(ctx: click.Context, file: Path) -> None:
         help=N_("Choose a reporter by name (default text; --json is the same as --reporter json)."))
 @click.pass_context
 def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, reporter: str | None) -> None:
+    from formgen.batch.walk import walk
+    from formgen.pipeline import process, skipped
+
     results = []
     for path in paths:
         if not path.is_dir():
@@ -275,6 +294,81 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, rep
         raise Invalid("")
 
 
+@cli.command(help=N_("Check a folder of returned files: results, report, return notices, reminders, consolidated tables."))
+@click.argument("folder", type=FilePath(file_okay=False, exists=True, path_type=Path))
+@option("-o", "--output", "outdir", type=FilePath(file_okay=False, path_type=Path), required=True,
+        help=N_("The folder for results.jsonl, report.xlsx, 退回/, 催报名单.csv, 汇总/ and the ledger."))
+@option("--roster", type=FilePath(dir_okay=False, exists=True, path_type=Path),
+        help=N_("Who must return what: a CSV or xlsx of unit code, name, contact and forms."))
+@option("--form", "form_id", help=N_("The form expected; a file of another form is reported (FG110)."))
+@option("--jobs", type=click.IntRange(min=1), help=N_("Worker processes (default: the number of cores)."))
+@option("--db", type=FilePath(dir_okay=False, path_type=Path),
+        help=N_("The ledger database (default: OUTDIR/ledger.sqlite)."))
+@option("--scheduler", metavar="ADDRESS", help=N_("Check the files on this Dask distributed cluster."))
+@option("--received-from", type=click.Choice(["ledger", "mtime"]), default="ledger", show_default=True,
+        help=N_("Received time: when the ledger first saw a file, or the file's modification time."))
+@option("--deadline", "deadlines", multiple=True, metavar="[FORM=]DATE",
+        help=N_("Override a form's date deadline (YYYY-MM-DD or YYYY-MM-DDTHH:MM, China time); repeatable."))
+@option("--issuer", default="", help=N_("The bureau's name, signing the 退回修改通知."))
+@option("--reveal-pii", is_flag=True, help=N_("Show personal data unmasked in the consolidated tables."))
+@option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=WorkerLimits.seconds,
+        show_default=True, help=N_("Seconds one file may take."))
+@option("--memory-limit", type=click.IntRange(min=64), default=WorkerLimits.memory >> 20, show_default=True,
+        help=N_("MiB of memory a worker may use."))
+@option("--size-limit", type=click.IntRange(min=1), default=WorkerLimits.size >> 20, show_default=True,
+        help=N_("MiB: larger files are not read."))
+@click.pass_context
+def batch(ctx: click.Context, folder: Path, outdir: Path, roster: Path | None, form_id: str | None,
+          jobs: int | None, db: Path | None, scheduler: str | None, received_from: str, deadlines: tuple[str, ...],
+          issuer: str, reveal_pii: bool, time_limit: float, memory_limit: int, size_limit: int) -> None:
+    lang = ctx.obj["lang"]
+    try:
+        from formgen.batch import Settings, run_batch
+        from formgen.batch.deadlines import parse_deadline
+
+        settings = Settings(jobs=jobs, scheduler=scheduler, received_from=received_from,
+                            limits=WorkerLimits(time_limit, memory_limit << 20, size_limit << 20),
+                            deadlines=dict(parse_deadline(text) for text in deadlines))
+        with _batch_progress() as progress:
+            summary = run_batch(folder, outdir, _registry(ctx), roster=roster, form=form_id, db=db,
+                                settings=settings, issuer=issuer, reveal_pii=reveal_pii, lang=lang,
+                                progress=progress)
+    except FormgenError as err:
+        raise CliError(err) from None
+    except OSError as exc:
+        raise CliError(EnvironmentProblem(N_("Cannot write {file} ({reason}). Choose another folder with -o."),
+                                          file=str(exc.filename or outdir),
+                                          reason=exc.strerror or type(exc).__name__)) from None
+    click.echo(summary.text(lang))
+    ctx.exit(summary.exit_code)
+
+
+@contextlib.contextmanager
+def _batch_progress() -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr (files done, files/s, ETA) when stderr is a terminal, else nothing."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    bars: list = []
+    started = time.monotonic()
+
+    def show(done: int, total: int) -> None:
+        if not bars:
+            bars.append(click.progressbar(length=total, file=sys.stderr, show_eta=True, show_pos=True,
+                                          item_show_func=lambda _: _rate(started, bars[0].pos)))
+            bars[0].__enter__()
+        bars[0].update(done - bars[0].pos)
+
+    try:
+        yield show
+    finally:
+        if bars:
+            bars[0].__exit__(None, None, None)
+
+
+def _rate(started: float, done: int) -> str:
+    seconds = time.monotonic() - started
+    return _("{rate:.1f} files/s").format(rate=done / seconds) if seconds > 0 else ""
 cli.add_command(author_cli.author)
 cli.add_command(author_cli.diff_cmd)
 

@@ -41,6 +41,7 @@ the forms are filled in China and office suites store no time zone.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -60,7 +61,10 @@ FALSE_WORDS = {"否", "×", "✗", "✘", "☐", "❌", "无", "没有", "不是
 AMBIGUOUS_WORDS = {"☒", "⊠", "x"}
 
 _SPACES = " \t\u3000\u00a0"
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\ufeff"))
+#: dropped from typed text: zero-width marks; control characters no one types on purpose (NUL, BEL, ESC …,
+#: all but tab, line feed and carriage return); bidirectional embeddings, overrides and isolates
+_INVISIBLE = dict.fromkeys([*map(ord, "\u200b\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"),
+                            *(c for c in [*range(0x20), *range(0x7f, 0xa0)] if chr(c) not in "\t\n\r")])
 _LINE_BREAKS = ("\r\n", "\r", "\u2028", "\u2029")
 
 
@@ -79,7 +83,8 @@ class Context:
 
 
 def clean_text(value: str, keep_newlines: bool = False) -> str:
-    """Strip surrounding spaces (ASCII, full-width, no-break), drop zero-width ones, unify line breaks.
+    """Strip surrounding spaces (ASCII, full-width, no-break), drop zero-width ones, control characters and
+    bidirectional overrides, unify line breaks.
 
     With ``keep_newlines`` the lines stay (each loses its trailing spaces);
     otherwise they are joined with one space.
@@ -283,7 +288,10 @@ def to_datetime(value: Any, field: Field, ctx: Context) -> str:
 
 # -- choices and booleans ------------------------------------------------------
 
+@functools.lru_cache(maxsize=4096)
 def _choice_key(text: str) -> str:
+    """The form in which a typed value and a choice's code or label are compared; kept, since every choice's
+    names are compared again for every value typed."""
     return _compact(text).casefold()
 
 

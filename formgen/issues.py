@@ -13,6 +13,7 @@ environments; each carries the process exit code of DESIGN.md section 3.
 from __future__ import annotations
 
 import enum
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,8 +52,33 @@ class Code(enum.Enum):
     DEFINITION_CHANGED = ("FG109", Severity.WARNING, N_(
         "The file was made from an earlier edit of form '{form}' version {version}; it was checked against the "
         "installed definition. If a field seems missing or misread, fill in a newly generated form."))
+    WRONG_FORM = ("FG110", Severity.ERROR, N_(
+        "The file is form '{form}' but form '{expected}' was expected here. Fill in and send form '{expected}'."))
+    FORM_WITHOUT_IDENTITY = ("FG123", Severity.ERROR, N_(
+        "The file no longer carries its form identity (page tools such as qpdf or pdftk, and some converters, "
+        "remove it), but its fields are exactly those of form '{form}' version {version}. Send the filled form "
+        "file itself, not a copy made with such a tool."))
+    FORMULA = ("FG120", Severity.WARNING, N_(
+        "{label} ({path}) holds the formula {formula} at {location}; the value it last showed was read. "
+        "Type the value itself instead of a formula."))
+    FORMULA_NOT_COMPUTED = ("FG121", Severity.ERROR, N_(
+        "{label} ({path}) holds the formula {formula} at {location}, but the file keeps no computed value of it, "
+        "so nothing could be read. Type the value itself instead of a formula."))
+    ROWS_WITHOUT_TABLE = ("FG122", Severity.WARNING, N_(
+        "The program that saved the file removed the Excel table of {label} ({path}); its {count} filled rows "
+        "were read below its header row at {location}. Check them, and fill in forms in Excel or WPS."))
     SKIPPED = ("FG111", Severity.WARNING, N_(
         "The file was not read: it is a {reason}, not a returned form."))
+    FILE_TOO_LARGE = ("FG112", Severity.ERROR, N_(
+        "The file is larger than {limit} MiB and was not read. Send the form itself, without pictures or attachments inside it."))
+    FILE_TOO_SLOW = ("FG113", Severity.ERROR, N_(
+        "Reading the file took longer than {limit} seconds and was stopped. Save the form again from the office program, or fill in a new copy, and resubmit."))
+    READ_FAILED = ("FG114", Severity.ERROR, N_(
+        "The program reading the file stopped ({reason}). Save the form again from the office program, or fill in a new copy, and resubmit."))
+    DUPLICATE = ("FG115", Severity.WARNING, N_(
+        "The file has the same content as {other}; it is counted once, as {other}."))
+    SUPERSEDED = ("FG116", Severity.WARNING, N_(
+        "The file was replaced by the later return {other} of the same unit and form; {other} is counted."))
     INTERNAL = ("FG190", Severity.ERROR, N_(
         "formgen could not check this file because of a fault in formgen itself, not in the file. "
         "Please send the file to the form's publisher so that the fault can be fixed."))
@@ -166,6 +192,15 @@ class Code(enum.Enum):
     @property
     def template(self) -> str:
         return self.value[2]
+
+
+def shown(text: object, limit: int = 40) -> str:
+    """Text from a file as a message may repeat it: no control or format characters (NUL, BEL, a
+    right-to-left override, zero-width marks), on one line, at most ``limit`` characters."""
+    clean = "".join(" " if ch in "\t\n\r" else ch for ch in str(text)
+                    if ch in "\t\n\r" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
+    clean = " ".join(clean.split())
+    return clean if len(clean) <= limit else clean[:limit - 1] + "…"
 
 
 #: Parameters that hold a message id (marked with N_) rather than data, translated when shown.

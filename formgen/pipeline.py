@@ -16,9 +16,11 @@ from typing import Any
 
 from formgen.coerce import is_empty
 from formgen.i18n import N_
-from formgen.issues import Code, Issue, Severity, Unreadable
+from formgen.issues import Code, Issue, Severity, Unreadable, shown
+from formgen.limits import LIMITS
+from formgen.read.guard import too_large
 from formgen.read import EXTENSIONS, FORMAT_NAMES, READERS, refusal, sniff, unreadable_reason
-from formgen.record import Extraction, build_record
+from formgen.record import Extraction, Identity, build_record, column_of
 from formgen.spec import Registry
 from formgen.spec.model import FormSpec
 from formgen.validate import validate
@@ -33,6 +35,7 @@ class Result:
     version: str | None = None
     data: dict | None = None
     issues: list[Issue] = field(default_factory=list)
+    identity: Identity | None = None
     skipped: bool = False  # litter (a lock file, a system file): listed, not read
 
     @property
@@ -66,6 +69,9 @@ def extract(path: str | Path, registry: Registry, data: bytes | None = None) -> 
     path = Path(path)
     if data is None:
         try:
+            if path.is_file() and path.stat().st_size > LIMITS.file_bytes:
+                return Extraction(str(path), "", issues=[too_large(FORMAT_NAMES.get(
+                    EXTENSIONS.get(path.suffix.lower(), ""), N_("a Word, Excel or PDF form")), LIMITS).issue]), None
             data = path.read_bytes()
         except OSError as exc:
             return Extraction(str(path), "", issues=[missing(path, exc)]), None
@@ -86,12 +92,17 @@ def extract(path: str | Path, registry: Registry, data: bytes | None = None) -> 
                                                                       "reason": unreadable_reason(fmt, data)}))
         return extraction, None
     if identity is None:
-        extraction.issues.append(Issue(Code.FILE_NOT_FORMGEN, params={"reason": N_("no form id and version found")}))
+        known = _recognised(reader, doc, registry)
+        extraction.issues.append(
+            Issue(Code.FORM_WITHOUT_IDENTITY, params={"form": known.id, "version": known.version}) if known
+            else Issue(Code.FILE_NOT_FORMGEN, params={"reason": N_("no form id and version found")}))
         return extraction, None
     extraction.identity = identity
     spec = registry.find(identity.form, identity.version)
-    if spec is None:
-        extraction.issues.append(Issue(Code.FORM_UNKNOWN, params={"form": identity.form, "version": identity.version}))
+    if spec is None:  # the id and version come from the file: shown cleaned and cut, never as they are
+        extraction.identity = Identity(shown(identity.form), shown(identity.version, 20))
+        extraction.issues.append(Issue(Code.FORM_UNKNOWN, params={"form": extraction.identity.form,
+                                                                   "version": extraction.identity.version}))
         return extraction, None
     if identity.hash and identity.hash != spec.hash:
         extraction.issues.append(Issue(Code.DEFINITION_CHANGED, params={"form": identity.form, "version": identity.version}))
@@ -103,6 +114,22 @@ def extract(path: str | Path, registry: Registry, data: bytes | None = None) -> 
     extraction.locations.update((raw.address, raw.location) for raw in extraction.values)
     extraction.issues.extend(issues)
     return extraction, spec
+
+
+def _recognised(reader: Any, doc: Any, registry: Registry) -> FormSpec | None:
+    """The one installed form whose fields are exactly the file's (for a file whose identity was removed)."""
+    names = reader.field_names(doc) if hasattr(reader, "field_names") else set()
+    if not names:
+        return None
+    matches = [spec for spec in registry.versions() if _same_fields(spec, names)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _same_fields(spec: FormSpec, names: set[str]) -> bool:
+    """Every single field of ``spec`` is named, and every other name is a group or a cell of a group's row."""
+    scalars = {f.address for f in spec.fields()}
+    groups = {g.address for g in spec.groups()}
+    return scalars <= names and all(n in groups or column_of(spec, n) for n in names - scalars)
 
 
 def missing(path: Path, exc: OSError) -> Issue:
@@ -145,6 +172,7 @@ def _process(result: Result, path: str | Path, registry: Registry, data: bytes |
     result.format = extraction.format or None
     result.issues = list(extraction.issues)
     if extraction.identity:
+        result.identity = extraction.identity
         result.form, result.version = extraction.identity.form, extraction.identity.version
     if spec is None:
         return
@@ -170,6 +198,5 @@ def location_of(path: str, locations: dict[str, str]) -> str:
 
 
 def shorten(text: str, limit: int = 40) -> str:
-    """What was typed, on one line and cut to ``limit`` characters, for showing beside a message."""
-    one_line = " ".join(text.split())
-    return one_line if len(one_line) <= limit else one_line[:limit - 1] + "…"
+    """What was typed, on one line, cleaned and cut to ``limit`` characters, for showing beside a message."""
+    return shown(text, limit)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages formgen needs, only those that are missing.
 #   bootstrap-system.sh fonts   -> CJK fonts (enough to generate documents; a TrueType one for PDF fields)
-#   bootstrap-system.sh test    -> fonts + LibreOffice with its Python UNO bridge, poppler, pdftk, mupdf, qpdf
+#   bootstrap-system.sh test    -> fonts + LibreOffice with its Python UNO bridge, poppler, pdftk, mupdf, qpdf, gnumeric (ssconvert)
 set -euo pipefail
 need=()
 have_cjk_font() { fc-list :lang=zh family 2>/dev/null | grep -q .; }
@@ -22,6 +22,7 @@ if [ "${1:-fonts}" = test ]; then
   command -v pdftk >/dev/null || need+=(pdftk-java)
   command -v mutool >/dev/null || need+=(mupdf-tools)
   command -v qpdf >/dev/null || need+=(qpdf)
+  command -v ssconvert >/dev/null || need+=(gnumeric)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
@@ -32,6 +33,22 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+# FandolFang, the free 仿宋 (GB 2312 coverage), ships only in TeX Live's texlive-lang-chinese: take its font files
+# from the .deb without installing TeX (apt-get download + dpkg-deb -x) into /usr/local/share/fonts/fandol.
+if ! have_family FandolFang; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "Extracting the Fandol fonts (FandolFang 仿宋) from texlive-lang-chinese"
+    work="$(mktemp -d)"
+    (cd "$work" && apt-get download texlive-lang-chinese >/dev/null 2>&1 || { apt-get update -qq && apt-get download texlive-lang-chinese >/dev/null; })
+    dpkg-deb -x "$work"/texlive-lang-chinese_*.deb "$work/x"
+    install -d /usr/local/share/fonts/fandol
+    find "$work/x" -path '*/fonts/opentype/public/fandol/FandolFang-*.otf' -exec install -m 644 {} /usr/local/share/fonts/fandol/ \;
+    rm -rf "$work"
+    fc-cache -f /usr/local/share/fonts/fandol >/dev/null
+  else
+    echo "formgen: no FandolFang; as root, this script extracts it from texlive-lang-chinese (letters then print in 仿宋)." >&2
+  fi
 fi
 # After fontconfig is installed: its folder of settings exists only then.
 conf="$(dirname "$0")/fontconfig/65-formgen-gbt9704.conf"

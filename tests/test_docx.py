@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import io
 import json
 import os
 import zipfile
@@ -49,9 +50,9 @@ def edit(src: Path, change, name: str = "edited.docx") -> Path:
     return dst
 
 
-def extract(path: Path) -> dict:
+def extract(path: Path, exit_code: int = 0) -> dict:
     result = run_cli("extract", str(path))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == exit_code, result.output
     return json.loads(result.stdout)["data"]
 
 
@@ -86,13 +87,24 @@ def test_prefilled_form_reads_back_the_example_record_unchanged(tmp_path):
     assert run_cli("validate", str(generate(tmp_path, record))).exit_code == 0
 
 
-def test_only_controls_still_showing_their_placeholder_are_flagged(tmp_path):
+def test_a_prefilled_form_prints_clean(tmp_path):
+    """No placeholder where the record has no value (it prints as an empty box and reads back as empty), and a
+    ticked box shows ☑, not ☒ (which reads as 否 on a Chinese form)."""
     record = example("incident-report")
-    text = dump(generate(tmp_path, record))
-    assert "{text tag=initial_report_no placeholder: ［请填写］}" in text  # empty in the example
+    filled = generate(tmp_path, record)
+    text = dump(filled)
+    assert "| <3>{text tag=initial_report_no} |" in text  # empty in the example
+    assert "{date yyyy-MM-dd tag=determined_on}" in text
     assert "{text tag=school_name: 沈阳市第八十二中学}" in text
     assert "{dropdown 待认定/情节轻微的一般欺凌/反复发生的一般欺凌/严重欺凌/屡教不改或情节恶劣/涉嫌违法犯罪 tag=severity: 待认定}" in text
-    assert text.count("placeholder") == 2 + 2 * 2  # determined_on too, and the two blank person rows' role and gender
+    assert "placeholder" not in text and "［" not in text
+    assert "☑" in text and "☒" not in text
+    assert extract(filled) == record
+
+
+def test_a_blank_form_shows_its_placeholders(tmp_path):
+    text = dump(generate(tmp_path))
+    assert "{text tag=initial_report_no placeholder: ［请填写］}" in text
 
 
 def test_markup_characters_and_control_characters_survive_prefill(tmp_path):
@@ -189,7 +201,7 @@ def test_a_merged_cell_is_reported(tmp_path, registry):
     by_path = {i["path"]: i for i in result["issues"] if i["code"] == "FG105"}
     assert by_path["persons"]["location"] == f"表{persons}!R3"
     assert "单元格被合并或拆分" in by_path["persons"]["message"] and "涉及人员" in by_path["persons"]["message"]
-    data = extract(merged)
+    data = extract(merged, exit_code=1)  # printed, but a value could not be read: exit 1
     assert [p["name"] for p in data["persons"]] == ["张某某", "李某某", "刘某某"]  # the merged row is not guessed
 
 
@@ -272,15 +284,16 @@ def _rewrite(src: Path, dst: Path, document=None, drop: str | None = None) -> Pa
     return dst
 
 
-def test_entities_are_not_expanded(tmp_path):
+def test_a_document_type_declaration_is_refused_and_its_entities_are_never_expanded(tmp_path):
     def declare_entity(data: bytes) -> bytes:
         data = data.replace(b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>",
                             b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x "SECRET">]>', 1)
         return data.replace("［请填写］".encode(), b"&x;", 1)
 
     hostile = _rewrite(generate(tmp_path), tmp_path / "hostile.docx", declare_entity)
-    result = run_cli("extract", str(hostile))
-    assert result.exit_code == 0 and "SECRET" not in result.stdout
+    result = run_cli("validate", "--json", str(hostile))
+    assert result.exit_code == 1 and "SECRET" not in result.stdout
+    assert [i["code"] for i in json.loads(result.stdout)[0]["issues"]] == ["FG101"]
 
 
 def test_a_file_without_identity_is_reported(tmp_path):
@@ -341,3 +354,23 @@ def test_a_suspiciously_compressible_document_is_not_parsed(tmp_path):
     bomb = _rewrite(generate(tmp_path), tmp_path / "bomb.docx", inflate)
     result = json.loads(run_cli("validate", str(bomb), "--json").stdout)[0]
     assert [i["code"] for i in result["issues"]] == ["FG101"]
+
+
+def test_a_template_that_reaches_into_python_is_refused(tmp_path, registry, monkeypatch):
+    from formgen.compile import docx as compiler
+    from formgen.issues import DefinitionError
+
+    spec = registry.get("incident-report")
+    template = compiler.template_bytes(spec)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(template)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if item.filename == "word/document.xml":
+                data = data.replace(b"{{ '1' if f['report_kind'].on[0] else '0' }}",
+                                    b"{{ cycler.__init__.__globals__.os.popen('id').read() }}", 1)
+            zout.writestr(item, data)
+    monkeypatch.setitem(compiler._TEMPLATE_CACHE, spec.hash, out.getvalue())
+    with pytest.raises(DefinitionError) as refused:
+        compiler.DocxCompiler().compile(spec, None, tmp_path / "evil.docx")
+    assert "make templates" in refused.value.message("zh_CN") and not (tmp_path / "evil.docx").exists()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from formgen.compile.docx_letter import page_of
+from formgen.layout.letter import page_of
 from formgen.layout.ooxml import qn
 from tests.conftest import example, run_cli
 from tests.docx_dump import dump
@@ -52,14 +52,14 @@ def test_a_prefilled_letter_reads_as_a_letter_not_a_grid(tmp_path):
     assert "[LetterTitle] {text tag=title: 教育部办公厅关于印发《防范中小学生欺凌专项治理行动工作方案》的通知}" in text
     assert "[LetterRecipients] {text tag=recipients: 各省、自治区、直辖市教育厅（教委），新疆生产建设兵团教育局}：" in text
     assert "[LetterDate] {date yyyy年M月d日 tag=issued_on: 2021年1月20日}" in text
-    assert "[LetterAttachment] 附件：1.{text tag=attachments.0.name: 防范中小学生欺凌专项治理行动工作方案}" in text
+    assert "[LetterAttachment] 附件：{text tag=attachments.0.name: 防范中小学生欺凌专项治理行动工作方案}" in text  # one: no 1.
     assert "[LetterBody] {text tag=body: 各地落实情况请及时报告教育部（基础教育司）。}" in text
 
 
 def test_notice_letter_page_follows_gbt_9704(tmp_path, registry):
     page = page_of(registry.get("notice-letter"))
-    assert (page.top, page.left, page.right, page.bottom) == (2098, 1587, 1474, 1984)  # 37, 28, 26, 35 mm
-    assert page.text_width == 8845 and page.chars_per_line == 28 and page.pitch == 579  # 156 mm, 28.95 pt
+    assert (page.top, page.left, page.right, page.bottom) == (37, 28, 26, 35)
+    assert page.width_mm == 156 and page.chars_per_line == 28 and page.pitch_pt == 28.95
     with zipfile.ZipFile(generate(tmp_path, "notice-letter", example("notice-letter"))) as zf:
         document = etree.fromstring(zf.read("word/document.xml"))
         styles = etree.fromstring(zf.read("word/styles.xml"))

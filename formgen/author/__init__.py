@@ -1,5 +1,5 @@
-"""Authoring forms in a workbook (the XLSForm convention): export, import, template and lint."""
+"""Authoring forms in a workbook (the XLSForm convention): export and import (``formgen.author.workbook``),
+lint (``formgen.author.lint``), the blank template and the diff of two versions.
 
-from formgen.author.workbook import export_workbook, import_workbook, write_workbook
-
-__all__ = ["export_workbook", "import_workbook", "write_workbook"]
+Nothing is imported here, so the command line can register ``formgen author`` without loading openpyxl.
+"""

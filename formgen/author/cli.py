@@ -1,6 +1,7 @@
 """`formgen author`: write and revise forms in a workbook (XLSForm convention) instead of JSON.
 
-Registered on the main command line with one line in ``formgen/cli.py``.
+Registered on the main command line with one line in ``formgen/cli.py``.  The libraries are imported inside
+the commands, so `formgen --help` loads none of them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from formgen.fsutil import atomic_path, atomic_write_bytes
 from formgen.i18n import N_
 from formgen.i18n import gettext as _
 from formgen.issues import Issue
-from formgen.spec.lint import lint_file
 
 
 class AuthorGroup(I18nCommand, click.Group):
@@ -47,6 +47,7 @@ def _show(issues: list[Issue]) -> bool:
 @click.pass_context
 def export_cmd(ctx: click.Context, definition: Path, out: Path) -> None:
     from formgen.author.workbook import write_workbook
+    from formgen.spec.lint import lint_file
 
     parsed, issues = lint_file(definition)
     if parsed is None or _show(issues):
@@ -109,6 +110,8 @@ def _definition(ctx: click.Context, path: Path) -> dict:
 
         definition, issues = lint_book(path)
     else:
+        from formgen.spec.lint import lint_file
+
         definition, issues = lint_file(path)
     if _show(issues) or definition is None:
         ctx.exit(2)

@@ -1,13 +1,14 @@
-"""Compilers: one per format behind one interface ``compile(spec, data, out, lang)``."""
+"""Compilers: one per format behind one interface ``compile(spec, data, out, lang)``.
+
+Each compiler's module (and so its format's libraries) is imported when that format is first used.
+"""
 
 from __future__ import annotations
 
-from formgen.compile.docx import DocxCompiler
-from formgen.compile.pdf import PdfCompiler
-from formgen.compile.xlsx import XlsxCompiler
+from formgen.lazy import LazyRegistry
 
-COMPILERS = {
-    "docx": DocxCompiler(),
-    "pdf": PdfCompiler(),
-    "xlsx": XlsxCompiler(),
-}
+COMPILERS = LazyRegistry({
+    "docx": "formgen.compile.docx:DocxCompiler",
+    "pdf": "formgen.compile.pdf:PdfCompiler",
+    "xlsx": "formgen.compile.xlsx:XlsxCompiler",
+})

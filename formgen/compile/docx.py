@@ -19,13 +19,17 @@ from pathlib import Path
 
 from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from formgen.layout.docx import CELL, CHECKBOX, placeholder, widget
-from formgen.compile.docx_letter import build_letter, is_letter
+from formgen.compile.docx_letter import build_letter
 from formgen.compile.docx_template import build_template, template_path
+from formgen.layout.letter import is_letter
 from formgen.layout.ooxml import CUSTOM, PROP_HASH, PROP_UNIT, VT, clean, custom_properties, qn, safe_parser
 from formgen.fsutil import atomic_path
+from formgen.i18n import N_
+from formgen.issues import DefinitionError
 from formgen.paths import get_path
 from formgen.present import display
 from formgen.spec.model import Field, FormSpec, Group
@@ -41,30 +45,36 @@ class Shown:
     on: list[bool] = dc_field(default_factory=list)
 
 
-def shown(field: Field, value, in_row: bool = False) -> Shown:
+def shown(field: Field, value, in_row: bool = False, filled: bool = False) -> Shown:
+    """What a control shows; in a pre-filled form (``filled``) an empty value shows nothing, so the form
+    prints clean, and still reads back as empty."""
     kind = widget(field, in_row)
     if kind == CHECKBOX:
         return Shown("", on=[value is not None and value == code and type(value) is type(code)
                              for code in field.choices])
     text = clean(display(field, value))
-    if text or kind == CELL:
+    if text or kind == CELL or filled:
         return Shown(text)
     return Shown(placeholder(field), "1")
 
 
-def context(spec: FormSpec, data: dict) -> dict:
-    fields = {f.address: shown(f, get_path(data, f.address)) for f in spec.fields()}
-    groups = {g.address: _rows(g, get_path(data, g.address) or []) for g in spec.groups()}
+def context(spec: FormSpec, data: dict | None, finished: bool | None = None) -> dict:
+    """The template's values.  A ``finished`` form (by default: one pre-filled with data) prints clean; one that
+    is still to be filled in keeps a placeholder in every empty field."""
+    filled = data is not None if finished is None else finished
+    data = data or {}
+    fields = {f.address: shown(f, get_path(data, f.address), filled=filled) for f in spec.fields()}
+    groups = {g.address: _rows(g, get_path(data, g.address) or [], filled) for g in spec.groups()}
     return {"f": fields, "g": groups}
 
 
-def _rows(group: Group, rows: list) -> list[dict[str, Shown]]:
+def _rows(group: Group, rows: list, filled: bool) -> list[dict[str, Shown]]:
     fixed = group.fixed_rows
     out = []
     for i in range(max(group.blank_rows, len(rows))):
         row = rows[i] if i < len(rows) and isinstance(rows[i], dict) else {}
         fixed_row = fixed[i] if i < len(fixed) else {}
-        out.append({col.name: shown(col, row.get(col.name, fixed_row.get(col.name)), in_row=True)
+        out.append({col.name: shown(col, row.get(col.name, fixed_row.get(col.name)), in_row=True, filled=filled)
                     for col in group.columns})
     return out
 
@@ -100,13 +110,20 @@ class DocxCompiler:
     def compile(self, spec: FormSpec, data: dict | None, out: str | Path, lang: str = "zh_CN",
                 unit: str | None = None) -> None:
         """Write the form to ``out``; ``unit`` is the code of the unit it is made for, stamped as a custom
-        property of the written document (the cached template, and so its key, stay as they are)."""
+        property of the written document (the cached template, and so its key, stay as they are).  A form made
+        for a unit is still to be filled in there: its empty fields keep their controls and placeholders."""
+        finished = data is not None and not unit
         if is_letter(spec):
-            document = build_letter(spec, data)
+            document = build_letter(spec, data, finished)
         else:
             tpl = DocxTemplate(io.BytesIO(template_bytes(spec)))
             env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
-            tpl.render(context(spec, data or {}), env, autoescape=True)
+            try:
+                tpl.render(context(spec, data, finished), env, autoescape=True)
+            except SecurityError:
+                raise DefinitionError(N_("The Word template {file} holds an expression that reaches into Python, "
+                                         "which formgen does not run. Rebuild the templates with `make templates`."),
+                                      file=template_path(spec).name) from None
             _drop_placeholder_flags(tpl.docx.element.body)
             buf = io.BytesIO()
             tpl.save(buf)

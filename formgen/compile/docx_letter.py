@@ -1,32 +1,32 @@
 """Letters in Word: a form whose ``x-formgen.kind`` is ``letter`` printed as a finished document.
 
-The blocks of the letter (``formgen.spec.letter``) become paragraphs in one
+This renderer translates the letter model (``formgen.layout.letter``: the page, the
+block styles, how values print, where 署名 and 成文日期 stand) into WordprocessingML;
+the PDF renderer translates the same model.  The blocks of the letter become paragraphs in one
 paragraph style per block style (``LetterBody``, ``LetterTitle``, ...): a text
 block is one paragraph whose inline fields are inline content controls tagged
 with the field's address (rich text, a dropdown for a choice, a date picker
 showing ``2021年1月20日``, and a pair of 是/否 checkboxes for a yes/no field); a
 multi-line field is one paragraph per line, each line a rich-text control; a
 group is a bordered table with a header row, or, in the ``attachment`` style,
-one ``附件：1.××××`` paragraph per row.  An empty field shows an underlined
+one ``附件：1.××××`` paragraph per row (``附件：××××`` for a single one).  An empty field shows an underlined
 blank (``＿＿＿＿``) to write on.
 
-The page follows ``x-formgen.page``: with ``GB/T 9704-2012`` the text block is
-28 characters by 22 lines on a line grid (``w:docGrid``), the 版记 (the
+The page follows ``x-formgen.page``: the line pitch is a line grid (``w:docGrid``),
+the characters per line a character spacing; with ``GB/T 9704-2012`` the 版记 (the
 trailing ``cc``/``printed`` paragraphs and their rules) sits in a frame at the
 foot of the last page, and page numbers ``— 1 —`` alternate right and left.
 
-The reader (``formgen.read.docx``) recomputes :func:`parts` from the definition.
+The reader (``formgen.read.docx``) recomputes the parts (``formgen.layout.docx_letter``) from the definition.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
 
 from lxml import etree
 
-from formgen.layout.docx import CHECKBOX, DATE, DROPDOWN, TEXT, Cell, Row, Table
 from formgen.compile.docx_template import (
     BOX_OFF,
     BOX_ON,
@@ -43,209 +43,57 @@ from formgen.compile.docx_template import (
     package,
 )
 from formgen.compile.docx_template import _style as _paragraph_style
+from formgen.layout.docx import CHECKBOX, DATE, DROPDOWN, TEXT, Table
+from formgen.layout.docx_letter import (
+    TWIPS_PER_MM,
+    Part,
+    Piece,
+    blank,
+    letter_widget,
+    parts,
+    style_id,
+    text_width,
+)
+from formgen.layout.letter import (
+    ISSUER_PT,
+    RECORD_PT,
+    STYLES,
+    LetterPage,
+    attachment_prefix,
+    letter_text,
+    lines_after,
+    page_of,
+    signature_indents,
+    style,
+    text_chars,
+)
 from formgen.layout.ooxml import NSMAP, clean, el
 from formgen.paths import get_path
 from formgen.present import native
-from formgen.spec.letter import Block, letter_blocks
 from formgen.spec.model import Field, FormSpec, Group
 
-GBT_9704 = "GB/T 9704-2012"
-TWIPS_PER_MM = 1440 / 25.4
 A4_WIDTH, A4_HEIGHT = 11906, 16838
 
 #: Fonts named the way Word users have them; LibreOffice finds the free substitutes through
 #: fontconfig aliases (scripts/fontconfig/65-formgen-gbt9704.conf).
 FONT_FANGSONG, FONT_XIAOBIAOSONG, FONT_HEITI, FONT_KAITI = "仿宋_GB2312", "方正小标宋简体", "黑体", "楷体_GB2312"
+ROLE_FONTS = {"body": FONT_FANGSONG, "title": FONT_XIAOBIAOSONG, "heading": FONT_HEITI}
 RED = "FF0000"
-
-BLANK_CHAR = "＿"
-BLANKS = {"date": "＿＿＿＿年＿＿月＿＿日", "datetime": "＿＿＿＿年＿＿月＿＿日＿＿时＿＿分"}
-BLANK_WIDTH = 6
-BLANK_LINE_WIDTH = 24
 DATE_FORMAT = "yyyy年M月d日"
-
-#: Between two fields with no text between them: LibreOffice nests a control typed right after another.
-SEPARATOR = "\u200b"
-
-#: Trailing blocks in these styles are the 版记, set at the foot of the last page.
-FOOT_STYLES = ("cc", "printed", "thin-rule", "thick-rule")
 RULES = {"red-rule": ("12", RED), "thick-rule": ("8", "000000"), "thin-rule": ("4", "000000")}
+JC = {"left": "both", "center": "center", "right": "right"}
 
 
-def style_id(style: str) -> str:
-    """The Word paragraph style of a block style: ``doc-number`` -> ``LetterDocNumber``."""
-    return "Letter" + "".join(word.capitalize() for word in style.split("-"))
-
-
-def letter_widget(field: Field) -> str:
-    """Checkboxes (是/否) for a yes/no field, a dropdown for a choice, a date picker, else rich text."""
-    if field.kind == "boolean":
-        return CHECKBOX
-    if field.kind == "choice":
-        return DROPDOWN
-    if field.kind == "date":
-        return DATE
-    return TEXT
-
-
-def blank(field: Field, line: bool = False) -> str:
-    """What an empty field shows: an underlined blank to write on; the reader treats it as empty."""
-    return BLANKS.get(field.kind, BLANK_CHAR * (BLANK_LINE_WIDTH if line else BLANK_WIDTH))
-
-
-def letter_text(field: Field, value) -> str:
-    """A value as the letter prints it: dates as 2021年1月20日, times as 16时40分, choices by label."""
-    shown = native(field, value)
-    if shown is None:
-        return ""
-    if isinstance(shown, dt.datetime):
-        text = f"{shown.year}年{shown.month}月{shown.day}日 {shown.hour}时{shown.minute:02d}分"
-        return text + (f"{shown.second:02d}秒" if shown.second else "")
-    if isinstance(shown, dt.date):
-        return f"{shown.year}年{shown.month}月{shown.day}日"
-    return clean(str(shown))
-
-
-# -- the shape of a letter, shared with the reader ---------------------------------------
-
-@dataclass(frozen=True)
-class Piece:
-    """Part of a paragraph: literal text, a field's value, or checkbox ``box`` of a yes/no field."""
-
-    text: str = ""
-    field: Field | None = None
-    box: int | None = None
-
-
-@dataclass(frozen=True)
-class Part:
-    """A block as the document holds it.  ``kind`` is ``text`` (one paragraph of ``pieces``), ``lines``
-    (a multi-line field, one paragraph per line), ``list`` (a group as 附件 paragraphs), ``table`` (a group
-    as bordered table number ``table.number``) or ``rule``.  ``foot`` parts are in the 版记 frame."""
-
-    block: Block
-    kind: str
-    pieces: tuple[Piece, ...] = ()
-    table: Table | None = None
-    foot: bool = False
-
-    @property
-    def style(self) -> str:
-        return style_id(self.block.style)
-
-    @property
-    def fields(self) -> list[Field]:
-        seen: list[Field] = []
-        for piece in self.pieces:
-            if piece.field is not None and piece.field not in seen:
-                seen.append(piece.field)
-        return seen
-
-
-def pieces(block: Block) -> tuple[Piece, ...]:
-    out: list[Piece] = []
-    for segment in block.segments:
-        field = segment.field
-        if field is not None and out and out[-1].field is not None:
-            out.append(Piece(SEPARATOR))
-        if field is None:
-            out.append(Piece(segment.text))
-        elif letter_widget(field) == CHECKBOX:
-            for i, label in enumerate(field.choice_labels):
-                out.append(Piece(field=field, box=i))
-                out.append(Piece(f" {label}" + ("　" if i + 1 < len(field.choices) else "")))
-        else:
-            out.append(Piece(field=field))
-    return tuple(out)
-
-
-def is_letter(spec: FormSpec) -> bool:
-    return spec.ann.get("kind") == "letter" and bool(spec.ann.get("letter"))
-
-
-def parts(spec: FormSpec, page: "Page | None" = None) -> list[Part]:
-    page = page or page_of(spec)
-    blocks = letter_blocks(spec)
-    foot_start = len(blocks)
-    if page.official:
-        while foot_start > 0 and blocks[foot_start - 1].style in FOOT_STYLES:
-            foot_start -= 1
-    out: list[Part] = []
-    tables = 0
-    for i, block in enumerate(blocks):
-        foot = i >= foot_start
-        if block.is_rule:
-            out.append(Part(block, "rule", foot=foot))
-        elif block.field is not None:
-            out.append(Part(block, "lines", foot=foot))
-        elif block.table is not None and block.style == "attachment":
-            out.append(Part(block, "list", foot=foot))
-        elif block.table is not None:
-            tables += 1
-            out.append(Part(block, "table", table=_group_table(tables, block.table, page), foot=foot))
-        else:
-            out.append(Part(block, "text", pieces(block), foot=foot))
-    return out
-
-
-def _group_table(number: int, group: Group, page: "Page") -> Table:
-    weights = [col.ann.get("width", 10) for col in group.columns]
-    widths = [page.text_width * w // sum(weights) for w in weights]
-    widths[-1] += page.text_width - sum(widths)
-    return Table(number, widths, [Row([Cell(1, col.title) for col in group.columns])], group)
-
-
-def list_prefix(index: int) -> str:
-    """The literal text before the index-th (0-based) row of an attachment list."""
-    return f"附件：{index + 1}." if index == 0 else f"{index + 1}."
-
-
-# -- the page ------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Page:
-    top: int
-    bottom: int
-    left: int
-    right: int
-    body_pt: float
-    title_pt: float
-    pitch_pt: float
-    official: bool
-
-    @property
-    def text_width(self) -> int:
-        return A4_WIDTH - self.left - self.right
-
-    @property
-    def chars_per_line(self) -> int:
-        return 28 if self.official else int(self.text_width // (self.body_pt * 20))
-
-    @property
-    def char(self) -> int:
-        """The character pitch on the grid, in twips."""
-        return round(self.text_width / self.chars_per_line)
-
-    @property
-    def pitch(self) -> int:
-        return round(self.pitch_pt * 20)
-
-
-def page_of(spec: FormSpec) -> Page:
-    ann = spec.ann.get("page", {})
-    official = ann.get("standard") == GBT_9704
-    margins = {"top": 25, "bottom": 25, "left": 25, "right": 25, **ann.get("margins_mm", {})}
-    body = ann.get("body_pt", 16 if official else 14)
-    return Page(*(round(margins[side] * TWIPS_PER_MM) for side in ("top", "bottom", "left", "right")),
-                body_pt=body, title_pt=ann.get("title_pt", 22 if official else 20),
-                pitch_pt=ann.get("line_pitch_pt", 28.95 if official else round(body * 1.7, 2)), official=official)
+def twips(mm: float) -> int:
+    return round(mm * TWIPS_PER_MM)
 
 
 # -- the document ---------------------------------------------------------------------
 
 def _fonts(east_asia: str) -> etree._Element:
-    return el("w:rFonts", {"w:ascii": FONT_LATIN, "w:hAnsi": FONT_LATIN, "w:eastAsia": east_asia,
-                           "w:cs": FONT_LATIN, "w:hint": "eastAsia"})
+    """Digits and Latin letters in the style's Chinese face too, as the PDF letter sets them (and as 公文 set
+    in 仿宋_GB2312 usually are): a Latin face would make 2021年1月20日 wider than the PDF's."""
+    return el("w:rFonts", {"w:ascii": east_asia, "w:hAnsi": east_asia, "w:eastAsia": east_asia, "w:cs": FONT_LATIN})
 
 
 def _size(pt: float) -> list[etree._Element]:
@@ -267,11 +115,14 @@ def _runs(text: str) -> list[etree._Element]:
 
 
 class LetterBuilder:
-    def __init__(self, spec: FormSpec, data: dict | None):
+    def __init__(self, spec: FormSpec, data: dict | None, finished: bool | None = None):
         self.spec = spec
         self.data = data or {}
-        self.filled = data is not None
+        self.filled = data is not None if finished is None else finished
         self.page = page_of(spec)
+        self.pitch = round(self.page.pitch_pt * 20)
+        self.em = self.page.em_pt * 20
+        self.width = text_width(self.page)
 
     def build(self) -> bytes:
         fonts = _font_table((FONT_FANGSONG, "FangSong_GB2312", "modern"),
@@ -284,13 +135,45 @@ class LetterBuilder:
     def _document(self) -> etree._Element:
         body = el("w:body")
         foot = []
-        for part in parts(self.spec, self.page):
-            (foot if part.foot else body).extend(self._part(part))
+        all_parts = parts(self.spec, self.page)
+        indents = self._signature_indents(all_parts)
+        previous = ""
+        for part in all_parts:
+            elements = self._part(part)
+            name = part.block.style
+            before = max(style(name, self.page).before, lines_after(previous, name))
+            if elements and elements[0].tag == el("w:p").tag:
+                _paragraph_layout(elements[0], before * self.pitch if before else None,
+                                  indents.get(id(part)), self.em)
+            previous = name
+            (foot if part.foot else body).extend(elements)
         if foot:
             body.append(self._foot(foot))
             body.append(self._para("LetterAnchor"))
         body.append(self._section())
         return el("w:document", {"mc:Ignorable": "w14"}, body, nsmap=NSMAP)
+
+    def _shown(self, part: Part) -> str:
+        """The text a paragraph shows: its literal text and its values, or their blanks."""
+        out = []
+        for piece in part.pieces:
+            if piece.field is None:
+                out.append(piece.text)
+            elif piece.box is None:
+                out.append(letter_text(piece.field, self._value(piece.field)) or blank(piece.field))
+            else:
+                out.append("☐")
+        return "".join(out)
+
+    def _signature_indents(self, all_parts: list[Part]) -> dict[int, int]:
+        """Right indents (twips) of a 署名 and the 成文日期 below it, placed as the letter model says."""
+        out = {}
+        for part, after in zip(all_parts, all_parts[1:]):
+            if part.block.style == "signature" and after.block.style == "date" and part.kind == after.kind == "text":
+                sig, date = signature_indents(text_chars(self._shown(part)), text_chars(self._shown(after)),
+                                              self.page.chars_per_line)
+                out[id(part)], out[id(after)] = round(sig * self.em), round(date * self.em)
+        return out
 
     def _part(self, part: Part) -> list[etree._Element]:
         block = part.block
@@ -313,7 +196,7 @@ class LetterBuilder:
     def _foot(self, paragraphs: list[etree._Element]) -> etree._Element:
         """The 版记: a borderless one-cell table floating at the foot of the text block.  It is one point
         narrower than the text block: LibreOffice keeps a table as wide as the text block in the text flow."""
-        width = str(self.page.text_width - 20)
+        width = str(self.width - 20)
         tblpr = el("w:tblPr", None,
                    el("w:tblpPr", {"w:leftFromText": "0", "w:rightFromText": "0", "w:vertAnchor": "margin",
                                    "w:horzAnchor": "margin", "w:tblpXSpec": "center", "w:tblpYSpec": "bottom"}),
@@ -341,7 +224,7 @@ class LetterBuilder:
         """An inline control showing the value, or the blank when there is none; a yes/no field in a table
         row is a dropdown."""
         kind = DROPDOWN if in_row and field.kind == "boolean" else letter_widget(field)
-        text = letter_text(field, value)
+        text = clean(letter_text(field, value))
         shown = text or blank(field, line)
         full_date = f"{native(field, value).isoformat()}T00:00:00Z" if kind == DATE and text and isinstance(
             native(field, value), dt.date) else None
@@ -367,12 +250,12 @@ class LetterBuilder:
 
     def _list(self, style: str, group: Group) -> list[etree._Element]:
         rows = get_path(self.data, group.address) or []
-        count = len(rows) if self.filled else max(group.blank_rows, 1)
+        count = max(len(rows) if self.filled else group.blank_rows, 1)
         out = []
-        for i in range(max(count, 1)):
+        for i in range(count):
             row = rows[i] if i < len(rows) and isinstance(rows[i], dict) else {}
             p = self._para(style)
-            p.extend(_runs(list_prefix(i)))
+            p.extend(_runs(attachment_prefix(i, count)))
             for j, col in enumerate(group.columns):
                 if j:
                     p.extend(_runs("　"))
@@ -383,7 +266,7 @@ class LetterBuilder:
     def _table(self, table: Table) -> etree._Element:
         group = table.group
         tbl = _table(table.widths)
-        header = _row(self.page.pitch, header=True)
+        header = _row(self.pitch, header=True)
         for cell, width in zip(table.rows[0].cells, table.widths):
             label = _label_cell(cell.label, width, 1)
             label.find(".//w:pPr", NSMAP).insert(0, el("w:pStyle", {"w:val": "LetterCell"}))
@@ -393,12 +276,12 @@ class LetterBuilder:
         count = len(rows) if self.filled and rows else max(group.blank_rows, 1)
         for i in range(count):
             row = rows[i] if i < len(rows) and isinstance(rows[i], dict) else {}
-            tr = _row(self.page.pitch)
+            tr = _row(self.pitch)
             for col, width in zip(group.columns, table.widths):
                 p = self._para("LetterCell")
                 value = row.get(col.name)
                 if letter_widget(col) == TEXT:
-                    p.extend(_runs(letter_text(col, value)))
+                    p.extend(_runs(clean(letter_text(col, value))))
                 else:
                     p.append(self._control(col, f"{group.address}.{i}.{col.name}", value, in_row=True))
                 tr.append(_cell(width, 1, p))
@@ -408,16 +291,17 @@ class LetterBuilder:
     # -- page ----------------------------------------------------------------------
     def _section(self) -> etree._Element:
         page = self.page
-        footer_at = max(page.bottom - round(7 * TWIPS_PER_MM) - round(14 * 20 * 1.3), 400)
+        bottom = twips(page.bottom)
+        footer_at = max(bottom - twips(7) - round(RECORD_PT * 20 * 1.3), 400)
         return el("w:sectPr", None,
                   el("w:footerReference", {"w:type": "default", "r:id": footer_rel_id(0)}),
                   el("w:footerReference", {"w:type": "even", "r:id": footer_rel_id(1)}),
                   el("w:pgSz", {"w:w": str(A4_WIDTH), "w:h": str(A4_HEIGHT)}),
-                  el("w:pgMar", {"w:top": str(page.top), "w:right": str(page.right), "w:bottom": str(page.bottom),
-                                 "w:left": str(page.left), "w:header": "851", "w:footer": str(footer_at),
-                                 "w:gutter": "0"}),
+                  el("w:pgMar", {"w:top": str(twips(page.top)), "w:right": str(A4_WIDTH - twips(page.left) - self.width),
+                                 "w:bottom": str(bottom), "w:left": str(twips(page.left)), "w:header": "851",
+                                 "w:footer": str(footer_at), "w:gutter": "0"}),
                   el("w:cols", {"w:space": "425"}),
-                  el("w:docGrid", {"w:type": "lines", "w:linePitch": str(page.pitch)}))
+                  el("w:docGrid", {"w:type": "lines", "w:linePitch": str(self.pitch)}))
 
     def _footer(self, side: str) -> etree._Element:
         """``— 1 —`` in 14 pt, one character in from the side."""
@@ -433,55 +317,59 @@ class LetterBuilder:
         return el("w:ftr", None, p, nsmap=NSMAP)
 
     # -- styles ----------------------------------------------------------------------
+    def _issuer_pt(self) -> float:
+        """The mark in 初号, smaller when its text would not fit on one line."""
+        for part in parts(self.spec, self.page):
+            if part.block.style == "issuer" and part.kind == "text":
+                chars = text_chars(self._shown(part))
+                return min(ISSUER_PT, math.floor(self.page.width_pt / max(chars, 1)))
+        return ISSUER_PT
+
     def _styles(self) -> etree._Element:
         page = self.page
-        line = page.pitch
-        char = page.char
+        line = self.pitch
+        em = self.em
         defaults = el("w:docDefaults", None,
                       el("w:rPrDefault", None, el("w:rPr", None, _fonts(FONT_FANGSONG), _condensed(page),
                                                   *_size(page.body_pt),
                                                   el("w:lang", {"w:val": "en-US", "w:eastAsia": "zh-CN"}))),
-                      el("w:pPrDefault", None, el("w:pPr", None, el("w:spacing", {
+                      el("w:pPrDefault", None, el("w:pPr", None, *_no_auto_space(), el("w:spacing", {
                           "w:before": "0", "w:after": "0", "w:line": str(line), "w:lineRule": "exact"}))))
-        right_chars = 4 if page.official else 2
-        issuer_pt = round(page.title_pt * 1.6)
-        specs = {
-            "issuer": ([el("w:jc", {"w:val": "center"}), _exact(issuer_pt * 1.3), el("w:snapToGrid", {"w:val": "0"})],
-                       [_fonts(FONT_XIAOBIAOSONG), el("w:color", {"w:val": RED}), *_size(issuer_pt)]),
-            "doc-number": ([_spacing(before=2 * line if page.official else 0), el("w:jc", {"w:val": "center"})], []),
-            "title": ([el("w:keepNext"), _spacing(before=2 * line if page.official else 0, after=line,
-                                                  exact=page.title_pt * 1.6),
-                       el("w:snapToGrid", {"w:val": "0"}), el("w:jc", {"w:val": "center"})],
-                      [_fonts(FONT_XIAOBIAOSONG), *_size(page.title_pt)]),
-            "recipients": ([], []),
-            "salutation": ([], []),
-            "body": ([el("w:ind", {"w:firstLineChars": "200", "w:firstLine": str(2 * char)}),
-                      el("w:jc", {"w:val": "both"})], []),
-            "heading": ([el("w:keepNext"), el("w:ind", {"w:firstLineChars": "200", "w:firstLine": str(2 * char)})],
-                        [_fonts(FONT_HEITI)]),
-            "attachment": ([el("w:contextualSpacing"), _spacing(before=line),
-                            el("w:ind", {"w:left": str(6 * char), "w:hanging": str(4 * char)})], []),
-            "signature": ([el("w:keepNext"), _spacing(before=2 * line),
-                           el("w:ind", {"w:right": str(right_chars * char)}), el("w:jc", {"w:val": "right"})], []),
-            "date": ([el("w:ind", {"w:right": str(right_chars * char)}), el("w:jc", {"w:val": "right"})], []),
-            "annotation": ([el("w:ind", {"w:firstLineChars": "200", "w:firstLine": str(2 * char)})], []),
-            "cut-line": ([el("w:keepNext"), _border("top", "dashed", "6", "000000", space="12"),
-                          _spacing(before=line), el("w:jc", {"w:val": "center"})], [_fonts(FONT_HEITI)]),
-            "plain": ([], []),
-            "right": ([el("w:ind", {"w:right": str(2 * char)}), el("w:jc", {"w:val": "right"})], []),
-            "cc": ([el("w:ind", {"w:left": str(round((1 + 3) * 280)), "w:right": "280",
-                                 "w:hanging": str(3 * 280)}), _exact(14 * 1.5), el("w:snapToGrid", {"w:val": "0"})],
-                   _size(14)),
-            "printed": ([el("w:tabs", None, el("w:tab", {"w:val": "right", "w:pos": str(page.text_width - 280)})),
-                         el("w:ind", {"w:left": "280", "w:right": "280"}), _exact(14 * 1.5),
-                         el("w:snapToGrid", {"w:val": "0"})], _size(14)),
+        issuer_pt = self._issuer_pt()
+        extra = {
+            "issuer": ([_exact(page.line_pt(issuer_pt)), el("w:snapToGrid", {"w:val": "0"})],
+                       [el("w:color", {"w:val": RED}), *_size(issuer_pt), _tracking(0)]),
+            "title": ([_spacing(before=2 * line if page.official else 0, exact=page.line_pt(page.title_pt)),
+                       el("w:snapToGrid", {"w:val": "0"})], [*_size(page.title_pt), _tracking(0)]),
+            "attachment": ([el("w:contextualSpacing"),
+                            el("w:ind", {"w:left": str(round(5 * em)), "w:hanging": str(round(3 * em))})], []),
+            "cut-line": ([_border("top", "dashed", "6", "000000", space="12")], []),
+            "cc": ([_exact(page.line_pt(RECORD_PT)), el("w:snapToGrid", {"w:val": "0"})], [*_size(RECORD_PT), _tracking(0)]),
+            "printed": ([el("w:tabs", None, el("w:tab", {"w:val": "right",
+                                                          "w:pos": str(self.width - round(RECORD_PT * 20))})),
+                         el("w:ind", {"w:left": str(round(RECORD_PT * 20)), "w:right": str(round(RECORD_PT * 20))}),
+                         _exact(page.line_pt(RECORD_PT)), el("w:snapToGrid", {"w:val": "0"})], [*_size(RECORD_PT), _tracking(0)]),
         }
         styles = [_style("Normal", "Normal", [], [_fonts(FONT_FANGSONG), _condensed(page), *_size(page.body_pt)],
                          default=True)]
-        for name, (ppr, rpr) in specs.items():
+        for name, spec in STYLES.items():
+            ppr, rpr = extra.get(name, ([], []))
+            ppr = list(ppr)
+            if spec.keep_next:
+                ppr.append(el("w:keepNext"))
+            if spec.indent and name != "attachment":
+                ppr.append(el("w:ind", {"w:firstLineChars": str(spec.indent * 100),
+                                        "w:firstLine": str(round(spec.indent * em))}))
+            if spec.right:
+                ppr.append(el("w:ind", {"w:right": str(round(spec.right * em))}))
+            if name == "cc":
+                ppr.append(self._cc_indent())
+            ppr.append(el("w:jc", {"w:val": JC[spec.align]}))
+            if spec.role != "body":
+                rpr = [_fonts(ROLE_FONTS[spec.role]), *rpr]
             styles.append(_style(style_id(name), style_id(name), ppr, rpr))
         for name, (size, color) in RULES.items():
-            gap = round(4 * TWIPS_PER_MM) if name == "red-rule" else 40
+            gap = twips(4) if name == "red-rule" else 40
             styles.append(_style(style_id(name), style_id(name),
                                  [_border("bottom", "single", size, color), _exact(gap / 20),
                                   el("w:snapToGrid", {"w:val": "0"})], _size(1)))
@@ -489,19 +377,47 @@ class LetterBuilder:
                              _size(1)))
         styles.append(_style("LetterCell", "LetterCell", [_exact((page.body_pt - 2) * 1.3),
                                                           el("w:snapToGrid", {"w:val": "0"})],
-                             _size(page.body_pt - 2)))
-        styles.append(_style("LetterPageNumber", "LetterPageNumber", [_exact(14 * 1.3),
+                             [*_size(page.body_pt - 2), _tracking(0)]))
+        styles.append(_style("LetterPageNumber", "LetterPageNumber", [_exact(RECORD_PT * 1.3),
                                                                       el("w:snapToGrid", {"w:val": "0"})],
-                             [_fonts(FONT_FANGSONG), *_size(14)]))
+                             [_fonts(FONT_FANGSONG), *_size(RECORD_PT), _tracking(0)]))
         return el("w:styles", None, defaults, *styles, nsmap=NSMAP)
 
+    def _cc_indent(self) -> etree._Element:
+        """The 抄送 (or 部内发送) line: one character in, wrapped lines aligned after its label."""
+        label = next((p.text for p in self._cc_part().pieces if p.field is None), "") if self._cc_part() else ""
+        hang = round(len(label) * RECORD_PT * 20)
+        one = round(RECORD_PT * 20)
+        return el("w:ind", {"w:left": str(one + hang), "w:right": str(one), "w:hanging": str(hang)})
 
-def _condensed(page: Page) -> etree._Element:
+    def _cc_part(self) -> Part | None:
+        return next((p for p in parts(self.spec, self.page) if p.block.style == "cc" and p.kind == "text"), None)
+
+
+def _paragraph_layout(p: etree._Element, before: int | None, right: int | None, em: float) -> None:
+    """A paragraph's own space before (twips) and right indent (twips), over its style's."""
+    ppr = p.find("w:pPr", NSMAP)
+    if before is not None:
+        ppr.append(el("w:spacing", {"w:before": str(before)}))
+    if right is not None:
+        ppr.append(el("w:ind", {"w:right": str(right)}))
+
+
+def _no_auto_space() -> list[etree._Element]:
+    """No extra space between Chinese and Latin letters or digits: the PDF letter has none, and 2021年1月20日
+    reads as one date."""
+    return [el("w:autoSpaceDE", {"w:val": "0"}), el("w:autoSpaceDN", {"w:val": "0"})]
+
+
+def _tracking(pt: float) -> etree._Element:
+    return el("w:spacing", {"w:val": str(round(pt * 20))})
+
+
+def _condensed(page: LetterPage) -> etree._Element:
     """Character spacing that fits ``chars_per_line`` characters of the body size on a line (GB/T 9704: 28 of
     16 pt on 156 mm need 0.25 pt less than the em).  A character grid (``linesAndChars``) does the same in
     Word, but LibreOffice then gives every character two grid cells."""
-    gap = min(0.0, page.text_width / 20 / page.chars_per_line - page.body_pt)
-    return el("w:spacing", {"w:val": str(math.floor(gap * 20))})
+    return el("w:spacing", {"w:val": str(math.floor(page.tracking_pt * 20))})
 
 
 def _exact(pt: float) -> etree._Element:
@@ -534,5 +450,7 @@ def _ordered(nodes: list[etree._Element], order: list[str]) -> list[etree._Eleme
     return sorted(nodes, key=lambda n: order.index(etree.QName(n).localname))
 
 
-def build_letter(spec: FormSpec, data: dict | None) -> bytes:
-    return LetterBuilder(spec, data).build()
+def build_letter(spec: FormSpec, data: dict | None, finished: bool | None = None) -> bytes:
+    """A letter's .docx: ``finished`` (by default, when pre-filled with data) prints clean; otherwise every empty
+    field keeps its control to type into."""
+    return LetterBuilder(spec, data, finished).build()

@@ -49,7 +49,7 @@ FONT_LATIN = "Times New Roman"
 FONT_SONG = "宋体"
 FONT_HEI = "黑体"
 FONT_BOX = "MS Gothic"
-BOX_ON, BOX_OFF = "☒", "☐"
+BOX_ON, BOX_OFF = "☑", "☐"  # a ticked box: ☒ reads as 否 on Chinese forms
 LABEL_FILL = "F2F2F2"
 DATE_FORMAT = "yyyy-MM-dd"
 
@@ -71,6 +71,8 @@ class TemplateBuilder:
     # -- the body --------------------------------------------------------------
     def _document(self) -> etree._Element:
         body = el("w:body")
+        for line in self.spec.ann.get("header", []):  # e.g. 附件2, at the top left as on the paper
+            body.append(_para(line, "Heading1"))
         body.append(_para(self.spec.title, "Title"))
         body.append(_para(f"表单编号：{self.spec.id}　版本：{self.spec.version}", "FormMeta"))
         for block in self.layout.blocks:
@@ -111,6 +113,13 @@ class TemplateBuilder:
             data.append(_cell(width, 1, self._row_value(group, col)))
         tbl.append(data)
         tbl.append(_loop_row("{%tr endfor %}", table.widths))
+        if table.total is not None:
+            tr = _row(group_row_height(group))
+            for cell in table.total.cells:
+                width = _span_width(table, table.total, cell)
+                tr.append(_label_cell(cell.label, width, cell.span) if cell.field is None
+                          else _cell(width, 1, self._value(cell.field)))
+            tbl.append(tr)
         return tbl
 
     def _value(self, field: Field) -> etree._Element:

@@ -13,11 +13,11 @@ choices, a pair of 是/否 boxes for a yes/no field (a radio group whose states 
 yes/no column of a repeating group is one check box), dates as text with the
 format printed under the label.
 
-Field font: a subset of a TrueType CJK font (see ``pdffonts``) with GB 2312
-and ASCII, cut once and cached on disk, embedded as ``/FGF`` in ``/AcroForm /DR`` and named by every
+Field font: a subset of a TrueType CJK font (see ``pdffonts``) with ASCII, GB 2312, the
+通用规范汉字表 and 〇, cut once and cached on disk, embedded as ``/FGF`` in ``/AcroForm /DR`` and named by every
 ``/DA``, so Chinese typed in a viewer can be drawn.  Pre-filled values are
 drawn by formgen itself (appearance streams), wrapped by the font's widths;
-characters beyond GB 2312 (rare name characters such as 喆玥) go into a second
+characters beyond that set (rarer name characters) go into a second
 small subset ``/FGX`` used only by those appearances.  Nothing asks the viewer
 to redraw (no NeedAppearances).
 
@@ -28,6 +28,7 @@ The form's identity is in the document information: ``/FormgenForm``,
 from __future__ import annotations
 
 import io
+import json
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -54,7 +55,8 @@ from pypdf.generic import (
 from formgen import __version__
 from formgen.compile import pdffonts
 from formgen.fsutil import atomic_write_bytes
-from formgen.layout.pdf import INFO_FORM, INFO_HASH, INFO_UNIT, INFO_VERSION, NO, OFF, YES
+from formgen.layout.letter import is_letter
+from formgen.layout.pdf import IDENTITY_FIELD, INFO_FORM, INFO_HASH, INFO_UNIT, INFO_VERSION, NO, OFF, YES
 from formgen.paths import get_path
 from formgen.present import display
 from formgen.spec.model import BOOL_LABELS, Field, FormSpec, Group
@@ -68,7 +70,8 @@ ROW_H = 8.0
 LINE_H = 5.0  # mm per line of a multi-line value
 CHECK = 4.5  # mm, the side of a check box
 FONT_SIZE = 10.0  # pt, values and labels
-MIN_FONT_SIZE = 6.0
+OPTION_SIZE = 7.5  # pt, the choices printed under a choice field of a row
+MIN_FONT_SIZE = 7.0  # pt: pre-filled text never prints smaller
 LABEL_FILL = (242, 242, 242)
 SECTION_FILL = (217, 225, 242)
 HINT_GREY = 110
@@ -115,7 +118,7 @@ class PdfCompiler:
 
 def render(spec: FormSpec, data: dict, unit: str | None = None) -> bytes:
     """The PDF bytes of the form, pre-filled with ``data``; a letter prints as a letter."""
-    if spec.ann.get("kind") == "letter":
+    if is_letter(spec):
         from formgen.compile import pdfletter  # it builds on this module
 
         return pdfletter.render(spec, data, unit)
@@ -165,7 +168,8 @@ class _Layout:
     def build(self) -> Page:
         self.pdf.add_page()
         self._title()
-        self.spec.walk(lambda title: self._band(title, SECTION_FILL, 11), self._field, self._group, self._note)
+        self.spec.walk(lambda title: self._band(title, SECTION_FILL, 11), self._field, self._group, self._note,
+                       total_rows=True)
         return Page(bytes(self.pdf.output()), self.boxes, self.pdf.h)
 
     # -- drawing helpers ---------------------------------------------------------
@@ -203,6 +207,9 @@ class _Layout:
 
     # -- parts of the form -------------------------------------------------------
     def _title(self) -> None:
+        for line in self.spec.ann.get("header", []):  # e.g. 附件2, at the top left as on the paper
+            self._text(MARGIN, self.y, self.width, [line], 14)
+            self.y += 7
         lines = self._lines(self.spec.title, self.width, 18)
         self._text(MARGIN, self.y, self.width, lines, 18, "C")
         self.y += len(lines) * 8.1 + 1
@@ -293,8 +300,12 @@ class _Layout:
             fixed = group.fixed_rows[i] if i < len(group.fixed_rows) else {}
             printed = {c.name: self._lines(display(c, fixed.get(c.name)), w - 2 * PAD, FONT_SIZE)
                        for c, w in zip(group.columns, widths) if group.printed_only(c)}
+            options = {c.name: self._options(c, w - 2 * PAD)
+                       for c, w in zip(group.columns, widths) if c.kind == "choice" and c.name not in printed}
+            options_h = max((len(lines) * OPTION_SIZE * 0.45 + PAD for lines in options.values()), default=0)
             h = max(2 * LINE_H + 2 if multiline else ROW_H,
-                    max((len(lines) * 4.5 + 2 * PAD for lines in printed.values()), default=0))
+                    max((len(lines) * 4.5 + 2 * PAD for lines in printed.values()), default=0),
+                    ROW_H + options_h if options else 0)
             self._room(h)
             x = MARGIN
             for col, w in zip(group.columns, widths):
@@ -305,12 +316,40 @@ class _Layout:
                     self._text(x + PAD, self.y + (h - len(lines) * 4.5) / 2, w - 2 * PAD, lines, FONT_SIZE)
                 elif col.kind == "boolean":
                     self._checkbox(address, col, x + (w - CHECK) / 2, self.y, h)
+                elif col.name in options:  # the choices printed under the field, to tick on paper
+                    self._box(address, col, x, self.y, w, h - options_h, col.readonly and bool(fixed))
+                    self._text(x + PAD, self.y + h - options_h, w - 2 * PAD, options[col.name], OPTION_SIZE)
                 else:
                     self._box(address, col, x, self.y, w, h, col.readonly and bool(fixed))
                 x += w
             self.y += h
+        totals = self.spec.total_row(group)
+        if totals:
+            self._total_row(group, totals, widths)
         self.repeat = None
         self.y += 3
+
+    def _options(self, field: Field, width: float) -> list[str]:
+        """A choice field's options as printed under it (□已落实　□部分落实): on one line when they fit,
+        else one a line, so that no option breaks."""
+        boxes = ["□" + label for label in field.choice_labels]
+        one = self._lines("　".join(boxes), width, OPTION_SIZE)
+        return one if len(one) == 1 else self._lines("\n".join(boxes), width, OPTION_SIZE)
+
+    def _total_row(self, group: Group, totals: dict[str, Field], widths: list[float]) -> None:
+        """合计 under the rows: the label over the leading columns without a total, a box per total."""
+        self._room(ROW_H)
+        span = next(c for c, col in enumerate(group.columns) if col.name in totals)
+        label_w = sum(widths[:span])
+        self._cell(MARGIN, self.y, label_w, ROW_H, LABEL_FILL)
+        self._text(MARGIN + PAD, self.y + (ROW_H - 4.5) / 2, label_w - 2 * PAD, [group.total_label], FONT_SIZE, "C")
+        x = MARGIN + label_w
+        for col, w in zip(group.columns[span:], widths[span:]):
+            self._cell(x, self.y, w, ROW_H, None if col.name in totals else LABEL_FILL)
+            if col.name in totals:
+                self._box(totals[col.name].address, totals[col.name], x, self.y, w, ROW_H, False)
+            x += w
+        self.y += ROW_H
 
 
 # -- embedded fonts ---------------------------------------------------------------
@@ -445,11 +484,12 @@ class _Fields:
         field, value = box.field, self.values[box.address]
         w, h = box.w * MM, box.h * MM
         align = 2 if field.kind in ("integer", "number") else 0
+        multiline = is_text(field) and (field.multiline or box.h >= 2 * LINE_H)  # a tall box wraps what is typed
         return field_widget(writer, self.spec, box.address, field, value,
                             (box.x * MM, (self.page.height - box.y - box.h) * MM, w, h), resources,
                             readonly=box.readonly, size=FONT_SIZE, colour="0 g", align=align,
-                            multiline=field.multiline, on=box.state,
-                            appearance=lambda: self._text_appearance(value, w, h, field.multiline, align))
+                            multiline=multiline, on=box.state,
+                            appearance=lambda: self._text_appearance(value, w, h, multiline, align))
 
     # -- drawing values ---------------------------------------------------------------
     def _width(self, ch: str) -> int:
@@ -596,6 +636,7 @@ def write_form(writer: PdfWriter, spec: FormSpec, pages: Sequence[PageObject],
         for ref in [yes_no_pair(writer, refs)] if _is_pair(refs) else refs:
             ref.get_object()[NameObject("/T")] = TextStringObject(parts[-1])
             attach(writer, nodes, top, parts, ref)
+    top.append(_identity_field(writer, pages[0], spec, unit))
     writer._root_object[NameObject("/AcroForm")] = writer._add_object(DictionaryObject({
         NameObject("/Fields"): top, NameObject("/DR"): resources,
         NameObject("/DA"): TextStringObject(f"{FIELD_FONT} {size:g} Tf 0 g")}))
@@ -608,6 +649,20 @@ def write_form(writer: PdfWriter, spec: FormSpec, pages: Sequence[PageObject],
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _identity_field(writer: PdfWriter, page: PageObject, spec: FormSpec, unit: str | None) -> IndirectObject:
+    """A hidden, read-only, unprinted text field on the first page holding the form's identity as JSON."""
+    identity = {"form": spec.id, "version": spec.version, "hash": spec.hash, **({"unit": unit} if unit else {})}
+    ref = writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Widget"),
+        NameObject("/FT"): NameObject("/Tx"), NameObject("/T"): TextStringObject(IDENTITY_FIELD),
+        NameObject("/V"): TextStringObject(json.dumps(identity, separators=(",", ":"))),
+        NameObject("/Ff"): NumberObject(1),  # read-only
+        NameObject("/F"): NumberObject(2 | 32),  # hidden, no view (and so not printed)
+        NameObject("/Rect"): ArrayObject([FloatObject(0)] * 4), NameObject("/P"): page.indirect_reference}))
+    page.setdefault(NameObject("/Annots"), ArrayObject()).append(ref)
+    return ref
 
 
 def _is_pair(refs: list[IndirectObject]) -> bool:
@@ -656,7 +711,14 @@ def check_mark(w: float, h: float) -> bytes:
 
 
 NO_LINE_START = set("，。、；：？！）》」』】〕”’…—,.;:?!)]}%")
+NO_LINE_END = set("（《「『【〔“‘([{")
+SPACED_WORD = 8  # characters: the longest word of a space-separated list kept whole
 WORD = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_./@")
+
+
+def is_text(field: Field) -> bool:
+    """A field typed as free text (not a choice, a yes/no, a number or a date)."""
+    return field.kind in ("string", "text")
 
 
 def wrap(text: str, width: float, size: float, char_width) -> list[str]:
@@ -664,7 +726,9 @@ def wrap(text: str, width: float, size: float, char_width) -> list[str]:
 
     Chinese breaks between any two characters; Latin words and numbers stay
     whole when they fit on a line; closing punctuation never starts a line
-    (the character before it moves down with it).
+    (the character before it moves down with it) and opening punctuation never
+    ends one (it moves down to what it opens); in text whose words are written
+    apart (法院 检察院 公安厅) a line breaks at a space, not inside a word.
     """
     lines: list[str] = []
     for para in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
@@ -679,6 +743,10 @@ def wrap(text: str, width: float, size: float, char_width) -> list[str]:
                         start -= 1
                     cut = start or cut
                 elif ch in NO_LINE_START and cut > 1:
+                    cut -= 1
+                elif ch != " " and " " in line and len(line) - line.rfind(" ") <= SPACED_WORD:
+                    cut = line.rfind(" ") + 1  # words written apart (法院 检察院) break between them
+                while cut > 1 and line[cut - 1] in NO_LINE_END:
                     cut -= 1
                 line, rest = line[:cut], line[cut:]
                 lines.append(line.rstrip(" "))

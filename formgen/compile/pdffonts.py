@@ -14,10 +14,11 @@ the environment variables of their role (a font file, ``file.ttc#N`` for face
 N of a collection, or a fontconfig family name).
 
 Subsets are cut by fontTools (:func:`subset`).  That costs 0.2-0.5 s per call
-and about 2 s for the field font's base set (ASCII and all of GB 2312, so a
-viewer can draw what people type), so the base set is cut once per font and
-kept on disk (:func:`cached_subset`, under ``$XDG_CACHE_HOME/formgen/fonts``)
-and in memory; smaller sets are kept in memory.
+and about 12 s for the field font's base set (ASCII, all of GB 2312 and the
+8,105 characters of the 通用规范汉字表, so a viewer can draw what people type), so the base set and the letters'
+subsets are cut once per font and character set and kept on disk (:func:`cached_subset`, under
+``$XDG_CACHE_HOME/formgen/fonts``) and in memory; the rare characters beyond the field font's base set are
+kept in memory.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ class Role:
 # GB/T 9704 names the faces; the free substitutes come after the commercial fonts they stand in for.
 LETTER_ROLES = {
     "body": Role("FORMGEN_PDF_BODY_FONT", (  # 仿宋
-        ("FangSong", "Regular"), ("仿宋_GB2312", "Regular"), ("STFangsong", "Regular"),
+        ("FangSong", "Regular"), ("仿宋_GB2312", "Regular"), ("STFangsong", "Regular"), ("FandolFang", "Regular"),
         ("Noto Serif CJK SC", "Regular"), ("Source Han Serif SC", "Regular"), ("AR PL UMing CN", "Light"))),
     "title": Role("FORMGEN_PDF_TITLE_FONT", (  # 小标宋
         ("FZXiaoBiaoSong-B05S", "Regular"), ("方正小标宋简体", "Regular"),
@@ -320,9 +321,17 @@ def _read_cache(path: Path, font: FontFile) -> Subset | None:
         return None
 
 
+@lru_cache(maxsize=1)
+def tongyong() -> str:
+    """The 8,105 characters of the 通用规范汉字表 (tongyong.txt beside this module), in the table's order."""
+    text = Path(__file__).with_name("tongyong.txt").read_text("utf-8")
+    return "".join(line.strip() for line in text.splitlines() if not line.startswith("#"))
+
+
 def common_chars() -> str:
-    """What the embedded field font covers for typing in a viewer: ASCII and all of GB 2312."""
-    chars = [chr(c) for c in range(0x20, 0x7F)]
+    """What the embedded field font covers for typing in a viewer: ASCII, all of GB 2312 (its punctuation
+    included), the 8,105 characters of the 通用规范汉字表 (names such as 喆 and 堃) and 〇 (二〇二一年)."""
+    chars = [chr(c) for c in range(0x20, 0x7F)] + list(tongyong()) + ["〇"]
     for hi in range(0xA1, 0xF8):
         for lo in range(0xA1, 0xFF):
             try:
@@ -337,7 +346,7 @@ def base_subset(font: FontFile) -> Subset:
     return cached_subset(font, common_chars(), truetype=True)
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=32)
 def cached_subset(font: FontFile, chars: str, truetype: bool = False) -> Subset:
     """:func:`subset`, kept on disk: a large set is cut once per font, then read back in milliseconds."""
     path = cache_file(font, chars, truetype)

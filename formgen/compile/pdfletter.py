@@ -30,7 +30,6 @@ be laid out once per form.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
@@ -44,6 +43,7 @@ from formgen.compile.pdf import (
     EXTRA_FONT,
     FIELD_FONT,
     MM,
+    NO_LINE_END,
     NO_LINE_START,
     EmbeddedFont,
     embed_font,
@@ -54,9 +54,19 @@ from formgen.compile.pdf import (
     wrap,
     write_form,
 )
+from formgen.layout.letter import (
+    FOOT_STYLES,
+    RECORD_PT,
+    LetterPage,
+    attachment_prefix,
+    letter_text,
+    lines_after,
+    page_of,
+    signature_indents,
+    style,
+)
 from formgen.layout.pdf import NO, YES
 from formgen.paths import get_path
-from formgen.present import display, parse_datetime
 from formgen.spec.letter import Block, Segment, letter_blocks
 from formgen.spec.model import BOOL_LABELS, Field, FormSpec, Group
 
@@ -64,94 +74,64 @@ A4 = (595.28, 841.89)
 ASCENT = 0.88  # of the em box above the baseline, for CJK faces
 BLACK, RED, GREY = (0.0, 0.0, 0.0), (1.0, 0.0, 0.0), (0.55, 0.55, 0.55)
 ROLE_FONTS = {"body": "/FB", "title": "/FT", "heading": "/FH"}
-# style -> (font role, size: "body" | "title" | "issuer" | "record", alignment, first-line indent in characters)
-STYLES = {
-    "issuer": ("title", "issuer", "center", 0), "title": ("title", "title", "center", 0),
-    "doc-number": ("body", "body", "center", 0), "salutation": ("body", "body", "left", 0),
-    "recipients": ("body", "body", "left", 0), "body": ("body", "body", "left", 2),
-    "heading": ("heading", "body", "left", 2), "signature": ("body", "body", "right", 0),
-    "date": ("body", "body", "right", 0), "annotation": ("body", "body", "left", 2),
-    "cut-line": ("body", "body", "center", 0), "plain": ("body", "body", "left", 0),
-    "right": ("body", "body", "right", 0), "attachment": ("body", "body", "left", 2),
-    "cc": ("body", "record", "left", 0), "printed": ("body", "record", "left", 0),
-}
-RECORD_STYLES = ("cc", "printed", "thin-rule", "thick-rule")  # a trailing run of these is the 版记
 RULE_WIDTHS = {"red-rule": 1.0, "thin-rule": 0.25 * MM, "thick-rule": 0.35 * MM}  # pt
 BLANK_EM = {"date": 7.0, "datetime": 10.5, "integer": 3.0, "number": 4.0}
 FIXED_CHARS = "附件：0123456789. —"
-NO_LINE_END = set("（《「『【〔“‘([{")
 
 
 @dataclass(frozen=True)
 class Geometry:
-    """The page in pt: margins, sizes, the line pitch, and the characters per line of the grid."""
+    """The letter's page (``formgen.layout.letter``) in pt from the page's top left."""
 
-    top: float
-    bottom: float
-    left: float
-    right: float
-    body: float
-    title: float
-    pitch: float
-    grid: int
+    page: LetterPage
+
+    @property
+    def top(self) -> float:
+        return self.page.top * MM
+
+    @property
+    def left(self) -> float:
+        return self.page.left * MM
 
     @property
     def width(self) -> float:
-        return A4[0] - self.left - self.right
+        return self.page.width_pt
 
     @property
     def foot(self) -> float:
-        return A4[1] - self.bottom
+        return A4[1] - self.page.bottom * MM
+
+    @property
+    def body(self) -> float:
+        return self.page.body_pt
+
+    @property
+    def title(self) -> float:
+        return self.page.title_pt
+
+    @property
+    def pitch(self) -> float:
+        return self.page.pitch_pt
 
     @property
     def record(self) -> float:
-        return 14.0  # 4号, 版记 and page numbers
-
-    @property
-    def issuer(self) -> float:
-        return 42.0  # 初号
+        return RECORD_PT
 
     def size(self, key: str) -> float:
-        return {"body": self.body, "title": self.title, "issuer": self.issuer, "record": self.record}[key]
+        return self.page.size(key)
 
     def tracking(self, size: float) -> float:
-        """Character spacing (Tc) that puts ``grid`` body characters on a line."""
-        return self.width / self.grid - self.body if size == self.body else 0.0
+        """Character spacing (Tc) that puts the page's characters per line of body text on a line."""
+        return self.page.tracking_pt if size == self.body else 0.0
 
     @property
     def em(self) -> float:
-        """One character of body text, as the grid spaces it."""
-        return self.width / self.grid
+        """One character of body text, as the line spaces it."""
+        return self.page.em_pt
 
 
 def geometry(spec: FormSpec) -> Geometry:
-    page = spec.ann.get("page", {})
-    margins = {"top": 37, "bottom": 35, "left": 28, "right": 26, **page.get("margins_mm", {})}
-    body = page.get("body_pt", 14 if not page else 16)
-    text_w = A4[0] - (margins["left"] + margins["right"]) * MM
-    return Geometry(top=margins["top"] * MM, bottom=margins["bottom"] * MM, left=margins["left"] * MM,
-                    right=margins["right"] * MM, body=body, title=page.get("title_pt", body + 6),
-                    pitch=page.get("line_pitch_pt", round(body * 1.8, 2)), grid=round(text_w / body))
-
-
-def letter_text(field: Field, value: Any) -> str:
-    """A value as a letter prints it: dates in Chinese (2021年1月20日, 2021年3月8日 16时40分), choices by label."""
-    if value is None:
-        return ""
-    if field.kind == "date" and isinstance(value, str):
-        try:
-            day = dt.date.fromisoformat(value)
-        except ValueError:
-            return value
-        return f"{day.year}年{day.month}月{day.day}日"
-    if field.kind == "datetime" and isinstance(value, str):
-        try:
-            moment = parse_datetime(value)
-        except ValueError:
-            return value
-        seconds = f"{moment.second}秒" if moment.second else ""
-        return f"{moment.year}年{moment.month}月{moment.day}日 {moment.hour}时{moment.minute:02d}分{seconds}"
-    return display(field, value)
+    return Geometry(page_of(spec))
 
 
 # -- what goes on the pages -----------------------------------------------------------
@@ -228,7 +208,7 @@ class Letter:
         self.geo = geometry(spec)
         self.blocks = letter_blocks(spec)
         self.field_font = embedded_field_font(pdffonts.field_font())
-        self.fonts = {role: pdffonts.subset(pdffonts.letter_font(role), chars)
+        self.fonts = {role: pdffonts.cached_subset(pdffonts.letter_font(role), chars)
                       for role, chars in self._chars().items()}
         shown = "".join(text for block in self.blocks for text in self._values(block))
         self.extra = extra_font(self.field_font.subset, "".join(
@@ -268,7 +248,7 @@ class Letter:
         chars = {role: set() for role in ROLE_FONTS}
         chars["body"].update(FIXED_CHARS)
         for block in self.blocks:
-            role = STYLES.get(block.style, ("body",))[0]
+            role = style(block.style, self.geo.page).role
             for text in self._values(block):
                 chars[role].update(text)
         return {role: "".join(sorted(found)) for role, found in chars.items() if found}
@@ -311,7 +291,7 @@ class Letter:
     def build(self) -> None:
         blocks = self.blocks
         cut = len(blocks)
-        while cut > 0 and blocks[cut - 1].style in RECORD_STYLES:
+        while cut > 0 and blocks[cut - 1].style in FOOT_STYLES:
             cut -= 1
         i = 0
         while i < cut:
@@ -329,10 +309,7 @@ class Letter:
             self.record(blocks[cut:])
 
     def block(self, block: Block) -> None:
-        standard = self.spec.ann.get("page", {}).get("standard")
-        before = {"doc-number": 2 if standard else 0, "attachment": 1, "cut-line": 1}.get(block.style, 0)
-        if self.prev in ("title", "doc-number", "issuer") and block.style not in ("title", "doc-number"):
-            before = max(before, 1)
+        before = max(style(block.style, self.geo.page).before, lines_after(self.prev, block.style))
         if block.is_rule:
             self.rule(block.style)
         elif block.style == "cut-line":
@@ -425,7 +402,8 @@ class Letter:
         return carry
 
     def paragraph(self, block: Block, align: str | None = None, right_indent: float | None = None) -> None:
-        role, size_key, style_align, indent = STYLES[block.style]
+        spec = style(block.style, self.geo.page)
+        role, size_key, style_align, indent = spec.role, spec.size, spec.align, spec.indent
         geo = self.geo
         size = geo.size(size_key)
         alone = sum(1 for s in block.segments if s.field) == 1 and sum(len(s.text) for s in block.segments) <= 2
@@ -438,10 +416,10 @@ class Letter:
         align = align or style_align
         margin = geo.record if block.style in ("cc", "printed") else 0.0  # 版记: one 14 pt character in
         if right_indent is None:
-            right_indent = geo.em * 2 if block.style in ("signature", "date", "right") else margin
+            right_indent = geo.em * spec.right if spec.right else margin
         width = geo.width - margin - right_indent
         color = RED if block.style == "issuer" else BLACK
-        pitch = max(geo.pitch, size * 1.25) if size_key != "record" else geo.record * 1.6
+        pitch = geo.page.line_pt(size) if size_key != "record" else geo.record * 1.6
         for line in self.layout(atoms, width, geo.em * indent if align == "left" else 0, role, size):
             wrapped = line[0].lines
             n = max(1, len(wrapped))
@@ -513,27 +491,23 @@ class Letter:
     def signature(self, signature: Block, date: Block) -> None:
         """署名 one line below the text, two characters in from the right; the date below it starts two characters
         further right, or ends two characters in when it is the longer (GB/T 9704 7.3.5.2)."""
-        self.skip(1)
+        self.skip(style("signature", self.geo.page).before)
         self.room(self.geo.pitch + self.geo.body)
-        em, right = self.geo.em, self.geo.width
+        em = self.geo.em
         size = self.geo.body
 
         def natural(block: Block) -> float:
-            return sum(a.width for a in self.atoms(block.segments, "body", size, True)) - self.geo.tracking(size)
+            return sum(a.width for a in self.atoms(block.segments, "body", size, True)) / em
 
-        sig_w, date_w = natural(signature), natural(date)
-        sig_start = right - 2 * em - sig_w
-        date_start = sig_start + 2 * em
-        if date_start + date_w > right - 2 * em:
-            date_start = right - 2 * em - date_w
-            sig_start = date_start - 2 * em
-        self.paragraph(signature, "right", right - sig_start - sig_w)
-        self.paragraph(date, "right", right - date_start - date_w)
+        sig, date_right = signature_indents(natural(signature), natural(date), self.geo.page.chars_per_line)
+        self.paragraph(signature, "right", sig * em)
+        self.paragraph(date, "right", date_right * em)
         self.prev = "date"
 
     # -- multi-line fields ----------------------------------------------------------------
     def text_field(self, block: Block) -> None:
-        role, size_key, _align, indent = STYLES[block.style]
+        spec = style(block.style, self.geo.page)
+        role, size_key, indent = spec.role, spec.size, spec.indent
         geo = self.geo
         size = geo.size(size_key)
         field = block.field
@@ -619,11 +593,10 @@ class Letter:
         size = geo.body
         label = "附件："
         rows = self.rows(group)
-        numbered = rows > 1
         start = geo.em * 2
         hang = start + self.measure("body", label, size)
         for i in range(rows):
-            number = f"{i + 1}." if numbered else ""
+            number = attachment_prefix(i, rows).removeprefix(label)
             segments = [Segment(number)] if number else []
             segments += [Segment(field=col) for col in group.columns]
             atoms = self.atoms(tuple(segments), "body", size, False)

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from copy import copy
 import unicodedata
+import zipfile
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -58,6 +61,19 @@ class XlsxCompiler:
         wb = _Builder(spec, data or {}, unit).build()
         with atomic_path(out) as tmp:
             wb.save(tmp)
+            _relative_table_targets(Path(tmp))
+
+
+def _relative_table_targets(path: Path) -> None:
+    """Point the sheets' relationships at their tables relatively (``../tables/table1.xml``): openpyxl writes
+    ``/xl/tables/table1.xml``, which ExcelJS cannot open."""
+    with zipfile.ZipFile(path) as zin:
+        entries = [(info, zin.read(info)) for info in zin.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, data in entries:
+            if info.filename.startswith("xl/worksheets/_rels/"):
+                data = data.replace(b'Target="/xl/tables/', b'Target="../tables/')
+            zout.writestr(info, data)
 
 
 class _Builder:
@@ -75,6 +91,9 @@ class _Builder:
         self.title_rows = (0, 0)  # (header row, row count) of the longest table: its header repeats on each page
         self.row = 1
         self.list_col = 4  # choice lists start in column D of the meta sheet
+        # an input cell's style ids in this workbook, by (alignment, number format, locked): openpyxl hashes every
+        # style object it is given, which was most of the time of a large form
+        self.input_styles: dict[tuple[str, str, bool], StyleArray] = {}
         self.lists: dict[tuple[str, ...], str] = {}
 
     # -- top level -------------------------------------------------------
@@ -82,7 +101,7 @@ class _Builder:
         self._meta()
         self._columns()
         self._title()
-        self.spec.walk(self._section, self._field, self._group, self._note)
+        self.spec.walk(self._section, self._field, self._group, self._note, total_rows=True)
         self._protect_and_print()
         return self.wb
 
@@ -181,12 +200,18 @@ class _Builder:
         self.row += 1
 
     def _input_cell(self, cell, field: Field, value: Any, locked: bool = False) -> None:
-        cell.font = Font(name=FONT, size=11)
-        cell.alignment = Alignment(vertical="center", wrap_text=True,
-                                   horizontal="left" if field.kind not in ("integer", "number") else "right")
-        cell.border = BORDER
-        cell.number_format = NUMBER_FORMATS.get(field.kind, "General")
-        cell.protection = Protection(locked=locked)
+        key = ("left" if field.kind not in ("integer", "number") else "right",
+               NUMBER_FORMATS.get(field.kind, "General"), locked)
+        style = self.input_styles.get(key)
+        if style is None:
+            cell.font = Font(name=FONT, size=11)
+            cell.alignment = Alignment(vertical="center", wrap_text=True, horizontal=key[0])
+            cell.border = BORDER
+            cell.number_format = key[1]
+            cell.protection = Protection(locked=locked)
+            self.input_styles[key] = copy(cell._style)
+        else:
+            cell._style = copy(style)
         shown = native(field, value)
         if shown is not None:
             cell.value = shown
@@ -219,6 +244,9 @@ class _Builder:
                         [text_lines(ws.cell(r, c).value, self.widths[c - 1]) for c in range(1, len(group.columns) + 1)])
             ws.row_dimensions[r].height = max(20, LINE_HEIGHT * lines + 5)
         last = first + count - 1
+        totals = self.spec.total_row(group)
+        if totals:
+            self._total_row(group, totals, first, last)
         if count > self.title_rows[1]:
             self.title_rows = (header, count)
         end_col = get_column_letter(len(group.columns))
@@ -228,7 +256,35 @@ class _Builder:
         for c, col in enumerate(group.columns, start=1):
             letter = get_column_letter(c)
             self._validation(col, f"{letter}{first}:{letter}{last}")
-        self.row = last + 2  # one empty row: the reader reads rows added below the table up to it
+        self.row = last + (3 if totals else 2)  # one empty row: the reader reads rows added below the table up to it
+
+    def _total_row(self, group: Group, totals: dict[str, Field], first: int, last: int) -> None:
+        """合计 under the rows: the label over the leading columns without a total, then ``=SUM`` of each totalled
+        column (locked; rows inserted inside the table widen the sums), each cell named as its field."""
+        ws, r = self.ws, last + 1
+        span = next(c for c, col in enumerate(group.columns) if col.name in totals)
+        label = ws.cell(r, 1, group.total_label)
+        label.font = Font(name=FONT, size=11, bold=True)
+        label.fill = LABEL_FILL
+        label.alignment = Alignment(horizontal="center", vertical="center")
+        for c in range(1, len(group.columns) + 1):
+            ws.cell(r, c).border = BORDER
+        if span > 1:
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=span)
+        for c, col in enumerate(group.columns, start=1):
+            field = totals.get(col.name)
+            if field is None:
+                continue
+            letter = get_column_letter(c)
+            cell = ws.cell(r, c, f"=SUM({letter}{first}:{letter}{last})")
+            cell.font = Font(name=FONT, size=11, bold=True)
+            cell.alignment = Alignment(horizontal="right", vertical="center")
+            cell.number_format = NUMBER_FORMATS.get(field.kind, "General")
+            cell.protection = Protection(locked=True)
+            ref = f"{quote_sheetname(ws.title)}!${letter}${r}"
+            self.wb.defined_names[defined_name(field.address)] = DefinedName(defined_name(field.address),
+                                                                             attr_text=ref)
+        ws.row_dimensions[r].height = 22
 
     # -- validation lists ----------------------------------------------------
     def _list_range(self, field: Field) -> str:

@@ -93,6 +93,7 @@ class Table:
     widths: list[int]
     rows: list[Row]
     group: Group | None = None
+    total: Row | None = None  # a group's 合计 row under its rows (``x-formgen.total_row``)
 
 
 @dataclass
@@ -132,6 +133,8 @@ def layout(spec: FormSpec) -> Layout:
             pending.clear()
 
     for item in spec.items:
+        if isinstance(item, Field) and spec.in_total_row(item) is not None:
+            continue  # in its group's total row
         if item.section is not None and item.section != current:
             flush()
             current = item.section
@@ -142,7 +145,7 @@ def layout(spec: FormSpec) -> Layout:
         flush()
         if item.title != current:
             out.blocks.append(Heading(label_text(item)))
-        out.blocks.append(_group_table(len(out.tables) + 1, item, width))
+        out.blocks.append(_group_table(len(out.tables) + 1, item, width, spec.total_row(item)))
     flush()
     return out
 
@@ -169,12 +172,17 @@ def _field_table(number: int, fields: list[Field], width: int) -> Table:
     return Table(number, [LABEL_WIDTH, value, LABEL_WIDTH, value], rows)
 
 
-def _group_table(number: int, group: Group, width: int) -> Table:
+def _group_table(number: int, group: Group, width: int, totals: dict[str, Field]) -> Table:
     weights = [col.ann.get("width", 10) for col in group.columns]
     widths = [width * w // sum(weights) for w in weights]
     widths[-1] += width - sum(widths)
     header = Row([Cell(1, label_text(col)) for col in group.columns])
-    return Table(number, widths, [header], group)
+    total = None
+    if totals:
+        span = next(c for c, col in enumerate(group.columns) if col.name in totals)
+        total = Row([Cell(span, group.total_label)] + [
+            Cell(1, field=totals[col.name]) if col.name in totals else Cell(1) for col in group.columns[span:]])
+    return Table(number, widths, [header], group, total)
 
 
 def group_row_height(group: Group) -> int:

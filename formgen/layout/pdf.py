@@ -1,5 +1,6 @@
-"""The names a PDF form carries: the document-information keys of its identity (field names are addresses),
-and the states of a yes/no field's 是 and 否 boxes (a radio group: /Off when nobody touched it)."""
+"""The names a PDF form carries: the document-information keys of its identity and the hidden field with a
+second copy of it (other field names are addresses), and the states of a yes/no field's 是 and 否 boxes
+(a radio group: /Off when nobody touched it)."""
 
 from __future__ import annotations
 
@@ -7,3 +8,6 @@ INFO_FORM, INFO_VERSION, INFO_HASH = "/FormgenForm", "/FormgenVersion", "/Formge
 #: The code of the unit a distributed form was made for (``formgen generate --roster``).
 INFO_UNIT = "/FormgenUnit"
 YES, NO, OFF = "/Yes", "/No", "/Off"
+#: A hidden, read-only text field holding the identity again (JSON: form, version, hash, unit): page tools
+#: such as ``qpdf --pages`` and ``pdftk cat`` drop the document information but keep the fields.
+IDENTITY_FIELD = "formgen-identity"

@@ -20,15 +20,15 @@ import olefile
 
 from formgen.i18n import N_
 from formgen.issues import Code, Issue
-from formgen.read.docx import DocxReader
-from formgen.read.pdf import PdfReader
-from formgen.read.xlsx import XlsxReader
+from formgen.lazy import LazyRegistry
+from formgen.read.guard import INCOMPLETE
 
-READERS = {
-    "docx": DocxReader(),
-    "pdf": PdfReader(),
-    "xlsx": XlsxReader(),
-}
+#: one reader per format, its module (and so its format's libraries) imported when that format is first read
+READERS = LazyRegistry({
+    "docx": "formgen.read.docx:DocxReader",
+    "pdf": "formgen.read.pdf:PdfReader",
+    "xlsx": "formgen.read.xlsx:XlsxReader",
+})
 
 FORMAT_NAMES = {"xlsx": "Excel (.xlsx)", "docx": "Word (.docx)", "pdf": "PDF"}
 EXTENSIONS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".docx": "docx", ".docm": "docx", ".pdf": "pdf"}
@@ -44,7 +44,6 @@ RESAVE = N_("Open the filled-in form, save it again, and submit the saved file."
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
 #: ISO base media brands of HEIF/HEIC (phone photos) and AVIF images
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif"}
-INCOMPLETE = N_("the file is incomplete: it was cut off, perhaps while it was copied, downloaded or sent")
 POWERPOINT = N_("a PowerPoint presentation")
 DAMAGED = N_("the file is damaged, or was changed by a program that does not keep its structure")
 

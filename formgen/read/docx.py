@@ -23,27 +23,23 @@ from lxml import etree
 
 from formgen.coerce import Context, is_empty
 from formgen.layout.docx import CHECKBOX, Cell, Table, layout, placeholder, widget
-from formgen.compile.docx_letter import Part, blank, is_letter, parts
+from formgen.layout.docx_letter import Part, blank, parts
+from formgen.layout.letter import is_letter
 from formgen.layout.ooxml import PROP_FORM, PROP_HASH, PROP_UNIT, PROP_VERSION, custom_properties, qn, safe_parser
 from formgen.i18n import N_
 from formgen.issues import Code, Issue
+from formgen.read.guard import check_package
 from formgen.record import Identity, RawValue
 from formgen.spec.model import Field, FormSpec, Group
-
-MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
-MAX_RATIO = 200
 
 _T, _TAB, _BR, _CR = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
 _P, _SDT, _TC, _TR, _TBL = qn("w:p"), qn("w:sdt"), qn("w:tc"), qn("w:tr"), qn("w:tbl")
 _SKIP = {qn(n) for n in ("w:del", "w:moveFrom", "w:sdtPr", "w:rPr", "w:pPr", "w:tcPr", "w:trPr", "w:instrText",
                          "w:delText", "mc:Fallback")}
 _CHECKBOX, _CHECKED = qn("w14:checkbox"), qn("w14:checked")
+_ALT_CHUNK = qn("w:altChunk")
 _TRUE = {"1", "true", "on"}
 _BOXES = "☐☒☑■□✓✔√"
-
-
-class DocumentTooLarge(Exception):
-    """The main part is too big, or compressed suspiciously well: not read."""
 
 
 @dataclass
@@ -60,11 +56,9 @@ class DocxReader:
     format = "docx"
 
     def open(self, stream: BinaryIO) -> Document:
+        check_package(stream, "Word (.docx)")
         with zipfile.ZipFile(stream) as zf:
-            info = zf.getinfo("word/document.xml")
-            if info.file_size > MAX_DOCUMENT_BYTES or info.file_size > MAX_RATIO * max(info.compress_size, 1024):
-                raise DocumentTooLarge(info.file_size)
-            root = etree.fromstring(zf.read(info), safe_parser())
+            root = etree.fromstring(zf.read("word/document.xml"), safe_parser())
             properties = custom_properties(zf)
         body = root.find(qn("w:body"))
         if body is None:
@@ -82,8 +76,13 @@ class DocxReader:
 
     def values(self, doc: Document, spec: FormSpec) -> tuple[list[RawValue], list[Issue]]:
         if is_letter(spec):
-            return _LetterReading(doc.body, spec).run()
-        return _Reading(doc.body, spec).run()
+            values, issues = _LetterReading(doc.body, spec).run()
+        else:
+            values, issues = _Reading(doc.body, spec).run()
+        # a document pasted in whole (w:altChunk) is another file inside this one: it is not read
+        chunks = [Issue(Code.EXTRA_CONTENT, location=f"altChunk {n}") for n, _chunk in
+                  enumerate(doc.body.iter(_ALT_CHUNK), start=1)]
+        return values, issues + chunks
 
 
 class _Reading:
@@ -176,6 +175,8 @@ class _Reading:
         self.values.append(RawValue(group.address, None, location))
         for tc, col in zip(header, group.columns):
             self.values.append(RawValue(f"{group.address}.{col.name}", None, self.where[tc]))
+        if table.total is not None:
+            rows = rows[:-1] if rows[1:] and self._total_row(table, rows[-1], len(rows)) else rows
         index = 0
         for r, tr in enumerate(rows[1:], start=2):
             cells = tr.findall(_TC)
@@ -189,6 +190,20 @@ class _Reading:
                 if not is_empty(text):
                     self.values.append(RawValue(f"{group.address}.{index}.{col.name}", text, self.where[tc]))
             index += 1
+
+    def _total_row(self, table: Table, tr: etree._Element, r: int) -> bool:
+        """Read the 合计 row when the table's last row is it; otherwise its fields are LAYOUT_CHANGED."""
+        cells = tr.findall(_TC)
+        problem = _row_problem(cells, table.total.cells)
+        for c, cell in enumerate(table.total.cells):
+            if cell.field is None:
+                continue
+            tc = self._tagged_cell(cell.field)
+            if tc is None and problem:
+                self._changed(cell.field.address, f"表{table.number}!R{r}C{c + 1}", problem)
+                continue
+            self._read_field(cell.field, tc if tc is not None else cells[c])
+        return problem is None
 
 
 # -- cells and text ---------------------------------------------------------------
@@ -262,7 +277,7 @@ def _checkboxes(tc: etree._Element) -> tuple[list[bool], list[str]]:
 
 # -- letters ------------------------------------------------------------------------------
 
-_LIST_PREFIX = re.compile(r"^(附件[：:])?\s*\d+[.．、]")
+_LIST_PREFIX = re.compile(r"^附件[：:]\s*(\d+[.．、])?|^\s*\d+[.．、]")
 
 
 @dataclass

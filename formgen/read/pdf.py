@@ -18,6 +18,8 @@ scanned) is NO_FILLABLE_FIELDS, never a form with all fields empty.
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -26,11 +28,16 @@ import pypdf
 from pypdf import PasswordType
 
 from formgen.coerce import Context, is_empty
-from formgen.layout.pdf import INFO_FORM, INFO_HASH, INFO_UNIT, INFO_VERSION, NO
+from formgen.layout.pdf import IDENTITY_FIELD, INFO_FORM, INFO_HASH, INFO_UNIT, INFO_VERSION, NO
 from formgen.i18n import N_
 from formgen.issues import Code, Issue, Unreadable
+from formgen.read.guard import check_pdf, check_pdf_objects
 from formgen.record import Identity, RawValue
 from formgen.spec.model import FormSpec
+
+# pypdf logs what it repairs in a damaged file; the sender is told by the file's issue, not by a log line
+logging.getLogger("pypdf").addHandler(logging.NullHandler())
+logging.getLogger("pypdf").propagate = False
 
 
 @dataclass
@@ -43,7 +50,9 @@ class PdfReader:
     format = "pdf"
 
     def open(self, stream: BinaryIO) -> PdfDoc:
+        check_pdf(stream)
         reader = pypdf.PdfReader(stream)
+        check_pdf_objects(sum(len(table) for table in reader.xref.values()) + len(reader.xref_objStm))
         if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
             raise Unreadable(Issue(Code.FILE_ENCRYPTED))
         fields = reader.get_fields() or {}
@@ -56,12 +65,17 @@ class PdfReader:
         return PdfDoc(reader, fields)
 
     def identity(self, doc: PdfDoc) -> Identity | None:
+        """From the document information, else from the hidden identity field (page tools drop the first)."""
         info = doc.reader.metadata or {}
         form, version = info.get(INFO_FORM), info.get(INFO_VERSION)
-        if not form or not version:
-            return None
-        unit = str(info.get(INFO_UNIT) or "").strip() or None
-        return Identity(str(form), str(version), info.get(INFO_HASH) and str(info[INFO_HASH]), unit)
+        if form and version:
+            unit = str(info.get(INFO_UNIT) or "").strip() or None
+            return Identity(str(form), str(version), info.get(INFO_HASH) and str(info[INFO_HASH]), unit)
+        return _field_identity(doc.fields.get(IDENTITY_FIELD, {}).get("/V"))
+
+    def field_names(self, doc: PdfDoc) -> set[str]:
+        """The names of the file's fields (for recognising a form whose identity is gone)."""
+        return {name for name, found in doc.fields.items() if "/FT" in found} - {IDENTITY_FIELD}
 
     def context(self, doc: PdfDoc) -> Context:
         return Context()
@@ -93,6 +107,17 @@ class PdfReader:
                 for column, name, value in row:
                     values.append(RawValue(f"{group.address}.{index}.{column}", value, name))
         return values, issues
+
+
+def _field_identity(value: Any) -> Identity | None:
+    try:
+        found = json.loads(str(value))
+    except ValueError:
+        return None
+    if not isinstance(found, dict) or not all(isinstance(found.get(k), str) and found[k] for k in ("form", "version")):
+        return None
+    text = {k: found[k] if isinstance(found.get(k), str) and found[k] else None for k in ("hash", "unit")}
+    return Identity(found["form"], found["version"], text["hash"], text["unit"])
 
 
 def _value(field: dict, in_row: bool) -> Any:

@@ -9,6 +9,7 @@ the package with lxml.
 from __future__ import annotations
 
 import posixpath
+import re
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -21,16 +22,19 @@ from openpyxl.xml.constants import MAX_COLUMN, MAX_ROW
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from formgen.coerce import Context, is_empty
-from formgen.layout.xlsx import (FORM_SHEET, META_FORM, META_HASH, META_SHEET, META_UNIT, META_VERSION, defined_name,
-                                 table_name)
+from formgen.layout.xlsx import (FORM_SHEET, META_FORM, META_HASH, META_SHEET, META_UNIT, META_VERSION, NAME_PREFIX,
+                                 TABLE_PREFIX, defined_name, table_name)
 from formgen.i18n import N_
-from formgen.issues import Code, Issue
+from formgen.issues import Code, Issue, shown
+from formgen.limits import LIMITS
+from formgen.read.guard import check_package, refuse
 from formgen.record import Identity, RawValue
 from formgen.spec.model import FormSpec, Group
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
       "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
+FORMAT = "Excel (.xlsx)"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
@@ -43,6 +47,9 @@ class Book:
     names: dict[str, tuple[str, str] | None] = field(default_factory=dict)
     tables: dict[str, tuple[str, str]] = field(default_factory=dict)  # table name -> (sheet, "A18:E24")
     print_areas: dict[str, str] = field(default_factory=dict)  # sheet -> "A1:E32"
+    # sheet -> {(row, col): (formula text, whether a computed value was saved with it)}
+    formulas: dict[str, dict[tuple[int, int], tuple[str, bool]]] = field(default_factory=dict)
+    merged_rows: dict[str, set[int]] = field(default_factory=dict)  # sheet -> rows where a merged range starts
     date1904: bool = False
 
     def value(self, sheet: str, row: int, col: int) -> Any:
@@ -53,6 +60,7 @@ class XlsxReader:
     format = "xlsx"
 
     def open(self, stream: BinaryIO) -> Book:
+        check_package(stream, FORMAT, sheets="xl/worksheets/")
         book = Book()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -60,8 +68,7 @@ class XlsxReader:
         try:
             book.date1904 = wb.epoch == CALENDAR_MAC_1904
             for ws in wb.worksheets:
-                book.cells[ws.title] = {(c.row, c.column): c.value for row in ws.iter_rows() for c in row
-                                        if getattr(c, "value", None) is not None}
+                book.cells[ws.title] = _cells(ws)
             for name, dn in wb.defined_names.items():
                 book.names[name] = _one_cell(dn)
         finally:
@@ -77,6 +84,12 @@ class XlsxReader:
         if not form or not version:
             return None
         return Identity(str(form), str(version), str(digest) if digest else None, _text(unit))
+
+    def field_names(self, book: Book) -> set[str]:
+        """The addresses the workbook's defined names and tables are of (for recognising a form whose
+        identity is gone)."""
+        return {name[len(prefix):] for name in [*book.names, *book.tables] for prefix in (NAME_PREFIX, TABLE_PREFIX)
+                if name.startswith(prefix)}
 
     def context(self, book: Book) -> Context:
         return Context(date1904=book.date1904)
@@ -94,13 +107,60 @@ class XlsxReader:
                     "label": spec.labels_of(fld.address), "reason": reason}))
                 continue
             sheet, coord = where
-            values.append(RawValue(fld.address, book.value(sheet, *coordinate_to_tuple(coord)), f"{sheet}!{coord}"))
+            row, col = coordinate_to_tuple(coord)
+            value = book.value(sheet, row, col)
+            if spec.in_total_row(fld) is not None:  # formgen's own locked =SUM: read, or computed when not yet
+                if is_empty(value):
+                    value = _uncalculated_sum(book, sheet, (row, col))
+            else:
+                issues.extend(_formula(book, spec, fld, fld.address, sheet, row, col))
+            values.append(RawValue(fld.address, value, f"{sheet}!{coord}"))
         for group in spec.groups():
             rows, problems = _read_table(book, spec, group)
             values.extend(rows)
             issues.extend(problems)
         issues.extend(_outside_form(book, FORM_SHEET))
         return values, issues
+
+
+def _cells(ws: Any) -> dict[tuple[int, int], Any]:
+    """The cells of a sheet that hold a value.  The sheet's declared dimension is ignored (openpyxl would
+    pad every row to it: A1:XFD1048576 is 17 billion cells), only the cells written in it are read."""
+    ws.reset_dimensions()
+    cells = {}
+    for row in ws.iter_rows():
+        for c in row:
+            value = getattr(c, "value", None)
+            if value is None:
+                continue
+            if isinstance(value, str):
+                if len(value) > LIMITS.cell_chars:
+                    raise refuse(FORMAT, N_("a cell ({cell}) holds more than {limit} characters, more than Excel "
+                                            "allows"), cell=f"{ws.title}!{c.coordinate}", limit=LIMITS.cell_chars)
+                value = _unescape(value)
+            cells[(c.row, c.column)] = value
+    return cells
+
+
+def _formula(book: Book, spec: FormSpec, fld: Any, address: str, sheet: str, row: int, col: int) -> list[Issue]:
+    """FORMULA when an input cell holds a formula (its value as last computed is read), FORMULA_NOT_COMPUTED
+    when no computed value was saved with it (nothing could be read): never dropped silently."""
+    found = book.formulas.get(sheet, {}).get((row, col))
+    if found is None:
+        return []
+    text, cached = found
+    formula = "…" if spec.is_pii(address) else "=" + shown(text.lstrip("="), 39)
+    return [Issue(Code.FORMULA if cached else Code.FORMULA_NOT_COMPUTED, address,
+                  f"{sheet}!{get_column_letter(col)}{row}", {"label": spec.labels_of(address), "formula": formula})]
+
+
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescape(text: str) -> str:
+    """Decode Excel's escapes of characters XML cannot hold (``_x0007_`` is BEL, ``_x005F_`` an underscore);
+    the control characters they stand for are removed with the others from typed text."""
+    return _ESCAPE.sub(lambda m: chr(int(m[1], 16)), text) if "_x" in text else text
 
 
 def _one_cell(dn: Any) -> tuple[str, str] | None:
@@ -145,12 +205,54 @@ def _read_package_parts(stream: BinaryIO, book: Book) -> None:
                 area = (dn.text or "").split(",")[0].split("!")[-1].replace("$", "")
                 book.print_areas[sheets[int(local)][0]] = area
         for sheet_name, sheet_path in sheets:
+            if sheet_path in names:
+                with zf.open(sheet_path) as part:
+                    book.formulas[sheet_name], book.merged_rows[sheet_name] = _formulas_and_merges(part)
             folder, base = posixpath.split(sheet_path)
             for target in _rels(zf, f"{folder}/_rels/{base}.rels", names).values():
                 table_path = _resolve(folder, target)
                 if table_path in names and "/tables/" in table_path:
                     table = etree.fromstring(zf.read(table_path), _PARSER)
                     book.tables[table.get("displayName") or table.get("name")] = (sheet_name, table.get("ref"))
+
+
+_SUM = re.compile(r"^=?SUM\(\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)\)$")
+
+
+def _uncalculated_sum(book: Book, sheet: str, at: tuple[int, int]) -> Any:
+    """A total row's ``=SUM`` that no office program has calculated yet (formgen writes formulas without
+    their values): the sum of the numbers in its range, as Excel and LibreOffice will compute it."""
+    found = _SUM.match(book.formulas.get(sheet, {}).get(at, ("", False))[0])
+    if found is None:
+        return None
+    min_col, min_row, max_col, max_row = range_boundaries(f"{found[1]}{found[2]}:{found[3]}{found[4]}")
+    numbers = [v for (r, c), v in book.cells.get(sheet, {}).items()
+               if min_row <= r <= max_row and min_col <= c <= max_col
+               and isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return sum(numbers) if numbers else None
+
+
+def _formulas_and_merges(part: BinaryIO) -> tuple[dict[tuple[int, int], tuple[str, bool]], set[int]]:
+    """A sheet's formulas (text, whether a computed value was saved) and the rows where merged ranges start,
+    which openpyxl's read-only mode does not give."""
+    formulas: dict[tuple[int, int], tuple[str, bool]] = {}
+    merged: set[int] = set()
+    cell, formula, value, merge = (f"{{{NS['m']}}}{t}" for t in ("c", "f", "v", "mergeCell"))
+    for _event, node in etree.iterparse(part, events=("end",), tag=(cell, merge), resolve_entities=False,
+                                        no_network=True, load_dtd=False, huge_tree=False):
+        if node.tag == merge:
+            bounds = _bounds(node.get("ref"))
+            if bounds and bounds[1]:
+                merged.add(bounds[1])
+        else:
+            f = node.find(formula)
+            if f is not None and node.get("r"):
+                bounds = _bounds(node.get("r"))
+                v = node.find(value)
+                if bounds and None not in bounds:
+                    formulas[(bounds[1], bounds[0])] = (f.text or "", v is not None and bool(v.text))
+        node.clear()
+    return formulas, merged
 
 
 def _resolve(folder: str, target: str) -> str:
@@ -183,8 +285,7 @@ def _outside_form(book: Book, sheet: str) -> list[Issue]:
 def _read_table(book: Book, spec: FormSpec, group: Group) -> tuple[list[RawValue], list[Issue]]:
     found = book.tables.get(table_name(group.address))
     if found is None:
-        return [], [Issue(Code.LAYOUT_CHANGED, group.address, table_name(group.address), {
-            "label": spec.labels_of(group.address), "reason": N_("the table of rows is missing")})]
+        return _read_without_table(book, spec, group)
     sheet, ref = found
     bounds = _bounds(ref)
     if bounds is None or None in bounds:
@@ -206,16 +307,56 @@ def _read_table(book: Book, spec: FormSpec, group: Group) -> tuple[list[RawValue
         letter = get_column_letter(c)
         values.append(RawValue(f"{group.address}.{col.name}", None, f"{sheet}!{letter}{min_row}:{letter}{max_row}"))
     last_row = max((r for r, _c in book.cells.get(sheet, {})), default=max_row)
+    totals = [book.names.get(defined_name(f.address)) for f in spec.total_row(group).values()]
+    below = [coordinate_to_tuple(where[1])[0] for where in totals if where is not None and where[0] == sheet]
+    if below:
+        last_row = min(below) - 1  # the total row closes the rows
+    rows, problems = _rows(book, spec, group, sheet, columns, min_row + 1, last_row, max_row)
+    return values + rows, issues + problems
+
+
+def _rows(book: Book, spec: FormSpec, group: Group, sheet: str, columns: list[tuple[Any, int]], first: int,
+          last: int, table_end: int) -> tuple[list[RawValue], list[Issue]]:
+    """The filled rows from ``first`` to ``last``; after ``table_end``, only up to the first empty row."""
+    values: list[RawValue] = []
+    issues: list[Issue] = []
     index = 0
-    for r in range(min_row + 1, last_row + 1):
+    for r in range(first, last + 1):
         filled = [(col, c, book.value(sheet, r, c)) for col, c in columns if not is_empty(book.value(sheet, r, c))]
-        if r > max_row and not filled:
+        formulas = [(col, c) for col, c in columns if (r, c) in book.formulas.get(sheet, {})]
+        if r > table_end and not filled and not formulas:
             break  # rows typed just below the table belong to it, up to the first empty row
+        for col, c in formulas:
+            issues.extend(_formula(book, spec, col, f"{group.address}.{index}.{col.name}", sheet, r, c))
         if filled:
             for col, c, v in filled:
                 values.append(RawValue(f"{group.address}.{index}.{col.name}", v, f"{sheet}!{get_column_letter(c)}{r}"))
             index += 1
     return values, issues
+
+
+def _read_without_table(book: Book, spec: FormSpec, group: Group) -> tuple[list[RawValue], list[Issue]]:
+    """A group whose Excel table the saving program dropped (Gnumeric, SheetJS): its rows are read below its
+    header row, which must be whole and in one place, up to the next part of the form, with a warning."""
+    label = spec.labels_of(group.address)
+    titles = [col.title for col in group.columns]
+    cells = book.cells.get(FORM_SHEET, {})
+    headers = [(r, c) for (r, c), v in cells.items() if str(v).strip() == titles[0]
+               and [str(book.value(FORM_SHEET, r, c + i) or "").strip() for i in range(len(titles))] == titles]
+    if len(headers) != 1:
+        return [], [Issue(Code.LAYOUT_CHANGED, group.address, table_name(group.address), {
+            "label": label, "reason": N_("the table of rows is missing")})]
+    header, start = headers[0]
+    others = {r for g in spec.groups() if g is not group for (r, c), v in cells.items()
+              if str(v).strip() == g.columns[0].title}
+    named = {coordinate_to_tuple(where[1])[0] for where in book.names.values() if where and where[0] == FORM_SHEET}
+    stops = [r for r in book.merged_rows.get(FORM_SHEET, set()) | others | named if r > header]
+    last = min(stops, default=max((r for r, _c in cells), default=header) + 1) - 1
+    columns = [(col, start + i) for i, col in enumerate(group.columns)]
+    values, issues = _rows(book, spec, group, FORM_SHEET, columns, header + 1, last, last)
+    warning = Issue(Code.ROWS_WITHOUT_TABLE, group.address, f"{FORM_SHEET}!{get_column_letter(start)}{header}",
+                    {"label": label, "count": len({v.address.split(".")[-2] for v in values})})
+    return values, [warning, *issues]
 
 
 def _text(value: Any) -> str | None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Callable, TextIO
+from typing import TYPE_CHECKING, Callable, TextIO
 
 from formgen.i18n import N_, current_language
 from formgen.i18n import gettext as _
 from formgen.issues import Issue, Severity
-from formgen.pipeline import Result
+
+if TYPE_CHECKING:  # the pipeline (and the validation libraries it loads) is not needed to list the reporters
+    from formgen.pipeline import Result
 
 SEVERITY_WORDS = {Severity.ERROR: N_("error"), Severity.WARNING: N_("warning")}
 

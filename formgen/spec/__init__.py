@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -136,6 +137,10 @@ class Registry:
         """Whether some file of the forms folders defines ``form_id`` (even a broken or a doubled one)."""
         return any(f == form_id for f, _v in [*self._load(), *self._twice])
 
+    def versions(self) -> list[FormSpec]:
+        """Every installed version of every form, sorted by id and version."""
+        return [self._spec(k) for k in sorted(self._load(), key=lambda k: (k[0], _vkey(k[1])))]
+
     def get(self, form_id: str, version: str | None = None) -> FormSpec:
         index = self._load()
         if version is None:
@@ -154,6 +159,19 @@ class Registry:
 
     def find(self, form_id: str, version: str) -> FormSpec | None:
         return self._spec((form_id, version)) if (form_id, version) in self._load() else None
+
+    def preload(self) -> "Registry":
+        """Load every installed definition now, so the registry can be sent to another process without its folder."""
+        for key in self._load():
+            self._spec(key)
+        return self
+
+    def fingerprint(self) -> str:
+        """One hash over every installed definition (id, version and content): it changes when any form does."""
+        digest = hashlib.sha256()
+        for key in sorted(self._load()):
+            digest.update(f"{key[0]}\0{key[1]}\0{self._spec(key).hash}\n".encode())
+        return digest.hexdigest()
 
 
 def _lint_errors(path: Path) -> list[Issue]:

@@ -92,6 +92,7 @@ def lint_definition(definition: dict, name: str = "<definition>") -> Iterator[Is
     ann = definition.get("x-formgen")
     if isinstance(ann, dict):
         yield from _check_named_fields(spec, ann, name)
+    yield from _check_total_rows(spec, name)
     letter = ann.get("letter") if isinstance(ann, dict) else None
     if isinstance(letter, list) and all(isinstance(b, dict) for b in letter):
         yield from _check_letter(definition, letter, name)
@@ -167,6 +168,36 @@ def _check_named_fields(spec: FormSpec, ann: dict, name: str) -> Iterator[Issue]
                 yield Issue(Code.DEF_BAD_VALUE, json_path(["x-formgen", "deadline", key]), params={
                     "file": name, "reason": Text(N_("'{field}' is not a date or date-time field of the form"),
                                                  {"field": deadline[key]})})
+
+
+def _check_total_rows(spec: FormSpec, name: str) -> Iterator[Issue]:
+    """A group's total row names an object of the form whose every field totals a number column of the
+    group, and leaves a column for its label."""
+    for group in spec.groups():
+        ann = group.ann.get("total_row")
+        if not isinstance(ann, dict) or not isinstance(ann.get("object"), str):
+            continue
+        path = json_path(["properties", *group.path, "x-formgen", "total_row", "object"])
+        obj = ann["object"]
+        fields = [f for f in spec.fields() if f.address.startswith(obj + ".")]
+        if not fields:
+            yield Issue(Code.DEF_BAD_VALUE, path, params={"file": name, "reason": Text(
+                N_("'{field}' is not an object of the form"), {"field": obj})})
+            continue
+        totals = spec.total_row(group)
+        for field in fields:
+            column = group.column(field.address[len(obj) + 1:])
+            if column is None or totals.get(column.name) is not field:
+                yield Issue(Code.DEF_BAD_VALUE, path, params={"file": name, "reason": Text(
+                    N_("'{field}' has no column of the same name in the group to stand under"),
+                    {"field": field.address})})
+            elif field.kind not in ("integer", "number") or column.kind not in ("integer", "number"):
+                yield Issue(Code.DEF_BAD_VALUE, path, params={"file": name, "reason": Text(
+                    N_("'{field}' and its column must both be numbers to be a total"), {"field": field.address})})
+        if group.columns and group.columns[0].name in totals:
+            yield Issue(Code.DEF_BAD_VALUE, path, params={"file": name, "reason": Text(
+                N_("the first column of '{field}' holds the label of the total row and cannot be totalled"),
+                {"field": group.address})})
 
 
 def _unknown_key(key: str, known, parts, name: str) -> Issue:

@@ -177,6 +177,11 @@ class Group:
     def column(self, name: str) -> Field | None:
         return next((c for c in self.columns if c.name == name), None)
 
+    @property
+    def total_label(self) -> str:
+        """The label of the group's total row (``x-formgen.total_row.label``), 合计 by default."""
+        return self.ann.get("total_row", {}).get("label", "合计")
+
 
 Item = Field | Group
 
@@ -235,10 +240,15 @@ class FormSpec:
         return out
 
     def walk(self, on_section: Callable[[str], None], on_field: Callable[[Field], None],
-             on_group: Callable[[Group], None], on_note: Callable[[str], None]) -> None:
+             on_group: Callable[[Group], None], on_note: Callable[[str], None], total_rows: bool = False) -> None:
         """Call back in the order a form shows its parts: ``on_section`` with a section's title where it starts,
-        ``on_field`` or ``on_group`` for each item, then ``on_note`` for each footer line."""
+        ``on_field`` or ``on_group`` for each item, then ``on_note`` for each footer line.  With ``total_rows``
+        the fields of a group's total row are left to the group (and a section of only those is left out)."""
         for title, items in self.sections():
+            if total_rows:
+                items = [item for item in items if isinstance(item, Group) or self.in_total_row(item) is None]
+                if not items:
+                    continue
             if title:
                 on_section(title)
             for item in items:
@@ -249,13 +259,42 @@ class FormSpec:
         for line in self.ann.get("footer", []):
             on_note(line)
 
+    def total_row(self, group: Group) -> dict[str, Field]:
+        """The fields of a group's total row (``x-formgen.total_row``: ``{"object": "totals"}``), by the column
+        each totals: field ``totals.schools`` stands under column ``schools``, in a row under the group's rows."""
+        obj = group.ann.get("total_row", {}).get("object")
+        if not obj:
+            return {}
+        out = {}
+        for col in group.columns:
+            target = self.lookup(f"{obj}.{col.name}")
+            if isinstance(target, Field):
+                out[col.name] = target
+        return out
+
+    def in_total_row(self, field: Field) -> Group | None:
+        """The group whose total row shows ``field``, if any."""
+        for group in self.groups():
+            if any(total is field for total in self.total_row(group).values()):
+                return group
+        return None
+
+    @cached_property
+    def _by_path(self) -> dict[tuple[str, ...], tuple[int, Item]]:
+        """Each item by its path, with its place among the items (the first of a path, as a scan finds it)."""
+        index: dict[tuple[str, ...], tuple[int, Item]] = {}
+        for place, item in enumerate(self.items):
+            index.setdefault(item.path, (place, item))
+        return index
+
     def lookup(self, address: str) -> Field | Group | None:
         """The field or group an address names (``persons.2.name`` -> the ``name`` column)."""
         parts = address.split(".") if address else []
-        for item in self.items:
+        prefixes = (tuple(parts[:n]) for n in range(len(parts) + 1))
+        found = [self._by_path[p] for p in prefixes if p in self._by_path]
+        if found:
+            item = min(found, key=lambda hit: hit[0])[1]
             n = len(item.path)
-            if tuple(parts[:n]) != item.path:
-                continue
             if isinstance(item, Field):
                 return item if len(parts) == n else None
             rest = parts[n:]

@@ -182,8 +182,10 @@ class _Build(Transformer):
 @functools.cache
 def _parser() -> Lark:
     # The basic lexer, not the contextual one: that one only looks for the terminals the parser expects
-    # next, so after "a =" it would read "not" or "in" as a field name.
-    return Lark(_GRAMMAR, parser="lalr", lexer="basic", transformer=_Build())
+    # next, so after "a =" it would read "not" or "in" as a field name.  cache=True keeps lark's analysis of the
+    # grammar in a file of the temporary folder named by the grammar, options and lark version: building it
+    # takes 50-100 ms, most of a command's own start-up; loading it a few.
+    return Lark(_GRAMMAR, parser="lalr", lexer="basic", transformer=_Build(), cache=True)
 
 
 def _syntax_error(text: str, err: UnexpectedCharacters | UnexpectedToken) -> RuleSyntaxError:

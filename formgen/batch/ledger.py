@@ -1,0 +1,177 @@
+"""The ledger: an SQLite database of every file a batch has seen, and of every check's result.
+
+Two durable tables:
+
+- ``files``: one row per (path, sha256), a file's version as it was seen: size, mtime (ns) and
+  ``received_at``, the first time the ledger saw these bytes at this path.  A file's received time is the
+  earliest of its bytes at any path, so a file moved to another folder keeps it.  An earlier version of a path
+  stays when its file is replaced (as ODK Central keeps a submission's versions).
+- ``checks``: the result of checking some bytes, keyed by (sha256, fingerprint, expected form), where the
+  fingerprint covers every installed definition and formgen's version: a changed definition or a new
+  formgen re-checks, anything else is re-used.  ``record`` holds the typed record (personal data: the
+  database is created with mode 0600).
+
+Each result is committed as it arrives (WAL journal), so killing the batch at any moment loses at most
+the files being checked then.  A run's own view (which files are in the folder now, their statuses) is a
+temporary table, rebuilt by each run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any, Iterator
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    relpath TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (relpath, sha256));
+CREATE TABLE IF NOT EXISTS checks (
+    sha256 TEXT NOT NULL, fingerprint TEXT NOT NULL, expected_form TEXT NOT NULL,
+    formgen_version TEXT NOT NULL, checked_at TEXT NOT NULL,
+    result TEXT NOT NULL, record TEXT, unit TEXT,
+    PRIMARY KEY (sha256, fingerprint, expected_form));
+"""
+
+CURRENT = """
+CREATE TEMP TABLE current (
+    relpath TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL, received_at TEXT NOT NULL,
+    skip TEXT, failure TEXT,
+    form TEXT, unit_code TEXT, unit_name TEXT, matched_by TEXT, late INTEGER NOT NULL DEFAULT 0,
+    status TEXT, other TEXT, extra TEXT);
+"""
+
+
+class Ledger:
+    """One batch's connection to the ledger database at ``path`` (created 0600 when new)."""
+
+    def __init__(self, path: Path, fingerprint: str, expected_form: str | None, formgen_version: str):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        os.chmod(path, 0o600)
+        self.db = sqlite3.connect(path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA + CURRENT)
+        for suffix in ("-wal", "-shm"):
+            side = Path(str(path) + suffix)
+            if side.exists():
+                os.chmod(side, 0o600)
+        self.key = (fingerprint, expected_form or "")
+        self.formgen_version = formgen_version
+        self.db.execute("BEGIN")
+
+    def close(self) -> None:
+        if self.db.in_transaction:
+            self.db.execute("COMMIT")
+        self.db.close()
+
+    def commit(self) -> None:
+        self.db.execute("COMMIT")
+        self.db.execute("BEGIN")
+
+    # -- what is in the folder now -------------------------------------------------------------
+
+    def known_sha256(self, relpath: str, size: int, mtime_ns: int) -> str | None:
+        """The hash of the file at ``relpath`` when the ledger saw it with this size and mtime, else None."""
+        row = self.db.execute("SELECT sha256 FROM files WHERE relpath=? AND size=? AND mtime_ns=? "
+                              "ORDER BY received_at DESC LIMIT 1", (relpath, size, mtime_ns)).fetchone()
+        return row[0] if row else None
+
+    def see(self, relpath: str, sha256: str, size: int, mtime_ns: int, now: str, received_at: str | None,
+            skip: str | None, failure: dict | None = None) -> None:
+        """Record a file found in the folder now; ``received_at`` overrides the ledger's first-seen time."""
+        self.db.execute("INSERT OR IGNORE INTO files VALUES (?,?,?,?,?)", (relpath, sha256, size, mtime_ns, now))
+        self.db.execute("UPDATE files SET mtime_ns=? WHERE relpath=? AND sha256=?", (mtime_ns, relpath, sha256))
+        if received_at is None:  # the first time these bytes were seen, at any path: moving a file keeps its time
+            query = ("SELECT MIN(received_at) FROM files WHERE sha256=?", (sha256,)) if sha256 else \
+                ("SELECT received_at FROM files WHERE relpath=? AND sha256=''", (relpath,))
+            received_at = self.db.execute(*query).fetchone()[0]
+        self.db.execute("INSERT INTO current (relpath, sha256, size, received_at, skip, failure) VALUES (?,?,?,?,?,?)",
+                        (relpath, sha256, size, received_at, skip, json.dumps(failure) if failure else None))
+
+    # -- checks ------------------------------------------------------------------------------
+
+    def checked(self, sha256: str) -> bool:
+        return self.db.execute("SELECT 1 FROM checks WHERE sha256=? AND fingerprint=? AND expected_form=?",
+                               (sha256, *self.key)).fetchone() is not None
+
+    def store(self, sha256: str, out: dict[str, Any], now: str) -> None:
+        """Keep one check's result and commit it at once."""
+        record = out.get("record")
+        result = {k: v for k, v in out.items() if k not in ("record", "unit")}
+        self.db.execute("INSERT OR REPLACE INTO checks VALUES (?,?,?,?,?,?,?,?)",
+                        (sha256, *self.key, self.formgen_version, now, _dumps(result),
+                         None if record is None else _dumps(record), out.get("unit")))
+        self.commit()
+
+    # -- reading the run back, one row at a time ------------------------------------------------------
+
+    def rows(self, where: str = "1", params: tuple = ()) -> Iterator[dict[str, Any]]:
+        """The files of this run joined with their checks, sorted by path: one dict per file."""
+        cursor = self.db.execute(
+            "SELECT c.relpath, c.sha256, c.size, c.received_at, c.skip, c.failure, c.form, c.unit_code, "
+            "c.unit_name, c.matched_by, c.late, c.status, c.other, c.extra, k.result, k.record, k.unit "
+            "FROM current c LEFT JOIN checks k ON k.sha256=c.sha256 AND k.fingerprint=? AND k.expected_form=? "
+            f"WHERE {where} ORDER BY c.relpath", (*self.key, *params))
+        names = [d[0] for d in cursor.description]
+        for values in cursor:
+            row = dict(zip(names, values))
+            check = json.loads(row.pop("failure") or row.pop("result") or "null")
+            row.pop("result", None)
+            row["check"] = check
+            row["record"] = json.loads(row["record"]) if row["record"] else None
+            row["extra"] = json.loads(row["extra"]) if row["extra"] else []
+            yield row
+
+    def relpaths(self) -> Iterator[str]:
+        """The paths of this run in order, fetched in pages so that updating rows meanwhile is safe."""
+        last = ""
+        while True:
+            page = [r[0] for r in self.db.execute("SELECT relpath FROM current WHERE relpath > ? ORDER BY relpath "
+                                                  "LIMIT 500", (last,))]
+            if not page:
+                return
+            yield from page
+            last = page[-1]
+
+    def update(self, relpath: str, **columns: Any) -> None:
+        if "extra" in columns:
+            columns["extra"] = json.dumps(columns["extra"], ensure_ascii=False) if columns["extra"] else None
+        sets = ", ".join(f"{name}=?" for name in columns)
+        self.db.execute(f"UPDATE current SET {sets} WHERE relpath=?", (*columns.values(), relpath))
+
+    def mark_duplicates(self) -> None:
+        """Same bytes as an earlier file (by received time, then path): status duplicate of that file."""
+        self.db.execute("""
+            WITH ranked AS (
+                SELECT relpath, FIRST_VALUE(relpath) OVER (PARTITION BY sha256 ORDER BY received_at, relpath) AS first
+                FROM current WHERE skip IS NULL AND size > 0)
+            UPDATE current SET status='duplicate', other=ranked.first
+            FROM ranked WHERE current.relpath=ranked.relpath AND ranked.first <> ranked.relpath""")
+
+    def mark_superseded(self) -> None:
+        """Earlier returns of the same unit and form (by received time, then path): superseded by the latest."""
+        self.db.execute("""
+            WITH ranked AS (
+                SELECT relpath, LAST_VALUE(relpath) OVER (
+                    PARTITION BY unit_code, form ORDER BY received_at, relpath
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS latest
+                FROM current WHERE status IS NULL AND unit_code IS NOT NULL AND form IS NOT NULL)
+            UPDATE current SET status='superseded', other=ranked.latest
+            FROM ranked WHERE current.relpath=ranked.relpath AND ranked.latest <> ranked.relpath""")
+
+    def counts(self) -> dict[str, int]:
+        return dict(self.db.execute("SELECT status, COUNT(*) FROM current GROUP BY status"))
+
+    def forms_with(self, status: str) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT form FROM current WHERE status=? AND form IS NOT NULL "
+                                              "ORDER BY form", (status,))]
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)

@@ -1,0 +1,189 @@
+"""The letter model both letter renderers translate: the page, the block styles and how values read.
+
+A letter (``x-formgen.kind`` ``letter`` with ``x-formgen.letter`` blocks, see
+``formgen.spec.letter``) is set once here and printed by the Word renderer
+(``formgen.compile.docx_letter``) and the PDF renderer
+(``formgen.compile.pdfletter``), so both give the same margins, line pitch and
+characters per line, the same space around blocks and the same placement of
+署名 and 成文日期.  The Word reader recomputes the document's shape from the same
+model (``formgen.layout.docx_letter``).
+
+With ``x-formgen.page.standard`` ``GB/T 9704-2012`` the page is the standard's:
+A4, margins 37/35/28/26 mm, 3号 (16 pt) text, 22 lines of 28 characters.  Other
+letters use 25 mm margins and 四号 (14 pt) text at 1.7 times its size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from formgen.present import native
+from formgen.spec.model import FormSpec
+
+GBT_9704 = "GB/T 9704-2012"
+A4_MM = (210.0, 297.0)
+PT_PER_MM = 72 / 25.4
+RECORD_PT = 14.0  # 4号: 版记 and page numbers
+ISSUER_PT = 42.0  # 初号: the issuing authority's mark
+
+#: Trailing blocks in these styles are the 版记, set at the foot of the last page.
+FOOT_STYLES = ("cc", "printed", "thin-rule", "thick-rule")
+
+
+def is_letter(spec: FormSpec) -> bool:
+    return spec.ann.get("kind") == "letter" and bool(spec.ann.get("letter"))
+
+
+def letter_text(field, value: Any) -> str:
+    """A value as a letter prints it: dates as 2021年1月20日, times as 2021年3月8日 16时05分 (seconds, when
+    there are any, as 05秒), choices and yes/no by label.  Coercion reads each of these back."""
+    shown = native(field, value)
+    if shown is None:
+        return ""
+    if isinstance(shown, dt.datetime):
+        text = f"{shown.year}年{shown.month}月{shown.day}日 {shown.hour}时{shown.minute:02d}分"
+        return text + (f"{shown.second:02d}秒" if shown.second else "")
+    if isinstance(shown, dt.date):
+        return f"{shown.year}年{shown.month}月{shown.day}日"
+    return str(shown)
+
+
+# -- the page ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LetterPage:
+    """Margins in mm, sizes and the line pitch in pt, and the characters a line holds."""
+
+    top: float
+    bottom: float
+    left: float
+    right: float
+    body_pt: float
+    title_pt: float
+    pitch_pt: float
+    official: bool
+
+    @property
+    def width_mm(self) -> float:
+        return A4_MM[0] - self.left - self.right
+
+    @property
+    def width_pt(self) -> float:
+        return self.width_mm * PT_PER_MM
+
+    @property
+    def chars_per_line(self) -> int:
+        return 28 if self.official else int(self.width_pt // self.body_pt)
+
+    @property
+    def em_pt(self) -> float:
+        """One character of body text as the line spaces it: the text width over the characters per line."""
+        return self.width_pt / self.chars_per_line
+
+    @property
+    def tracking_pt(self) -> float:
+        """The space added after every body character so that ``chars_per_line`` fill a line."""
+        return self.em_pt - self.body_pt
+
+    def size(self, key: str) -> float:
+        return {"body": self.body_pt, "title": self.title_pt, "issuer": ISSUER_PT, "record": RECORD_PT}[key]
+
+    def line_pt(self, size: float) -> float:
+        """The line pitch of text of ``size`` pt: the page's, or 1.25 times a larger size (mark, title);
+        版记 lines at 1.6 times their size."""
+        if size == RECORD_PT and size < self.body_pt:
+            return RECORD_PT * 1.6
+        return max(self.pitch_pt, size * 1.25)
+
+
+def page_of(spec: FormSpec) -> LetterPage:
+    ann = spec.ann.get("page", {})
+    official = ann.get("standard") == GBT_9704
+    default = {"top": 37, "bottom": 35, "left": 28, "right": 26} if official else dict.fromkeys(
+        ("top", "bottom", "left", "right"), 25)
+    margins = {**default, **ann.get("margins_mm", {})}
+    body = float(ann.get("body_pt", 16 if official else 14))
+    return LetterPage(*(float(margins[side]) for side in ("top", "bottom", "left", "right")), body_pt=body,
+                      title_pt=float(ann.get("title_pt", 22 if official else body + 6)),
+                      pitch_pt=float(ann.get("line_pitch_pt", 28.95 if official else round(body * 1.7, 2))),
+                      official=official)
+
+
+# -- the block styles ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Style:
+    """How a block style prints: its font role (body 仿宋, title 小标宋, heading 黑体), its size (``body``,
+    ``title``, ``issuer`` or ``record``), alignment, first-line indent and right indent in characters, and
+    the empty lines before it.  ``keep_next`` keeps it on the page of the block after it."""
+
+    role: str = "body"
+    size: str = "body"
+    align: str = "left"
+    indent: int = 0
+    right: int = 0
+    before: int = 0
+    keep_next: bool = False
+
+
+STYLES = {
+    "issuer": Style("title", "issuer", "center"),
+    "doc-number": Style(align="center"),
+    "title": Style("title", "title", "center", keep_next=True),
+    "recipients": Style(),
+    "salutation": Style(),
+    "body": Style(indent=2),
+    "heading": Style("heading", indent=2, keep_next=True),
+    "attachment": Style(indent=2, before=1),
+    "signature": Style(align="right", right=2, before=1, keep_next=True),
+    "date": Style(align="right", right=2),
+    "annotation": Style(indent=2),
+    "cut-line": Style("heading", align="center", before=1, keep_next=True),
+    "plain": Style(),
+    "right": Style(align="right", right=2),
+    "cc": Style(size="record"),
+    "printed": Style(size="record"),
+}
+
+
+def style(name: str, page: LetterPage) -> Style:
+    """The style of a block; on a GB/T 9704 page the 发文字号 stands two lines below the mark."""
+    found = STYLES.get(name, Style())
+    if name == "doc-number" and page.official:
+        return Style(found.role, found.size, found.align, before=2)
+    return found
+
+
+def lines_after(previous: str, name: str) -> int:
+    """Empty lines between a block in style ``previous`` and the next in style ``name``: one after the
+    head of the letter (mark, 发文字号, title) before what follows it."""
+    if previous in ("issuer", "doc-number", "title") and name not in ("title", "doc-number") \
+            and not name.endswith("rule"):
+        return 1
+    return 0
+
+
+def text_chars(text: str) -> float:
+    """The width of text in body characters: half-width characters count one half."""
+    return sum(0.5 if ord(ch) < 0x2E80 else 1.0 for ch in text)
+
+
+def signature_indents(signature: float, date: float, chars_per_line: int) -> tuple[float, float]:
+    """The right indents (in characters) of 署名 and 成文日期 without a seal, GB/T 9704 §7.3.5.2: the name
+    two characters in from the right, the date below it starting two characters further right; when the
+    date is the longer, it ends two characters in and the name starts two characters before it."""
+    sig_start = chars_per_line - 2 - signature
+    date_start = sig_start + 2
+    if date_start + date > chars_per_line - 2:
+        date_start = chars_per_line - 2 - date
+        sig_start = date_start - 2
+    return chars_per_line - sig_start - signature, chars_per_line - date_start - date
+
+
+def attachment_prefix(index: int, count: int) -> str:
+    """The literal text before the index-th (0-based) of ``count`` attachments: 附件：1. and 2. when there
+    are several, 附件： alone for one (GB/T 9704 §7.3.4)."""
+    number = f"{index + 1}." if count > 1 else ""
+    return f"附件：{number}" if index == 0 else number

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 import click
 
 from formgen import __version__
+from formgen.author import cli as author_cli
 from formgen.limits import WorkerLimits
 from formgen.compile import COMPILERS
 from formgen.cli_support import (EXTENSIONS, FilePath, Format, FormgenGroup, I18nOption, Language, OutputError,
@@ -62,15 +63,15 @@ def _registry(ctx: click.Context) -> Registry:
         help=N_("Language of messages and help: zh (中文) or en (English). Default: $FORMGEN_LANG, "
                 "else the system locale, else Chinese. May also follow the command."))
 @option("--forms", "forms_dir", type=FilePath(file_okay=False, path_type=Path), default=None, metavar="DIR",
-        help=N_("Folder of form definitions (default: $FORMGEN_FORMS or the project's forms/). "
-                "May also follow the command."))
+        help=N_("A folder of more form definitions, added to the installed forms and to those of "
+                "$FORMGEN_FORMS. May also follow the command."))
 @click.pass_context
 def cli(ctx: click.Context, lang: str | None, forms_dir: Path | None) -> None:
     lang = resolve_language(lang, os.environ)
     from formgen.spec import Registry  # here, not at the top: `formgen --help` needs no definitions
 
     set_language(lang)
-    ctx.obj = {"registry": Registry(forms_dir), "lang": lang}
+    ctx.obj = {"registry": Registry(extra=[forms_dir] if forms_dir else []), "lang": lang}
 
 
 @cli.command("forms", help=N_("List the installed forms."))
@@ -81,14 +82,23 @@ def forms_cmd(ctx: click.Context, as_json: bool) -> None:
         specs = _registry(ctx).all()
     except FormgenError as err:
         raise CliError(err) from None
+    problems = _registry(ctx).check()
+    for issue in problems:
+        click.echo(f"{issue.code.id} {issue.message()}", err=True)
+    for file in dict.fromkeys(i.params["file"] for i in problems):
+        count = sum(1 for i in problems if i.params["file"] == file)
+        click.echo(_("The form definition {file} has {count} problem(s); run `formgen lint {file}`.").format(
+            file=file, count=count), err=True)
     rows = [{"id": s.id, "version": s.version, "title": s.title, "title_en": s.ann.get("title_en", ""),
              "file": s.source} for s in specs]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
+        ctx.exit(2 if problems else 0)
     lang = ctx.obj["lang"]
     for spec in specs:
         click.echo(f"{spec.id:<28} {spec.version:<8} {spec.label(lang)}")
+    if problems:
+        ctx.exit(2)
 
 
 @cli.command(help=N_("Check form definition files; exit 2 on any error."))
@@ -359,6 +369,8 @@ def _batch_progress() -> Iterator[Callable[[int, int], None] | None]:
 def _rate(started: float, done: int) -> str:
     seconds = time.monotonic() - started
     return _("{rate:.1f} files/s").format(rate=done / seconds) if seconds > 0 else ""
+cli.add_command(author_cli.author)
+cli.add_command(author_cli.diff_cmd)
 
 
 def main() -> None:

@@ -265,7 +265,8 @@ def resolve_form(registry: Registry, name: str) -> FormSpec:
     try:
         return registry.get(name)
     except FormgenError:
-        pass
+        if registry.defines(name):  # the form is there but broken or defined twice: say so, do not guess
+            raise
     specs = registry.all()
     wanted = name.strip().casefold()
 

@@ -164,6 +164,16 @@ class Code(enum.Enum):
     DEF_RULE_MISUSE = ("FG411", Severity.ERROR, N_(
         "{file} {path}: {reason}"))
 
+    BOOK_UNREADABLE = ("FG420", Severity.ERROR, N_(
+        "{file} cannot be read as an authoring workbook: {reason}. Save it from Excel or WPS as .xlsx and try again."))
+    BOOK_BAD_CELL = ("FG421", Severity.ERROR, N_(
+        "{file} sheet '{sheet}' row {row} column '{column}': {reason}."))
+    BOOK_UNPRINTABLE = ("FG422", Severity.WARNING, N_(
+        "{file} sheet '{sheet}' row {row}: the question '{name}' of type '{type}' cannot be filled in on paper; "
+        "{fate}."))
+    BOOK_NOTE = ("FG423", Severity.WARNING, N_(
+        "{file} sheet '{sheet}' row {row} column '{column}': {reason}."))
+
     # -- units and deadlines of a batch (FG5xx) ------------------------------
     UNIT_UNMATCHED = ("FG501", Severity.ERROR, N_(
         "The return could not be matched to a unit of the roster: {reason}. Correct the unit's name or code in "

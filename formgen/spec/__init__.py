@@ -8,19 +8,27 @@ import os
 from pathlib import Path
 
 from formgen.i18n import N_
-from formgen.issues import DefinitionError
+from formgen.issues import Code, DefinitionError, Issue
 from formgen.spec.lint import lint_file
 from formgen.spec.model import Field, FormSpec, Group, definition_hash
 
-__all__ = ["Field", "FormSpec", "Group", "Registry", "definition_hash", "default_forms_dir", "load_spec"]
+__all__ = ["Field", "FormSpec", "Group", "Registry", "definition_hash", "default_forms_dir", "env_forms_dirs",
+           "installed_forms_dir", "load_spec"]
+
+
+def installed_forms_dir() -> Path:
+    """The ``forms/`` folder beside the package: the installed forms."""
+    return Path(__file__).resolve().parents[2] / "forms"
 
 
 def default_forms_dir() -> Path:
-    """``$FORMGEN_FORMS`` if set, else the ``forms/`` folder beside the package."""
-    env = os.environ.get("FORMGEN_FORMS")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "forms"
+    """The installed forms folder (kept for callers that want one folder)."""
+    return installed_forms_dir()
+
+
+def env_forms_dirs() -> list[Path]:
+    """The folders named in ``$FORMGEN_FORMS`` (separated like PATH); they add to the installed forms."""
+    return [Path(p) for p in os.environ.get("FORMGEN_FORMS", "").split(os.pathsep) if p.strip()]
 
 
 def load_spec(path: str | Path) -> FormSpec:
@@ -34,59 +42,120 @@ def load_spec(path: str | Path) -> FormSpec:
 
 
 class Registry:
-    """The installed forms: every ``*.json`` directly in the forms folder, one file per form and version.
+    """The installed forms: every ``*.json`` directly in the forms folders, one file per form and version.
 
-    Listing reads only each file's id and version; a definition is linted and modelled the first time it is
-    used, so `formgen generate X` does not pay for checking every other form.
+    ``Registry()`` reads the installed ``forms/`` folder plus the folders of ``$FORMGEN_FORMS``;
+    ``Registry(folder)`` reads only ``folder``; ``extra`` folders (``--forms``) add to either.  Listing reads
+    only each file's id and version; a definition is linted and modelled the first time it is used, so
+    `formgen generate X` does not pay for checking every other form.  A broken definition, or a form and
+    version defined in two files, is kept out and listed in ``problems``; the other forms keep working.
     """
 
-    def __init__(self, folder: str | Path | None = None):
-        self.folder = Path(folder) if folder else default_forms_dir()
+    def __init__(self, folder: str | Path | None = None, extra: tuple | list = ()):
+        folders = [Path(folder)] if folder else [installed_forms_dir(), *env_forms_dirs()]
+        self.folders: list[Path] = []
+        for candidate in [*folders, *(Path(e) for e in extra)]:
+            if all(candidate.resolve() != known.resolve() for known in self.folders):
+                self.folders.append(candidate)
+        self.folder = self.folders[0]
         self._index: dict[tuple[str, str], Path] | None = None
+        self._twice: dict[tuple[str, str], list[Path]] = {}
         self._specs: dict[tuple[str, str], FormSpec] = {}
+        self._broken: dict[Path, list[Issue]] = {}
+
+    @property
+    def problems(self) -> list[Issue]:
+        """What keeps a definition out: its lint errors, or a second file for one form and version."""
+        out = [issue for issues in self._broken.values() for issue in issues]
+        for (form_id, version), paths in sorted(self._twice.items()):
+            out.append(Issue(Code.DEF_DUPLICATE, params={"file": str(paths[1]), "form": form_id, "version": version,
+                                                         "other": str(paths[0])}))
+        return out
 
     def _load(self) -> dict[tuple[str, str], Path]:
         if self._index is None:
-            if not self.folder.is_dir():
-                raise DefinitionError(N_("The forms folder {folder} does not exist. Set FORMGEN_FORMS or use --forms."),
-                                      folder=str(self.folder))
             index: dict[tuple[str, str], Path] = {}
-            for path in sorted(self.folder.glob("*.json")):
-                index[_identity(path)] = path
+            for folder in self.folders:
+                if not folder.is_dir():
+                    raise DefinitionError(N_("The forms folder {folder} does not exist. Set FORMGEN_FORMS or use "
+                                             "--forms."), folder=str(folder))
+                for path in sorted(folder.glob("*.json")):
+                    key = self._identity(path)
+                    if key is None:
+                        continue
+                    if key in index or key in self._twice:
+                        self._twice.setdefault(key, [index.pop(key)] if key in index else []).append(path)
+                    else:
+                        index[key] = path
             self._index = index
         return self._index
+
+    def _identity(self, path: Path) -> tuple[str, str] | None:
+        """A definition's (id, version), read without checking the rest of it; None when unreadable."""
+        try:
+            ident = json.loads(path.read_text("utf-8"))["x-formgen"]
+            key = (ident["id"], ident["version"])
+        except (OSError, ValueError, KeyError, TypeError):
+            key = None
+        if key is None or not all(isinstance(part, str) for part in key):
+            self._broken[path] = _lint_errors(path)
+            return None
+        return key
 
     def _spec(self, key: tuple[str, str]) -> FormSpec:
         if key not in self._specs:
             self._specs[key] = load_spec(self._load()[key])
         return self._specs[key]
 
-    def _newest(self) -> dict[str, tuple[str, str]]:
-        newest: dict[str, tuple[str, str]] = {}
-        for form_id, version in self._load():
-            if form_id not in newest or _vkey(version) > _vkey(newest[form_id][1]):
-                newest[form_id] = (form_id, version)
-        return newest
-
     def all(self) -> list[FormSpec]:
-        """The newest version of every form, sorted by id."""
-        newest = self._newest()
-        return [self._spec(newest[k]) for k in sorted(newest)]
+        """The newest good version of every form, sorted by id; broken ones go to ``problems``."""
+        by_id: dict[str, list[str]] = {}
+        for form_id, version in self._load():
+            by_id.setdefault(form_id, []).append(version)
+        out = []
+        for form_id in sorted(by_id):
+            for version in sorted(by_id[form_id], key=_vkey, reverse=True):
+                try:
+                    out.append(self._spec((form_id, version)))
+                    break
+                except DefinitionError:
+                    path = self._load()[(form_id, version)]
+                    self._broken.setdefault(path, _lint_errors(path))
+        return out
+
+    def check(self) -> list[Issue]:
+        """Lint every definition of every version (listing alone checks only the newest) and return
+        ``problems``."""
+        for key, path in self._load().items():
+            try:
+                self._spec(key)
+            except DefinitionError:
+                self._broken.setdefault(path, _lint_errors(path))
+        return self.problems
+
+    def defines(self, form_id: str) -> bool:
+        """Whether some file of the forms folders defines ``form_id`` (even a broken or a doubled one)."""
+        return any(f == form_id for f, _v in [*self._load(), *self._twice])
 
     def versions(self) -> list[FormSpec]:
         """Every installed version of every form, sorted by id and version."""
         return [self._spec(k) for k in sorted(self._load(), key=lambda k: (k[0], _vkey(k[1])))]
 
     def get(self, form_id: str, version: str | None = None) -> FormSpec:
-        if version is not None:
-            if (form_id, version) not in self._load():
-                raise DefinitionError(N_("Form '{form}' version {version} is not installed."), form=form_id, version=version)
-            return self._spec((form_id, version))
-        key = self._newest().get(form_id)
-        if key is None:
-            raise DefinitionError(N_("There is no form '{form}'. Run `formgen forms` to list the installed forms."),
-                                  form=form_id)
-        return self._spec(key)
+        index = self._load()
+        if version is None:
+            versions = [v for f, v in [*index, *self._twice] if f == form_id]
+            if not versions:
+                raise DefinitionError(N_("There is no form '{form}'. Run `formgen forms` to list the installed "
+                                         "forms."), form=form_id)
+            version = max(versions, key=_vkey)
+        twice = self._twice.get((form_id, version))
+        if twice:
+            raise DefinitionError(Code.DEF_DUPLICATE.template, file=str(twice[1]), form=form_id, version=version,
+                                  other=str(twice[0]))
+        if (form_id, version) not in index:
+            raise DefinitionError(N_("Form '{form}' version {version} is not installed."), form=form_id, version=version)
+        return self._spec((form_id, version))
 
     def find(self, form_id: str, version: str) -> FormSpec | None:
         return self._spec((form_id, version)) if (form_id, version) in self._load() else None
@@ -105,18 +174,10 @@ class Registry:
         return digest.hexdigest()
 
 
-def _identity(path: Path) -> tuple[str, str]:
-    """A definition's (id, version), read without checking the rest of it."""
-    try:
-        ident = json.loads(path.read_text("utf-8"))["x-formgen"]
-        key = (ident["id"], ident["version"])
-    except (OSError, ValueError, KeyError, TypeError):
-        key = None
-    if key is None or not all(isinstance(part, str) for part in key):
-        spec = load_spec(path)  # a file without a readable id and version fails its lint: DefinitionError
-        key = (spec.id, spec.version)
-    return key
+def _lint_errors(path: Path) -> list[Issue]:
+    _definition, issues = lint_file(path)
+    return [i for i in issues if i.severity.value == "error"]
 
 
 def _vkey(version: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in version.split("."))
+    return tuple(int(p) if p.isdigit() else -1 for p in version.split("."))

@@ -18,6 +18,7 @@ from jsonschema.exceptions import ValidationError
 
 from formgen.i18n import N_
 from formgen.issues import Code, Issue, Text
+from formgen.spec.explain import json_error, paren_hint, schema_error
 from formgen.spec.letter import referenced
 from formgen.spec.model import Field, FormSpec, Group
 from formgen.spec.rules import KIND_NAMES, KIND_PARAMS, compile_rules
@@ -53,8 +54,9 @@ def lint_file(path: str | Path) -> tuple[dict | None, list[Issue]]:
     try:
         definition = json.loads(text)
     except json.JSONDecodeError as exc:
-        return None, [Issue(Code.DEF_NOT_JSON, path="$",
-                            params={"file": name, "reason": exc.msg, "line": exc.lineno, "column": exc.colno})]
+        reason, line, column = json_error(text, exc)
+        return None, [Issue(Code.DEF_NOT_JSON, path="$", location=f"{line}:{column}",
+                            params={"file": name, "reason": reason, "line": line, "column": column})]
     return definition, list(lint_definition(definition, name))
 
 
@@ -65,7 +67,7 @@ def lint_definition(definition: dict, name: str = "<definition>") -> Iterator[Is
     schema_errors = list(Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(definition))
     for err in schema_errors:
         path = json_path(err.absolute_path)
-        yield Issue(Code.DEF_SCHEMA, path, params={"file": name, "reason": err.message})
+        yield Issue(Code.DEF_SCHEMA, path, params={"file": name, "reason": schema_error(err)})
     if "x-formgen" not in definition:
         yield Issue(Code.DEF_BAD_VALUE, "$", params={
             "file": name, "reason": N_("the root needs \"x-formgen\": {\"id\": ..., \"version\": ...}")})
@@ -81,21 +83,42 @@ def lint_definition(definition: dict, name: str = "<definition>") -> Iterator[Is
         rules = []
     for i, rule in enumerate(rules):
         yield from _check_annotation(rule, "rule", ["x-formgen-rules", i], name)
-    structure = list(_check_object(definition, [], name))
-    yield from structure
-    if rules and not structure and not schema_errors:  # the fields must be readable to check names in rules
-        yield from _check_rules(FormSpec.from_definition(definition), name)
+    yield from _check_object(definition, [], name)
+    spec = _readable_spec(definition)  # the fields, when they can be read, to check the names used elsewhere
+    if spec is None:
+        return
+    if rules and all(isinstance(r, dict) for r in rules):
+        yield from _check_rules(spec, name)
     ann = definition.get("x-formgen")
-    if isinstance(ann, dict) and not structure and not schema_errors:
-        yield from _check_named_fields(FormSpec.from_definition(definition), ann, name)
-    if not structure and not schema_errors:
-        yield from _check_total_rows(FormSpec.from_definition(definition), name)
-    letter = definition.get("x-formgen", {}).get("letter") if isinstance(definition.get("x-formgen"), dict) else None
-    if isinstance(letter, list) and all(isinstance(b, dict) for b in letter) and not structure and not schema_errors:
+    if isinstance(ann, dict):
+        yield from _check_named_fields(spec, ann, name)
+    yield from _check_total_rows(spec, name)
+    letter = ann.get("letter") if isinstance(ann, dict) else None
+    if isinstance(letter, list) and all(isinstance(b, dict) for b in letter):
         yield from _check_letter(definition, letter, name)
     for key in definition:
         if key.startswith("x-") and key not in ("x-formgen", "x-formgen-rules"):
             yield _unknown_key(key, ["x-formgen", "x-formgen-rules"], [], name)
+
+
+def _readable_spec(definition: dict) -> FormSpec | None:
+    """The definition's fields when every property is an object (else names cannot be checked yet)."""
+
+    def readable(schema) -> bool:
+        props = schema.get("properties", {})
+        if not isinstance(props, dict) or not isinstance(schema.get("required", []), list):
+            return False
+        for sub in props.values():
+            if not isinstance(sub, dict) or not isinstance(sub.get("x-formgen", {}), dict):
+                return False
+            if sub.get("type") == "object" and not readable(sub):
+                return False
+            if sub.get("type") == "array" and not (isinstance(sub.get("items", {}), dict)
+                                                   and readable(sub.get("items", {}))):
+                return False
+        return True
+
+    return FormSpec.from_definition(definition) if readable(definition) else None
 
 
 def _check_rules(spec: FormSpec, name: str) -> Iterator[Issue]:
@@ -194,7 +217,7 @@ def _check_annotation(ann, part: str, parts: list, name: str) -> Iterator[Issue]
                     yield _unknown_key(key, allowed, parts + list(err.absolute_path), name)
         else:
             yield Issue(Code.DEF_BAD_VALUE, json_path(parts + list(err.absolute_path)),
-                        params={"file": name, "reason": err.message})
+                        params={"file": name, "reason": schema_error(err)})
 
 
 def _check_object(schema: dict, parts: list, name: str) -> Iterator[Issue]:
@@ -204,7 +227,8 @@ def _check_object(schema: dict, parts: list, name: str) -> Iterator[Issue]:
     for req in schema.get("required", []):
         if isinstance(req, str) and req not in props:
             yield Issue(Code.DEF_BAD_VALUE, json_path(parts + ["required"]), params={
-                "file": name, "reason": Text(N_("'{field}' is required but not defined in properties"), {"field": req})})
+                "file": name, "reason": Text(N_("'{field}' is required but not defined in properties{hint}"),
+                                             {"field": req, "hint": paren_hint(req, props)})})
     for key, sub in props.items():
         sub_parts = parts + ["properties", key]
         if not isinstance(sub, dict):
@@ -225,6 +249,14 @@ def _check_property(sub: dict, parts: list, name: str) -> Iterator[Issue]:
     for key in sub:
         if key.startswith("x-") and key != "x-formgen":
             yield _unknown_key(key, ["x-formgen"], parts, name)
+    from formgen.validate.formats import FORMAT_NAMES  # formgen.validate imports this module
+
+    fmt = sub.get("format")
+    if isinstance(fmt, str) and fmt not in FORMAT_NAMES:
+        yield Issue(Code.DEF_BAD_VALUE, json_path(parts + ["format"]), params={
+            "file": name, "reason": Text(N_("formgen does not know the format '{format}'{hint}; the formats are: "
+                                            "{formats}"), {"format": fmt, "hint": paren_hint(fmt, FORMAT_NAMES),
+                                                          "formats": ", ".join(FORMAT_NAMES)})})
     kind = sub.get("type")
     if kind == "object":
         yield from _check_object(sub, parts, name)

@@ -73,12 +73,14 @@ class _PoTranslations(_gettext.NullTranslations):
         with po_path.open("rb") as fh:
             catalog = read_po(fh)
         self._map = {m.id: m.string for m in catalog if m.id and m.string}
-
         self._plurals = {m.id[0]: m.string for m in catalog if isinstance(m.id, tuple) and any(m.string)}
         self._plural = _gettext.c2py(catalog.plural_expr or "(n != 1)")
 
     def gettext(self, message: str) -> str:
-        return self._map.get(message, message)
+        """As GNUTranslations: a plural entry's singular gives its form for one."""
+        if message in self._map:
+            return self._map[message]
+        return self.ngettext(message, message, 1) if message in self._plurals else message
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         forms = self._plurals.get(singular)

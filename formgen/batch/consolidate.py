@@ -42,7 +42,7 @@ from formgen.export import mask, safe
 from formgen.fsutil import atomic_path
 from formgen.i18n import gettext, normalise
 from formgen.issues import Code, Issue
-from formgen.present import parse_datetime
+from formgen.present import native
 from formgen.spec.model import BOOL_LABELS, Field, FormSpec, Group
 
 FOLDER = "汇总"
@@ -339,23 +339,12 @@ class _Book:
         """What a cell shows for a field's value: a label, a real date, a number, or masked text."""
         if value is None or value == "":
             return None
-        kind = field.kind
-        if kind in ("choice", "boolean"):
+        if field.kind in ("choice", "boolean"):
             index = _index(field.choices, value)
             return _choice_labels(field, self.lang)[index] if index is not None else str(value)
-        if kind == "date" and isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
-                return value
-        if kind == "datetime" and isinstance(value, str):
-            try:
-                return parse_datetime(value)
-            except ValueError:
-                return value
         if field.pii and not self.reveal:
             return mask(str(value))
-        return value
+        return native(field, value)
 
 
 class _Table:

@@ -100,36 +100,33 @@ class Language(click.ParamType):
 
 # -- help in the reader's language -------------------------------------------------------------------
 
+class _Translated:
+    """An attribute holding a message id (marked with N_), translated each time it is read (help is shown)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        text = getattr(obj, self.slot, None)
+        return gettext(text) if text else text
+
+    def __set__(self, obj: Any, value: str | None) -> None:
+        setattr(obj, self.slot, value)
+
+
 class I18nOption(click.Option):
-    """An option whose help is a message id (marked with N_), translated each time help is shown."""
+    """An option whose help is a message id, translated each time help is shown."""
 
-    @property
-    def help(self) -> str | None:
-        return gettext(self._help) if self._help else self._help
-
-    @help.setter
-    def help(self, value: str | None) -> None:
-        self._help = value
+    help = _Translated()
 
 
 class I18nCommand(click.Command):
     """A command whose help is a message id, translated each time help is shown."""
 
-    @property
-    def help(self) -> str | None:
-        return gettext(self._help) if self._help else self._help
-
-    @help.setter
-    def help(self, value: str | None) -> None:
-        self._help = value
-
-    @property
-    def short_help(self) -> str | None:
-        return gettext(self._short_help) if self._short_help else self._short_help
-
-    @short_help.setter
-    def short_help(self, value: str | None) -> None:
-        self._short_help = value
+    help = _Translated()
+    short_help = _Translated()
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         option = super().get_help_option(ctx)

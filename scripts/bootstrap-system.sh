@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages formgen needs, only those that are missing.
 #   bootstrap-system.sh fonts   -> CJK fonts (enough to generate documents; a TrueType one for PDF fields)
-#   bootstrap-system.sh test    -> fonts + LibreOffice with its Python UNO bridge, poppler, pdftk, mupdf, qpdf, gnumeric (ssconvert)
+#   bootstrap-system.sh test    -> fonts + LibreOffice with its Python UNO bridge, poppler (with poppler-data), pdftk, mupdf, qpdf, gnumeric (ssconvert)
 set -euo pipefail
 need=()
 have_cjk_font() { fc-list :lang=zh family 2>/dev/null | grep -q .; }
@@ -19,6 +19,8 @@ if [ "${1:-fonts}" = test ]; then
   command -v soffice >/dev/null || need+=(libreoffice-calc-nogui libreoffice-writer-nogui)
   /usr/bin/python3 -c 'import uno' 2>/dev/null || need+=(python3-uno)
   command -v pdftoppm >/dev/null || need+=(poppler-utils)
+  # poppler draws non-embedded Chinese fonts (the one MuPDF writes filled fields in) only with these CMaps
+  [ -d /usr/share/poppler/cMap/Adobe-GB1 ] || need+=(poppler-data)
   command -v pdftk >/dev/null || need+=(pdftk-java)
   command -v mutool >/dev/null || need+=(mupdf-tools)
   command -v qpdf >/dev/null || need+=(qpdf)

@@ -39,6 +39,10 @@ SUBMIT_THE_FORM = N_("Fill in the form file (.xlsx, .docx or .pdf) you were sent
 NOT_A_PHOTO = N_("Submit the filled-in form file itself; do not photograph or scan it.")
 SAVE_AS_NEW = N_("Open it in Excel, Word or WPS, save it as .xlsx or .docx, and submit that file again.")
 RESAVE = N_("Open the filled-in form, save it again, and submit the saved file.")
+NOT_STRICT_XLSX = N_("Open it in Excel or WPS, save it as an ordinary Excel workbook (.xlsx), not as "
+                     "“Strict Open XML”, and submit that file again.")
+NOT_STRICT_DOCX = N_("Open it in Word or WPS, save it as an ordinary Word document (.docx), not as "
+                     "“Strict Open XML”, and submit that file again.")
 
 #: magic bytes at the start of an image file
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
@@ -46,6 +50,15 @@ IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif"}
 POWERPOINT = N_("a PowerPoint presentation")
 DAMAGED = N_("the file is damaged, or was changed by a program that does not keep its structure")
+#: the main part of a Word or Excel package, its Strict Open XML namespace, and what to say of such a file
+STRICT = {
+    "xl/workbook.xml": (b"http://purl.oclc.org/ooxml/spreadsheetml/main",
+                        N_("a Strict Open XML workbook (.xlsx)"), NOT_STRICT_XLSX),
+    "word/document.xml": (b"http://purl.oclc.org/ooxml/wordprocessingml/main",
+                          N_("a Strict Open XML document (.docx)"), NOT_STRICT_DOCX),
+}
+#: how much of a main part is read to find its root element's namespace
+STRICT_HEAD = 4096
 
 
 def sniff(data: bytes) -> str | None:
@@ -56,6 +69,8 @@ def sniff(data: bytes) -> str | None:
     if head.startswith(b"PK\x03\x04"):
         names = _zip_names(data)
         if names is None:
+            return None
+        if _strict(data, names) is not None:
             return None
         if "xl/workbook.xml" in names:
             return "xlsx"
@@ -103,6 +118,19 @@ def _zip_names(data: bytes) -> set[str] | None:
         return None
 
 
+def _strict(data: bytes, names: set[str]) -> str | None:
+    """The main part of a Strict Open XML package (ISO/IEC 29500 Strict, which formgen's readers do not read)."""
+    for part, (namespace, _kind, _todo) in STRICT.items():
+        if part in names:
+            try:
+                with zipfile.ZipFile(io.BytesIO(data)) as zf, zf.open(part) as stream:
+                    head = stream.read(STRICT_HEAD)
+            except Exception:  # a damaged entry: the reader that opens it says so
+                return None
+            return part if namespace in head else None
+    return None
+
+
 def _compound(data: bytes, ext: str) -> Issue:
     """An OLE compound file: Office 97–2003, WPS, or an encrypted Office 2007+ file."""
     try:
@@ -137,6 +165,10 @@ def _package(data: bytes, ext: str) -> Issue:
         return Issue(Code.FILE_UNREADABLE, params={
             "format": FORMAT_NAMES[fmt] if fmt in ("xlsx", "docx") else N_("a Word or Excel document"),
             "reason": INCOMPLETE})
+    strict = _strict(data, names)
+    if strict is not None:
+        _namespace, kind, todo = STRICT[strict]
+        return _unknown(kind, todo)
     if mimetype == "application/vnd.oasis.opendocument.spreadsheet":
         return _unknown(N_("an OpenDocument spreadsheet (.ods)"), SAVE_AS_XLSX)
     if mimetype == "application/vnd.oasis.opendocument.text":

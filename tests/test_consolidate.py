@@ -328,6 +328,7 @@ def test_small_cells_are_suppressed_and_the_totals_are_written_numbers(registry,
             values = [e.record["divisions"][0][k] for e in entries]
             assert [c.value for c in cells] == [expected(v) for v in values], (sheet, k)
             assert all(c.data_type == ("s" if 0 < v < 5 else "n") for c, v in zip(cells, values))
+            assert all(c.alignment.horizontal == "right" for c, v in zip(cells, values) if 0 < v < 5)  # as numbers
             cell = ws.cell(total, col)
             assert cell.data_type == "n" and cell.value == sum(values), (sheet, k)
 

@@ -85,6 +85,7 @@ def _styles() -> list[NamedStyle]:
             NamedStyle("formgen text" + suffix, border=border, alignment=Alignment(wrap_text=True, vertical="top")),
             NamedStyle("formgen date" + suffix, border=border, number_format=DATE_FORMAT, alignment=align),
             NamedStyle("formgen datetime" + suffix, border=border, number_format=DATETIME_FORMAT, alignment=align),
+            NamedStyle("formgen small" + suffix, border=border, alignment=Alignment(horizontal="right")),
         ]
     styles += [
         NamedStyle("formgen title", font=Font(bold=True, size=14), alignment=Alignment(vertical="center")),
@@ -361,14 +362,13 @@ class _Book:
 
     def shown(self, field: Field, value: Any) -> Any:
         """:meth:`value`, with a small count of a statistics field suppressed."""
-        if id(field) in self.suppressed and self.small(value) != value:
-            return self.small(value)
-        return self.value(field, value)
+        shown = self.small(value) if id(field) in self.suppressed else value
+        return shown if isinstance(shown, _Small) else self.value(field, value)
 
     def small(self, value: Any) -> Any:
         """``<N`` for a count above 0 and below ``suppress_below`` N; any other value as it is."""
         if self.below and _is_number(value) and 0 < value < self.below:
-            return f"<{self.below}"
+            return _Small(f"<{self.below}")
         return value
 
     def value(self, field: Field, value: Any) -> Any:
@@ -381,6 +381,10 @@ class _Book:
         if field.pii and not self.reveal:
             return mask(str(value))
         return native(field, value)
+
+
+class _Small(str):
+    """A suppressed count, ``<N``: text, right-aligned like the numbers around it."""
 
 
 class _Table:
@@ -418,7 +422,11 @@ class _Table:
             self.heads[c] = _text_width(label)
 
     def row(self, values: list[Any], styles: list[str | None] | None = None) -> None:
-        """A data row; a cell's style follows its value (date, multi-line text) unless ``styles`` names one."""
+        """A data row; a cell's style follows its value (date, multi-line text, a suppressed count aligned as
+        the numbers are) unless ``styles`` names one."""
+        if styles is None and any(isinstance(v, _Small) for v in values):
+            small = "formgen small" + ("" if self.boxed else " plain")
+            styles = [small if isinstance(v, _Small) else None for v in values]
         values = [safe(v) for v in values]
         self.lines.append((values, styles))
         self.data_end = len(self.lines)

@@ -311,6 +311,9 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, rep
         help=N_("Override a form's date deadline (YYYY-MM-DD or YYYY-MM-DDTHH:MM, China time); repeatable."))
 @option("--issuer", default="", help=N_("The bureau's name, signing the 退回修改通知."))
 @option("--reveal-pii", is_flag=True, help=N_("Show personal data unmasked in the consolidated tables."))
+@option("--suppress-below", type=click.IntRange(min=0), default=0, show_default=True,
+        help=N_("In the consolidated statistics, write a count above 0 and below N as <N and the totals as "
+                "numbers (0: no suppression)."))
 @option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=WorkerLimits.seconds,
         show_default=True, help=N_("Seconds one file may take."))
 @option("--memory-limit", type=click.IntRange(min=64), default=WorkerLimits.memory >> 20, show_default=True,
@@ -320,7 +323,7 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, rep
 @click.pass_context
 def batch(ctx: click.Context, folder: Path, outdir: Path, roster: Path | None, form_id: str | None,
           jobs: int | None, db: Path | None, scheduler: str | None, received_from: str, deadlines: tuple[str, ...],
-          issuer: str, reveal_pii: bool, time_limit: float, memory_limit: int, size_limit: int) -> None:
+          issuer: str, reveal_pii: bool, suppress_below: int, time_limit: float, memory_limit: int, size_limit: int) -> None:
     lang = ctx.obj["lang"]
     try:
         from formgen.batch import Settings, run_batch
@@ -331,8 +334,8 @@ def batch(ctx: click.Context, folder: Path, outdir: Path, roster: Path | None, f
                             deadlines=dict(parse_deadline(text) for text in deadlines))
         with _batch_progress() as progress:
             summary = run_batch(folder, outdir, _registry(ctx), roster=roster, form=form_id, db=db,
-                                settings=settings, issuer=issuer, reveal_pii=reveal_pii, lang=lang,
-                                progress=progress)
+                                settings=settings, issuer=issuer, reveal_pii=reveal_pii,
+                                suppress_below=suppress_below, lang=lang, progress=progress)
     except FormgenError as err:
         raise CliError(err) from None
     except OSError as exc:

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from formgen.batch import Settings, run_batch
 from formgen.batch.pool import Job, run_local
@@ -21,7 +22,7 @@ from formgen.limits import WorkerLimits
 from formgen.batch.work import check
 from formgen.spec import Registry
 from tests.batch_files import returned, variants
-from tests.conftest import FORMS, ROOT, run_cli
+from tests.conftest import FORMS, ROOT, example, run_cli
 
 SCHOOL = "31210003{:02d}"
 
@@ -289,3 +290,20 @@ def test_a_roster_names_the_missing_and_late_units(registry, tmp_path):
     reminders = (tmp_path / "out/催报名单.csv").read_text("utf-8-sig")
     assert "沈阳市第三中学" in reminders and "沈阳市第二中学" in reminders and "沈阳市第一中学" not in reminders
     assert (tmp_path / "out/report.xlsx").exists() and (tmp_path / "out/汇总/hazard-ledger.xlsx").exists()
+
+
+def test_the_command_suppresses_small_cells_of_the_consolidated_statistics(registry, tmp_path):
+    returned(registry, "basic-stats", "xlsx", tmp_path / "in/统计表.xlsx")
+    result = run_cli("batch", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--suppress-below", "5")
+    assert result.exit_code == 0, result.stdout
+    ws = load_workbook(tmp_path / "out/汇总/basic-stats.xlsx")["分县（市、区）情况"]
+    head = next(r for r in range(1, 10) if ws.cell(r, 1).value == "单位代码")
+    labels = {ws.cell(head, c).value: c for c in range(1, ws.max_column + 1)}
+    first = example("basic-stats")["divisions"][0]
+    assert ws.cell(head + 1, labels["学校总数（所）"]).value == first["schools"]
+    small = [c for c in range(1, ws.max_column + 1) if ws.cell(head + 1, c).value == "<5"]
+    assert len(small) == sum(1 for k, v in first.items() if isinstance(v, int) and 0 < v < 5)
+    assert ws.cell(ws.max_row, 1).value == "合计" and ws.cell(ws.max_row, labels["学校总数（所）"]).value == 375
+
+    usage = run_cli("batch", str(tmp_path / "in"), "-o", str(tmp_path / "x"), "--suppress-below", "-1")
+    assert usage.exit_code == 2 and "--suppress-below" in usage.stderr

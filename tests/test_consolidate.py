@@ -293,3 +293,59 @@ def test_returns_without_a_unit_code_are_not_summed_together(registry, tmp_path)
     ws = openpyxl.load_workbook(tmp_path / "汇总" / "basic-stats.xlsx")["汇总表"]
     head = header_row(ws, "序号")
     assert [ws.cell(r, 1).value for r in range(head + 1, ws.max_row + 1)] == [1, 2, "合计"]
+
+
+def small_stats_entries() -> list[Entry]:
+    """One division per city, the counts running 0..7 across the columns and cities: 1..4 are small cells."""
+    entries = []
+    for i, (code, name) in enumerate(CITIES):
+        record = example("basic-stats")
+        record["unit"] = name
+        record["divisions"] = record["divisions"][:1]
+        for j, k in enumerate(NUMBERS):
+            record["divisions"][0][k] = (i * len(NUMBERS) + j) % 8
+        record["totals"] = {k: record["divisions"][0][k] for k in NUMBERS}
+        entries.append(Entry(code, name, f"{name}/统计表.xlsx", record))
+    return entries
+
+
+def test_small_cells_are_suppressed_and_the_totals_are_written_numbers(registry, tmp_path):
+    entries = small_stats_entries()
+    assert consolidate(registry.get("basic-stats"), entries, tmp_path, suppress_below=5) == []
+    wb = openpyxl.load_workbook(tmp_path / "汇总" / "basic-stats.xlsx")
+
+    def expected(value):
+        return "<5" if 0 < value < 5 else value
+
+    for sheet, first in (("汇总表", "序号"), ("分县（市、区）情况", "单位代码")):
+        ws = wb[sheet]
+        head = header_row(ws, first)
+        total = head + 1 + len(entries)
+        assert ws.cell(total, 1).value == "合计"
+        for k in NUMBERS:
+            col = column_of(ws, head, LABELS[k])
+            cells = [ws.cell(head + 1 + i, col) for i in range(len(entries))]
+            values = [e.record["divisions"][0][k] for e in entries]
+            assert [c.value for c in cells] == [expected(v) for v in values], (sheet, k)
+            assert all(c.data_type == ("s" if 0 < v < 5 else "n") for c, v in zip(cells, values))
+            assert all(c.alignment.horizontal == "right" for c, v in zip(cells, values) if 0 < v < 5)  # as numbers
+            cell = ws.cell(total, col)
+            assert cell.data_type == "n" and cell.value == sum(values), (sheet, k)
+
+    ws = wb["明细"]
+    data = [[ws.cell(r, c).value for c in range(1, ws.max_column + 1)] for r in range(3, ws.max_row + 1)]
+    assert len(data) == len(entries)
+    numbers = [v for row in data for v in row if isinstance(v, (int, float))]
+    assert numbers and not any(0 < v < 5 for v in numbers)
+    assert 0 in numbers and 7 in numbers
+    assert sum(v == "<5" for row in data for v in row) == 2 * sum(
+        0 < e.record["divisions"][0][k] < 5 for e in entries for k in NUMBERS)   # each row's count and its total
+
+
+def test_without_suppression_small_cells_are_numbers_and_the_totals_formulas(registry, tmp_path):
+    consolidate(registry.get("basic-stats"), small_stats_entries(), tmp_path)
+    ws = openpyxl.load_workbook(tmp_path / "汇总" / "basic-stats.xlsx")["汇总表"]
+    head = header_row(ws, "序号")
+    col = column_of(ws, head, LABELS[NUMBERS[1]])
+    assert ws.cell(head + 1, col).value == 1
+    assert str(ws.cell(head + 1 + len(CITIES), col).value).startswith("=SUM(")

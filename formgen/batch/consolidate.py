@@ -17,7 +17,13 @@ shape consolidates without code changes:
   listing the rows with their counts.
 
 Every text goes through :mod:`formgen.export` (control characters removed, formula-like text neutralised)
-and personal data (``x-formgen.pii``) is masked unless ``reveal_pii``.  A workbook of a form with personal
+and personal data (``x-formgen.pii``) is masked unless ``reveal_pii``.
+
+With ``suppress_below`` N > 0, small cells of a statistics form are suppressed: a count above 0 and below N
+is written as the text ``<N`` in the statistics table, the rows sheet and the numeric columns of 明细, and
+each 合计 row is then the true sum written as a number, not an ``=SUM`` formula.  Complementary suppression
+is not done: a suppressed cell can still be derived from a total and the other cells of its column or row
+(e.g. a unit's sum minus its other rows), so suppressed tables need review before they are published.  A workbook of a form with personal
 data fields is readable by its owner only (mode 0600): even masked, its rows are about identifiable
 students.
 """
@@ -79,6 +85,7 @@ def _styles() -> list[NamedStyle]:
             NamedStyle("formgen text" + suffix, border=border, alignment=Alignment(wrap_text=True, vertical="top")),
             NamedStyle("formgen date" + suffix, border=border, number_format=DATE_FORMAT, alignment=align),
             NamedStyle("formgen datetime" + suffix, border=border, number_format=DATETIME_FORMAT, alignment=align),
+            NamedStyle("formgen small" + suffix, border=border, alignment=Alignment(horizontal="right")),
         ]
     styles += [
         NamedStyle("formgen title", font=Font(bold=True, size=14), alignment=Alignment(vertical="center")),
@@ -162,14 +169,18 @@ def target_path(out: Path, spec: FormSpec) -> Path:
 
 
 def consolidate(spec: FormSpec, entries: Iterable[Entry], out: Path, lang: str = "zh_CN",
-                reveal_pii: bool = False) -> list[Issue]:
+                reveal_pii: bool = False, suppress_below: int = 0) -> list[Issue]:
     """Write ``out/汇总/<form>.xlsx`` from the valid returns ``entries``; return the problems found on the way,
-    such as a submitted total that differs from the sum of its rows (FG340)."""
+    such as a submitted total that differs from the sum of its rows (FG340).
+
+    ``suppress_below``: a statistics count above 0 and below it is written as ``<N`` and the 合计 rows are
+    written numbers (see the module's docstring: no complementary suppression)."""
     lang = normalise(lang)
     entries = sorted(entries, key=lambda e: (e.unit_code, e.unit_name, e.path))
-    book = _Book(spec, lang, reveal_pii)
+    stats = statistics(spec)
+    book = _Book(spec, lang, reveal_pii, suppress_below, stats)
     issues: list[Issue] = []
-    for stat in statistics(spec):
+    for stat in stats:
         issues += check_totals(spec, stat, entries)
         book.statistics(stat, entries)
     for checklist in checklists(spec):
@@ -209,8 +220,12 @@ def _(message: str, lang: str) -> str:
 class _Book:
     """The workbook being written, and how each kind of sheet is laid out."""
 
-    def __init__(self, spec: FormSpec, lang: str, reveal_pii: bool):
+    def __init__(self, spec: FormSpec, lang: str, reveal_pii: bool, suppress_below: int = 0,
+                 stats: Iterable[Statistics] = ()):
         self.spec, self.lang, self.reveal = spec, lang, reveal_pii
+        self.below = suppress_below
+        # the statistics' fields whose small values are suppressed (group columns and submitted totals)
+        self.suppressed = {id(f) for stat in stats for f in stat.numbers + stat.checked} if suppress_below else set()
         self.wb = Workbook(write_only=True)
         for style in _styles():
             self.wb.add_named_style(style)
@@ -233,11 +248,11 @@ class _Book:
         table.header([c[0] for c in columns], [c[1] for c in columns])
         for entry in entries:
             base = [entry.unit_code, entry.unit_name, entry.path]
-            scalars = [self.value(f, _get(entry.record, f.path)) for _b, _l, f, in_row in columns[3:] if not in_row]
+            scalars = [self.shown(f, _get(entry.record, f.path)) for _b, _l, f, in_row in columns[3:] if not in_row]
             for row in (_rows(group, entry.record) if group else []) or [{}]:
                 values, rest = list(base), iter(scalars)
                 for _b, _l, f, in_row in columns[3:]:
-                    values.append(self.value(f, row.get(f.name)) if in_row else next(rest))
+                    values.append(self.shown(f, row.get(f.name)) if in_row else next(rest))
                 table.row(values)
         table.finish(freeze_cols=3)
 
@@ -260,8 +275,13 @@ class _Book:
         table.header(bands, labels)
         for i, (code, name, rows) in enumerate(units.values(), start=1):
             sums = [_sum(row.get(c.name) for row in rows) for c in stat.numbers]
-            table.row([i, code, name] + sums)
-        table.total_row(_("Total", lang), label_cols=3, sum_cols=range(4, len(labels) + 1))
+            table.row([i, code, name] + [self.small(s) for s in sums])
+        all_rows = [row for _code, _name, rows in units.values() for row in rows]
+        if self.below:
+            totals = [_sum(row.get(c.name) for row in all_rows) for c in stat.numbers]
+            table.summary_row(_("Total", lang), label_cols=3, values=totals)
+        else:
+            table.total_row(_("Total", lang), label_cols=3, sum_cols=range(4, len(labels) + 1))
         table.finish(freeze_cols=3, landscape=True)
 
         columns = list(stat.labels) + list(stat.numbers)
@@ -270,9 +290,14 @@ class _Book:
         table.header([unit_band] * 2 + [stat.group.label(lang)] * len(columns), labels)
         for code, name, rows in units.values():
             for row in rows:
-                table.row([code, name] + [self.value(c, row.get(c.name)) for c in columns])
+                table.row([code, name] + [self.shown(c, row.get(c.name)) for c in columns])
         first_number = 3 + len(stat.labels)
-        table.total_row(_("Total", lang), label_cols=first_number - 1, sum_cols=range(first_number, len(labels) + 1))
+        if self.below:
+            totals = [_sum(row.get(c.name) for row in all_rows) for c in stat.numbers]
+            table.summary_row(_("Total", lang), label_cols=first_number - 1, values=totals)
+        else:
+            table.total_row(_("Total", lang), label_cols=first_number - 1,
+                            sum_cols=range(first_number, len(labels) + 1))
         table.finish(freeze_cols=2, landscape=True)
 
     def checklist(self, checklist: Checklist, entries: list[Entry]) -> None:
@@ -335,6 +360,17 @@ class _Book:
                     return item.ann["section_en"]
         return section
 
+    def shown(self, field: Field, value: Any) -> Any:
+        """:meth:`value`, with a small count of a statistics field suppressed."""
+        shown = self.small(value) if id(field) in self.suppressed else value
+        return shown if isinstance(shown, _Small) else self.value(field, value)
+
+    def small(self, value: Any) -> Any:
+        """``<N`` for a count above 0 and below ``suppress_below`` N; any other value as it is."""
+        if self.below and _is_number(value) and 0 < value < self.below:
+            return _Small(f"<{self.below}")
+        return value
+
     def value(self, field: Field, value: Any) -> Any:
         """What a cell shows for a field's value: a label, a real date, a number, or masked text."""
         if value is None or value == "":
@@ -345,6 +381,10 @@ class _Book:
         if field.pii and not self.reveal:
             return mask(str(value))
         return native(field, value)
+
+
+class _Small(str):
+    """A suppressed count, ``<N``: text, right-aligned like the numbers around it."""
 
 
 class _Table:
@@ -382,7 +422,11 @@ class _Table:
             self.heads[c] = _text_width(label)
 
     def row(self, values: list[Any], styles: list[str | None] | None = None) -> None:
-        """A data row; a cell's style follows its value (date, multi-line text) unless ``styles`` names one."""
+        """A data row; a cell's style follows its value (date, multi-line text, a suppressed count aligned as
+        the numbers are) unless ``styles`` names one."""
+        if styles is None and any(isinstance(v, _Small) for v in values):
+            small = "formgen small" + ("" if self.boxed else " plain")
+            styles = [small if isinstance(v, _Small) else None for v in values]
         values = [safe(v) for v in values]
         self.lines.append((values, styles))
         self.data_end = len(self.lines)

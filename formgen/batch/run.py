@@ -91,11 +91,12 @@ class Summary:
 
 def run_batch(folder: Path, outdir: Path, registry: Registry, *, roster: Path | None = None,
               form: str | None = None, db: Path | None = None, settings: Settings = Settings(),
-              issuer: str = "", reveal_pii: bool = False, lang: str = "zh_CN",
+              issuer: str = "", reveal_pii: bool = False, suppress_below: int = 0, lang: str = "zh_CN",
               progress: Callable[[int, int], None] | None = None, check: Check = work.check) -> Summary:
     """Check every file under ``folder`` and write the outputs into ``outdir``; see docs/batch.md.
 
-    ``progress(done, total)`` is called as files are done.  ``check`` is the per-file function (tests
+    ``suppress_below``: small counts in the consolidated statistics are written as ``<N`` (see
+    :func:`formgen.batch.consolidate.consolidate`).  ``progress(done, total)`` is called as files are done.  ``check`` is the per-file function (tests
     pass a slow or greedy one).  Usage problems (a bad roster, an unknown ``form``) raise FormgenError
     before any file is read.
     """
@@ -109,7 +110,8 @@ def run_batch(folder: Path, outdir: Path, registry: Registry, *, roster: Path | 
         parsed, reused = _check_all(folder, ledger, registry, form, settings, client, lang, progress, check)
         _derive(ledger, registry, units, form, settings.deadlines, lang)
         ledger.commit()
-        submissions, notes = _outputs(ledger, outdir, registry, units, form, issuer, reveal_pii, lang)
+        submissions, notes = _outputs(ledger, outdir, registry, units, form, issuer, reveal_pii,
+                                     suppress_below, lang)
         return Summary(outdir, ledger.counts(), parsed, reused,
                        [r for r in submissions or [] if r["status"] == "missing"],
                        [r for r in submissions or [] if r["status"] == "late"], notes)
@@ -297,7 +299,7 @@ def result_line(row: dict[str, Any], lang: str) -> dict[str, Any]:
 
 
 def _outputs(ledger: Ledger, outdir: Path, registry: Registry, roster: Roster | None, form: str | None,
-             issuer: str, reveal_pii: bool, lang: str) -> tuple[list[dict] | None, list[Issue]]:
+             issuer: str, reveal_pii: bool, suppress_below: int, lang: str) -> tuple[list[dict] | None, list[Issue]]:
     """Write every output from the ledger; (the submission rows when there is a roster, consolidation notes)."""
 
     def results() -> Iterator[dict]:
@@ -314,7 +316,7 @@ def _outputs(ledger: Ledger, outdir: Path, registry: Registry, roster: Roster | 
     for form_id in ledger.forms_with("valid"):
         entries = (Entry(row["unit_code"] or "", row["unit_name"] or "", row["relpath"], row["record"])
                    for row in ledger.rows("c.status='valid' AND c.form=?", (form_id,)))
-        notes.extend(consolidate(registry.get(form_id), entries, outdir, lang, reveal_pii))
+        notes.extend(consolidate(registry.get(form_id), entries, outdir, lang, reveal_pii, suppress_below))
     write_report(outdir / REPORT, results, submissions, lang)
     write_return_notices(outdir / NOTICES, results, roster, issuer, lang)
     if submissions is not None:

@@ -22,7 +22,7 @@ from typing import BinaryIO
 from lxml import etree
 
 from formgen.coerce import Context, is_empty
-from formgen.layout.docx import CHECKBOX, Cell, Table, layout, placeholder, widget
+from formgen.layout.docx import CHECKBOX, Cell, Row, Table, layout, placeholder, widget
 from formgen.layout.docx_letter import Part, blank, parts
 from formgen.layout.letter import is_letter
 from formgen.layout.ooxml import PROP_FORM, PROP_HASH, PROP_UNIT, PROP_VERSION, custom_properties, qn, safe_parser
@@ -121,14 +121,7 @@ class _Reading:
         for r, row in enumerate(table.rows, start=1):
             cells = rows[r - 1].findall(_TC) if r <= len(rows) else None
             problem = _row_problem(cells, row.cells) if tbl is not None else N_("the table is missing")
-            for c, cell in enumerate(row.cells):
-                if cell.field is None:
-                    continue
-                tc = self._tagged_cell(cell.field)
-                if tc is None and problem:
-                    self._changed(cell.field.address, f"表{table.number}!R{r}C{c + 1}", problem)
-                    continue
-                self._read_field(cell.field, tc if tc is not None else cells[c])
+            self._read_row(table.number, r, row, cells, problem)
         for r, tr in enumerate(rows[len(table.rows):], start=len(table.rows) + 1):
             if not is_empty(_cell_text(tr)):
                 self.issues.append(Issue(Code.EXTRA_CONTENT, location=f"表{table.number}!R{r}"))
@@ -195,15 +188,20 @@ class _Reading:
         """Read the 合计 row when the table's last row is it; otherwise its fields are LAYOUT_CHANGED."""
         cells = tr.findall(_TC)
         problem = _row_problem(cells, table.total.cells)
-        for c, cell in enumerate(table.total.cells):
+        self._read_row(table.number, r, table.total, cells, problem)
+        return problem is None
+
+    def _read_row(self, number: int, r: int, row: Row, cells: list | None, problem: str | None) -> None:
+        """The fields of a laid-out row: by tag where tags survived, else by cell when the row still matches
+        its layout; otherwise each field is LAYOUT_CHANGED at its cell."""
+        for c, cell in enumerate(row.cells):
             if cell.field is None:
                 continue
             tc = self._tagged_cell(cell.field)
             if tc is None and problem:
-                self._changed(cell.field.address, f"表{table.number}!R{r}C{c + 1}", problem)
+                self._changed(cell.field.address, f"表{number}!R{r}C{c + 1}", problem)
                 continue
             self._read_field(cell.field, tc if tc is not None else cells[c])
-        return problem is None
 
 
 # -- cells and text ---------------------------------------------------------------

@@ -146,7 +146,7 @@ class Code(enum.Enum):
         "left empty. Choose one of: {choices}."))
     MIGRATION_NO_ROUTE = ("FG363", Severity.WARNING, N_(
         "Version {old} of form '{form}' cannot be brought to version {new}: no installed definition says how "
-        "(\"x-formgen\": {{\"migrate\": {{\"from\": \"{old}\", …}}}}). The record is kept in version {old}."))
+        "(\"x-formgen\": {{\"migrate\": {{\"from\": \"{old}\", …}}}}). The record is kept in version {old}{where}."))
     MIGRATION_CONSOLIDATED = ("FG364", Severity.WARNING, N_(
         "{count} valid return(s) of form '{form}' version {old} were brought to version {new} for the consolidated "
         "table {file}."))

@@ -137,7 +137,7 @@ def bring_up(versions: Iterable[FormSpec], spec: FormSpec, record: dict, target:
     chain = route(versions, spec.version, target.version)
     if not chain:
         return Migration(spec, record, [Issue(Code.MIGRATION_NO_ROUTE, params={
-            "form": spec.id, "old": spec.version, "new": target.version})])
+            "form": spec.id, "old": spec.version, "new": target.version, "where": ""})])
     issues = [Issue(Code.MIGRATED, params={"form": spec.id, "old": spec.version, "new": target.version})]
     for old, new, step in chain:
         record, said = apply(old, new, step, record)

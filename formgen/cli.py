@@ -198,6 +198,50 @@ def generate(ctx: click.Context, form: str | None, fmt: str | None, data_file: P
     click.echo(_("Wrote {file}").format(file=out), err=True)
 
 
+@cli.command(help=N_(
+    "Look at a form before publishing it: write it into the folder -o in every format (or those of --format), "
+    "blank or pre-filled from --data, with a PNG image of every page (ID-FORMAT-N.png). Excel and Word files "
+    "are printed to pages by LibreOffice, as an office program prints them; PDF pages are drawn by pdftoppm."))
+@click.argument("form")
+@option("--format", "formats", type=Format(), multiple=True,
+        help=N_("Only this format: xlsx (Excel), docx (Word) or pdf; may be given more than once. Default: all three."))
+@option("--data", "data_file", type=FilePath(dir_okay=False, exists=True, path_type=Path),
+        help=N_("Pre-fill from this JSON record; it is checked against the form first."))
+@option("--version", "version", metavar="VERSION",
+        help=N_("Show this installed version of the form (see `formgen forms`); default: the newest."))
+@option("-o", "--output", "out", type=FilePath(file_okay=False, path_type=Path), required=True,
+        help=N_("The folder for the files and the page images; it is made if it does not exist."))
+@click.pass_context
+def preview(ctx: click.Context, form: str, formats: tuple[str, ...], data_file: Path | None, version: str | None,
+            out: Path) -> None:
+    from formgen.preview import check_programs, preview as pages
+
+    registry = _registry(ctx)
+    wanted = list(dict.fromkeys(formats)) or sorted(COMPILERS)
+    try:
+        spec = resolve_version(registry, resolve_form(registry, form), version)
+        check_programs(wanted)
+    except FormgenError as err:
+        raise CliError(err) from None
+    data = _record(data_file) if data_file else None
+    problems = _prefill_problems(spec, data) if data is not None else []
+    if problems:
+        _show_data_problems(data_file, spec, problems, strict=False)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(output_problem(out, exc)) from None
+    for fmt in wanted:
+        file = out / f"{spec.id}{EXTENSIONS[fmt]}"
+        _compile(spec, fmt, data, file, ctx.obj["lang"])
+        try:
+            shown = pages(file, fmt, out)
+        except FormgenError as err:
+            raise CliError(err) from None
+        click.echo(_("{file}: {count} page(s): {images}").format(
+            file=file, count=len(shown.pages), images=", ".join(p.name for p in shown.pages)))
+
+
 def _record(data_file: Path) -> dict:
     try:
         data = json.loads(data_file.read_text("utf-8"))

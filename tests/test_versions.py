@@ -270,3 +270,13 @@ def test_a_version_no_migration_reaches_gets_a_table_of_its_own(tmp_path):
     old = _details(tables / f"{FORM}@1.0.0.xlsx")
     assert {r["情节程度"] for r in old} == {"反复发生的一般欺凌", "情节轻微的一般欺凌"} and "联系电话" in old[0]
     assert "记录保留为 1.0.0 版，单独汇总在 汇总/incident-report@1.0.0.xlsx 中。" in result.stdout
+
+
+def test_diff_suggests_the_migration_and_says_what_is_left_to_decide():
+    old, new = str(FORMS / f"{FORM}.json"), str(V11 / f"{FORM}.json")
+    result = invoke("diff", old, new, "--migration")
+    assert result.exit_code == 0
+    suggested = json.loads(result.stdout)["migrate"]
+    written = _definition_11()["x-formgen"]["migrate"]
+    assert suggested == {k: v for k, v in written.items() if k != "defaults"}  # renames, merged choices, removal
+    assert result.stderr.startswith(f"FG448 {new} $.x-formgen.migrate.defaults：“report_channel”是新增的必填字段")

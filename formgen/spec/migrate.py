@@ -218,8 +218,8 @@ def _choice(old: FormSpec, new: FormSpec, step: Step, address: str, path: str, b
     if value is None or not isinstance(target, Field) or target.kind != "choice":
         return value
     table = step.choices.get(address, {})
-    if _key(value) in table:
-        mapped = table[_key(value)]
+    if choice_key(value) in table:
+        mapped = table[choice_key(value)]
     else:
         mapped = value if value in target.choices else None
     if mapped is not None:
@@ -353,14 +353,14 @@ def lint_sources(spec: FormSpec, versions: Iterable[FormSpec], name: str) -> Ite
                 continue
             table = step.choices.get(address, {})
             for old_value in table:
-                if old_value not in [_key(c) for c in was.choices]:
+                if old_value not in [choice_key(c) for c in was.choices]:
                     yield _issue(Code.DEF_MIGRATE_CHOICE, step, name, ("choices", address, old_value), Text(N_(
                         "'{choice}' is not a choice of '{field}' in version {source}{hint}; its choices were: "
                         "{choices}"), {"choice": old_value, "field": source, "source": step.source,
-                                       "hint": paren_hint(old_value, [_key(c) for c in was.choices]),
+                                       "hint": paren_hint(old_value, [choice_key(c) for c in was.choices]),
                                        "choices": ", ".join(map(_shown, was.choices))}))
             for choice in was.choices:
-                if _key(choice) not in table and choice not in now.choices:
+                if choice_key(choice) not in table and choice not in now.choices:
                     yield _issue(Code.DEF_MIGRATE_CHOICE, step, name, ("choices",), Text(N_(
                         "the choice '{choice}' of '{field}' in version {source} is not a choice of '{target}' here: "
                         "map it in \"choices\" to one of {choices}, or to null to leave the field empty"),
@@ -379,7 +379,7 @@ def _unknown_there(step: Step, name: str, keys: tuple, address: str, before: dic
         {"field": address, "source": step.source, "hint": paren_hint(address, before)}))
 
 
-def _key(choice: Any) -> str:
+def choice_key(choice: Any) -> str:
     """A choice as a key of ``choices`` (JSON object keys are text)."""
     return choice if isinstance(choice, str) else json.dumps(choice, ensure_ascii=False)
 

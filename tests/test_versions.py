@@ -77,9 +77,9 @@ def test_an_earlier_version_lives_in_the_versions_subfolder(tmp_path):
 def test_forms_lists_every_version_newest_first():
     listed = [(f["version"], f["current"]) for f in json.loads(invoke("forms", "--json").stdout) if f["id"] == FORM]
     assert listed == [("1.1.0", True), ("1.0.0", False)]
-    text = invoke("forms").stdout
-    assert "早期版本" in text.splitlines()[[i for i, line in enumerate(text.splitlines()) if "1.0.0" in line
-                                            and line.startswith(FORM)][0]]
+    lines = [line.split(None, 2) for line in invoke("forms").stdout.splitlines() if line.startswith(FORM + " ")]
+    assert lines == [[FORM, "1.1.0", "学生欺凌事件报告表"],
+                     [FORM, "1.0.0", "学生欺凌事件报告表 （早期版本：按它生成的表交回时仍按此版本读取）"]]
 
 
 def test_generate_writes_the_newest_unless_version_says_otherwise(tmp_path):
@@ -280,3 +280,10 @@ def test_diff_suggests_the_migration_and_says_what_is_left_to_decide():
     written = _definition_11()["x-formgen"]["migrate"]
     assert suggested == {k: v for k, v in written.items() if k != "defaults"}  # renames, merged choices, removal
     assert result.stderr.startswith(f"FG448 {new} $.x-formgen.migrate.defaults：“report_channel”是新增的必填字段")
+
+
+def test_the_migration_survives_the_authoring_workbook(tmp_path):
+    book, back = tmp_path / "修订.xlsx", tmp_path / "back.json"
+    assert invoke("author", "export", str(V11 / f"{FORM}.json"), "-o", str(book)).exit_code == 0
+    assert invoke("author", "import", str(book), "-o", str(back)).exit_code == 0
+    assert json.loads(back.read_text("utf-8")) == _definition_11()

@@ -125,9 +125,6 @@ class Migration:
     record: dict
     issues: list[Issue]
 
-    def migrated_from(self, old: FormSpec) -> str | None:
-        return old.version if self.spec.version != old.version else None
-
 
 def bring_up(versions: Iterable[FormSpec], spec: FormSpec, record: dict, target: FormSpec) -> Migration:
     """``record`` (of version ``spec``) in version ``target``: FG360 and an issue for every value without a

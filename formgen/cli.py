@@ -22,7 +22,7 @@ from formgen.limits import WorkerLimits
 from formgen.compile import COMPILERS
 from formgen.cli_support import (EXTENSIONS, FilePath, Format, FormgenGroup, I18nOption, Language, OutputError,
                                  Unexpected, check_output, debugging, option, output_problem, resolve_form, resolve_format,
-                                 resolve_language, write_output)
+                                 resolve_language, resolve_version, write_output)
 from formgen.i18n import N_, set_language
 from formgen.i18n import gettext as _
 from formgen.issues import Code, EnvironmentProblem, FormgenError, Issue, Severity
@@ -74,12 +74,17 @@ def cli(ctx: click.Context, lang: str | None, forms_dir: Path | None) -> None:
     ctx.obj = {"registry": Registry(extra=[forms_dir] if forms_dir else []), "lang": lang}
 
 
-@cli.command("forms", help=N_("List the installed forms."))
+@cli.command("forms", help=N_(
+    "List the installed forms, every version: the newest (generated unless --version says otherwise) first, then "
+    "the earlier ones, whose returns are still read."))
 @option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
 @click.pass_context
 def forms_cmd(ctx: click.Context, as_json: bool) -> None:
+    from formgen.spec.model import version_key
+
     try:
-        specs = _registry(ctx).all()
+        current = {s.id: s.version for s in _registry(ctx).all()}
+        specs = sorted(_registry(ctx).versions(), key=lambda s: (s.id, [-n for n in version_key(s.version)]))
     except FormgenError as err:
         raise CliError(err) from None
     problems = _registry(ctx).check()
@@ -90,25 +95,30 @@ def forms_cmd(ctx: click.Context, as_json: bool) -> None:
         click.echo(_("The form definition {file} has {count} problem(s); run `formgen lint {file}`.").format(
             file=file, count=count), err=True)
     rows = [{"id": s.id, "version": s.version, "title": s.title, "title_en": s.ann.get("title_en", ""),
-             "file": s.source} for s in specs]
+             "file": s.source, "current": current.get(s.id) == s.version} for s in specs]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         ctx.exit(2 if problems else 0)
     lang = ctx.obj["lang"]
     for spec in specs:
-        click.echo(f"{spec.id:<28} {spec.version:<8} {spec.label(lang)}")
+        earlier = "" if current.get(spec.id) == spec.version else " " + _(
+            "(an earlier version: returns made from it are still read)")
+        click.echo(f"{spec.id:<28} {spec.version:<8} {spec.label(lang)}{earlier}")
     if problems:
         ctx.exit(2)
 
 
-@cli.command(help=N_("Check form definition files; exit 2 on any error."))
+@cli.command(help=N_("Check form definition files, and their migrations against the versions they migrate from "
+                     "(installed, or among the files given); exit 2 on any error."))
 @click.argument("files", nargs=-1, required=True, type=FilePath(dir_okay=False, path_type=Path))
 @click.pass_context
 def lint(ctx: click.Context, files: tuple[Path, ...]) -> None:
     from formgen.spec.lint import lint_file
+    from formgen.spec.migrate import lint_sources
+    from formgen.spec.model import FormSpec
 
     seen: dict[tuple[str, str], str] = {}
-    failed = False
+    found: list[tuple[Path, FormSpec | None, list[Issue]]] = []
     for path in files:
         definition, issues = lint_file(path)
         ident = (definition or {}).get("x-formgen", {}) if isinstance(definition, dict) else {}
@@ -117,6 +127,13 @@ def lint(ctx: click.Context, files: tuple[Path, ...]) -> None:
             issues = [Issue(Code.DEF_DUPLICATE, params={"file": str(path), "form": key[0], "version": key[1],
                                                          "other": seen[key]})]
         seen.setdefault(key, str(path))
+        found.append((path, None if issues else FormSpec.from_definition(definition, str(path)), issues))
+    given = {(s.id, s.version): s for _p, s, _i in found if s is not None}
+    versions = [*given.values(), *(s for s in _registry(ctx).versions() if (s.id, s.version) not in given)]
+    failed = False
+    for path, spec, issues in found:
+        if spec is not None:
+            issues = list(lint_sources(spec, versions, str(path)))
         if issues:
             failed = True
             for issue in issues:
@@ -145,13 +162,16 @@ def lint(ctx: click.Context, files: tuple[Path, ...]) -> None:
 @option("--roster", "roster_file", type=FilePath(dir_okay=False, exists=True, path_type=Path),
         help=N_("Write one form per unit of this roster (CSV or .xlsx) into the folder -o, each with its unit "
                 "filled in and its unit code stamped."))
+@option("--version", "version", metavar="VERSION",
+        help=N_("Write this installed version of the form (see `formgen forms`); default: the newest."))
 @click.pass_context
 def generate(ctx: click.Context, form: str | None, fmt: str | None, data_file: Path | None, strict: bool,
-             all_forms: bool, out: Path, roster_file: Path | None) -> None:
+             all_forms: bool, out: Path, roster_file: Path | None, version: str | None) -> None:
     registry = _registry(ctx)
     if all_forms:
-        if form or data_file:
-            raise click.UsageError(_("--all writes every form blank: leave out the form's name and --data."))
+        if form or data_file or version:
+            raise click.UsageError(_("--all writes the newest version of every form blank: leave out the form's "
+                                     "name, --data and --version."))
         _generate_all(registry, fmt, out, ctx.obj["lang"])
         return
     if not form:
@@ -162,7 +182,7 @@ def generate(ctx: click.Context, form: str | None, fmt: str | None, data_file: P
     elif fmt is None:
         raise click.UsageError(_("With --roster, -o is a folder: give the format with --format (xlsx, docx or pdf)."))
     try:
-        spec = resolve_form(registry, form)
+        spec = resolve_version(registry, resolve_form(registry, form), version)
     except FormgenError as err:
         raise CliError(err) from None
     data = _record(data_file) if data_file else None
@@ -176,6 +196,50 @@ def generate(ctx: click.Context, form: str | None, fmt: str | None, data_file: P
         return
     _compile(spec, fmt, data, out, ctx.obj["lang"])
     click.echo(_("Wrote {file}").format(file=out), err=True)
+
+
+@cli.command(help=N_(
+    "Look at a form before publishing it: write it into the folder -o in every format (or those of --format), "
+    "blank or pre-filled from --data, with a PNG image of every page (ID-FORMAT-N.png). Excel and Word files "
+    "are printed to pages by LibreOffice, as an office program prints them; PDF pages are drawn by pdftoppm."))
+@click.argument("form")
+@option("--format", "formats", type=Format(), multiple=True,
+        help=N_("Only this format: xlsx (Excel), docx (Word) or pdf; may be given more than once. Default: all three."))
+@option("--data", "data_file", type=FilePath(dir_okay=False, exists=True, path_type=Path),
+        help=N_("Pre-fill from this JSON record; it is checked against the form first."))
+@option("--version", "version", metavar="VERSION",
+        help=N_("Show this installed version of the form (see `formgen forms`); default: the newest."))
+@option("-o", "--output", "out", type=FilePath(file_okay=False, path_type=Path), required=True,
+        help=N_("The folder for the files and the page images; it is made if it does not exist."))
+@click.pass_context
+def preview(ctx: click.Context, form: str, formats: tuple[str, ...], data_file: Path | None, version: str | None,
+            out: Path) -> None:
+    from formgen.preview import check_programs, preview as pages
+
+    registry = _registry(ctx)
+    wanted = list(dict.fromkeys(formats)) or sorted(COMPILERS)
+    try:
+        spec = resolve_version(registry, resolve_form(registry, form), version)
+        check_programs(wanted)
+    except FormgenError as err:
+        raise CliError(err) from None
+    data = _record(data_file) if data_file else None
+    problems = _prefill_problems(spec, data) if data is not None else []
+    if problems:
+        _show_data_problems(data_file, spec, problems, strict=False)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(output_problem(out, exc)) from None
+    for fmt in wanted:
+        file = out / f"{spec.id}{EXTENSIONS[fmt]}"
+        _compile(spec, fmt, data, file, ctx.obj["lang"])
+        try:
+            shown = pages(file, fmt, out)
+        except FormgenError as err:
+            raise CliError(err) from None
+        click.echo(_("{file}: {count} page(s): {images}").format(
+            file=file, count=len(shown.pages), images=", ".join(p.name for p in shown.pages)))
 
 
 def _record(data_file: Path) -> dict:
@@ -249,19 +313,27 @@ def _distribute(ctx: click.Context, spec, roster_file: Path, fmt: str, folder: P
         count=len(written), roster=roster_file, form=spec.label(ctx.obj["lang"]), folder=folder), err=True)
 
 
-@cli.command(help=N_('Print a returned file\'s data as JSON: {"form", "version", "data"}.'))
+MIGRATE_HELP = N_("Bring the record of an earlier version of the form to its newest version, as the newest "
+                  "definition's migrations say (x-formgen.migrate); each change is reported.")
+
+
+@cli.command(help=N_('Print a returned file\'s data as JSON: {"form", "version", "data"}, in the version the file '
+                     'was made from (with --migrate: in the newest, and "migrated_from").'))
 @click.argument("file", type=FilePath(dir_okay=False, exists=True, path_type=Path))
+@option("--migrate", is_flag=True, help=MIGRATE_HELP)
 @click.pass_context
-def extract(ctx: click.Context, file: Path) -> None:
+def extract(ctx: click.Context, file: Path, migrate: bool) -> None:
     from formgen.pipeline import process
 
-    result = process(file, _registry(ctx))
+    result = process(file, _registry(ctx), migrate=migrate)
     if not result.readable:
         REPORTERS["text"](sys.stderr, [result])
         raise Invalid("")
-    click.echo(json.dumps({"form": result.form, "version": result.version, "data": result.data},
-                          ensure_ascii=False, indent=2))
-    reading = [i for i in result.issues if i.code.id.startswith("FG1")]  # reading the file, not its values
+    out = {"form": result.form, "version": result.version, "data": result.data}
+    if result.migrated_from:
+        out["migrated_from"] = result.migrated_from
+    click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    reading = [i for i in result.issues if i.code.id.startswith(("FG1", "FG36"))]  # reading and migrating
     if reading:  # never silently: a value not read, or read in a way to check, is said on stderr
         REPORTERS["text"](sys.stderr, [dataclasses.replace(result, issues=reading)])
     if any(i.severity == Severity.ERROR for i in reading):
@@ -276,19 +348,21 @@ def extract(ctx: click.Context, file: Path) -> None:
 @option("--json", "as_json", is_flag=True, help=N_("Print the results as JSON."))
 @option("--reporter", type=click.Choice(sorted(REPORTERS)), default=None,
         help=N_("Choose a reporter by name (default text; --json is the same as --reporter json)."))
+@option("--migrate", is_flag=True, help=MIGRATE_HELP)
 @click.pass_context
-def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, reporter: str | None) -> None:
+def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, reporter: str | None,
+                 migrate: bool) -> None:
     from formgen.batch.walk import walk
     from formgen.pipeline import process, skipped
 
     results = []
     for path in paths:
         if not path.is_dir():
-            results.append(process(path, _registry(ctx)))
+            results.append(process(path, _registry(ctx), migrate=migrate))
             continue
         for found in walk(path):
             results.append(skipped(found.path, found.skip, found.unreadable) if found.skip
-                           else process(found.path, _registry(ctx)))
+                           else process(found.path, _registry(ctx), migrate=migrate))
     REPORTERS[reporter or ("json" if as_json else "text")](sys.stdout, results)
     if any(r.status in ("invalid", "unreadable") for r in results):
         raise Invalid("")

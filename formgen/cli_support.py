@@ -288,6 +288,19 @@ def resolve_form(registry: Registry, name: str) -> FormSpec:
         name=name))
 
 
+def resolve_version(registry: Registry, spec: FormSpec, version: str | None) -> FormSpec:
+    """``spec`` (the newest version of its form) or, with ``--version``, that installed version of the form;
+    a version not installed is an error naming the installed ones."""
+    if version is None or version == spec.version:
+        return spec
+    found = registry.find(spec.id, version)
+    if found is None:
+        raise click.UsageError(_("Form '{form}' has no installed version {version}. The installed versions are: "
+                                 "{versions}.").format(form=spec.id, version=version, versions=", ".join(
+                                     s.version for s in registry.versions(spec.id))))
+    return found
+
+
 # -- writing outputs ---------------------------------------------------------------------------------
 
 class OutputError(click.ClickException):

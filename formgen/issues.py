@@ -135,6 +135,21 @@ class Code(enum.Enum):
     TOTAL_MISMATCH = ("FG340", Severity.ERROR, N_(
         "{unit} ({file}): the submitted {label} is {total}, but its rows add up to {sum}. "
         "Correct the total or the rows and submit the form again."))
+    MIGRATED = ("FG360", Severity.WARNING, N_(
+        "The file was made from version {old} of form '{form}'; its record was brought to version {new} as the "
+        "definition of version {new} says (renamed fields, mapped choices, defaults of new fields)."))
+    MIGRATION_DROPPED = ("FG361", Severity.WARNING, N_(
+        "{label} ({path}) of version {old} has no place in version {new}; its value is not in the record of "
+        "version {new}. Copy it by hand from the file if it is still needed."))
+    MIGRATION_CHOICE = ("FG362", Severity.WARNING, N_(
+        "{label} ({path}): the choice “{choice}” of version {old} has no place in version {new}, so the field is "
+        "left empty. Choose one of: {choices}."))
+    MIGRATION_NO_ROUTE = ("FG363", Severity.WARNING, N_(
+        "Version {old} of form '{form}' cannot be brought to version {new}: no installed definition says how "
+        "(\"x-formgen\": {{\"migrate\": {{\"from\": \"{old}\", …}}}}). The record is kept in version {old}{where}."))
+    MIGRATION_CONSOLIDATED = ("FG364", Severity.WARNING, N_(
+        "{count} valid return(s) of form '{form}' version {old} were brought to version {new} for the consolidated "
+        "table {file}."))
     SCHEMA_OTHER = ("FG399", Severity.ERROR, N_(
         "{label} ({path}) does not satisfy the rule '{keyword}' of the form."))
 
@@ -163,6 +178,12 @@ class Code(enum.Enum):
         "Use a field name from \"properties\", and group.column for a column of a repeating group."))
     DEF_RULE_MISUSE = ("FG411", Severity.ERROR, N_(
         "{file} {path}: {reason}"))
+    DEF_MIGRATE_SOURCE = ("FG447", Severity.ERROR, N_(
+        "{file} {path}: {reason}. Correct the migration's \"from\"."))
+    DEF_MIGRATE_FIELD = ("FG448", Severity.ERROR, N_(
+        "{file} {path}: {reason}."))
+    DEF_MIGRATE_CHOICE = ("FG449", Severity.ERROR, N_(
+        "{file} {path}: {reason}."))
 
     BOOK_UNREADABLE = ("FG420", Severity.ERROR, N_(
         "{file} cannot be read as an authoring workbook: {reason}. Save it from Excel or WPS as .xlsx and try again."))

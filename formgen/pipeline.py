@@ -16,12 +16,13 @@ from typing import Any
 
 from formgen.coerce import is_empty
 from formgen.i18n import N_
-from formgen.issues import Code, Issue, Severity, Unreadable, shown
+from formgen.issues import Code, DefinitionError, Issue, Severity, Unreadable, shown
 from formgen.limits import LIMITS
 from formgen.read.guard import too_large
 from formgen.read import EXTENSIONS, FORMAT_NAMES, READERS, refusal, sniff, unreadable_reason
 from formgen.record import Extraction, Identity, build_record, column_of
 from formgen.spec import Registry
+from formgen.spec.migrate import bring_up
 from formgen.spec.model import FormSpec
 from formgen.validate import validate
 
@@ -37,6 +38,7 @@ class Result:
     issues: list[Issue] = field(default_factory=list)
     identity: Identity | None = None
     skipped: bool = False  # litter (a lock file, a system file): listed, not read
+    migrated_from: str | None = None  # the version the file was made from, when the record was brought up
 
     @property
     def readable(self) -> bool:
@@ -56,8 +58,11 @@ class Result:
         return "valid" if self.valid else "invalid"
 
     def to_dict(self, lang: str | None = None) -> dict[str, Any]:
-        return {"file": self.file, "format": self.format, "form": self.form, "version": self.version,
-                "valid": self.valid, "status": self.status, "issues": [i.to_dict(lang) for i in self.issues]}
+        out = {"file": self.file, "format": self.format, "form": self.form, "version": self.version,
+               "valid": self.valid, "status": self.status, "issues": [i.to_dict(lang) for i in self.issues]}
+        if self.migrated_from:
+            out["migrated_from"] = self.migrated_from
+        return out
 
 
 def extract(path: str | Path, registry: Registry, data: bytes | None = None) -> tuple[Extraction, FormSpec | None]:
@@ -153,21 +158,26 @@ def skipped(path: str | Path, reason: str, unreadable: bool = False) -> Result:
     return Result(str(path), skipped=not unreadable, issues=[Issue(Code.SKIPPED, params={"reason": reason})])
 
 
-def process(path: str | Path, registry: Registry, data: bytes | None = None) -> Result:
-    """Extract, coerce and validate one file (its ``data`` when given, else the file at ``path``).
+def process(path: str | Path, registry: Registry, data: bytes | None = None, migrate: bool = False) -> Result:
+    """Extract, coerce and validate one file (its ``data`` when given, else the file at ``path``), always by
+    the definition of the version it was made from.  With ``migrate`` the record of an earlier version is then
+    brought to the newest version of its form (:func:`formgen.spec.migrate.bring_up`) and, when it was valid,
+    validated again in that version.
 
     Never raises for anything in the file: a fault in formgen becomes the issue INTERNAL.
     """
     result = Result(str(path))
     try:
-        _process(result, path, registry, data)
+        spec = _process(result, path, registry, data)
+        if migrate and spec is not None:
+            _migrate(result, spec, registry)
     except Exception:  # a fault in formgen, whatever the file: this file's result says so, the run goes on
         result.data = None
         result.issues.append(Issue(Code.INTERNAL))
     return result
 
 
-def _process(result: Result, path: str | Path, registry: Registry, data: bytes | None) -> None:
+def _process(result: Result, path: str | Path, registry: Registry, data: bytes | None) -> FormSpec | None:
     extraction, spec = extract(path, registry, data)
     result.format = extraction.format or None
     result.issues = list(extraction.issues)
@@ -175,7 +185,7 @@ def _process(result: Result, path: str | Path, registry: Registry, data: bytes |
         result.identity = extraction.identity
         result.form, result.version = extraction.identity.form, extraction.identity.version
     if spec is None:
-        return
+        return None
     built = build_record(spec, extraction)
     result.data = built.record
     result.issues.extend(built.issues)
@@ -184,6 +194,24 @@ def _process(result: Result, path: str | Path, registry: Registry, data: bytes |
         issue.location = issue.location or location_of(issue.path, extraction.locations)
         if issue.path in built.originals and not spec.is_pii(issue.path):
             issue.typed = shorten(built.originals[issue.path])
+    return spec
+
+
+def _migrate(result: Result, spec: FormSpec, registry: Registry) -> None:
+    """The record brought to the newest version of its form, with what was said on the way."""
+    try:
+        target = registry.get(spec.id)
+    except DefinitionError:  # the newest version is broken: the record stays in its own version
+        return
+    if result.data is None or target.version == spec.version:
+        return
+    was_valid = result.valid
+    migration = bring_up(registry.versions(spec.id), spec, result.data, target)
+    result.issues.extend(migration.issues)
+    if migration.spec is target:
+        result.migrated_from, result.version, result.data = spec.version, target.version, migration.record
+        if was_valid:
+            result.issues.extend(validate(target, migration.record))
 
 
 def location_of(path: str, locations: dict[str, str]) -> str:

@@ -123,13 +123,24 @@ def _definition(ctx: click.Context, path: Path) -> dict:
 @click.argument("old", type=FilePath(dir_okay=False, exists=True, path_type=Path))
 @click.argument("new", type=FilePath(dir_okay=False, exists=True, path_type=Path))
 @option("--json", "as_json", is_flag=True, help=N_("Print the changes as JSON."))
+@option("--migration", is_flag=True, help=N_(
+    "Print the migration these changes suggest, for \"x-formgen\": {\"migrate\": ...} of NEW, and what is still "
+    "to decide in it."))
 @click.pass_context
-def diff_cmd(ctx: click.Context, old: Path, new: Path, as_json: bool) -> None:
+def diff_cmd(ctx: click.Context, old: Path, new: Path, as_json: bool, migration: bool) -> None:
     from formgen.author.diff import diff
     from formgen.spec.model import FormSpec
 
-    changes = diff(FormSpec.from_definition(_definition(ctx, old), str(old)),
-                   FormSpec.from_definition(_definition(ctx, new), str(new)))
+    before = FormSpec.from_definition(_definition(ctx, old), str(old))
+    after = FormSpec.from_definition(_definition(ctx, new), str(new))
+    if migration:
+        from formgen.author.migration import suggest
+
+        migrate, issues = suggest(before, after, str(new))
+        click.echo(json.dumps({"migrate": migrate}, ensure_ascii=False, indent=2))
+        _show(issues)
+        return
+    changes = diff(before, after)
     if as_json:
         click.echo(json.dumps([c.to_dict() for c in changes], ensure_ascii=False, indent=2))
         return

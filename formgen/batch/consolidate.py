@@ -46,10 +46,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from formgen.export import mask, safe
 from formgen.fsutil import atomic_path
-from formgen.i18n import gettext, normalise
-from formgen.issues import Code, Issue
+from formgen.i18n import N_, gettext, normalise
+from formgen.issues import Code, Issue, Text
 from formgen.present import native
-from formgen.spec.model import BOOL_LABELS, Field, FormSpec, Group
+from formgen.spec.migrate import bring_up
+from formgen.spec.model import BOOL_LABELS, Field, FormSpec, Group, version_key
 
 FOLDER = "汇总"
 NUMERIC = ("integer", "number")
@@ -164,17 +165,67 @@ def checklists(spec: FormSpec) -> list[Checklist]:
     return found
 
 
-def target_path(out: Path, spec: FormSpec) -> Path:
-    return Path(out) / FOLDER / f"{spec.id}.xlsx"
+def target_path(out: Path, spec: FormSpec, own: bool = False) -> Path:
+    """``汇总/<form>.xlsx``; with ``own``, the table of a version that is not brought to the newest,
+    ``汇总/<form>@<version>.xlsx``."""
+    return Path(out) / FOLDER / (f"{spec.id}@{spec.version}.xlsx" if own else f"{spec.id}.xlsx")
+
+
+def consolidate_versions(versions: list[FormSpec], entries: Iterable[tuple[str, Entry]], out: Path,
+                         lang: str = "zh_CN", reveal_pii: bool = False, suppress_below: int = 0) -> list[Issue]:
+    """The valid returns of one form, ``(version, entry)`` each, whatever version each was made from, never
+    mixed: ``versions`` are the form's installed definitions, the last the newest.  A return of an earlier
+    version is brought to the newest by the migrations (:mod:`formgen.spec.migrate`) and consolidated with the
+    newest's returns in ``汇总/<form>.xlsx`` (FG364 counts them, FG361/FG362 once per field that lost values);
+    the returns of a version that no migration brings to the newest are consolidated in a table of their own,
+    ``汇总/<form>@<version>.xlsx`` (FG363)."""
+    newest = versions[-1]
+    by_version = {spec.version: spec for spec in versions}
+    current: list[Entry] = []
+    apart: dict[str, list[Entry]] = {}
+    brought: dict[str, int] = {}
+    lost: dict[tuple, Issue] = {}
+    for version, entry in entries:
+        spec = by_version.get(version)
+        if spec is None or version == newest.version:
+            current.append(entry)
+            continue
+        migration = bring_up(versions, spec, entry.record, newest)
+        if migration.spec is not newest:
+            apart.setdefault(version, []).append(entry)
+            continue
+        brought[version] = brought.get(version, 0) + 1
+        current.append(Entry(entry.unit_code, entry.unit_name, entry.path, migration.record))
+        for issue in migration.issues:
+            if issue.code in (Code.MIGRATION_DROPPED, Code.MIGRATION_CHOICE):
+                column = ".".join(p for p in issue.path.split(".") if not p.isdigit())
+                lost.setdefault((issue.code, column, str(issue.params.get("choice"))), Issue(
+                    issue.code, column, params={**issue.params, "label": (
+                        spec if issue.code is Code.MIGRATION_DROPPED else newest).labels_of(column)}))
+    notes = consolidate(newest, current, out, lang, reveal_pii, suppress_below)
+    shown = target_path(out, newest).relative_to(out)
+    for version in sorted(brought, key=version_key):
+        notes.append(Issue(Code.MIGRATION_CONSOLIDATED, params={
+            "count": brought[version], "form": newest.id, "old": version, "new": newest.version, "file": str(shown)}))
+    notes += lost.values()
+    for version in sorted(apart, key=version_key):
+        spec = by_version[version]
+        notes += consolidate(spec, apart[version], out, lang, reveal_pii, suppress_below, own=True)
+        notes.append(Issue(Code.MIGRATION_NO_ROUTE, params={
+            "form": spec.id, "old": version, "new": newest.version,
+            "where": Text(N_(", in the consolidated table {file}"), {
+                "file": str(target_path(out, spec, own=True).relative_to(out))})}))
+    return notes
 
 
 def consolidate(spec: FormSpec, entries: Iterable[Entry], out: Path, lang: str = "zh_CN",
-                reveal_pii: bool = False, suppress_below: int = 0) -> list[Issue]:
+                reveal_pii: bool = False, suppress_below: int = 0, own: bool = False) -> list[Issue]:
     """Write ``out/汇总/<form>.xlsx`` from the valid returns ``entries``; return the problems found on the way,
     such as a submitted total that differs from the sum of its rows (FG340).
 
     ``suppress_below``: a statistics count above 0 and below it is written as ``<N`` and the 合计 rows are
-    written numbers (see the module's docstring: no complementary suppression)."""
+    written numbers (see the module's docstring: no complementary suppression).  ``own``: the table of one
+    earlier version, ``汇总/<form>@<version>.xlsx``."""
     lang = normalise(lang)
     entries = sorted(entries, key=lambda e: (e.unit_code, e.unit_name, e.path))
     stats = statistics(spec)
@@ -189,7 +240,7 @@ def consolidate(spec: FormSpec, entries: Iterable[Entry], out: Path, lang: str =
     for i, group in enumerate(groups):
         name = _("Details", lang) if i == 0 else group.label(lang)
         book.details(name, group, entries)
-    target = target_path(out, spec)
+    target = target_path(out, spec, own)
     has_pii = any(f.pii for f in spec.fields()) or any(c.pii for g in spec.groups() for c in g.columns)
     with atomic_path(target, mode=0o600 if has_pii else None) as tmp:
         book.wb.save(tmp)

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator
 
 from formgen import __version__
 from formgen.batch import work
-from formgen.batch.consolidate import Entry, consolidate
+from formgen.batch.consolidate import Entry, consolidate_versions
 from formgen.batch.deadlines import date_deadline, late_issue
 from formgen.batch.ledger import Ledger
 from formgen.batch.pool import Check, Job, connect, run_dask, run_local
@@ -314,9 +314,11 @@ def _outputs(ledger: Ledger, outdir: Path, registry: Registry, roster: Roster | 
         submissions = submission_table(roster, slim, registry, [form] if form else None)
     notes: list[Issue] = []
     for form_id in ledger.forms_with("valid"):
-        entries = (Entry(row["unit_code"] or "", row["unit_name"] or "", row["relpath"], row["record"])
+        entries = ((row["check"].get("version"), Entry(row["unit_code"] or "", row["unit_name"] or "",
+                                                       row["relpath"], row["record"]))
                    for row in ledger.rows("c.status='valid' AND c.form=?", (form_id,)))
-        notes.extend(consolidate(registry.get(form_id), entries, outdir, lang, reveal_pii, suppress_below))
+        notes.extend(consolidate_versions(registry.versions(form_id), entries, outdir, lang, reveal_pii,
+                                          suppress_below))
     write_report(outdir / REPORT, results, submissions, lang)
     write_return_notices(outdir / NOTICES, results, roster, issuer, lang)
     if submissions is not None:

@@ -10,10 +10,11 @@ from pathlib import Path
 from formgen.i18n import N_
 from formgen.issues import Code, DefinitionError, Issue
 from formgen.spec.lint import lint_file
-from formgen.spec.model import Field, FormSpec, Group, definition_hash
+from formgen.spec.migrate import lint_sources
+from formgen.spec.model import Field, FormSpec, Group, definition_hash, version_key
 
 __all__ = ["Field", "FormSpec", "Group", "Registry", "definition_hash", "default_forms_dir", "env_forms_dirs",
-           "installed_forms_dir", "load_spec"]
+           "installed_forms_dir", "load_spec", "version_key"]
 
 
 def installed_forms_dir() -> Path:
@@ -41,8 +42,14 @@ def load_spec(path: str | Path) -> FormSpec:
     return FormSpec.from_definition(definition, str(path))
 
 
+#: The subfolder of a forms folder that holds the earlier versions of its forms (``versions/ID@1.0.0.json``).
+VERSIONS = "versions"
+
+
 class Registry:
-    """The installed forms: every ``*.json`` directly in the forms folders, one file per form and version.
+    """The installed forms: every ``*.json`` directly in the forms folders and in their ``versions/``
+    subfolders, one file per form and version (``forms/ID.json`` the current version, ``forms/versions/
+    ID@1.0.0.json`` an earlier one still read when its returns arrive; only the content names the version).
 
     ``Registry()`` reads the installed ``forms/`` folder plus the folders of ``$FORMGEN_FORMS``;
     ``Registry(folder)`` reads only ``folder``; ``extra`` folders (``--forms``) add to either.  Listing reads
@@ -65,7 +72,8 @@ class Registry:
 
     @property
     def problems(self) -> list[Issue]:
-        """What keeps a definition out: its lint errors, or a second file for one form and version."""
+        """What keeps a definition out (its lint errors, or a second file for one form and version), and a
+        migration that does not fit the version it migrates from."""
         out = [issue for issues in self._broken.values() for issue in issues]
         for (form_id, version), paths in sorted(self._twice.items()):
             out.append(Issue(Code.DEF_DUPLICATE, params={"file": str(paths[1]), "form": form_id, "version": version,
@@ -79,7 +87,7 @@ class Registry:
                 if not folder.is_dir():
                     raise DefinitionError(N_("The forms folder {folder} does not exist. Set FORMGEN_FORMS or use "
                                              "--forms."), folder=str(folder))
-                for path in sorted(folder.glob("*.json")):
+                for path in [*sorted(folder.glob("*.json")), *sorted((folder / VERSIONS).glob("*.json"))]:
                     key = self._identity(path)
                     if key is None:
                         continue
@@ -114,7 +122,7 @@ class Registry:
             by_id.setdefault(form_id, []).append(version)
         out = []
         for form_id in sorted(by_id):
-            for version in sorted(by_id[form_id], key=_vkey, reverse=True):
+            for version in sorted(by_id[form_id], key=version_key, reverse=True):
                 try:
                     out.append(self._spec((form_id, version)))
                     break
@@ -124,22 +132,37 @@ class Registry:
         return out
 
     def check(self) -> list[Issue]:
-        """Lint every definition of every version (listing alone checks only the newest) and return
-        ``problems``."""
+        """Lint every definition of every version (listing alone checks only the newest), and each migration
+        against the versions it migrates from, and return ``problems``."""
         for key, path in self._load().items():
             try:
                 self._spec(key)
             except DefinitionError:
                 self._broken.setdefault(path, _lint_errors(path))
+        versions = self.versions()
+        for spec in versions:
+            found = list(lint_sources(spec, versions, spec.source))
+            if found:
+                self._broken.setdefault(Path(spec.source), found)
         return self.problems
 
     def defines(self, form_id: str) -> bool:
         """Whether some file of the forms folders defines ``form_id`` (even a broken or a doubled one)."""
         return any(f == form_id for f, _v in [*self._load(), *self._twice])
 
-    def versions(self) -> list[FormSpec]:
-        """Every installed version of every form, sorted by id and version."""
-        return [self._spec(k) for k in sorted(self._load(), key=lambda k: (k[0], _vkey(k[1])))]
+    def versions(self, form_id: str | None = None) -> list[FormSpec]:
+        """Every good installed version of every form (or of ``form_id``), sorted by id and version; broken
+        ones go to ``problems``."""
+        out = []
+        for key in sorted(self._load(), key=lambda k: (k[0], version_key(k[1]))):
+            if form_id is not None and key[0] != form_id:
+                continue
+            try:
+                out.append(self._spec(key))
+            except DefinitionError:
+                path = self._load()[key]
+                self._broken.setdefault(path, _lint_errors(path))
+        return out
 
     def get(self, form_id: str, version: str | None = None) -> FormSpec:
         index = self._load()
@@ -148,7 +171,7 @@ class Registry:
             if not versions:
                 raise DefinitionError(N_("There is no form '{form}'. Run `formgen forms` to list the installed "
                                          "forms."), form=form_id)
-            version = max(versions, key=_vkey)
+            version = max(versions, key=version_key)
         twice = self._twice.get((form_id, version))
         if twice:
             raise DefinitionError(Code.DEF_DUPLICATE.template, file=str(twice[1]), form=form_id, version=version,
@@ -177,7 +200,3 @@ class Registry:
 def _lint_errors(path: Path) -> list[Issue]:
     _definition, issues = lint_file(path)
     return [i for i in issues if i.severity.value == "error"]
-
-
-def _vkey(version: str) -> tuple[int, ...]:
-    return tuple(int(p) if p.isdigit() else -1 for p in version.split("."))

@@ -20,6 +20,7 @@ from formgen.i18n import N_
 from formgen.issues import Code, Issue, Text
 from formgen.spec.explain import json_error, paren_hint, schema_error
 from formgen.spec.letter import referenced
+from formgen.spec.migrate import lint_migrations
 from formgen.spec.model import Field, FormSpec, Group
 from formgen.spec.rules import KIND_NAMES, KIND_PARAMS, compile_rules
 
@@ -93,6 +94,7 @@ def lint_definition(definition: dict, name: str = "<definition>") -> Iterator[Is
     if isinstance(ann, dict):
         yield from _check_named_fields(spec, ann, name)
     yield from _check_total_rows(spec, name)
+    yield from lint_migrations(spec, name)
     letter = ann.get("letter") if isinstance(ann, dict) else None
     if isinstance(letter, list) and all(isinstance(b, dict) for b in letter):
         yield from _check_letter(definition, letter, name)

@@ -23,6 +23,11 @@ def canonical_json(obj: Any) -> bytes:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
+def version_key(version: str) -> tuple[int, ...]:
+    """A version (x.y.z) as numbers, so that 1.10.0 sorts after 1.9.0."""
+    return tuple(int(p) if p.isdigit() else -1 for p in version.split("."))
+
+
 def definition_hash(definition: dict) -> str:
     """A short, stable hash of a definition's content (key order and spacing do not matter)."""
     return hashlib.sha256(canonical_json(definition)).hexdigest()[:16]

@@ -11,6 +11,8 @@ import tempfile
 import uuid
 from pathlib import Path
 
+from formgen.preview import convert  # noqa: F401  (the tests print files to PDF as `formgen preview` does)
+
 DRIVER = Path(__file__).with_name("uno_driver.py")
 SYSTEM_PYTHON = "/usr/bin/python3"
 
@@ -57,18 +59,3 @@ class Office:
                     pass
             self.proc = None
         shutil.rmtree(self.profile, ignore_errors=True)
-
-
-def convert(src: Path, fmt: str, outdir: Path, timeout: float = 180) -> Path:
-    """Convert with a separate soffice process (own profile), e.g. xlsx -> pdf for rendering."""
-    profile = Path(tempfile.mkdtemp(prefix="formgen-conv-"))
-    try:
-        subprocess.run(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", fmt,
-                        "--outdir", str(outdir), str(src)], check=True, capture_output=True, timeout=timeout)
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    out = outdir / (src.stem + "." + fmt.split(":")[0])
-    if not out.exists():
-        raise RuntimeError(f"soffice did not convert {src} to {fmt}")
-    return out
-

@@ -66,6 +66,7 @@ from formgen.layout.letter import (
     signature_indents,
     style,
     text_chars,
+    title_lines,
 )
 from formgen.layout.ooxml import NSMAP, clean, el
 from formgen.paths import get_path
@@ -181,8 +182,8 @@ class LetterBuilder:
             return [self._para(part.style)]
         if part.kind == "text":
             p = self._para(part.style)
-            for piece in part.pieces:
-                p.extend(self._piece(piece))
+            for piece in self._title(part) if part.broken else part.pieces:
+                p.extend(self._piece(piece, part.broken))
             return [p]
         if part.kind == "lines":
             return self._lines(part.style, block.field)
@@ -209,7 +210,14 @@ class LetterBuilder:
     def _value(self, field: Field):
         return get_path(self.data, field.address)
 
-    def _piece(self, piece: Piece) -> list[etree._Element]:
+    def _title(self, part: Part) -> tuple[Piece, ...]:
+        """A title of literal text with its lines broken between words, as the PDF letter breaks them."""
+        if any(piece.field for piece in part.pieces):
+            return part.pieces
+        text = "".join(piece.text for piece in part.pieces)
+        return (Piece("\n".join(title_lines(text, self.page.width_pt / self.page.title_pt))),)
+
+    def _piece(self, piece: Piece, title: bool = False) -> list[etree._Element]:
         if piece.field is None:
             return _runs(piece.text)
         field = piece.field
@@ -218,13 +226,16 @@ class LetterBuilder:
             code = field.choices[piece.box]
             on = value is not None and value == code and type(value) is type(code)
             return [_checkbox(field.address, "1" if on else "0", BOX_ON if on else BOX_OFF)]
-        return [self._control(field, field.address, value)]
+        return [self._control(field, field.address, value, title=title)]
 
-    def _control(self, field: Field, tag: str, value, line: bool = False, in_row: bool = False) -> etree._Element:
+    def _control(self, field: Field, tag: str, value, line: bool = False, in_row: bool = False,
+                 title: bool = False) -> etree._Element:
         """An inline control showing the value, or the blank when there is none; a yes/no field in a table
-        row is a dropdown."""
+        row is a dropdown; a ``title``'s lines break between words (line breaks the reader takes out)."""
         kind = DROPDOWN if in_row and field.kind == "boolean" else letter_widget(field)
         text = clean(letter_text(field, value))
+        if title and text:
+            text = "\n".join(title_lines(text, self.page.width_pt / self.page.title_pt))
         shown = text or blank(field, line)
         full_date = f"{native(field, value).isoformat()}T00:00:00Z" if kind == DATE and text and isinstance(
             native(field, value), dt.date) else None

@@ -64,6 +64,7 @@ from formgen.layout.letter import (
     page_of,
     signature_indents,
     style,
+    title_lines,
 )
 from formgen.layout.pdf import NO, YES
 from formgen.paths import get_path
@@ -356,9 +357,11 @@ class Letter:
         em = BLANK_EM.get(field.kind) or min(10.0, max(4.0, field.schema.get("maxLength", 40) / 4))
         return em * size
 
-    def layout(self, atoms: list[Atom], width: float, indent: float, role: str, size: float) -> list[list[Placed]]:
+    def layout(self, atoms: list[Atom], width: float, indent: float, role: str, size: float,
+               words: bool = False) -> list[list[Placed]]:
         """Atoms broken into lines of ``width`` pt (the first line ``indent`` pt in).  A field wider than a line
-        starts a line and gets whole lines of its own; what follows goes on after its last line's text."""
+        starts a line and gets whole lines of its own, broken between ``words`` for a title; what follows goes
+        on after its last line's text."""
         lines: list[list[Placed]] = [[]]
         x, row = indent, 0
         for atom in atoms:
@@ -366,7 +369,8 @@ class Letter:
             if atom.field is not None and atom.width > width:
                 if line:
                     lines.append([])
-                wrapped = self.wrap(role, atom.value, width, size) if isinstance(atom.value, str) else []
+                wrapped = [] if not isinstance(atom.value, str) else title_lines(atom.value, width / size) \
+                    if words else self.wrap(role, atom.value, width, size)
                 lines[-1].append(Placed(atom, 0.0, wrapped))
                 row = max(0, len(wrapped) - 1)
                 x = self.measure(role, wrapped[-1], size) if wrapped else width
@@ -420,7 +424,15 @@ class Letter:
         width = geo.width - margin - right_indent
         color = RED if block.style == "issuer" else BLACK
         pitch = geo.page.line_pt(size) if size_key != "record" else geo.record * 1.6
-        for line in self.layout(atoms, width, geo.em * indent if align == "left" else 0, role, size):
+        first = geo.em * indent if align == "left" else 0
+        if block.style == "title" and not any(s.field for s in block.segments):
+            text = "".join(s.text for s in block.segments)
+            lines = [line for part in title_lines(text, width / size)
+                     for line in self.layout(self.atoms((Segment(part),), role, size, alone), width, first, role,
+                                             size)]
+        else:
+            lines = self.layout(atoms, width, first, role, size, block.style == "title")
+        for line in lines:
             wrapped = line[0].lines
             n = max(1, len(wrapped))
             self.room(size + (n - 1) * pitch)

@@ -16,6 +16,7 @@ letters use 25 mm margins and 四号 (14 pt) text at 1.7 times its size.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -187,3 +188,57 @@ def attachment_prefix(index: int, count: int) -> str:
     are several, 附件： alone for one (GB/T 9704 §7.3.4)."""
     number = f"{index + 1}." if count > 1 else ""
     return f"附件：{number}" if index == 0 else number
+
+
+# -- titles ----------------------------------------------------------------------------
+
+def _words(text: str) -> list[str]:
+    """The words of a title as the segmenter finds them, opening marks (《“（) joined to the word after
+    them and closing marks and other punctuation (》”）、) to the word before."""
+    import rjieba  # loaded only for a title that needs more than one line
+
+    words: list[str] = []
+    opening = ""
+    for word in rjieba.cut(text, hmm=False):
+        kind = unicodedata.category(word[0]) if len(word) == 1 else ""
+        if kind in ("Ps", "Pi"):
+            opening += word
+        elif kind in ("Pe", "Pf", "Po") and words and not opening:
+            words[-1] += word
+        else:
+            words.append(opening + word)
+            opening = ""
+    if opening:
+        words.append(opening)
+    return words
+
+
+def title_lines(text: str, chars: float) -> list[str]:
+    """A title broken into lines of at most ``chars`` characters between words only (GB/T 9704 §7.3.1:
+    whole words per line, lines of even length): the fewest lines, and of those the most even, the upper
+    line the longer on a tie.  A word longer than a line is broken between its characters."""
+    if text_chars(text) <= chars or not text.strip():
+        return [text]
+    words = [piece for word in _words(text) for piece in (word if text_chars(word) > chars else [word])]
+    widths = [text_chars(word) for word in words]
+    # best[i]: the key of the best breaking of the first i words: (lines, longest line, the line widths
+    # negated so that longer upper lines sort first); cuts[i]: where its last line starts
+    best: list[tuple | None] = [(0, 0.0, ())] + [None] * len(words)
+    cuts = [0] * (len(words) + 1)
+    for end in range(1, len(words) + 1):
+        used = 0.0
+        for start in range(end - 1, -1, -1):
+            used += widths[start]
+            if used > chars:
+                break
+            if best[start] is not None:
+                lines, longest, shape = best[start]
+                key = (lines + 1, max(longest, used), (*shape, -used))
+                if best[end] is None or key < best[end]:
+                    best[end], cuts[end] = key, start
+    out: list[str] = []
+    end = len(words)
+    while end:
+        out.insert(0, "".join(words[cuts[end]:end]))
+        end = cuts[end]
+    return out

@@ -355,6 +355,8 @@ class _LetterReading(_Reading):
             return
         for field in part.fields:
             text = values.get(field.address, "")
+            if part.broken:
+                text = text.replace("\n", "")
             if field.address in self.read:
                 continue
             if not is_empty(text):

@@ -68,7 +68,7 @@ from formgen.layout.letter import (
     text_chars,
     title_lines,
 )
-from formgen.layout.ooxml import NSMAP, clean, el
+from formgen.layout.ooxml import NSMAP, clean, el, unbroken
 from formgen.paths import get_path
 from formgen.present import native
 from formgen.spec.model import Field, FormSpec, Group
@@ -219,7 +219,7 @@ class LetterBuilder:
 
     def _piece(self, piece: Piece, title: bool = False) -> list[etree._Element]:
         if piece.field is None:
-            return _runs(piece.text)
+            return _runs(unbroken(piece.text))
         field = piece.field
         value = self._value(field)
         if piece.box is not None:
@@ -236,7 +236,7 @@ class LetterBuilder:
         text = clean(letter_text(field, value))
         if title and text:
             text = "\n".join(title_lines(text, self.page.width_pt / self.page.title_pt))
-        shown = text or blank(field, line)
+        shown = unbroken(text) or blank(field, line)
         full_date = f"{native(field, value).isoformat()}T00:00:00Z" if kind == DATE and text and isinstance(
             native(field, value), dt.date) else None
         sdt = _control(field, kind, tag, shown, "1", content=_runs(shown)[0], date_format=DATE_FORMAT,
@@ -292,7 +292,7 @@ class LetterBuilder:
                 p = self._para("LetterCell")
                 value = row.get(col.name)
                 if letter_widget(col) == TEXT:
-                    p.extend(_runs(clean(letter_text(col, value))))
+                    p.extend(_runs(unbroken(clean(letter_text(col, value)))))
                 else:
                     p.append(self._control(col, f"{group.address}.{i}.{col.name}", value, in_row=True))
                 tr.append(_cell(width, 1, p))

@@ -56,10 +56,14 @@ from formgen.layout.docx_letter import (
 )
 from formgen.layout.letter import (
     ISSUER_PT,
+    LINES_BELOW_RULE,
     RECORD_PT,
+    RED_RULE_MM,
     STYLES,
     LetterPage,
     attachment_prefix,
+    blank_lines,
+    keeps_with_signature,
     letter_text,
     lines_after,
     page_of,
@@ -139,8 +143,14 @@ class LetterBuilder:
         all_parts = parts(self.spec, self.page)
         indents = self._signature_indents(all_parts)
         previous = ""
-        for part in all_parts:
+        for n, part in enumerate(all_parts):
             elements = self._part(part)
+            if n + 1 < len(all_parts) and part.kind in ("text", "list") \
+                    and keeps_with_signature(part.block, all_parts[n + 1].block):
+                for p in elements:
+                    ppr = p.find("w:pPr", NSMAP)
+                    ppr[0].addnext(el("w:keepLines"))
+                    ppr[0].addnext(el("w:keepNext"))
             name = part.block.style
             before = max(style(name, self.page).before, lines_after(previous, name))
             if elements and elements[0].tag == el("w:p").tag:
@@ -249,9 +259,9 @@ class LetterBuilder:
     def _lines(self, style: str, field: Field) -> list[etree._Element]:
         text = clean(str(self._value(field) or ""))
         if not text:
-            count = 1 if self.filled else field.ann.get("lines", 1)
-            return [self._line(style, field, "") for _ in range(count)]
-        return [self._line(style, field, line) for line in text.split("\n")]
+            count = 1 if self.filled else blank_lines(field)
+            return _kept([self._line(style, field, "") for _ in range(count)])
+        return _kept([self._line(style, field, line) for line in text.split("\n")])
 
     def _line(self, style: str, field: Field, line: str) -> etree._Element:
         p = self._para(style)
@@ -344,13 +354,14 @@ class LetterBuilder:
                       el("w:rPrDefault", None, el("w:rPr", None, _fonts(FONT_FANGSONG), _condensed(page),
                                                   *_size(page.body_pt),
                                                   el("w:lang", {"w:val": "en-US", "w:eastAsia": "zh-CN"}))),
-                      el("w:pPrDefault", None, el("w:pPr", None, *_no_auto_space(), el("w:spacing", {
+                      el("w:pPrDefault", None, el("w:pPr", None, el("w:widowControl"), *_no_auto_space(),
+                                                  el("w:spacing", {
                           "w:before": "0", "w:after": "0", "w:line": str(line), "w:lineRule": "exact"}))))
         issuer_pt = self._issuer_pt()
         extra = {
             "issuer": ([_exact(page.line_pt(issuer_pt)), el("w:snapToGrid", {"w:val": "0"})],
                        [el("w:color", {"w:val": RED}), *_size(issuer_pt), _tracking(0)]),
-            "title": ([_spacing(before=2 * line if page.official else 0, exact=page.line_pt(page.title_pt)),
+            "title": ([_spacing(before=LINES_BELOW_RULE * line if page.official else 0, exact=page.line_pt(page.title_pt)),
                        el("w:snapToGrid", {"w:val": "0"})], [*_size(page.title_pt), _tracking(0)]),
             "attachment": ([el("w:contextualSpacing"),
                             el("w:ind", {"w:left": str(round(5 * em)), "w:hanging": str(round(3 * em))})], []),
@@ -380,7 +391,7 @@ class LetterBuilder:
                 rpr = [_fonts(ROLE_FONTS[spec.role]), *rpr]
             styles.append(_style(style_id(name), style_id(name), ppr, rpr))
         for name, (size, color) in RULES.items():
-            gap = twips(4) if name == "red-rule" else 40
+            gap = twips(RED_RULE_MM) if name == "red-rule" else 40
             styles.append(_style(style_id(name), style_id(name),
                                  [_border("bottom", "single", size, color), _exact(gap / 20),
                                   el("w:snapToGrid", {"w:val": "0"})], _size(1)))
@@ -403,6 +414,16 @@ class LetterBuilder:
 
     def _cc_part(self) -> Part | None:
         return next((p for p in parts(self.spec, self.page) if p.block.style == "cc" and p.kind == "text"), None)
+
+
+def _kept(paragraphs: list[etree._Element]) -> list[etree._Element]:
+    """The paragraphs of a multi-line field kept on one page, as the PDF letter's one box of it."""
+    for i, p in enumerate(paragraphs):
+        ppr = p.find("w:pPr", NSMAP)
+        ppr[0].addnext(el("w:keepLines"))
+        if i + 1 < len(paragraphs):
+            ppr[0].addnext(el("w:keepNext"))
+    return paragraphs
 
 
 def _paragraph_layout(p: etree._Element, before: int | None, right: int | None, em: float) -> None:

@@ -29,6 +29,11 @@ PT_PER_MM = 72 / 25.4
 RECORD_PT = 14.0  # 4号: 版记 and page numbers
 ISSUER_PT = 42.0  # 初号: the issuing authority's mark
 
+#: GB/T 9704 §7.2.5 and §7.3.1: the red rule 4 mm below the line of the 发文字号, the title two empty lines
+#: below the rule.
+RED_RULE_MM = 4.0
+LINES_BELOW_RULE = 2
+
 #: Trailing blocks in these styles are the 版记, set at the foot of the last page.
 FOOT_STYLES = ("cc", "printed", "thin-rule", "thick-rule")
 
@@ -73,6 +78,12 @@ class LetterPage:
     @property
     def width_pt(self) -> float:
         return self.width_mm * PT_PER_MM
+
+    @property
+    def lines_per_page(self) -> int:
+        """The lines of body text a page holds: Word sets them on a line grid of the page's pitch, and the
+        text block holds the whole lines of the grid (22 on a GB/T 9704 page)."""
+        return int((A4_MM[1] - self.top - self.bottom) * PT_PER_MM / self.pitch_pt + 1e-6)
 
     @property
     def chars_per_line(self) -> int:
@@ -164,6 +175,20 @@ def lines_after(previous: str, name: str) -> int:
             and not name.endswith("rule"):
         return 1
     return 0
+
+
+def blank_lines(field) -> int:
+    """The lines a blank multi-line field gives to write on (``x-formgen.lines``)."""
+    return int(field.ann.get("lines", 3))
+
+
+def keeps_with_signature(previous, following) -> bool:
+    """Whether block ``previous`` goes to the next page with ``following`` when that is the 署名 and the
+    署名 with its 成文日期 do not fit on the page: then the 署名 never stands alone on a page (GB/T 9704 §7.3.5
+    keeps it with the text it signs).  A paragraph or a 附件说明 goes with it whole; a multi-line field
+    or a table stays."""
+    return following.style == "signature" and previous.field is None and not previous.is_rule and (
+        previous.table is None or previous.style == "attachment")
 
 
 def text_chars(text: str) -> float:

@@ -55,15 +55,20 @@ from formgen.layout.docx_letter import (
     text_width,
 )
 from formgen.layout.letter import (
+    A4_MM,
     ISSUER_PT,
+    PT_PER_MM,
     LINES_BELOW_RULE,
     RECORD_PT,
     RED_RULE_MM,
     STYLES,
+    XINHAN_HEAD,
+    XINHAN_RULE_MM,
     LetterPage,
     attachment_prefix,
     blank_lines,
     keeps_with_signature,
+    letter_head,
     letter_text,
     lines_after,
     page_of,
@@ -134,7 +139,8 @@ class LetterBuilder:
                             (FONT_XIAOBIAOSONG, "FZXiaoBiaoSong-B05S", "script"), (FONT_HEITI, "SimHei", "modern"),
                             (FONT_KAITI, "KaiTi_GB2312", "modern"))
         return package(self.spec, self._document(), self._styles(), _settings(el("w:evenAndOddHeaders")), fonts,
-                       (self._footer("right"), self._footer("left")))
+                       (self._footer("right"), self._footer("left"))
+                       + ((el("w:ftr", None, el("w:p"), nsmap=NSMAP),) if self.page.xinhan else ()))
 
     # -- body ----------------------------------------------------------------------
     def _document(self) -> etree._Element:
@@ -153,7 +159,12 @@ class LetterBuilder:
                     ppr[0].addnext(el("w:keepNext"))
             name = part.block.style
             before = max(style(name, self.page).before, lines_after(previous, name))
-            if elements and elements[0].tag == el("w:p").tag:
+            if self.page.xinhan and name in XINHAN_HEAD:
+                elements = self._xinhan_head(name, elements)
+            elif self.page.xinhan and previous in XINHAN_HEAD and elements[0].tag == el("w:p").tag:
+                _paragraph_layout(elements[0], twips(letter_head(self.page).title_top - self.page.top), None,
+                                  self.em)
+            elif elements and elements[0].tag == el("w:p").tag:
                 _paragraph_layout(elements[0], before * self.pitch if before else None,
                                   indents.get(id(part)), self.em)
             previous = name
@@ -163,6 +174,37 @@ class LetterBuilder:
             body.append(self._para("LetterAnchor"))
         body.append(self._section())
         return el("w:document", {"mc:Ignorable": "w14"}, body, nsmap=NSMAP)
+
+    def _xinhan_head(self, name: str, elements: list[etree._Element]) -> list[etree._Element]:
+        """A 信函's mark, 发文字号 and double rules (``letter_head``) in frames at their places on page 1,
+        170 mm wide and centred on the page; text runs through them."""
+        head = letter_head(self.page)
+
+        def framed(p: etree._Element, top_mm: float) -> etree._Element:
+            p.find("w:pPr", NSMAP)[0].addnext(el("w:framePr", {
+                "w:w": str(twips(XINHAN_RULE_MM)), "w:wrap": "through",
+                "w:hAnchor": "page", "w:vAnchor": "page", "w:x": str(twips(head.top_rule.left_mm)),
+                "w:y": str(twips(top_mm))}))
+            return p
+
+        if name == "issuer":  # its line as tall as the mark, so that the mark's top is the frame's
+            p = framed(elements[0], head.mark_top)
+            p.find("w:pPr", NSMAP).append(_exact(ISSUER_PT))
+            return [p]
+        if name == "doc-number":
+            p = framed(elements[0], head.number_top)
+            ppr = p.find("w:pPr", NSMAP)
+            ppr.append(el("w:ind", {"w:right": str(twips(head.top_rule.right_mm - (A4_MM[0] - self.page.right)))}))
+            ppr.append(el("w:jc", {"w:val": "right"}))
+            return [p]
+        out = []
+        for rule in (head.top_rule, head.foot_rule):
+            for centre, width in rule.lines:
+                p = el("w:p", None, el("w:pPr", None, el("w:pStyle", {"w:val": style_id("red-rule")}),
+                                       _border("bottom", "single", str(round(width * 8)), RED, space="0"),
+                                       _exact(1)))
+                out.append(framed(p, centre - (1 + width / 2) / PT_PER_MM))
+        return out
 
     def _shown(self, part: Part) -> str:
         """The text a paragraph shows: its literal text and its values, or their blanks."""
@@ -317,11 +359,13 @@ class LetterBuilder:
         return el("w:sectPr", None,
                   el("w:footerReference", {"w:type": "default", "r:id": footer_rel_id(0)}),
                   el("w:footerReference", {"w:type": "even", "r:id": footer_rel_id(1)}),
+                  *([el("w:footerReference", {"w:type": "first", "r:id": footer_rel_id(2)})] if page.xinhan else []),
                   el("w:pgSz", {"w:w": str(A4_WIDTH), "w:h": str(A4_HEIGHT)}),
                   el("w:pgMar", {"w:top": str(twips(page.top)), "w:right": str(A4_WIDTH - twips(page.left) - self.width),
                                  "w:bottom": str(bottom), "w:left": str(twips(page.left)), "w:header": "851",
                                  "w:footer": str(footer_at), "w:gutter": "0"}),
                   el("w:cols", {"w:space": "425"}),
+                  *([el("w:titlePg")] if page.xinhan else []),
                   el("w:docGrid", {"w:type": "lines", "w:linePitch": str(self.pitch)}))
 
     def _footer(self, side: str) -> etree._Element:

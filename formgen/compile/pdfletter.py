@@ -59,10 +59,12 @@ from formgen.layout.letter import (
     LINES_BELOW_RULE,
     RECORD_PT,
     RED_RULE_MM,
+    XINHAN_HEAD,
     LetterPage,
     attachment_prefix,
     blank_lines,
     keeps_with_signature,
+    letter_head,
     letter_text,
     lines_after,
     page_of,
@@ -341,6 +343,11 @@ class Letter:
             self.record(blocks[cut:])
 
     def block(self, block: Block, following: Block | None = None) -> None:
+        if self.geo.page.xinhan and (block.style in XINHAN_HEAD or self.prev in XINHAN_HEAD):
+            if block.style == "red-rule":
+                self.xinhan_rules()
+                return
+            self.xinhan_place(block)
         before = max(style(block.style, self.geo.page).before, lines_after(self.prev, block.style))
         if block.is_rule:
             self.rule(block.style)
@@ -488,9 +495,9 @@ class Letter:
         for i, h in enumerate(heights):
             if y + h > geo.flow_foot + 0.5 and y > geo.top:
                 cut = i
-                if len(heights) - i == 1:  # the last line would go on alone: the line before it goes too
+                if len(heights) - i == 1 and i > 0:  # the last line would go on alone: the one before goes too
                     cut = i - 1
-                if cut - start == 1 and len(heights) > 1:  # one line would stay behind alone
+                if cut - start == 1:  # one line would stay behind alone
                     cut = start
                 if cut > 0 or self.y > geo.top:
                     breaks.add(cut)
@@ -703,6 +710,19 @@ class Letter:
         self.draw(Run("body", size, geo.left + (geo.width - used) / 2, self.y + ASCENT * size, text))
         self.y += geo.pitch * 1.5
 
+    def xinhan_rules(self) -> None:
+        """A 信函's two red double rules on page 1 (``letter_head``)."""
+        head = letter_head(self.geo.page)
+        for rule in (head.top_rule, head.foot_rule):
+            for y, width in rule.lines:
+                self.draw(Line(rule.left_mm * MM, y * MM, rule.right_mm * MM, y * MM, width, RED))
+
+    def xinhan_place(self, block: Block) -> None:
+        """A 信函's mark and 发文字号 at their places on page 1, the first block after them on the title's line."""
+        head = letter_head(self.geo.page)
+        self.y = {"issuer": head.mark_top, "doc-number": head.number_top}.get(block.style, head.title_top) * MM
+        self.prev = ""
+
     def rule(self, style: str) -> None:
         geo = self.geo
         y = self.y + RED_RULE_MM * MM if style == "red-rule" else self.y
@@ -800,7 +820,8 @@ def _content(letter: Letter, items: list[Run | Line], number: int) -> bytes:
     size = geo.record
     used = letter.measure("body", label, size)
     x = geo.left + geo.width - geo.em - used if number % 2 else geo.left + geo.em
-    out += _text(letter, "body", size, x, height - (geo.foot + 7 * MM + 0.4 * size), label, BLACK)
+    if number > 1 or not geo.page.xinhan:  # a 信函 has no page number on page 1
+        out += _text(letter, "body", size, x, height - (geo.foot + 7 * MM + 0.4 * size), label, BLACK)
     return b"\n".join(line for line in out if line)
 
 

@@ -34,6 +34,60 @@ ISSUER_PT = 42.0  # 初号: the issuing authority's mark
 RED_RULE_MM = 4.0
 LINES_BELOW_RULE = 2
 
+#: 信函格式 (GB/T 9704 §10.1): the page's mark, double rules, 发文字号 and title, by ``letter_head``.
+XINHAN = "信函"
+#: The head blocks a 信函 sets at their fixed places, in any order in the definition.
+XINHAN_HEAD = ("issuer", "doc-number", "red-rule")
+
+
+@dataclass(frozen=True)
+class DoubleRule:
+    """A red double rule 170 mm long, centred on the page: its lines' centres (mm from the page top) and
+    widths (pt), the upper line first."""
+
+    left_mm: float
+    right_mm: float
+    lines: tuple[tuple[float, float], tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class LetterHead:
+    """Where a 信函's head stands, in mm from the page top: the mark's top (30 mm), the double rule below it
+    (thick over thin, 4 mm under the mark), the 发文字号's top (7/8 of a 3号 character under the rule, flush
+    right), the title's line two empty lines under the 发文字号, and the double rule (thin over thick) 20 mm
+    above the page's foot; page 1 has no page number.  The rules' widths and their gap are this project's
+    (the standard names the lines, not their widths): 2 pt and 0.75 pt, 1.5 pt apart."""
+
+    mark_top: float
+    top_rule: DoubleRule
+    number_top: float
+    title_top: float
+    foot_rule: DoubleRule
+
+
+XINHAN_RULE_MM = 170.0
+THICK_PT, THIN_PT, RULE_GAP_PT = 2.0, 0.75, 1.5
+
+
+def _double(centre_mm: float, thick_first: bool) -> DoubleRule:
+    widths = (THICK_PT, THIN_PT) if thick_first else (THIN_PT, THICK_PT)
+    first = centre_mm
+    second = first + (widths[0] / 2 + RULE_GAP_PT + widths[1] / 2) / PT_PER_MM
+    left = (A4_MM[0] - XINHAN_RULE_MM) / 2
+    return DoubleRule(left, left + XINHAN_RULE_MM, ((first, widths[0]), (second, widths[1])))
+
+
+def letter_head(page: LetterPage, issuer_pt: float = 42.0) -> LetterHead:
+    """The head of a 信函 on ``page`` whose mark is set in ``issuer_pt``."""
+    mark_top = 30.0
+    rule = mark_top + issuer_pt / PT_PER_MM + RED_RULE_MM
+    top_rule = _double(rule, True)
+    number_top = top_rule.lines[1][0] + (top_rule.lines[1][1] / 2 + page.body_pt * 7 / 8) / PT_PER_MM
+    title_top = number_top + (1 + LINES_BELOW_RULE) * page.pitch_pt / PT_PER_MM
+    bottom = A4_MM[1] - 20.0 - (THICK_PT / 2 + RULE_GAP_PT + THIN_PT / 2) / PT_PER_MM
+    return LetterHead(mark_top, top_rule, number_top, title_top, _double(bottom, False))
+
+
 #: Trailing blocks in these styles are the 版记, set at the foot of the last page.
 FOOT_STYLES = ("cc", "printed", "thin-rule", "thick-rule")
 
@@ -70,6 +124,7 @@ class LetterPage:
     title_pt: float
     pitch_pt: float
     official: bool
+    xinhan: bool = False  # 信函格式 (GB/T 9704 §10.1), x-formgen.page.format "信函"
 
     @property
     def width_mm(self) -> float:
@@ -120,7 +175,7 @@ def page_of(spec: FormSpec) -> LetterPage:
     return LetterPage(*(float(margins[side]) for side in ("top", "bottom", "left", "right")), body_pt=body,
                       title_pt=float(ann.get("title_pt", 22 if official else body + 6)),
                       pitch_pt=float(ann.get("line_pitch_pt", 28.95 if official else round(body * 1.7, 2))),
-                      official=official)
+                      official=official, xinhan=official and ann.get("format") == XINHAN)
 
 
 # -- the block styles ------------------------------------------------------------------
@@ -161,8 +216,11 @@ STYLES = {
 
 
 def style(name: str, page: LetterPage) -> Style:
-    """The style of a block; on a GB/T 9704 page the 发文字号 stands two lines below the mark."""
+    """The style of a block; on a GB/T 9704 page the 发文字号 stands two lines below the mark, in a 信函 flush
+    right under the rule."""
     found = STYLES.get(name, Style())
+    if name == "doc-number" and page.xinhan:
+        return Style(found.role, found.size, "right")
     if name == "doc-number" and page.official:
         return Style(found.role, found.size, found.align, before=2)
     return found

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from formgen.present import native
+from formgen.spec.letter import GBT_9704, XINHAN
 from formgen.spec.model import FormSpec
 
-GBT_9704 = "GB/T 9704-2012"
 A4_MM = (210.0, 297.0)
 PT_PER_MM = 72 / 25.4
 RECORD_PT = 14.0  # 4号: 版记 and page numbers
@@ -34,8 +34,6 @@ ISSUER_PT = 42.0  # 初号: the issuing authority's mark
 RED_RULE_MM = 4.0
 LINES_BELOW_RULE = 2
 
-#: 信函格式 (GB/T 9704 §10.1): the page's mark, double rules, 发文字号 and title, by ``letter_head``.
-XINHAN = "信函"
 #: The head blocks a 信函 sets at their fixed places, in any order in the definition.
 XINHAN_HEAD = ("issuer", "doc-number", "red-rule")
 

@@ -184,6 +184,12 @@ class Code(enum.Enum):
         "{file} {path}: {reason}."))
     DEF_MIGRATE_CHOICE = ("FG449", Severity.ERROR, N_(
         "{file} {path}: {reason}."))
+    DEF_XINHAN_PAGE = ("FG435", Severity.ERROR, N_(
+        "{file} {path}: a letter in 信函格式 is set on the GB/T 9704-2012 page. Add \"standard\": "
+        "\"GB/T 9704-2012\" to x-formgen.page, or leave \"format\" out."))
+    DEF_XINHAN_PRINTED = ("FG436", Severity.WARNING, N_(
+        "{file} {path}: the 版记 of a 信函 has no 印发机关 and 印发日期 (GB/T 9704 §10.1). Leave the "
+        "'printed' block out, or set the letter in the 文件格式 (without \"format\": \"信函\")."))
 
     BOOK_UNREADABLE = ("FG420", Severity.ERROR, N_(
         "{file} cannot be read as an authoring workbook: {reason}. Save it from Excel or WPS as .xlsx and try again."))

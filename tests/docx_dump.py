@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from formgen.layout.ooxml import custom_properties, qn
+from formgen.layout.ooxml import custom_properties, qn, without_joiners
 
 
 def _control(sdt) -> str:
@@ -30,7 +30,8 @@ def _control(sdt) -> str:
     if flag is not None:
         value = flag.get(qn("w:val"))
         parts.append("placeholder" if value is None or value == "1" else f"placeholder={value!r}")
-    text = "".join(t.text or "" for t in sdt.iter(qn("w:t")))
+    text = "".join("⏎" if x.tag == qn("w:br") else x.text or "" for x in sdt.iter(qn("w:t"), qn("w:br")))
+    text = without_joiners(text)
     return "{" + " ".join(parts) + (f": {text}" if text else "") + "}"
 
 
@@ -40,8 +41,8 @@ def _inline(node) -> str:
         if child.tag == qn("w:sdt"):
             out.append(_control(child))
         elif child.tag == qn("w:r"):
-            out.append("".join("\n" if x.tag == qn("w:br") else (x.text or "") for x in child
-                               if x.tag in (qn("w:t"), qn("w:br"))))
+            out.append(without_joiners("".join("\n" if x.tag == qn("w:br") else (x.text or "") for x in child
+                                               if x.tag in (qn("w:t"), qn("w:br")))))
         elif child.tag == qn("w:p"):
             out.append(("\n" if out else "") + _inline(child))
     return "".join(out)

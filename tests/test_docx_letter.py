@@ -49,7 +49,7 @@ def test_letters_read_back_blank_and_prefilled(tmp_path, form):
 def test_a_prefilled_letter_reads_as_a_letter_not_a_grid(tmp_path):
     text = dump(generate(tmp_path, "notice-letter", example("notice-letter")))
     assert "table\n" not in text.split("[LetterAttachment]")[0]  # no label/value grid before the 版记
-    assert "[LetterTitle] {text tag=title: 教育部办公厅关于印发《防范中小学生欺凌专项治理行动工作方案》的通知}" in text
+    assert "[LetterTitle] {text tag=title: 教育部办公厅关于印发《防范中小学生⏎欺凌专项治理行动工作方案》的通知}" in text
     assert "[LetterRecipients] {text tag=recipients: 各省、自治区、直辖市教育厅（教委），新疆生产建设兵团教育局}：" in text
     assert "[LetterDate] {date yyyy年M月d日 tag=issued_on: 2021年1月20日}" in text
     assert "[LetterAttachment] 附件：{text tag=attachments.0.name: 防范中小学生欺凌专项治理行动工作方案}" in text  # one: no 1.

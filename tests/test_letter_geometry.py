@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from formgen.layout.letter import page_of
+from formgen.layout.letter import page_of, title_lines
 from tests.conftest import example, run_cli
 from tests.letter_measure import MM_PER_PT, measure, text_lines
 from tests.office import convert
@@ -64,3 +64,85 @@ def test_signature_and_date_stand_alike_in_word_and_pdf(rendered, registry, form
     # (where the date starts also depends on its digits' width: LibreOffice and the PDF may use two faces)
     for a, b in zip(edges["word"], edges["pdf"]):
         assert abs(a - b) < 0.5 * em, (edges, em * MM_PER_PT)
+
+
+# -- page breaks, titles and numbers, measured on the rendered pages ---------------------------------------
+
+@pytest.fixture(scope="module")
+def blank(tmp_path_factory) -> dict[str, dict[str, Path]]:
+    folder = tmp_path_factory.mktemp("blank")
+    (folder / "word").mkdir()
+    out = {}
+    for form in FORMS:
+        pdf = folder / f"{form}.pdf"
+        result = run_cli("generate", form, "--format", "pdf", "-o", str(pdf))
+        assert result.exit_code == 0, result.output
+        out[form] = {"word": convert(generate(folder, form), "pdf", folder / "word"), "pdf": pdf}
+    return out
+
+
+def _texts(path: Path) -> list:
+    """The lines of a rendered letter without the page numbers, blanks (＿) taken out."""
+    return [line for line in text_lines(path) if "—" not in line.text and line.text.replace("＿", "")]
+
+
+@pytest.mark.parametrize("filled", [True, False], ids=["filled", "blank"])
+@pytest.mark.parametrize("form", FORMS)
+def test_word_and_pdf_letters_break_pages_alike(rendered, blank, registry, form, filled):
+    """Every line of text stands on the same page in Word and in the PDF; no page ends with a label (words
+    before a ：) whose value would stand on the next page; the 署名 never opens a page."""
+    paths = (rendered if filled else blank)[form]
+    pages = {}
+    for kind, path in paths.items():
+        lines = _texts(path)
+        pages[kind] = {}
+        for line in lines:
+            pages[kind].setdefault(line.text.replace("＿", ""), line.page)
+        for line, after in zip(lines, lines[1:]):
+            label = line.text.replace("＿", "")
+            if after.page != line.page:
+                assert not (line.text.endswith("：") and len(label) > 1), (kind, line)
+    common = pages["word"].keys() & pages["pdf"].keys()
+    assert len(common) >= 5
+    assert {t: pages["word"][t] for t in common} == {t: pages["pdf"][t] for t in common}
+    assert max(pages["word"].values()) == max(pages["pdf"].values())
+    if filled:
+        signature = next(b["text"] for b in registry.get(form).ann["letter"] if b["style"] == "signature")
+        name = re.sub(r"\{(\w+)\}", lambda m: example(form)[m[1]], signature)
+        for kind, path in paths.items():
+            lines = _texts(path)
+            at = max(i for i, line in enumerate(lines) if line.text == name)  # (the issuer's mark may read alike)
+            assert at > 0 and lines[at - 1].page == lines[at].page, (kind, "the 署名 opens a page")
+
+
+def test_the_notice_title_breaks_between_words_alike_in_word_and_pdf(rendered, registry):
+    page = page_of(registry.get("notice-letter"))
+    lines = title_lines(example("notice-letter")["title"], page.width_pt / page.title_pt)
+    assert lines == ["教育部办公厅关于印发《防范中小学生", "欺凌专项治理行动工作方案》的通知"]
+    for path in rendered["notice-letter"].values():
+        texts = [line.text for line in text_lines(path) if line.page == 1]
+        at = texts.index(lines[0])
+        assert texts[at:at + 2] == lines
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_no_line_of_a_letter_breaks_inside_a_number(rendered, form):
+    for kind, path in rendered[form].items():
+        lines = _texts(path)
+        for line, after in zip(lines, lines[1:]):
+            assert not (re.search(r"[0-9][-/]?$", line.text) and re.match(r"[0-9]", after.text)), (kind, line, after)
+    if form == "parent-notice":
+        assert any(example(form)["contact_phone"] in line.text for line in text_lines(rendered[form]["word"]))
+
+
+def test_word_forms_keep_codes_whole(tmp_path):
+    """The division codes of the statistics table, each on one line of its cell (was 21030|2)."""
+    record = example("basic-stats")
+    data = tmp_path / "data.json"
+    data.write_text(json.dumps(record, ensure_ascii=False), "utf-8")
+    docx = tmp_path / "basic-stats.docx"
+    result = run_cli("generate", "basic-stats", "--format", "docx", "-o", str(docx), "--data", str(data))
+    assert result.exit_code == 0, result.output
+    words = {line.text for line in text_lines(convert(docx, "pdf", tmp_path))}
+    codes = [row["division_code"] for row in record["divisions"]]
+    assert codes and all(code in words for code in codes)

@@ -91,13 +91,15 @@ def test_notice_letter_follows_gbt_9704_on_the_page(tmp_path):
     page = PdfReader(out).pages[0]
     sizes = {str(a.get_object().get("/T")): str(a.get_object().get("/DA")) for a in page["/Annots"]}
     assert " 22 Tf" in sizes["title"] and b"/FB 16.00 Tf" in page.get_contents().get_data()
-    title = word["教育部办公厅关于印发《防范中小学生欺凌专"]
-    assert abs((title[0] + title[2]) / 2 - (28 + 78) * MM) < 1
-    # Order of the parts: issuer mark, 发文字号, title, 主送机关, body, 附件说明.
-    order = ["教育部办公厅", "教基厅函〔2021〕5号", title[4], "各省、自治区、直辖市教育厅（教委），新疆生产建设兵团教育",
-             "附件："]
+    # the title broken between words, both lines centred
+    title, second = word["教育部办公厅关于印发《防范中小学生"], word["欺凌专项治理行动工作方案》的通知"]
+    assert abs((title[0] + title[2]) / 2 - (28 + 78) * MM) < 1 and abs((second[0] + second[2]) / 2 - (28 + 78) * MM) < 1
+    # Order of the parts: issuer mark, 发文字号, title, 主送机关, body; the 附件说明 goes to the last page with the
+    # 署名 it would otherwise leave alone there.
+    order = ["教育部办公厅", "教基厅函〔2021〕5号", title[4], "各省、自治区、直辖市教育厅（教委），新疆生产建设兵团教育"]
     assert [word[w][1] for w in order] == sorted(word[w][1] for w in order)
-    assert round(word["附件："][0] / MM - 28, 1) == 11.1  # indented two characters of the grid (2 × 5.57 mm)
+    attachment = next(w for w in last if w[4] == "附件：")
+    assert round(attachment[0] / MM - 28, 1) == 11.1  # indented two characters of the grid (2 × 5.57 mm)
     # 署名 and 成文日期 right-indented: the date ends two characters in, the name starts two characters before it.
     signature, date = (next(w for w in last if w[4] == text) for text in ("教育部办公厅", "2021年1月20日"))
     assert round(184 - date[2] / MM, 0) == 11

@@ -26,7 +26,17 @@ from formgen.layout.docx import CELL, CHECKBOX, placeholder, widget
 from formgen.compile.docx_letter import build_letter
 from formgen.compile.docx_template import build_template, template_path
 from formgen.layout.letter import is_letter
-from formgen.layout.ooxml import CUSTOM, PROP_HASH, PROP_UNIT, VT, clean, custom_properties, qn, safe_parser
+from formgen.layout.ooxml import (
+    CUSTOM,
+    PROP_HASH,
+    PROP_UNIT,
+    VT,
+    clean,
+    custom_properties,
+    qn,
+    safe_parser,
+    unbroken,
+)
 from formgen.fsutil import atomic_path
 from formgen.i18n import N_
 from formgen.issues import DefinitionError
@@ -47,14 +57,14 @@ class Shown:
 
 def shown(field: Field, value, in_row: bool = False, filled: bool = False) -> Shown:
     """What a control shows; in a pre-filled form (``filled``) an empty value shows nothing, so the form
-    prints clean, and still reads back as empty."""
+    prints clean, and still reads back as empty.  Numbers, dates and codes in it do not break across lines."""
     kind = widget(field, in_row)
     if kind == CHECKBOX:
         return Shown("", on=[value is not None and value == code and type(value) is type(code)
                              for code in field.choices])
     text = clean(display(field, value))
     if text or kind == CELL or filled:
-        return Shown(text)
+        return Shown(unbroken(text))
     return Shown(placeholder(field), "1")
 
 

@@ -55,19 +55,29 @@ from formgen.layout.docx_letter import (
     text_width,
 )
 from formgen.layout.letter import (
+    A4_MM,
     ISSUER_PT,
+    PT_PER_MM,
+    LINES_BELOW_RULE,
     RECORD_PT,
+    RED_RULE_MM,
     STYLES,
+    XINHAN_HEAD,
+    XINHAN_RULE_MM,
     LetterPage,
     attachment_prefix,
+    blank_lines,
+    keeps_with_signature,
+    letter_head,
     letter_text,
     lines_after,
     page_of,
     signature_indents,
     style,
     text_chars,
+    title_lines,
 )
-from formgen.layout.ooxml import NSMAP, clean, el
+from formgen.layout.ooxml import NSMAP, clean, el, unbroken
 from formgen.paths import get_path
 from formgen.present import native
 from formgen.spec.model import Field, FormSpec, Group
@@ -129,7 +139,8 @@ class LetterBuilder:
                             (FONT_XIAOBIAOSONG, "FZXiaoBiaoSong-B05S", "script"), (FONT_HEITI, "SimHei", "modern"),
                             (FONT_KAITI, "KaiTi_GB2312", "modern"))
         return package(self.spec, self._document(), self._styles(), _settings(el("w:evenAndOddHeaders")), fonts,
-                       (self._footer("right"), self._footer("left")))
+                       (self._footer("right"), self._footer("left"))
+                       + ((el("w:ftr", None, el("w:p"), nsmap=NSMAP),) if self.page.xinhan else ()))
 
     # -- body ----------------------------------------------------------------------
     def _document(self) -> etree._Element:
@@ -138,11 +149,22 @@ class LetterBuilder:
         all_parts = parts(self.spec, self.page)
         indents = self._signature_indents(all_parts)
         previous = ""
-        for part in all_parts:
+        for n, part in enumerate(all_parts):
             elements = self._part(part)
+            if n + 1 < len(all_parts) and part.kind in ("text", "list") \
+                    and keeps_with_signature(part.block, all_parts[n + 1].block):
+                for p in elements:
+                    ppr = p.find("w:pPr", NSMAP)
+                    ppr[0].addnext(el("w:keepLines"))
+                    ppr[0].addnext(el("w:keepNext"))
             name = part.block.style
             before = max(style(name, self.page).before, lines_after(previous, name))
-            if elements and elements[0].tag == el("w:p").tag:
+            if self.page.xinhan and name in XINHAN_HEAD:
+                elements = self._xinhan_head(name, elements)
+            elif self.page.xinhan and previous in XINHAN_HEAD and elements[0].tag == el("w:p").tag:
+                _paragraph_layout(elements[0], twips(letter_head(self.page).title_top - self.page.top), None,
+                                  self.em)
+            elif elements and elements[0].tag == el("w:p").tag:
                 _paragraph_layout(elements[0], before * self.pitch if before else None,
                                   indents.get(id(part)), self.em)
             previous = name
@@ -152,6 +174,37 @@ class LetterBuilder:
             body.append(self._para("LetterAnchor"))
         body.append(self._section())
         return el("w:document", {"mc:Ignorable": "w14"}, body, nsmap=NSMAP)
+
+    def _xinhan_head(self, name: str, elements: list[etree._Element]) -> list[etree._Element]:
+        """A 信函's mark, 发文字号 and double rules (``letter_head``) in frames at their places on page 1,
+        170 mm wide and centred on the page; text runs through them."""
+        head = letter_head(self.page)
+
+        def framed(p: etree._Element, top_mm: float) -> etree._Element:
+            p.find("w:pPr", NSMAP)[0].addnext(el("w:framePr", {
+                "w:w": str(twips(XINHAN_RULE_MM)), "w:wrap": "through",
+                "w:hAnchor": "page", "w:vAnchor": "page", "w:x": str(twips(head.top_rule.left_mm)),
+                "w:y": str(twips(top_mm))}))
+            return p
+
+        if name == "issuer":  # its line as tall as the mark, so that the mark's top is the frame's
+            p = framed(elements[0], head.mark_top)
+            p.find("w:pPr", NSMAP).append(_exact(ISSUER_PT))
+            return [p]
+        if name == "doc-number":
+            p = framed(elements[0], head.number_top)
+            ppr = p.find("w:pPr", NSMAP)
+            ppr.append(el("w:ind", {"w:right": str(twips(head.top_rule.right_mm - (A4_MM[0] - self.page.right)))}))
+            ppr.append(el("w:jc", {"w:val": "right"}))
+            return [p]
+        out = []
+        for rule in (head.top_rule, head.foot_rule):
+            for centre, width in rule.lines:
+                p = el("w:p", None, el("w:pPr", None, el("w:pStyle", {"w:val": style_id("red-rule")}),
+                                       _border("bottom", "single", str(round(width * 8)), RED, space="0"),
+                                       _exact(1)))
+                out.append(framed(p, centre - (1 + width / 2) / PT_PER_MM))
+        return out
 
     def _shown(self, part: Part) -> str:
         """The text a paragraph shows: its literal text and its values, or their blanks."""
@@ -181,8 +234,8 @@ class LetterBuilder:
             return [self._para(part.style)]
         if part.kind == "text":
             p = self._para(part.style)
-            for piece in part.pieces:
-                p.extend(self._piece(piece))
+            for piece in self._title(part) if part.broken else part.pieces:
+                p.extend(self._piece(piece, part.broken))
             return [p]
         if part.kind == "lines":
             return self._lines(part.style, block.field)
@@ -209,23 +262,33 @@ class LetterBuilder:
     def _value(self, field: Field):
         return get_path(self.data, field.address)
 
-    def _piece(self, piece: Piece) -> list[etree._Element]:
+    def _title(self, part: Part) -> tuple[Piece, ...]:
+        """A title of literal text with its lines broken between words, as the PDF letter breaks them."""
+        if any(piece.field for piece in part.pieces):
+            return part.pieces
+        text = "".join(piece.text for piece in part.pieces)
+        return (Piece("\n".join(title_lines(text, self.page.width_pt / self.page.title_pt))),)
+
+    def _piece(self, piece: Piece, title: bool = False) -> list[etree._Element]:
         if piece.field is None:
-            return _runs(piece.text)
+            return _runs(unbroken(piece.text))
         field = piece.field
         value = self._value(field)
         if piece.box is not None:
             code = field.choices[piece.box]
             on = value is not None and value == code and type(value) is type(code)
             return [_checkbox(field.address, "1" if on else "0", BOX_ON if on else BOX_OFF)]
-        return [self._control(field, field.address, value)]
+        return [self._control(field, field.address, value, title=title)]
 
-    def _control(self, field: Field, tag: str, value, line: bool = False, in_row: bool = False) -> etree._Element:
+    def _control(self, field: Field, tag: str, value, line: bool = False, in_row: bool = False,
+                 title: bool = False) -> etree._Element:
         """An inline control showing the value, or the blank when there is none; a yes/no field in a table
-        row is a dropdown."""
+        row is a dropdown; a ``title``'s lines break between words (line breaks the reader takes out)."""
         kind = DROPDOWN if in_row and field.kind == "boolean" else letter_widget(field)
         text = clean(letter_text(field, value))
-        shown = text or blank(field, line)
+        if title and text:
+            text = "\n".join(title_lines(text, self.page.width_pt / self.page.title_pt))
+        shown = unbroken(text) or blank(field, line)
         full_date = f"{native(field, value).isoformat()}T00:00:00Z" if kind == DATE and text and isinstance(
             native(field, value), dt.date) else None
         sdt = _control(field, kind, tag, shown, "1", content=_runs(shown)[0], date_format=DATE_FORMAT,
@@ -238,9 +301,9 @@ class LetterBuilder:
     def _lines(self, style: str, field: Field) -> list[etree._Element]:
         text = clean(str(self._value(field) or ""))
         if not text:
-            count = 1 if self.filled else field.ann.get("lines", 1)
-            return [self._line(style, field, "") for _ in range(count)]
-        return [self._line(style, field, line) for line in text.split("\n")]
+            count = 1 if self.filled else blank_lines(field)
+            return _kept([self._line(style, field, "") for _ in range(count)])
+        return _kept([self._line(style, field, line) for line in text.split("\n")])
 
     def _line(self, style: str, field: Field, line: str) -> etree._Element:
         p = self._para(style)
@@ -281,7 +344,7 @@ class LetterBuilder:
                 p = self._para("LetterCell")
                 value = row.get(col.name)
                 if letter_widget(col) == TEXT:
-                    p.extend(_runs(clean(letter_text(col, value))))
+                    p.extend(_runs(unbroken(clean(letter_text(col, value)))))
                 else:
                     p.append(self._control(col, f"{group.address}.{i}.{col.name}", value, in_row=True))
                 tr.append(_cell(width, 1, p))
@@ -296,11 +359,13 @@ class LetterBuilder:
         return el("w:sectPr", None,
                   el("w:footerReference", {"w:type": "default", "r:id": footer_rel_id(0)}),
                   el("w:footerReference", {"w:type": "even", "r:id": footer_rel_id(1)}),
+                  *([el("w:footerReference", {"w:type": "first", "r:id": footer_rel_id(2)})] if page.xinhan else []),
                   el("w:pgSz", {"w:w": str(A4_WIDTH), "w:h": str(A4_HEIGHT)}),
                   el("w:pgMar", {"w:top": str(twips(page.top)), "w:right": str(A4_WIDTH - twips(page.left) - self.width),
                                  "w:bottom": str(bottom), "w:left": str(twips(page.left)), "w:header": "851",
                                  "w:footer": str(footer_at), "w:gutter": "0"}),
                   el("w:cols", {"w:space": "425"}),
+                  *([el("w:titlePg")] if page.xinhan else []),
                   el("w:docGrid", {"w:type": "lines", "w:linePitch": str(self.pitch)}))
 
     def _footer(self, side: str) -> etree._Element:
@@ -333,13 +398,14 @@ class LetterBuilder:
                       el("w:rPrDefault", None, el("w:rPr", None, _fonts(FONT_FANGSONG), _condensed(page),
                                                   *_size(page.body_pt),
                                                   el("w:lang", {"w:val": "en-US", "w:eastAsia": "zh-CN"}))),
-                      el("w:pPrDefault", None, el("w:pPr", None, *_no_auto_space(), el("w:spacing", {
+                      el("w:pPrDefault", None, el("w:pPr", None, el("w:widowControl"), *_no_auto_space(),
+                                                  el("w:spacing", {
                           "w:before": "0", "w:after": "0", "w:line": str(line), "w:lineRule": "exact"}))))
         issuer_pt = self._issuer_pt()
         extra = {
             "issuer": ([_exact(page.line_pt(issuer_pt)), el("w:snapToGrid", {"w:val": "0"})],
                        [el("w:color", {"w:val": RED}), *_size(issuer_pt), _tracking(0)]),
-            "title": ([_spacing(before=2 * line if page.official else 0, exact=page.line_pt(page.title_pt)),
+            "title": ([_spacing(before=LINES_BELOW_RULE * line if page.official else 0, exact=page.line_pt(page.title_pt)),
                        el("w:snapToGrid", {"w:val": "0"})], [*_size(page.title_pt), _tracking(0)]),
             "attachment": ([el("w:contextualSpacing"),
                             el("w:ind", {"w:left": str(round(5 * em)), "w:hanging": str(round(3 * em))})], []),
@@ -369,7 +435,7 @@ class LetterBuilder:
                 rpr = [_fonts(ROLE_FONTS[spec.role]), *rpr]
             styles.append(_style(style_id(name), style_id(name), ppr, rpr))
         for name, (size, color) in RULES.items():
-            gap = twips(4) if name == "red-rule" else 40
+            gap = twips(RED_RULE_MM) if name == "red-rule" else 40
             styles.append(_style(style_id(name), style_id(name),
                                  [_border("bottom", "single", size, color), _exact(gap / 20),
                                   el("w:snapToGrid", {"w:val": "0"})], _size(1)))
@@ -392,6 +458,16 @@ class LetterBuilder:
 
     def _cc_part(self) -> Part | None:
         return next((p for p in parts(self.spec, self.page) if p.block.style == "cc" and p.kind == "text"), None)
+
+
+def _kept(paragraphs: list[etree._Element]) -> list[etree._Element]:
+    """The paragraphs of a multi-line field kept on one page, as the PDF letter's one box of it."""
+    for i, p in enumerate(paragraphs):
+        ppr = p.find("w:pPr", NSMAP)
+        ppr[0].addnext(el("w:keepLines"))
+        if i + 1 < len(paragraphs):
+            ppr[0].addnext(el("w:keepNext"))
+    return paragraphs
 
 
 def _paragraph_layout(p: etree._Element, before: int | None, right: int | None, em: float) -> None:

@@ -56,14 +56,21 @@ from formgen.compile.pdf import (
 )
 from formgen.layout.letter import (
     FOOT_STYLES,
+    LINES_BELOW_RULE,
     RECORD_PT,
+    RED_RULE_MM,
+    XINHAN_HEAD,
     LetterPage,
     attachment_prefix,
+    blank_lines,
+    keeps_with_signature,
+    letter_head,
     letter_text,
     lines_after,
     page_of,
     signature_indents,
     style,
+    title_lines,
 )
 from formgen.layout.pdf import NO, YES
 from formgen.paths import get_path
@@ -100,6 +107,11 @@ class Geometry:
     @property
     def foot(self) -> float:
         return A4[1] - self.page.bottom * MM
+
+    @property
+    def flow_foot(self) -> float:
+        """Where the text flows to: the last whole line of the page's line grid, as Word fills a page."""
+        return self.top + self.page.lines_per_page * self.page.pitch_pt
 
     @property
     def body(self) -> float:
@@ -277,13 +289,27 @@ class Letter:
         self.pages.append([])
         self.y = self.geo.top
 
+    def fits(self, h: float) -> bool:
+        """Whether ``h`` pt from here fit on the page (anything fits at a page's top)."""
+        return self.y + h <= self.geo.flow_foot + 0.5 or self.y <= self.geo.top
+
     def room(self, h: float) -> None:
-        if self.y + h > self.geo.foot + 0.5 and self.y > self.geo.top:
+        if not self.fits(h):
             self.new_page()
 
     def skip(self, lines: float) -> None:
         if self.y > self.geo.top:
             self.y += lines * self.geo.pitch
+
+    def mark(self) -> tuple[int, int, int, float, str]:
+        """Where the flow stands: pages, items on the last page, widgets, y and the last style."""
+        return len(self.pages), len(self.pages[-1]), len(self.widgets), self.y, self.prev
+
+    def back_to(self, mark: tuple[int, int, int, float, str]) -> None:
+        """Take back what was drawn on the last page since ``mark``."""
+        pages, items, widgets, self.y, self.prev = mark
+        del self.pages[-1][items:]
+        del self.widgets[widgets:]
 
     def draw(self, item: Run | Line) -> None:
         self.pages[-1].append(item)
@@ -294,21 +320,34 @@ class Letter:
         while cut > 0 and blocks[cut - 1].style in FOOT_STYLES:
             cut -= 1
         i = 0
+        mark = self.mark()
         while i < cut:
             block = blocks[i]
             if block.new_page:
                 self.new_page()
             if block.style == "signature" and i + 1 < cut and blocks[i + 1].style == "date":
+                if i and keeps_with_signature(blocks[i - 1], block) and mark[0] == len(self.pages) \
+                        and not self.fits((style("signature", self.geo.page).before + 2) * self.geo.pitch):
+                    self.back_to(mark)  # the block before it goes to the next page with the 署名
+                    self.new_page()
+                    self.block(blocks[i - 1])
+                    self.prev = blocks[i - 1].style
                 self.signature(block, blocks[i + 1])
                 i += 2
                 continue
-            self.block(block)
+            mark = self.mark()
+            self.block(block, blocks[i + 1] if i + 1 < cut else None)
             self.prev = block.style
             i += 1
         if cut < len(blocks):
             self.record(blocks[cut:])
 
-    def block(self, block: Block) -> None:
+    def block(self, block: Block, following: Block | None = None) -> None:
+        if self.geo.page.xinhan and (block.style in XINHAN_HEAD or self.prev in XINHAN_HEAD):
+            if block.style == "red-rule":
+                self.xinhan_rules()
+                return
+            self.xinhan_place(block)
         before = max(style(block.style, self.geo.page).before, lines_after(self.prev, block.style))
         if block.is_rule:
             self.rule(block.style)
@@ -327,8 +366,9 @@ class Letter:
             self.text_field(block)
         else:
             self.skip(before)
-            if block.style == "heading":
-                self.room(3 * self.geo.pitch)  # a heading stays with the first lines below it
+            if block.style == "heading":  # a heading stays with the first lines below it, or the field below it
+                rows = self.field_rows(following) if following is not None and following.field else 2
+                self.room((1 + min(rows, self.geo.page.lines_per_page - 1)) * self.geo.pitch)
             self.paragraph(block)
 
     # -- paragraphs -----------------------------------------------------------------------
@@ -356,9 +396,11 @@ class Letter:
         em = BLANK_EM.get(field.kind) or min(10.0, max(4.0, field.schema.get("maxLength", 40) / 4))
         return em * size
 
-    def layout(self, atoms: list[Atom], width: float, indent: float, role: str, size: float) -> list[list[Placed]]:
+    def layout(self, atoms: list[Atom], width: float, indent: float, role: str, size: float,
+               words: bool = False) -> list[list[Placed]]:
         """Atoms broken into lines of ``width`` pt (the first line ``indent`` pt in).  A field wider than a line
-        starts a line and gets whole lines of its own; what follows goes on after its last line's text."""
+        starts a line and gets whole lines of its own, broken between ``words`` for a title; what follows goes
+        on after its last line's text."""
         lines: list[list[Placed]] = [[]]
         x, row = indent, 0
         for atom in atoms:
@@ -366,7 +408,8 @@ class Letter:
             if atom.field is not None and atom.width > width:
                 if line:
                     lines.append([])
-                wrapped = self.wrap(role, atom.value, width, size) if isinstance(atom.value, str) else []
+                wrapped = [] if not isinstance(atom.value, str) else title_lines(atom.value, width / size) \
+                    if words else self.wrap(role, atom.value, width, size)
                 lines[-1].append(Placed(atom, 0.0, wrapped))
                 row = max(0, len(wrapped) - 1)
                 x = self.measure(role, wrapped[-1], size) if wrapped else width
@@ -420,10 +463,21 @@ class Letter:
         width = geo.width - margin - right_indent
         color = RED if block.style == "issuer" else BLACK
         pitch = geo.page.line_pt(size) if size_key != "record" else geo.record * 1.6
-        for line in self.layout(atoms, width, geo.em * indent if align == "left" else 0, role, size):
+        first = geo.em * indent if align == "left" else 0
+        if block.style == "title" and not any(s.field for s in block.segments):
+            text = "".join(s.text for s in block.segments)
+            lines = [line for part in title_lines(text, width / size)
+                     for line in self.layout(self.atoms((Segment(part),), role, size, alone), width, first, role,
+                                             size)]
+        else:
+            lines = self.layout(atoms, width, first, role, size, block.style == "title")
+        heights = [max(1, len(line[0].lines)) * pitch for line in lines]
+        breaks = self.page_breaks(heights)
+        for i, line in enumerate(lines):
             wrapped = line[0].lines
             n = max(1, len(wrapped))
-            self.room(size + (n - 1) * pitch)
+            if i in breaks:
+                self.new_page()
             last = line[-1]
             used = last.x + last.atom.width - (self.geo.tracking(size) if last.atom.field is None else 0)
             shift = geo.left + margin
@@ -432,6 +486,24 @@ class Letter:
             baseline = self.y + ASCENT * size
             self.place(line, shift, baseline, role, size, color, align, width, pitch)
             self.y += n * pitch
+
+    def page_breaks(self, heights: list[float]) -> set[int]:
+        """The lines of a paragraph (their heights) that start a new page, with widow and orphan control as
+        Word's: a page break never leaves one line of a paragraph alone at the foot or the top of a page."""
+        geo = self.geo
+        y, start, breaks = self.y, 0, set()
+        for i, h in enumerate(heights):
+            if y + h > geo.flow_foot + 0.5 and y > geo.top:
+                cut = i
+                if len(heights) - i == 1 and i > 0:  # the last line would go on alone: the one before goes too
+                    cut = i - 1
+                if cut - start == 1:  # one line would stay behind alone
+                    cut = start
+                if cut > 0 or self.y > geo.top:
+                    breaks.add(cut)
+                y, start = geo.top + sum(heights[cut:i]), cut
+            y += h
+        return breaks
 
     def place(self, line: list[Placed], shift: float, baseline: float, role: str, size: float,
               color: tuple[float, float, float], align: str, width: float, pitch: float) -> None:
@@ -492,7 +564,7 @@ class Letter:
         """署名 one line below the text, two characters in from the right; the date below it starts two characters
         further right, or ends two characters in when it is the longer (GB/T 9704 7.3.5.2)."""
         self.skip(style("signature", self.geo.page).before)
-        self.room(self.geo.pitch + self.geo.body)
+        self.room(2 * self.geo.pitch)
         em = self.geo.em
         size = self.geo.body
 
@@ -505,23 +577,32 @@ class Letter:
         self.prev = "date"
 
     # -- multi-line fields ----------------------------------------------------------------
-    def text_field(self, block: Block) -> None:
+    def field_lines(self, block: Block) -> list[tuple[float, str]]:
+        """The lines of a multi-line field's value: (x, text), each paragraph's first line indented."""
         spec = style(block.style, self.geo.page)
-        role, size_key, indent = spec.role, spec.size, spec.indent
-        geo = self.geo
-        size = geo.size(size_key)
-        field = block.field
-        value = self.value(field.address, field)
-        first = geo.em * indent
+        size, indent = self.geo.size(spec.size), spec.indent
+        value = self.value(block.field.address, block.field)
         lines: list[tuple[float, str]] = []
         for para in value.split("\n") if value else []:
             pad = "\u3000" * indent
-            for i, text in enumerate(self.wrap(role, pad + para, geo.width, size)):
-                lines.append((first, text[indent:]) if i == 0 and indent else (0.0, text))
-        count = len(lines) or int(field.ann.get("lines", 3))
-        available = int((geo.foot - geo.top - size) // geo.pitch) + 1
-        if self.y + (count - 1) * geo.pitch + size > geo.foot:
-            self.new_page()
+            for i, text in enumerate(self.wrap(spec.role, pad + para, self.geo.width, size)):
+                lines.append((self.geo.em * indent, text[indent:]) if i == 0 and indent else (0.0, text))
+        return lines
+
+    def field_rows(self, block: Block) -> int:
+        """The lines a multi-line field takes: its value's, or its ruled lines when blank."""
+        return len(self.field_lines(block)) or blank_lines(block.field)
+
+    def text_field(self, block: Block) -> None:
+        spec = style(block.style, self.geo.page)
+        role, size = spec.role, self.geo.size(spec.size)
+        geo = self.geo
+        field = block.field
+        value = self.value(field.address, field)
+        lines = self.field_lines(block)
+        count = self.field_rows(block)
+        available = geo.page.lines_per_page
+        self.room(min(count, available) * geo.pitch)
         count = min(count, available)
         top = self.y - 0.1 * size
         h = (count - 1) * geo.pitch + 1.25 * size
@@ -608,7 +689,7 @@ class Letter:
                                   else geo.width - hang - self.measure("body", number, size) - 2 * geo.em)
             lines = self.layout(atoms, geo.width - hang, 0.0, "body", size)
             for j, line in enumerate(lines):
-                self.room(size)
+                self.room(geo.pitch)
                 baseline = self.y + ASCENT * size
                 if i == 0 and j == 0:
                     self.draw(Run("body", size, geo.left + start, baseline, label))
@@ -629,11 +710,24 @@ class Letter:
         self.draw(Run("body", size, geo.left + (geo.width - used) / 2, self.y + ASCENT * size, text))
         self.y += geo.pitch * 1.5
 
+    def xinhan_rules(self) -> None:
+        """A 信函's two red double rules on page 1 (``letter_head``)."""
+        head = letter_head(self.geo.page)
+        for rule in (head.top_rule, head.foot_rule):
+            for y, width in rule.lines:
+                self.draw(Line(rule.left_mm * MM, y * MM, rule.right_mm * MM, y * MM, width, RED))
+
+    def xinhan_place(self, block: Block) -> None:
+        """A 信函's mark and 发文字号 at their places on page 1, the first block after them on the title's line."""
+        head = letter_head(self.geo.page)
+        self.y = {"issuer": head.mark_top, "doc-number": head.number_top}.get(block.style, head.title_top) * MM
+        self.prev = ""
+
     def rule(self, style: str) -> None:
         geo = self.geo
-        y = self.y - (geo.pitch - geo.body) + 4 * MM if style == "red-rule" else self.y
+        y = self.y + RED_RULE_MM * MM if style == "red-rule" else self.y
         self.draw(Line(geo.left, y, geo.left + geo.width, y, RULE_WIDTHS[style], RED if style == "red-rule" else BLACK))
-        self.y = y + (2 * geo.pitch - geo.title if style == "red-rule" else 0)
+        self.y = y + (LINES_BELOW_RULE * geo.pitch if style == "red-rule" else 0)
 
     # -- 版记 --------------------------------------------------------------------------------
     def record(self, blocks: list[Block]) -> None:
@@ -647,7 +741,7 @@ class Letter:
         height, items = self.y, self.pages.pop()
         moved = self.widgets[widgets:]
         del self.widgets[widgets:]
-        if self.pages[-1] and geo.foot - height < start + geo.pitch:
+        if self.pages[-1] and geo.foot - height < start:
             self.new_page()
         offset = geo.foot - height
         for item in items:
@@ -726,7 +820,8 @@ def _content(letter: Letter, items: list[Run | Line], number: int) -> bytes:
     size = geo.record
     used = letter.measure("body", label, size)
     x = geo.left + geo.width - geo.em - used if number % 2 else geo.left + geo.em
-    out += _text(letter, "body", size, x, height - (geo.foot + 7 * MM + 0.4 * size), label, BLACK)
+    if number > 1 or not geo.page.xinhan:  # a 信函 has no page number on page 1
+        out += _text(letter, "body", size, x, height - (geo.foot + 7 * MM + 0.4 * size), label, BLACK)
     return b"\n".join(line for line in out if line)
 
 

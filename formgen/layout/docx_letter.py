@@ -74,6 +74,12 @@ class Part:
         return style_id(self.block.style)
 
     @property
+    def broken(self) -> bool:
+        """A title's lines are broken between words by line breaks in its text (``formgen.layout.letter.
+        title_lines``), which are not part of its value."""
+        return self.block.style == "title"
+
+    @property
     def fields(self) -> list[Field]:
         seen: list[Field] = []
         for piece in self.pieces:

@@ -16,17 +16,75 @@ letters use 25 mm margins and 四号 (14 pt) text at 1.7 times its size.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from formgen.present import native
+from formgen.spec.letter import GBT_9704, XINHAN
 from formgen.spec.model import FormSpec
 
-GBT_9704 = "GB/T 9704-2012"
 A4_MM = (210.0, 297.0)
 PT_PER_MM = 72 / 25.4
 RECORD_PT = 14.0  # 4号: 版记 and page numbers
 ISSUER_PT = 42.0  # 初号: the issuing authority's mark
+
+#: GB/T 9704 §7.2.5 and §7.3.1: the red rule 4 mm below the line of the 发文字号, the title two empty lines
+#: below the rule.
+RED_RULE_MM = 4.0
+LINES_BELOW_RULE = 2
+
+#: The head blocks a 信函 sets at their fixed places, in any order in the definition.
+XINHAN_HEAD = ("issuer", "doc-number", "red-rule")
+
+
+@dataclass(frozen=True)
+class DoubleRule:
+    """A red double rule 170 mm long, centred on the page: its lines' centres (mm from the page top) and
+    widths (pt), the upper line first."""
+
+    left_mm: float
+    right_mm: float
+    lines: tuple[tuple[float, float], tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class LetterHead:
+    """Where a 信函's head stands, in mm from the page top: the mark's top (30 mm), the double rule below it
+    (thick over thin, 4 mm under the mark), the 发文字号's top (7/8 of a 3号 character under the rule, flush
+    right), the title's line two empty lines under the 发文字号, and the double rule (thin over thick) 20 mm
+    above the page's foot; page 1 has no page number.  The rules' widths and their gap are this project's
+    (the standard names the lines, not their widths): 2 pt and 0.75 pt, 1.5 pt apart."""
+
+    mark_top: float
+    top_rule: DoubleRule
+    number_top: float
+    title_top: float
+    foot_rule: DoubleRule
+
+
+XINHAN_RULE_MM = 170.0
+THICK_PT, THIN_PT, RULE_GAP_PT = 2.0, 0.75, 1.5
+
+
+def _double(centre_mm: float, thick_first: bool) -> DoubleRule:
+    widths = (THICK_PT, THIN_PT) if thick_first else (THIN_PT, THICK_PT)
+    first = centre_mm
+    second = first + (widths[0] / 2 + RULE_GAP_PT + widths[1] / 2) / PT_PER_MM
+    left = (A4_MM[0] - XINHAN_RULE_MM) / 2
+    return DoubleRule(left, left + XINHAN_RULE_MM, ((first, widths[0]), (second, widths[1])))
+
+
+def letter_head(page: LetterPage, issuer_pt: float = 42.0) -> LetterHead:
+    """The head of a 信函 on ``page`` whose mark is set in ``issuer_pt``."""
+    mark_top = 30.0
+    rule = mark_top + issuer_pt / PT_PER_MM + RED_RULE_MM
+    top_rule = _double(rule, True)
+    number_top = top_rule.lines[1][0] + (top_rule.lines[1][1] / 2 + page.body_pt * 7 / 8) / PT_PER_MM
+    title_top = number_top + (1 + LINES_BELOW_RULE) * page.pitch_pt / PT_PER_MM
+    bottom = A4_MM[1] - 20.0 - (THICK_PT / 2 + RULE_GAP_PT + THIN_PT / 2) / PT_PER_MM
+    return LetterHead(mark_top, top_rule, number_top, title_top, _double(bottom, False))
+
 
 #: Trailing blocks in these styles are the 版记, set at the foot of the last page.
 FOOT_STYLES = ("cc", "printed", "thin-rule", "thick-rule")
@@ -64,6 +122,7 @@ class LetterPage:
     title_pt: float
     pitch_pt: float
     official: bool
+    xinhan: bool = False  # 信函格式 (GB/T 9704 §10.1), x-formgen.page.format "信函"
 
     @property
     def width_mm(self) -> float:
@@ -72,6 +131,12 @@ class LetterPage:
     @property
     def width_pt(self) -> float:
         return self.width_mm * PT_PER_MM
+
+    @property
+    def lines_per_page(self) -> int:
+        """The lines of body text a page holds: Word sets them on a line grid of the page's pitch, and the
+        text block holds the whole lines of the grid (22 on a GB/T 9704 page)."""
+        return int((A4_MM[1] - self.top - self.bottom) * PT_PER_MM / self.pitch_pt + 1e-6)
 
     @property
     def chars_per_line(self) -> int:
@@ -108,7 +173,7 @@ def page_of(spec: FormSpec) -> LetterPage:
     return LetterPage(*(float(margins[side]) for side in ("top", "bottom", "left", "right")), body_pt=body,
                       title_pt=float(ann.get("title_pt", 22 if official else body + 6)),
                       pitch_pt=float(ann.get("line_pitch_pt", 28.95 if official else round(body * 1.7, 2))),
-                      official=official)
+                      official=official, xinhan=official and ann.get("format") == XINHAN)
 
 
 # -- the block styles ------------------------------------------------------------------
@@ -149,8 +214,11 @@ STYLES = {
 
 
 def style(name: str, page: LetterPage) -> Style:
-    """The style of a block; on a GB/T 9704 page the 发文字号 stands two lines below the mark."""
+    """The style of a block; on a GB/T 9704 page the 发文字号 stands two lines below the mark, in a 信函 flush
+    right under the rule."""
     found = STYLES.get(name, Style())
+    if name == "doc-number" and page.xinhan:
+        return Style(found.role, found.size, "right")
     if name == "doc-number" and page.official:
         return Style(found.role, found.size, found.align, before=2)
     return found
@@ -163,6 +231,20 @@ def lines_after(previous: str, name: str) -> int:
             and not name.endswith("rule"):
         return 1
     return 0
+
+
+def blank_lines(field) -> int:
+    """The lines a blank multi-line field gives to write on (``x-formgen.lines``)."""
+    return int(field.ann.get("lines", 3))
+
+
+def keeps_with_signature(previous, following) -> bool:
+    """Whether block ``previous`` goes to the next page with ``following`` when that is the 署名 and the
+    署名 with its 成文日期 do not fit on the page: then the 署名 never stands alone on a page (GB/T 9704 §7.3.5
+    keeps it with the text it signs).  A paragraph or a 附件说明 goes with it whole; a multi-line field
+    or a table stays."""
+    return following.style == "signature" and previous.field is None and not previous.is_rule and (
+        previous.table is None or previous.style == "attachment")
 
 
 def text_chars(text: str) -> float:
@@ -187,3 +269,57 @@ def attachment_prefix(index: int, count: int) -> str:
     are several, 附件： alone for one (GB/T 9704 §7.3.4)."""
     number = f"{index + 1}." if count > 1 else ""
     return f"附件：{number}" if index == 0 else number
+
+
+# -- titles ----------------------------------------------------------------------------
+
+def _words(text: str) -> list[str]:
+    """The words of a title as the segmenter finds them, opening marks (《“（) joined to the word after
+    them and closing marks and other punctuation (》”）、) to the word before."""
+    import rjieba  # loaded only for a title that needs more than one line
+
+    words: list[str] = []
+    opening = ""
+    for word in rjieba.cut(text, hmm=False):
+        kind = unicodedata.category(word[0]) if len(word) == 1 else ""
+        if kind in ("Ps", "Pi"):
+            opening += word
+        elif kind in ("Pe", "Pf", "Po") and words and not opening:
+            words[-1] += word
+        else:
+            words.append(opening + word)
+            opening = ""
+    if opening:
+        words.append(opening)
+    return words
+
+
+def title_lines(text: str, chars: float) -> list[str]:
+    """A title broken into lines of at most ``chars`` characters between words only (GB/T 9704 §7.3.1:
+    whole words per line, lines of even length): the fewest lines, and of those the most even, the upper
+    line the longer on a tie.  A word longer than a line is broken between its characters."""
+    if text_chars(text) <= chars or not text.strip():
+        return [text]
+    words = [piece for word in _words(text) for piece in (word if text_chars(word) > chars else [word])]
+    widths = [text_chars(word) for word in words]
+    # best[i]: the key of the best breaking of the first i words: (lines, longest line, the line widths
+    # negated so that longer upper lines sort first); cuts[i]: where its last line starts
+    best: list[tuple | None] = [(0, 0.0, ())] + [None] * len(words)
+    cuts = [0] * (len(words) + 1)
+    for end in range(1, len(words) + 1):
+        used = 0.0
+        for start in range(end - 1, -1, -1):
+            used += widths[start]
+            if used > chars:
+                break
+            if best[start] is not None:
+                lines, longest, shape = best[start]
+                key = (lines + 1, max(longest, used), (*shape, -used))
+                if best[end] is None or key < best[end]:
+                    best[end], cuts[end] = key, start
+    out: list[str] = []
+    end = len(words)
+    while end:
+        out.insert(0, "".join(words[cuts[end]:end]))
+        end = cuts[end]
+    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 import zipfile
 
@@ -21,6 +22,31 @@ _PREFIXES = {**NSMAP, "xml": XML}
 PROP_FORM, PROP_VERSION, PROP_HASH = "formgen.form", "formgen.version", "formgen.hash"
 #: The code of the unit a distributed form was made for (``formgen generate --roster``).
 PROP_UNIT = "formgen.unit"
+
+
+#: U+2060 WORD JOINER: no line break here.  Word and LibreOffice break a value where Chinese text may break
+#: (024-|86123456, 2021年|3月, 〔2021〕|5号); WordprocessingML has no run property that keeps a run on one
+#: line (w:noBreakHyphen covers hyphens only), so values get joiners and the reader takes them out.
+NO_BREAK = "\u2060"
+_UNBROKEN = re.compile(r"\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{1,2}月\d{1,2}日|\d{1,2}时\d{2}分(?:\d{2}秒)?"
+                       r"|〔\d{4}〕\d+号|[0-9A-Za-z]+(?:[-/.:_@][0-9A-Za-z]+)+")
+_ALNUM = re.compile(r"[0-9A-Za-z]")
+
+
+def unbroken(text: str) -> str:
+    """Text with word joiners wherever Word or LibreOffice could break a number, a date, a time, a code or a
+    phone number: between every two of its characters that are not both letters or digits (which neither
+    breaks between)."""
+    def join(m: re.Match) -> str:
+        word = m[0]
+        return word[0] + "".join(("" if _ALNUM.match(a) and _ALNUM.match(b) else NO_BREAK) + b
+                                 for a, b in zip(word, word[1:]))
+    return _UNBROKEN.sub(join, text)
+
+
+def without_joiners(text: str) -> str:
+    """Text as it was before ``unbroken``."""
+    return text.replace(NO_BREAK, "")
 
 
 def qn(name: str) -> str:

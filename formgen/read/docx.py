@@ -25,7 +25,16 @@ from formgen.coerce import Context, is_empty
 from formgen.layout.docx import CHECKBOX, Cell, Row, Table, layout, placeholder, widget
 from formgen.layout.docx_letter import Part, blank, parts
 from formgen.layout.letter import is_letter
-from formgen.layout.ooxml import PROP_FORM, PROP_HASH, PROP_UNIT, PROP_VERSION, custom_properties, qn, safe_parser
+from formgen.layout.ooxml import (
+    PROP_FORM,
+    PROP_HASH,
+    PROP_UNIT,
+    PROP_VERSION,
+    custom_properties,
+    qn,
+    safe_parser,
+    without_joiners,
+)
 from formgen.i18n import N_
 from formgen.issues import Code, Issue
 from formgen.read.guard import check_package
@@ -243,7 +252,7 @@ def _text(node: etree._Element, placeholder_text: str | None):
         if tag in _SKIP or tag == _P:
             continue
         if tag == _T:
-            yield child.text or ""
+            yield without_joiners(child.text or "")
         elif tag == _TAB:
             yield "\t"
         elif tag in (_BR, _CR):
@@ -355,6 +364,8 @@ class _LetterReading(_Reading):
             return
         for field in part.fields:
             text = values.get(field.address, "")
+            if part.broken:
+                text = text.replace("\n", "")
             if field.address in self.read:
                 continue
             if not is_empty(text):
@@ -422,7 +433,7 @@ def _tokens(p: etree._Element) -> list[_Token]:
             text = "".join(_text(content, None)) if content is not None else ""
             tokens.append(_Token(text, child, checked))
         else:
-            text = "".join(_text(child, None)) if child.tag != _T else child.text or ""
+            text = "".join(_text(child, None)) if child.tag != _T else without_joiners(child.text or "")
             if text:
                 if tokens and tokens[-1].control is None:
                     tokens[-1].text += text

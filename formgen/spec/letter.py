@@ -16,6 +16,9 @@ from dataclasses import dataclass
 
 from formgen.spec.model import Field, FormSpec, Group
 
+#: ``x-formgen.page.standard`` of an official document, and ``x-formgen.page.format`` of a 信函 on that page.
+GBT_9704 = "GB/T 9704-2012"
+XINHAN = "信函"
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 RULE_STYLES = ("red-rule", "thin-rule", "thick-rule")
 

@@ -19,7 +19,7 @@ from jsonschema.exceptions import ValidationError
 from formgen.i18n import N_
 from formgen.issues import Code, Issue, Text
 from formgen.spec.explain import json_error, paren_hint, schema_error
-from formgen.spec.letter import referenced
+from formgen.spec.letter import GBT_9704, XINHAN, referenced
 from formgen.spec.migrate import lint_migrations
 from formgen.spec.model import Field, FormSpec, Group
 from formgen.spec.rules import KIND_NAMES, KIND_PARAMS, compile_rules
@@ -98,6 +98,7 @@ def lint_definition(definition: dict, name: str = "<definition>") -> Iterator[Is
     letter = ann.get("letter") if isinstance(ann, dict) else None
     if isinstance(letter, list) and all(isinstance(b, dict) for b in letter):
         yield from _check_letter(definition, letter, name)
+        yield from _check_xinhan(ann, letter, name)
     for key in definition:
         if key.startswith("x-") and key not in ("x-formgen", "x-formgen-rules"):
             yield _unknown_key(key, ["x-formgen", "x-formgen-rules"], [], name)
@@ -278,6 +279,18 @@ def _check_property(sub: dict, parts: list, name: str) -> Iterator[Issue]:
     elif kind is None and "enum" not in sub and "const" not in sub:
         yield Issue(Code.DEF_UNSUPPORTED, json_path(parts), params={
             "file": name, "reason": N_("the field needs a \"type\" or an \"enum\"")})
+
+
+def _check_xinhan(ann: dict, letter: list[dict], name: str) -> Iterator[Issue]:
+    """A 信函 (``x-formgen.page.format``) is set on the GB/T 9704 page, and its 版记 has no 印发 line."""
+    page = ann.get("page")
+    if not isinstance(page, dict) or page.get("format") != XINHAN:
+        return
+    if page.get("standard") != GBT_9704:
+        yield Issue(Code.DEF_XINHAN_PAGE, json_path(["x-formgen", "page", "format"]), params={"file": name})
+    for index, block in enumerate(letter):
+        if block.get("style") == "printed":
+            yield Issue(Code.DEF_XINHAN_PRINTED, json_path(["x-formgen", "letter", index]), params={"file": name})
 
 
 def _check_letter(definition: dict, letter: list[dict], name: str) -> Iterator[Issue]:

@@ -92,7 +92,7 @@ class PdfReader:
                 continue
             values.append(RawValue(field.address, _value(found, in_row=False), field.address))
         for group in spec.groups():
-            first = f"{group.address}.0.{group.columns[0].name}"
+            first = f"{group.address}.0.{group.shown_columns[0].name}"
             if first in fields:
                 values.append(RawValue(group.address, None, first))
             pattern = re.compile(re.escape(group.address) + r"\.(\d+)\.([^.]+)$")

@@ -342,7 +342,7 @@ class _Book:
             table.summary_row(label, label_cols=3, values=row_counts + tail)
         table.finish(freeze_cols=3, landscape=True)
 
-        key = group.column(group.key)  # a printed column titled as the key (the group's 序号) would read as a second key
+        key = group.column(group.key)  # a printed column titled as the key (the group's 序号) would be a second key
         shown = [key] + [c for c in group.columns if group.printed_only(c) and c.title != key.title]
         labels = [c.label(lang) for c in shown] + choice_labels + [blank]
         table = _Table(self.wb, group.label(lang))

@@ -387,8 +387,8 @@ class _GroupRows:
 
     def place(self, y: float, top: float, bottom: float) -> list[tuple[int, float]]:
         """(page, y) of each row, the first page being 0 and starting at ``y``; a page starts at ``top``.  A page
-        break inside a run leaves each part of it as tall as its text: the part moves to the next page whole
-        when that is not so, or its last row grows when the part starts its page."""
+        break inside a run leaves each part of it as tall as its text: the part's last row grows when it still
+        fits on its page (or the part starts the page), else the part moves to the next page whole."""
         forced: set[int] = set()
         for _attempt in range(4 * self.count + 4):
             places, page, at = [], 0, y
@@ -402,7 +402,8 @@ class _GroupRows:
             if problem is None:
                 return places
             first, last, short = problem
-            if places[first][1] > top and first not in forced:
+            fits = places[last][1] + self.heights[last] + short <= bottom
+            if not fits and places[first][1] > top and first not in forced:
                 forced.add(first)
             else:
                 self.heights[last] += short

@@ -51,7 +51,8 @@ class Book:
     print_areas: dict[str, str] = field(default_factory=dict)  # sheet -> "A1:E32"
     # sheet -> {(row, col): (formula text, whether a computed value was saved with it)}
     formulas: dict[str, dict[tuple[int, int], tuple[str, bool]]] = field(default_factory=dict)
-    merged_rows: dict[str, set[int]] = field(default_factory=dict)  # sheet -> rows where a range merged across columns starts
+    # sheet -> rows where a range merged across columns starts (a heading, not a run down a column)
+    merged_rows: dict[str, set[int]] = field(default_factory=dict)
     date1904: bool = False
 
     def value(self, sheet: str, row: int, col: int) -> Any:

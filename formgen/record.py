@@ -110,4 +110,18 @@ def build_record(spec: FormSpec, extraction: Extraction) -> Built:
             value = built.originals[raw.address]
         if value is not None:
             set_path(built.record, raw.address, value)
+    _unprinted_keys(spec, extraction, built.record)
     return built
+
+
+def _unprinted_keys(spec: FormSpec, extraction: Extraction, record: dict) -> None:
+    """A key left off the printed form is that of the pre-printed row in the same place: put it in every row of a
+    group that was read (whatever a file of an earlier layout, which printed it, says)."""
+    read = {raw.address for raw in extraction.values} | set(extraction.locations)
+    for group in spec.groups():
+        key = group.column(group.key) if group.key else None
+        if key is None or not group.unprinted_key(key) or group.address not in read:
+            continue
+        for i, fixed in enumerate(group.fixed_rows):
+            if group.key in fixed:
+                set_path(record, f"{group.address}.{i}.{group.key}", fixed[group.key])

@@ -154,7 +154,7 @@ def _rows(group: Group, data: dict) -> list[tuple[int, dict]]:
 
 def _entered(group: Group) -> list[tuple[int, Field]]:
     """(column index, column) of the columns a person fills in (not the pre-printed ones)."""
-    return [(i, col) for i, col in enumerate(group.columns) if not (group.fixed_rows and col.readonly)]
+    return [(i, col) for i, col in enumerate(group.shown_columns) if not (group.fixed_rows and col.readonly)]
 
 
 def xlsx_ops(spec: FormSpec, blank: Path, out: Path, data: dict) -> list[dict]:
@@ -165,9 +165,13 @@ def xlsx_ops(spec: FormSpec, blank: Path, out: Path, data: dict) -> list[dict]:
             continue
         op = "type_string" if f.kind in ("string", "text") else "type"
         ops.append({"op": op, "name": defined_name(f.address), "text": typed(f, value)})
-    ws = load_workbook(blank)[FORM_SHEET]
+    book = load_workbook(blank)
+    ws = book[FORM_SHEET]
     for group in spec.groups():
-        _c, header, _c2, _r = range_boundaries(ws.tables[table_name(group.address)].ref)
+        table = ws.tables.get(table_name(group.address))  # or, rows with merged cells, the range named as the group
+        named = book.defined_names.get(defined_name(group.address))
+        ref = table.ref if table is not None else next(iter(named.destinations))[1]
+        _c, header, _c2, _r = range_boundaries(ref.replace("$", ""))
         for index, row in _rows(group, data):
             for i, col in _entered(group):
                 if row.get(col.name) is None:

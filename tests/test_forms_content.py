@@ -16,8 +16,12 @@ def test_policy_checklist_prints_the_50_measures_in_their_3_groups(registry):
     assert all(r["content"] and r["measure"] and r["edu_units"] for r in rows)
     assert rows[29]["measure"].endswith("原则上学校应在启动调查处理程序10日内完成调查，根据有关规定处置。")
     assert rows[44]["content"] == "申诉处理" and "复查工作应在15日内完成" in rows[44]["measure"]
-    printed = [c.name for c in group.columns if group.printed_only(c)]
-    assert printed == ["group", "content", "measure", "edu_units", "dept_offices", "provincial_depts"]
+    printed = [c.name for c in group.shown_columns if group.printed_only(c)]
+    assert printed == ["group_no", "group", "content", "measure", "edu_units", "dept_offices", "provincial_depts"]
+    assert [r["group_no"] for r in rows] == [1] * 29 + [2] * 17 + [3] * 4  # the seed's 序号 is the group's
+    assert all(r["measure"].startswith(f"{r['no']}. ") for r in rows)  # the measure keeps its number, as the seed
+    assert [c.name for c in group.shown_columns if c.ann.get("span")] == [
+        "group_no", "group", "content", "edu_units", "dept_offices", "provincial_depts"]
 
 
 def test_task_list_prints_the_3_stages_with_their_deadlines(registry):
@@ -29,6 +33,8 @@ def test_task_list_prints_the_3_stages_with_their_deadlines(registry):
         ("集中整治", [4, 5, 6, 7, 8], {"2021-06-15"}, {"6月20日前报送情况"}),
         ("督导检查", [9, 10], {"2021-07-10"}, {"7月15日前报送专项治理行动总体情况"}),
     ]
+    assert [r["stage_no"] for r in rows] == [1, 1, 1, 2, 2, 2, 2, 2, 3, 3]
+    assert all(r["task"].startswith(f"{r['no']}. ") for r in rows)
 
 
 def test_basic_stats_example_totals_are_the_sums_and_counts_are_consistent():

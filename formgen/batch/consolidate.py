@@ -160,7 +160,8 @@ def checklists(spec: FormSpec) -> list[Checklist]:
             continue
         status = next((c for c in group.columns if c.kind == "choice" and not c.readonly), None)
         if status is not None:
-            band = next((c for c in group.columns if group.printed_only(c)), None)
+            # the band over the rows: the first pre-printed text (项目), not a group number printed before it
+            band = next((c for c in group.columns if group.printed_only(c) and c.kind in ("string", "text")), None)
             found.append(Checklist(group, status, band))
     return found
 
@@ -392,7 +393,8 @@ class _Book:
             table.summary_row(label, label_cols=3, values=row_counts + tail)
         table.finish(freeze_cols=3, landscape=True)
 
-        shown = [group.column(group.key)] + [c for c in group.columns if group.printed_only(c)]
+        key = group.column(group.key)  # a printed column titled as the key (the group's 序号) would be a second key
+        shown = [key] + [c for c in group.columns if group.printed_only(c) and c.title != key.title]
         labels = [c.label(lang) for c in shown] + choice_labels + [blank]
         table = _Table(self.wb, group.label(lang))
         table.header([group.label(lang)] * len(shown) + [_("Count of units", lang)] * (len(choices) + 1), labels)

@@ -22,7 +22,7 @@ from jinja2 import StrictUndefined
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
-from formgen.layout.docx import CELL, CHECKBOX, placeholder, widget
+from formgen.layout.docx import CELL, CHECKBOX, MERGE_UNDER, merge_of, merged_columns, placeholder, widget
 from formgen.compile.docx_letter import build_letter
 from formgen.compile.docx_template import build_template, template_path
 from formgen.layout.letter import is_letter
@@ -53,6 +53,7 @@ class Shown:
     text: str
     ph: str = "0"
     on: list[bool] = dc_field(default_factory=list)
+    merge: str = ""  # the w:vMerge of a cell of a merged column (formgen.layout.docx.merge_of)
 
 
 def shown(field: Field, value, in_row: bool = False, filled: bool = False) -> Shown:
@@ -80,12 +81,18 @@ def context(spec: FormSpec, data: dict | None, finished: bool | None = None) -> 
 
 def _rows(group: Group, rows: list, filled: bool) -> list[dict[str, Shown]]:
     fixed = group.fixed_rows
+    merged = merged_columns(group)
     out = []
     for i in range(max(group.blank_rows, len(rows))):
         row = rows[i] if i < len(rows) and isinstance(rows[i], dict) else {}
         fixed_row = fixed[i] if i < len(fixed) else {}
-        out.append({col.name: shown(col, row.get(col.name, fixed_row.get(col.name)), in_row=True, filled=filled)
-                    for col in group.columns})
+        cells = {col.name: shown(col, row.get(col.name, fixed_row.get(col.name)), in_row=True, filled=filled)
+                 for col in group.shown_columns}
+        for col in merged:
+            cells[col.name].merge = merge_of(group, col, i)
+            if cells[col.name].merge == MERGE_UNDER:
+                cells[col.name].text = ""  # printed once, in the first cell of the run
+        out.append(cells)
     return out
 
 

@@ -36,6 +36,7 @@ from formgen.layout.docx import (
     Table,
     group_row_height,
     landscape,
+    merged_columns,
     layout,
     widget,
 )
@@ -52,6 +53,7 @@ FONT_BOX = "MS Gothic"
 BOX_ON, BOX_OFF = "☑", "☐"  # a ticked box: ☒ reads as 否 on Chinese forms
 LABEL_FILL = "F2F2F2"
 DATE_FORMAT = "yyyy-MM-dd"
+PRINTED_SIZE = "18"  # half-points: 9 pt, the pre-printed text of a group's rows
 
 
 def _expr(var: str, address: str, attr: str) -> str:
@@ -108,9 +110,13 @@ class TemplateBuilder:
             header.append(_label_cell(cell.label, width, 1))
         tbl.append(header)
         tbl.append(_loop_row("{%%tr for row in g[%r] %%}" % group.address, table.widths))
-        data = _row(group_row_height(group))
-        for col, width in zip(group.columns, table.widths):
-            data.append(_cell(width, 1, self._row_value(group, col)))
+        data = _row(group_row_height(group), split=bool(group.fixed_rows))
+        merged = {col.name for col in merged_columns(group)}
+        for col, width in zip(group.shown_columns, table.widths):
+            cell = _cell(width, 1, self._row_value(group, col))
+            if col.name in merged:  # the run's first cell or one under it, as the row's values say
+                cell[0].insert(1, el("w:vMerge", {"w:val": "{{ row[%r].merge }}" % col.name}))
+            data.append(cell)
         tbl.append(data)
         tbl.append(_loop_row("{%tr endfor %}", table.widths))
         if table.total is not None:
@@ -142,6 +148,9 @@ class TemplateBuilder:
             tag = f"{group.address}.{{{{ loop.index0 }}}}.{col.name}"
             return el("w:p", None, _ppr(), _control(col, kind, tag, expr,
                                                     "{{ row[%r].ph }}" % col.name))
+        if group.printed_only(col):  # pre-printed text of a row in 小五, as the seed's dense tables
+            return el("w:p", None, _ppr(align="center" if col.ann.get("span") else None),
+                      _run(expr, el("w:sz", {"w:val": PRINTED_SIZE}), el("w:szCs", {"w:val": PRINTED_SIZE})))
         return el("w:p", None, _ppr(), _run(expr))
 
 
@@ -209,8 +218,11 @@ def _table(widths: list[int]) -> etree._Element:
     return el("w:tbl", None, tblpr, grid)
 
 
-def _row(height: int, header: bool = False) -> etree._Element:
-    trpr = el("w:trPr", None, el("w:cantSplit"), el("w:trHeight", {"w:val": str(height), "w:hRule": "atLeast"}))
+def _row(height: int, header: bool = False, split: bool = False) -> etree._Element:
+    """A table row at least ``height`` tall, kept on one page unless it may ``split`` (a pre-printed row with
+    long text: kept whole it leaves the foot of each page empty)."""
+    trpr = el("w:trPr", None, *([] if split else [el("w:cantSplit")]),
+              el("w:trHeight", {"w:val": str(height), "w:hRule": "atLeast"}))
     if header:
         trpr.append(el("w:tblHeader"))
     return el("w:tr", None, trpr)

@@ -70,7 +70,9 @@ ROW_H = 8.0
 LINE_H = 5.0  # mm per line of a multi-line value
 CHECK = 4.5  # mm, the side of a check box
 FONT_SIZE = 10.0  # pt, values and labels
+PRINTED_SIZE = 9.0  # pt, the pre-printed text of a group's rows (小五, as a dense table of the seed is set)
 OPTION_SIZE = 7.5  # pt, the choices printed under a choice field of a row
+CHOICE_H = 6.5  # mm, the box of a choice field of a row above its printed choices
 MIN_FONT_SIZE = 7.0  # pt: pre-filled text never prints smaller
 LABEL_FILL = (242, 242, 242)
 SECTION_FILL = (217, 225, 242)
@@ -198,7 +200,7 @@ class _Layout:
 
     def _room(self, h: float) -> None:
         """Start a new page when ``h`` mm do not fit; repeat a group's header there."""
-        if self.y + h <= self.pdf.h - MARGIN - 5:
+        if self.y + h <= self._bottom():
             return
         self.pdf.add_page()
         self.y = MARGIN
@@ -273,15 +275,15 @@ class _Layout:
             self._text(x + CHECK + 1, y + (h - 4.5) / 2, 20, [caption], FONT_SIZE)
 
     def _widths(self, group: Group) -> list[float]:
-        weights = [float(c.ann.get("width") or 0) / 10 or COLUMN_WEIGHTS.get(c.kind, 1.0) for c in group.columns]
+        weights = [float(c.ann.get("width") or 0) / 10 or COLUMN_WEIGHTS.get(c.kind, 1.0) for c in group.shown_columns]
         return [self.width * w / sum(weights) for w in weights]
 
     def _group(self, group: Group) -> None:
         if group.section is None or group.title != group.section:
             self._band(self._label(group), None, 10.5)
-        widths = self._widths(group)
+        columns, widths = group.shown_columns, self._widths(group)
         titles = [self._lines(c.title + (" *" if c.required else ""), w - 2 * PAD, FONT_SIZE)
-                  for c, w in zip(group.columns, widths)]
+                  for c, w in zip(columns, widths)]
         header_h = max(ROW_H, max(len(t) for t in titles) * 4.5 + 2 * PAD)
 
         def header() -> None:
@@ -295,39 +297,24 @@ class _Layout:
         self._room(header_h + ROW_H)
         header()
         self.repeat = header
-        multiline = any(c.multiline for c in group.columns)
-        for i in range(self.rows[group.address]):
-            fixed = group.fixed_rows[i] if i < len(group.fixed_rows) else {}
-            printed = {c.name: self._lines(display(c, fixed.get(c.name)), w - 2 * PAD, FONT_SIZE)
-                       for c, w in zip(group.columns, widths) if group.printed_only(c)}
-            options = {c.name: self._options(c, w - 2 * PAD)
-                       for c, w in zip(group.columns, widths) if c.kind == "choice" and c.name not in printed}
-            options_h = max((len(lines) * OPTION_SIZE * 0.45 + PAD for lines in options.values()), default=0)
-            h = max(2 * LINE_H + 2 if multiline else ROW_H,
-                    max((len(lines) * 4.5 + 2 * PAD for lines in printed.values()), default=0),
-                    ROW_H + options_h if options else 0)
-            self._room(h)
-            x = MARGIN
-            for col, w in zip(group.columns, widths):
-                self._cell(x, self.y, w, h)
-                address = f"{group.address}.{i}.{col.name}"
-                if col.name in printed:
-                    lines = printed[col.name]
-                    self._text(x + PAD, self.y + (h - len(lines) * 4.5) / 2, w - 2 * PAD, lines, FONT_SIZE)
-                elif col.kind == "boolean":
-                    self._checkbox(address, col, x + (w - CHECK) / 2, self.y, h)
-                elif col.name in options:  # the choices printed under the field, to tick on paper
-                    self._box(address, col, x, self.y, w, h - options_h, col.readonly and bool(fixed))
-                    self._text(x + PAD, self.y + h - options_h, w - 2 * PAD, options[col.name], OPTION_SIZE)
-                else:
-                    self._box(address, col, x, self.y, w, h, col.readonly and bool(fixed))
-                x += w
-            self.y += h
+        rows = _GroupRows(self, group, columns, widths)
+        page = 0
+        for i, (row_page, y) in enumerate(rows.place(self.y, MARGIN + header_h, self._bottom())):
+            if row_page != page:
+                self._room(self._bottom())  # a new page, with the header
+                page = row_page
+            self.y = y
+            rows.draw(i)
+            self.y += rows.heights[i]
         totals = self.spec.total_row(group)
         if totals:
             self._total_row(group, totals, widths)
         self.repeat = None
         self.y += 3
+
+    def _bottom(self) -> float:
+        """The lowest y a row may reach on a page."""
+        return self.pdf.h - MARGIN - 5
 
     def _options(self, field: Field, width: float) -> list[str]:
         """A choice field's options as printed under it (□已落实　□部分落实): on one line when they fit,
@@ -339,17 +326,149 @@ class _Layout:
     def _total_row(self, group: Group, totals: dict[str, Field], widths: list[float]) -> None:
         """合计 under the rows: the label over the leading columns without a total, a box per total."""
         self._room(ROW_H)
-        span = next(c for c, col in enumerate(group.columns) if col.name in totals)
+        columns = group.shown_columns
+        span = next(c for c, col in enumerate(columns) if col.name in totals)
         label_w = sum(widths[:span])
         self._cell(MARGIN, self.y, label_w, ROW_H, LABEL_FILL)
         self._text(MARGIN + PAD, self.y + (ROW_H - 4.5) / 2, label_w - 2 * PAD, [group.total_label], FONT_SIZE, "C")
         x = MARGIN + label_w
-        for col, w in zip(group.columns[span:], widths[span:]):
+        for col, w in zip(columns[span:], widths[span:]):
             self._cell(x, self.y, w, ROW_H, None if col.name in totals else LABEL_FILL)
             if col.name in totals:
                 self._box(totals[col.name].address, totals[col.name], x, self.y, w, ROW_H, False)
             x += w
         self.y += ROW_H
+
+
+class _GroupRows:
+    """The rows of a group as drawn: each row's height, and the cells of a column that spans rows
+    (``x-formgen.span``) drawn once over the rows of a run of equal pre-printed values, again at the top of
+    each page the run reaches (as the paper repeats them), and never shorter than their text."""
+
+    def __init__(self, layout: _Layout, group: Group, columns: list[Field], widths: list[float]):
+        self.layout, self.group, self.columns, self.widths = layout, group, columns, widths
+        self.count = layout.rows[group.address]
+        self.runs = {c.name: group.spans(c) + [1] * (self.count - len(group.fixed_rows)) for c in columns}
+        self.spanning = [c for c in columns if max(self.runs[c.name], default=1) > 1]
+        multiline = any(c.multiline for c in columns)
+        self.printed: list[dict[str, list[str]]] = []
+        self.options: list[dict[str, list[str]]] = []
+        self.heights: list[float] = []
+        self._page: list[int] = []
+        for i in range(self.count):
+            fixed = group.fixed_rows[i] if i < len(group.fixed_rows) else {}
+            printed = {c.name: layout._lines(display(c, fixed.get(c.name)), w - 2 * PAD, PRINTED_SIZE)
+                       for c, w in zip(columns, widths) if group.printed_only(c)}
+            options = {c.name: layout._options(c, w - 2 * PAD)
+                       for c, w in zip(columns, widths) if c.kind == "choice" and c.name not in printed}
+            self.printed.append(printed)
+            self.options.append(options)
+            alone = [lines for name, lines in printed.items() if self.runs[name][i] == 1]
+            self.heights.append(max(2 * LINE_H + 2 if multiline else ROW_H,
+                                    max((_lines_h(lines) for lines in alone), default=0),
+                                    CHOICE_H + self._options_h(i) if options else 0))
+        for col in self.spanning:  # a run is as tall as its text: its last row takes what is missing
+            for start, n in enumerate(self.runs[col.name]):
+                if n > 1:
+                    short = self._need(col, start) - sum(self.heights[start:start + n])
+                    if short > 0:
+                        self.heights[start + n - 1] += short
+
+    def _options_h(self, i: int) -> float:
+        return max((len(lines) * OPTION_SIZE * 0.45 + PAD for lines in self.options[i].values()), default=0)
+
+    def _need(self, col: Field, i: int) -> float:
+        return _lines_h(self.printed[i][col.name])
+
+    def _run_start(self, col: Field, i: int) -> int:
+        while self.runs[col.name][i] == 0:
+            i -= 1
+        return i
+
+    def place(self, y: float, top: float, bottom: float) -> list[tuple[int, float]]:
+        """(page, y) of each row, the first page being 0 and starting at ``y``; a page starts at ``top``.  A page
+        break inside a run leaves each part of it as tall as its text: the part's last row grows when it still
+        fits on its page (or the part starts the page), else the part moves to the next page whole."""
+        forced: set[int] = set()
+        for _attempt in range(4 * self.count + 4):
+            places, page, at = [], 0, y
+            for i, h in enumerate(self.heights):
+                if i in forced or (at + h > bottom and places and places[-1][0] == page and at > top):
+                    page, at = page + 1, top
+                places.append((page, at))
+                at += h
+            self._page = [page for page, _y in places]
+            problem = self._short_part(places)
+            if problem is None:
+                return places
+            first, last, short = problem
+            fits = places[last][1] + self.heights[last] + short <= bottom
+            if not fits and places[first][1] > top and first not in forced:
+                forced.add(first)
+            else:
+                self.heights[last] += short
+        return places
+
+    def _short_part(self, places: list[tuple[int, float]]) -> tuple[int, int, float] | None:
+        """The first part of a run cut by a page break that is shorter than its text: (first row, last row,
+        how much is missing)."""
+        for col in self.spanning:
+            runs = self.runs[col.name]
+            for i in range(self.count):
+                if runs[i] == 1 or not (i + 1 == self.count or runs[i + 1] or places[i + 1][0] != places[i][0]):
+                    continue  # a row of its own, or not the last row of a part
+                start = i
+                while not (runs[start] or places[start][0] != places[start - 1][0]):
+                    start -= 1
+                short = self._need(col, self._run_start(col, i)) - (places[i][1] + self.heights[i] - places[start][1])
+                if short > 0.01:
+                    return start, i, short
+        return None
+
+    def draw(self, i: int) -> None:
+        layout, group = self.layout, self.group
+        fixed = group.fixed_rows[i] if i < len(group.fixed_rows) else {}
+        h, y = self.heights[i], layout.y
+        x = MARGIN
+        for col, w in zip(self.columns, self.widths):
+            address = f"{group.address}.{i}.{col.name}"
+            if col.name in self.printed[i]:
+                if self.runs[col.name][i] == 1:
+                    layout._cell(x, y, w, h)
+                    lines = self.printed[i][col.name]
+                    layout._text(x + PAD, y + (h - _lines_h(lines) + 2 * PAD) / 2, w - 2 * PAD, lines, PRINTED_SIZE)
+                elif self._part_starts(col, i):
+                    part = self._part_height(col, i)
+                    lines = self.printed[self._run_start(col, i)][col.name]
+                    layout._cell(x, y, w, part)
+                    layout._text(x + PAD, y + (part - _lines_h(lines) + 2 * PAD) / 2, w - 2 * PAD, lines,
+                                 PRINTED_SIZE, "C")
+            elif col.kind == "boolean":
+                layout._cell(x, y, w, h)
+                layout._checkbox(address, col, x + (w - CHECK) / 2, y, h)
+            elif col.name in self.options[i]:  # the choices printed under the field, to tick on paper
+                layout._cell(x, y, w, h)
+                options_h = self._options_h(i)
+                layout._box(address, col, x, y, w, h - options_h, col.readonly and bool(fixed))
+                layout._text(x + PAD, y + h - options_h, w - 2 * PAD, self.options[i][col.name], OPTION_SIZE)
+            else:
+                layout._cell(x, y, w, h)
+                layout._box(address, col, x, y, w, h, col.readonly and bool(fixed))
+            x += w
+
+    def _part_starts(self, col: Field, i: int) -> bool:
+        return self.runs[col.name][i] > 0 or self._page[i] != self._page[i - 1]
+
+    def _part_height(self, col: Field, i: int) -> float:
+        end = i + 1
+        while end < self.count and self.runs[col.name][end] == 0 and self._page[end] == self._page[i]:
+            end += 1
+        return sum(self.heights[i:end])
+
+
+def _lines_h(lines: list[str]) -> float:
+    """The height of a cell holding ``lines`` of text printed in a row, with its padding."""
+    return len(lines) * PRINTED_SIZE * 0.45 + 2 * PAD
 
 
 # -- embedded fonts ---------------------------------------------------------------

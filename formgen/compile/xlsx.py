@@ -85,7 +85,7 @@ class _Builder:
         self.ws = self.wb.active
         self.ws.title = FORM_SHEET
         self.meta = self.wb.create_sheet(META_SHEET)
-        self.ncols = max([4] + [len(g.columns) for g in spec.groups()])
+        self.ncols = max([4] + [len(g.shown_columns) for g in spec.groups()])
         self.widths = self._widths()
         self.label_span = self._label_span()
         self.title_rows = (0, 0)  # (header row, row count) of the longest table: its header repeats on each page
@@ -123,7 +123,7 @@ class _Builder:
         widths = [LABEL_WIDTH] + [rest] * (self.ncols - 1)
         asked: dict[int, float] = {}
         for group in self.spec.groups():
-            for i, col in enumerate(group.columns):
+            for i, col in enumerate(group.shown_columns):
                 if "width" in col.ann:
                     asked[i] = max(asked.get(i, 0), col.ann["width"])
         widths = [asked.get(i, w) for i, w in enumerate(widths)]
@@ -223,55 +223,81 @@ class _Builder:
             self._merge_row(self._label_text(group), Font(name=FONT, size=11, bold=True), 20,
                             align=Alignment(horizontal="left", vertical="center"))
         header = self.row
-        for c, col in enumerate(group.columns, start=1):
+        columns = group.shown_columns
+        for c, col in enumerate(columns, start=1):
             cell = ws.cell(header, c, col.title)
             cell.font = Font(name=FONT, size=11, bold=True)
             cell.fill = LABEL_FILL
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
             cell.border = BORDER
         ws.row_dimensions[header].height = max(22, LINE_HEIGHT * max(
-            text_lines(col.title, self.widths[c]) for c, col in enumerate(group.columns)) + 6)
+            text_lines(col.title, self.widths[c]) for c, col in enumerate(columns)) + 6)
         rows = get_path(self.data, group.address) or []
         count = max(group.blank_rows, len(rows))
+        spans = {col.name: group.spans(col) + [1] * (count - len(group.fixed_rows)) for col in columns}
         first = header + 1
         for i in range(count):
             r = first + i
             values = group.row_values(rows, i)
-            for c, col in enumerate(group.columns, start=1):
-                self._input_cell(ws.cell(r, c), col, values.get(col.name),
+            for c, col in enumerate(columns, start=1):
+                self._input_cell(ws.cell(r, c), col, None if spans[col.name][i] == 0 else values.get(col.name),
                                  locked=col.readonly and bool(group.fixed_rows))
-            lines = max([2 if any(col.multiline for col in group.columns) else 1] +
-                        [text_lines(ws.cell(r, c).value, self.widths[c - 1]) for c in range(1, len(group.columns) + 1)])
+            lines = max([2 if any(col.multiline for col in columns) else 1] +
+                        [text_lines(ws.cell(r, c).value, self.widths[c - 1]) for c, col in enumerate(columns, start=1)
+                         if spans[col.name][i] == 1])
             ws.row_dimensions[r].height = max(20, LINE_HEIGHT * lines + 5)
         last = first + count - 1
+        self._merge_runs(group, spans, first)
         totals = self.spec.total_row(group)
         if totals:
             self._total_row(group, totals, first, last)
         if count > self.title_rows[1]:
             self.title_rows = (header, count)
-        end_col = get_column_letter(len(group.columns))
-        table = Table(displayName=table_name(group.address), ref=f"A{header}:{end_col}{last}")
-        table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=False)
-        ws.add_table(table)
-        for c, col in enumerate(group.columns, start=1):
+        end_col = get_column_letter(len(columns))
+        if group.spanned:  # an Excel table cannot hold merged cells: the rows are fixed, a name says where they are
+            ref = f"{quote_sheetname(ws.title)}!$A${header}:${end_col}${last}"
+            self.wb.defined_names[defined_name(group.address)] = DefinedName(defined_name(group.address),
+                                                                             attr_text=ref)
+        else:
+            table = Table(displayName=table_name(group.address), ref=f"A{header}:{end_col}{last}")
+            table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=False)
+            ws.add_table(table)
+        for c, col in enumerate(columns, start=1):
             letter = get_column_letter(c)
             self._validation(col, f"{letter}{first}:{letter}{last}")
         self.row = last + (3 if totals else 2)  # one empty row: the reader reads rows added below the table up to it
+
+    def _merge_runs(self, group: Group, spans: dict[str, list[int]], first: int) -> None:
+        """Merge the cells of a run of equal pre-printed values down over its rows (``x-formgen.span``), its text
+        centred, and make its rows tall enough for it."""
+        ws = self.ws
+        for c, col in enumerate(group.shown_columns, start=1):
+            for i, n in enumerate(spans[col.name]):
+                if n < 2:
+                    continue
+                cell = ws.cell(first + i, c)
+                cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+                ws.merge_cells(start_row=first + i, start_column=c, end_row=first + i + n - 1, end_column=c)
+                rows = [ws.row_dimensions[first + k] for k in range(n)]
+                short = LINE_HEIGHT * text_lines(cell.value, self.widths[c - 1]) + 5 - sum(r.height for r in rows)
+                if short > 0:
+                    rows[-1].height += short
 
     def _total_row(self, group: Group, totals: dict[str, Field], first: int, last: int) -> None:
         """合计 under the rows: the label over the leading columns without a total, then ``=SUM`` of each totalled
         column (locked; rows inserted inside the table widen the sums), each cell named as its field."""
         ws, r = self.ws, last + 1
-        span = next(c for c, col in enumerate(group.columns) if col.name in totals)
+        columns = group.shown_columns
+        span = next(c for c, col in enumerate(columns) if col.name in totals)
         label = ws.cell(r, 1, group.total_label)
         label.font = Font(name=FONT, size=11, bold=True)
         label.fill = LABEL_FILL
         label.alignment = Alignment(horizontal="center", vertical="center")
-        for c in range(1, len(group.columns) + 1):
+        for c in range(1, len(columns) + 1):
             ws.cell(r, c).border = BORDER
         if span > 1:
             ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=span)
-        for c, col in enumerate(group.columns, start=1):
+        for c, col in enumerate(columns, start=1):
             field = totals.get(col.name)
             if field is None:
                 continue

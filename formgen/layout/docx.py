@@ -173,17 +173,33 @@ def _field_table(number: int, fields: list[Field], width: int) -> Table:
 
 
 def _group_table(number: int, group: Group, width: int, totals: dict[str, Field]) -> Table:
-    weights = [col.ann.get("width", 10) for col in group.columns]
+    columns = group.shown_columns
+    weights = [col.ann.get("width", 10) for col in columns]
     widths = [width * w // sum(weights) for w in weights]
     widths[-1] += width - sum(widths)
-    header = Row([Cell(1, label_text(col)) for col in group.columns])
+    header = Row([Cell(1, label_text(col)) for col in columns])
     total = None
     if totals:
-        span = next(c for c, col in enumerate(group.columns) if col.name in totals)
+        span = next(c for c, col in enumerate(columns) if col.name in totals)
         total = Row([Cell(span, group.total_label)] + [
-            Cell(1, field=totals[col.name]) if col.name in totals else Cell(1) for col in group.columns[span:]])
+            Cell(1, field=totals[col.name]) if col.name in totals else Cell(1) for col in columns[span:]])
     return Table(number, widths, [header], group, total)
 
 
 def group_row_height(group: Group) -> int:
-    return max(_height(col) for col in group.columns)
+    return max(_height(col) for col in group.shown_columns)
+
+
+def merged_columns(group: Group) -> list[Field]:
+    """The columns whose cells are merged down over a run of equal pre-printed values (``w:vMerge``)."""
+    return [col for col in group.shown_columns if max(group.spans(col), default=1) > 1]
+
+
+#: ``w:vMerge`` of the first cell of a run and of the cells under it.
+MERGE_FIRST, MERGE_UNDER = "restart", "continue"
+
+
+def merge_of(group: Group, column: Field, index: int) -> str:
+    """A merged column's ``w:vMerge`` value in row ``index``: the first cell of a run, or one under it."""
+    spans = group.spans(column)
+    return MERGE_UNDER if index < len(spans) and spans[index] == 0 else MERGE_FIRST

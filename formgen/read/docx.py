@@ -22,7 +22,7 @@ from typing import BinaryIO
 from lxml import etree
 
 from formgen.coerce import Context, is_empty
-from formgen.layout.docx import CHECKBOX, Cell, Row, Table, layout, placeholder, widget
+from formgen.layout.docx import CHECKBOX, REQUIRED_MARK, Cell, Row, Table, layout, placeholder, widget
 from formgen.layout.docx_letter import Part, blank, parts
 from formgen.layout.letter import is_letter
 from formgen.layout.ooxml import (
@@ -171,26 +171,29 @@ class _Reading:
             return
         rows = self.tables[table.number - 1].findall(_TR)
         header = rows[0].findall(_TC) if rows else None
-        if _row_problem(header, table.rows[0].cells):
+        places = _header_places(group, header, table.rows[0].cells)
+        if places is None:
             self._changed(group.address, location, N_("the header row of the table was changed"))
             return
         self.values.append(RawValue(group.address, None, location))
-        for tc, col in zip(header, group.columns):
-            self.values.append(RawValue(f"{group.address}.{col.name}", None, self.where[tc]))
+        for col, c in places:
+            self.values.append(RawValue(f"{group.address}.{col.name}", None, self.where[header[c]]))
         if table.total is not None:
             rows = rows[:-1] if rows[1:] and self._total_row(table, rows[-1], len(rows)) else rows
+        may_merge = {c for col, c in places if col.ann.get("span") and group.printed_only(col)}
         index = 0
         for r, tr in enumerate(rows[1:], start=2):
             cells = tr.findall(_TC)
-            texts = [_cell_text(tc, blank_of(col)) for tc, col in zip(cells, group.columns)]
-            if all(is_empty(t) for t in texts) and all(is_empty(_cell_text(tc)) for tc in cells[len(texts):]):
+            texts = [_cell_text(cells[c], blank_of(col)) if c < len(cells) else "" for col, c in places]
+            if all(is_empty(_cell_text(tc)) for tc in cells) and all(is_empty(t) for t in texts):
                 continue
-            if len(cells) != len(group.columns) or any(_merged(tc) for tc in cells):
+            if len(cells) != len(header) or any(_merged(tc) and not (c in may_merge and _merged_down(tc))
+                                                  for c, tc in enumerate(cells)):
                 self._changed(group.address, f"表{table.number}!R{r}", N_("a cell was merged or split"))
                 continue
-            for tc, col, text in zip(cells, group.columns, texts):
+            for (col, c), text in zip(places, texts):
                 if not is_empty(text):
-                    self.values.append(RawValue(f"{group.address}.{index}.{col.name}", text, self.where[tc]))
+                    self.values.append(RawValue(f"{group.address}.{index}.{col.name}", text, self.where[cells[c]]))
             index += 1
 
     def _total_row(self, table: Table, tr: etree._Element, r: int) -> bool:
@@ -225,6 +228,33 @@ def _ancestor(node: etree._Element, tag: str) -> etree._Element | None:
 def _merged(tc: etree._Element) -> bool:
     return tc.find(f"{qn('w:tcPr')}/{qn('w:vMerge')}") is not None or tc.find(
         f"{qn('w:tcPr')}/{qn('w:hMerge')}") is not None
+
+
+def _merged_down(tc: etree._Element) -> bool:
+    """A cell merged only with the cells above or below it (``w:vMerge``), as a column that spans rows prints."""
+    return tc.find(f"{qn('w:tcPr')}/{qn('w:hMerge')}") is None and tc.find(
+        f"{qn('w:tcPr')}/{qn('w:gridSpan')}") is None
+
+
+def _header_places(group: Group, header: list[etree._Element] | None,
+                   expected: list[Cell]) -> list[tuple[Field, int]] | None:
+    """Each printed column of a group table and the index of its cell in a row: by place when the header is as
+    laid out; else, for a table of an earlier layout of the form (its columns in another order), by the column
+    titles, when every column filled in is found once (a pre-printed column may be missing); else None."""
+    columns = group.shown_columns
+    if not _row_problem(header, expected):
+        return [(col, c) for c, col in enumerate(columns)]
+    if not header or any(_merged(tc) for tc in header):
+        return None
+    titles = [_label_key(_cell_text(tc)).removesuffix(REQUIRED_MARK.strip()) for tc in header]
+    places = []
+    for col in columns:
+        found = [c for c, title in enumerate(titles) if title == _label_key(col.title)]
+        if len(found) == 1:
+            places.append((col, found[0]))
+        elif not group.printed_only(col):
+            return None
+    return places
 
 
 def _row_problem(cells: list[etree._Element] | None, expected: list[Cell]) -> str | None:

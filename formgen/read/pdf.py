@@ -92,8 +92,9 @@ class PdfReader:
                 continue
             values.append(RawValue(field.address, _value(found, in_row=False), field.address))
         for group in spec.groups():
-            first = f"{group.address}.0.{group.columns[0].name}"
-            if first in fields:
+            first = next((name for name in (f"{group.address}.0.{c.name}" for c in group.columns) if name in fields),
+                         None)
+            if first is not None:
                 values.append(RawValue(group.address, None, first))
             pattern = re.compile(re.escape(group.address) + r"\.(\d+)\.([^.]+)$")
             rows: dict[int, list[tuple[str, str, Any]]] = {}
@@ -103,7 +104,9 @@ class PdfReader:
                     value = _value(found, in_row=True)
                     if not is_empty(value):
                         rows.setdefault(int(match[1]), []).append((match[2], name, value))
-            for index, row in enumerate(rows[i] for i in sorted(rows)):
+            # pre-printed rows keep their places (a row left empty is still that measure); other rows close up
+            places = sorted(rows) if group.fixed_rows else range(len(rows))
+            for index, row in zip(places, (rows[i] for i in sorted(rows))):
                 for column, name, value in row:
                     values.append(RawValue(f"{group.address}.{index}.{column}", value, name))
         return values, issues

@@ -46,10 +46,13 @@ class Book:
     # defined name -> (sheet, "B5"); None when it no longer names one cell
     names: dict[str, tuple[str, str] | None] = field(default_factory=dict)
     tables: dict[str, tuple[str, str]] = field(default_factory=dict)  # table name -> (sheet, "A18:E24")
+    # defined name of a range of one sheet -> (sheet, "A18:E24"): the rows of a group whose cells are merged
+    ranges: dict[str, tuple[str, str]] = field(default_factory=dict)
     print_areas: dict[str, str] = field(default_factory=dict)  # sheet -> "A1:E32"
     # sheet -> {(row, col): (formula text, whether a computed value was saved with it)}
     formulas: dict[str, dict[tuple[int, int], tuple[str, bool]]] = field(default_factory=dict)
-    merged_rows: dict[str, set[int]] = field(default_factory=dict)  # sheet -> rows where a merged range starts
+    # sheet -> rows where a range merged across columns starts (a heading, not a run down a column)
+    merged_rows: dict[str, set[int]] = field(default_factory=dict)
     date1904: bool = False
 
     def value(self, sheet: str, row: int, col: int) -> Any:
@@ -71,6 +74,10 @@ class XlsxReader:
                 book.cells[ws.title] = _cells(ws)
             for name, dn in wb.defined_names.items():
                 book.names[name] = _one_cell(dn)
+                if book.names[name] is None and name.startswith(NAME_PREFIX):
+                    found = _one_range(dn)
+                    if found is not None:
+                        book.ranges[name] = found
         finally:
             wb.close()
         stream.seek(0)
@@ -180,6 +187,20 @@ def _one_cell(dn: Any) -> tuple[str, str] | None:
     return sheet, coord
 
 
+def _one_range(dn: Any) -> tuple[str, str] | None:
+    """A defined name's (sheet, "A5:J55") when it names one rectangle of one sheet."""
+    try:
+        dests = list(dn.destinations)
+    except (ValueError, TypeError, AttributeError):
+        return None
+    if len(dests) != 1:
+        return None
+    sheet, coord = dests[0]
+    coord = coord.replace("$", "")
+    bounds = _bounds(coord)
+    return (sheet, coord) if bounds is not None and None not in bounds else None
+
+
 def _bounds(ref: str | None) -> tuple[int | None, int | None, int | None, int | None] | None:
     """(min_col, min_row, max_col, max_row) of a range, None where a whole row or column leaves one
     open; None for text that is no range (``#REF!``, nothing)."""
@@ -233,8 +254,8 @@ def _uncalculated_sum(book: Book, sheet: str, at: tuple[int, int]) -> Any:
 
 
 def _formulas_and_merges(part: BinaryIO) -> tuple[dict[tuple[int, int], tuple[str, bool]], set[int]]:
-    """A sheet's formulas (text, whether a computed value was saved) and the rows where merged ranges start,
-    which openpyxl's read-only mode does not give."""
+    """A sheet's formulas (text, whether a computed value was saved) and the rows where ranges merged across
+    columns start, which openpyxl's read-only mode does not give."""
     formulas: dict[tuple[int, int], tuple[str, bool]] = {}
     merged: set[int] = set()
     cell, formula, value, merge = (f"{{{NS['m']}}}{t}" for t in ("c", "f", "v", "mergeCell"))
@@ -242,7 +263,7 @@ def _formulas_and_merges(part: BinaryIO) -> tuple[dict[tuple[int, int], tuple[st
                                         no_network=True, load_dtd=False, huge_tree=False):
         if node.tag == merge:
             bounds = _bounds(node.get("ref"))
-            if bounds and bounds[1]:
+            if bounds and bounds[1] and bounds[0] != bounds[2]:  # across columns (a heading), not a run down a column
                 merged.add(bounds[1])
         else:
             f = node.find(formula)
@@ -283,7 +304,8 @@ def _outside_form(book: Book, sheet: str) -> list[Issue]:
 
 
 def _read_table(book: Book, spec: FormSpec, group: Group) -> tuple[list[RawValue], list[Issue]]:
-    found = book.tables.get(table_name(group.address))
+    # an Excel table; or, for rows with merged cells (which a table cannot hold), the range named as the group
+    found = book.tables.get(table_name(group.address)) or book.ranges.get(defined_name(group.address))
     if found is None:
         return _read_without_table(book, spec, group)
     sheet, ref = found
@@ -295,7 +317,7 @@ def _read_table(book: Book, spec: FormSpec, group: Group) -> tuple[list[RawValue
     headers = {str(book.value(sheet, min_row, c) or "").strip(): c for c in range(min_col, max_col + 1)}
     columns = []
     issues: list[Issue] = []
-    for col in group.columns:
+    for col in group.shown_columns:
         if col.title not in headers:
             address = f"{group.address}.0.{col.name}"
             issues.append(Issue(Code.LAYOUT_CHANGED, address, f"{sheet}!{ref}", {
@@ -339,7 +361,7 @@ def _read_without_table(book: Book, spec: FormSpec, group: Group) -> tuple[list[
     """A group whose Excel table the saving program dropped (Gnumeric, SheetJS): its rows are read below its
     header row, which must be whole and in one place, up to the next part of the form, with a warning."""
     label = spec.labels_of(group.address)
-    titles = [col.title for col in group.columns]
+    titles = [col.title for col in group.shown_columns]
     cells = book.cells.get(FORM_SHEET, {})
     headers = [(r, c) for (r, c), v in cells.items() if str(v).strip() == titles[0]
                and [str(book.value(FORM_SHEET, r, c + i) or "").strip() for i in range(len(titles))] == titles]
@@ -348,11 +370,11 @@ def _read_without_table(book: Book, spec: FormSpec, group: Group) -> tuple[list[
             "label": label, "reason": N_("the table of rows is missing")})]
     header, start = headers[0]
     others = {r for g in spec.groups() if g is not group for (r, c), v in cells.items()
-              if str(v).strip() == g.columns[0].title}
+              if str(v).strip() == g.shown_columns[0].title}
     named = {coordinate_to_tuple(where[1])[0] for where in book.names.values() if where and where[0] == FORM_SHEET}
     stops = [r for r in book.merged_rows.get(FORM_SHEET, set()) | others | named if r > header]
     last = min(stops, default=max((r for r, _c in cells), default=header) + 1) - 1
-    columns = [(col, start + i) for i, col in enumerate(group.columns)]
+    columns = [(col, start + i) for i, col in enumerate(group.shown_columns)]
     values, issues = _rows(book, spec, group, FORM_SHEET, columns, header + 1, last, last)
     warning = Issue(Code.ROWS_WITHOUT_TABLE, group.address, f"{FORM_SHEET}!{get_column_letter(start)}{header}",
                     {"label": label, "count": len({v.address.split(".")[-2] for v in values})})

@@ -95,6 +95,7 @@ def lint_definition(definition: dict, name: str = "<definition>") -> Iterator[Is
         yield from _check_named_fields(spec, ann, name)
     yield from _check_total_rows(spec, name)
     yield from lint_migrations(spec, name)
+    yield from _check_spans(spec, name)
     letter = ann.get("letter") if isinstance(ann, dict) else None
     if isinstance(letter, list) and all(isinstance(b, dict) for b in letter):
         yield from _check_letter(definition, letter, name)
@@ -201,6 +202,30 @@ def _check_total_rows(spec: FormSpec, name: str) -> Iterator[Issue]:
             yield Issue(Code.DEF_BAD_VALUE, path, params={"file": name, "reason": Text(
                 N_("the first column of '{field}' holds the label of the total row and cannot be totalled"),
                 {"field": group.address})})
+
+
+def _check_spans(spec: FormSpec, name: str) -> Iterator[Issue]:
+    """A column that spans rows (``"span": true``) is a pre-printed column of a group of pre-printed rows, and
+    only the key of such rows is left off the printed form (``"printed": false``)."""
+    columns = {id(col): (group, col) for group in spec.groups() for col in group.columns}
+    for item in spec.items:
+        for field in item.columns if isinstance(item, Group) else [item]:
+            group, _col = columns.get(id(field), (None, None))
+            parts = [step for part in (group.path if group else field.path) for step in ("properties", part)]
+            if group is not None:
+                parts += ["items", "properties", field.name]
+            if field.ann.get("span") is True and (group is None or not group.printed_only(field)):
+                yield Issue(Code.DEF_BAD_VALUE, json_path(parts + ["x-formgen", "span"]), params={
+                    "file": name, "reason": Text(N_(
+                        "'{field}' cannot span rows: only a read-only column of a group with pre-printed rows "
+                        "(\"fixed_rows\"), other than its \"key\", prints equal values once over their rows"),
+                        {"field": field.address if group is None else f"{group.address}.{field.name}"})})
+            if field.ann.get("printed") is False and (group is None or not group.unprinted_key(field)):
+                yield Issue(Code.DEF_BAD_VALUE, json_path(parts + ["x-formgen", "printed"]), params={
+                    "file": name, "reason": Text(N_(
+                        "'{field}' cannot be left unprinted: only the \"key\" of a group with pre-printed rows "
+                        "(\"fixed_rows\") can, its value then taken from the pre-printed row"),
+                        {"field": field.address if group is None else f"{group.address}.{field.name}"})})
 
 
 def _unknown_key(key: str, known, parts, name: str) -> Issue:

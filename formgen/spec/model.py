@@ -162,6 +162,40 @@ class Group:
         """The column that identifies a pre-printed row in the record (e.g. the measure number)."""
         return self.ann.get("key")
 
+    def unprinted_key(self, column: Field) -> bool:
+        """The key column of pre-printed rows left off the printed form (``x-formgen.printed: false``, e.g. the
+        measure number the seed prints inside the measure's text): row ``i``'s key is that of pre-printed row
+        ``i``, put in the record by the reading."""
+        return bool(self.fixed_rows) and column.name == self.key and column.ann.get("printed") is False
+
+    @property
+    def shown_columns(self) -> list[Field]:
+        """The columns the form prints, in order (every column but an unprinted key)."""
+        return [c for c in self.columns if not self.unprinted_key(c)]
+
+    def spans(self, column: Field) -> list[int]:
+        """How many rows each pre-printed row's cell of ``column`` covers: a column with ``x-formgen.span``
+        prints equal consecutive values of the pre-printed rows once, merged down over their rows, so the
+        first row of a run covers the run's length and the rows under it 0; every other cell covers 1.  A run
+        never crosses the end of a run of the group's first spanning column (the outermost grouping)."""
+        out = [1] * len(self.fixed_rows)
+        if not (column.ann.get("span") and self.printed_only(column)):
+            return out
+        spanning = [c for c in self.shown_columns if c.ann.get("span") and self.printed_only(c)]
+        outer = [self.spans(spanning[0])] if spanning[0] is not column else []  # runs end where the first one's do
+        start = 0
+        for i in range(1, len(out) + 1):
+            if i == len(out) or self.fixed_rows[i].get(column.name) != self.fixed_rows[start].get(column.name) \
+                    or any(runs[i] for runs in outer):
+                out[start:i] = [i - start] + [0] * (i - start - 1)
+                start = i
+        return out
+
+    @property
+    def spanned(self) -> bool:
+        """Whether any printed column merges cells down over pre-printed rows."""
+        return any(max(self.spans(c), default=1) > 1 for c in self.shown_columns)
+
     def printed_only(self, column: Field) -> bool:
         """A readonly column of pre-printed rows other than the key: shown on the form, not part of the record."""
         return bool(self.fixed_rows) and column.readonly and column.name != self.key

@@ -136,6 +136,10 @@ def test_relevance_naming_an_unknown_field_says_did_you_mean():
      ("FG409", "$.properties.first_no.x-formgen.relevant")),
     (lambda d: d["properties"]["first_no"]["x-formgen"].update(relevant='kind = "再报"'),
      ("FG411", "$.properties.first_no.x-formgen.relevant")),
+    (lambda d: d["properties"]["first_no"]["x-formgen"].update(relevant='channels = "监控"'),   # use selected()
+     ("FG411", "$.properties.first_no.x-formgen.relevant")),
+    (lambda d: d["properties"]["first_no"]["x-formgen"].update(relevant='selected(channels, "火星")'),
+     ("FG411", "$.properties.first_no.x-formgen.relevant")),
     (lambda d: d["properties"]["channels"].pop("uniqueItems"), ("FG407", "$.properties.channels")),
     (lambda d: d["properties"]["channels"]["x-formgen"]["labels"].__setitem__(3, "监控、录像"),
      ("FG404", "$.properties.channels.x-formgen.labels[3]")),
@@ -286,7 +290,8 @@ def test_an_xlsform_select_multiple_and_relevant_import(tmp_path):
                 ["select_one kinds", "kind", "报告类型", None],
                 ["select_multiple ways", "channels", "发现途径", None],
                 ["text", "first_no", "首报编号", "${kind} = 'next'"],
-                ["text", "other_way", "其他途径", "selected(${kind}, 'first') and ${channels} != ''"]):
+                ["text", "other_way", "其他途径", "selected(${kind}, 'first') and ${channels} != ''"],
+                ["text", "camera_no", "监控编号", "selected(${channels}, 'camera')"]):
         survey.append(row)
     choices = wb.create_sheet("choices")
     for row in (["list_name", "name", "label"], ["kinds", "first", "首报"], ["kinds", "next", "续报"],
@@ -301,8 +306,14 @@ def test_an_xlsform_select_multiple_and_relevant_import(tmp_path):
     assert props["channels"] == {"title": "发现途径", "type": "array", "uniqueItems": True,
                                  "items": {"enum": ["teacher", "camera"]}, "x-formgen": {"labels": ["教师发现", "监控"]}}
     assert props["first_no"]["x-formgen"]["relevant"] == "kind = 'next'"
-    assert props["other_way"]["x-formgen"]["relevant"] == "kind = 'first' and filled(channels)"
+    assert props["other_way"]["x-formgen"]["relevant"] == "selected(kind, 'first') and filled(channels)"
+    assert props["camera_no"]["x-formgen"]["relevant"] == "selected(channels, 'camera')"
     assert [i for i in issues if i.severity.value == "error"] == []
+    spec = FormSpec.from_definition(definition)
+    assert spec.relevance_note(spec.lookup("camera_no")) == "（发现途径选了监控时填写）"
+    record = {"kind": "first", "channels": ["teacher"], "camera_no": "3号"}
+    assert [(i.code.id, i.path) for i in validate(spec, record)] == [("FG350", "camera_no")]
+    assert validate(spec, {**record, "channels": ["teacher", "camera"]}) == []
 
 
 def test_consolidation_writes_a_list_as_labels_joined_with_the_enumeration_comma(registry, tmp_path):

@@ -585,19 +585,17 @@ def _label(row: Row, base: str):
 
 
 _XLS_NAME = r"\$\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}"
-_SELECTED = re.compile(r"selected\(\s*" + _XLS_NAME + r"\s*,\s*('[^']*'|\"[^\"]*\")\s*\)")
 _EMPTY_TEST = re.compile(_XLS_NAME + r"\s*(!=|=)\s*(''|\"\")")
 _REFERENCE = re.compile(_XLS_NAME)
 
 
 def rule_of_condition(text: str, addresses: dict[str, str]) -> str:
     """An XLSForm condition in formgen's rule language: ``${x}`` is x's address (``addresses``: name ->
-    address), ``selected(${x}, 'a')`` is ``x = 'a'``, ``${x} != ''`` is ``filled(x)`` and ``${x} = ''`` is
-    ``empty(x)``; text already in the rule language stays as it is."""
+    address), so ``selected(${x}, 'a')`` is ``selected(x, 'a')``; ``${x} != ''`` is ``filled(x)`` and
+    ``${x} = ''`` is ``empty(x)``; text already in the rule language stays as it is."""
     def name(m: re.Match) -> str:
         return addresses.get(m[1], m[1])
 
-    text = _SELECTED.sub(lambda m: f"{name(m)} = {m[2]}", text)
     text = _EMPTY_TEST.sub(lambda m: f"{'filled' if m[2] == '!=' else 'empty'}({name(m)})", text)
     return _REFERENCE.sub(name, text).strip()
 

@@ -52,11 +52,12 @@ def conditions(spec: FormSpec) -> dict[str, Node]:
 _WORDS = {
     "zh_CN": {"=": "{a}为{b}", "!=": "{a}不为{b}", "<": "{a}小于{b}", "<=": "{a}不大于{b}", ">": "{a}大于{b}",
               ">=": "{a}不小于{b}", "and": "{a}且{b}", "or": "{a}或{b}", "not": "不满足“{a}”",
-              "filled": "已填{a}", "empty": "未填{a}", "list": "、", "either": "或", "yes": "是", "no": "否",
+              "filled": "已填{a}", "empty": "未填{a}", "selected": "{a}选了{b}", "list": "、", "either": "或", "yes": "是", "no": "否",
               "note": "（{text}）", "when": "（{text}时填写）", "any": "（按条件填写）"},
     "en": {"=": "{a} is {b}", "!=": "{a} is not {b}", "<": "{a} is less than {b}", "<=": "{a} is at most {b}",
            ">": "{a} is more than {b}", ">=": "{a} is at least {b}", "and": "{a} and {b}", "or": "{a} or {b}",
-           "not": "not ({a})", "filled": "{a} is filled in", "empty": "{a} is empty", "list": ", ",
+           "not": "not ({a})", "filled": "{a} is filled in", "empty": "{a} is empty",
+           "selected": "{a} includes {b}", "list": ", ",
            "either": " or ", "yes": "yes", "no": "no", "note": " ({text})", "when": " (only if {text})",
            "any": " (only under a condition)"},
 }
@@ -96,6 +97,11 @@ def _say(spec: FormSpec, node: Node, words: dict, lang: str) -> str:
             raise _Unsayable
         values = words["either"].join(_value(target, item.value, words, lang) for item in node.items)
         return words["!=" if node.negated else "="].format(a=target.label(lang), b=values)
+    if isinstance(node, Call) and node.func == "selected":
+        target = _field(spec, node.args[0])
+        if target is None:
+            raise _Unsayable
+        return words["selected"].format(a=target.label(lang), b=_value(target, node.args[1].value, words, lang))
     if isinstance(node, Call) and node.func in ("filled", "empty"):
         target = spec.lookup(node.args[0].address) if isinstance(node.args[0], Ref) else None
         if target is None:
@@ -114,7 +120,7 @@ def _field(spec: FormSpec, node: Node) -> Field | None:
 def _value(field: Field, value: Any, words: dict, lang: str) -> str:
     if isinstance(value, bool):
         return words["yes" if value else "no"]
-    if field.kind == "choice":
+    if field.kind in ("choice", "multi"):
         english = field.ann.get("labels_en") or []
         for i, code in enumerate(field.choices):
             if code == value and type(code) is type(value):

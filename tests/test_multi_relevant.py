@@ -322,3 +322,19 @@ def test_consolidation_writes_a_list_as_labels_joined_with_the_enumeration_comma
     wb = openpyxl.load_workbook(next((tmp_path / "汇总").glob("*.xlsx")))
     values = [c.value for ws in wb for row in ws.iter_rows() for c in row]
     assert "学生报告、监控" in values
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "docx", "pdf"])
+def test_a_multiple_choice_column_of_a_repeating_group_is_typed_and_read_back(tmp_path, fmt):
+    ways = {"type": "array", "uniqueItems": True, "items": {"enum": ["push", "insult", "isolate"]},
+            "x": {"labels": ["推搡", "辱骂", "孤立"]}}
+    definition = form([("people", "rows", "人员", [("name", "text", "姓名"), ("ways", "multi", "方式", ways)])],
+                      form_id="t-rows")
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    (folder / "t-rows.json").write_text(json.dumps(definition, ensure_ascii=False), "utf-8")
+    registry = Registry(folder)
+    record = {"people": [{"name": "甲", "ways": ["push", "isolate"]}, {"name": "乙", "ways": ["insult"]}]}
+    COMPILERS[fmt].compile(registry.get("t-rows"), record, tmp_path / f"rows.{fmt}")
+    result = process(tmp_path / f"rows.{fmt}", registry)
+    assert result.data == record and _found(result) == set()

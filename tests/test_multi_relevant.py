@@ -110,7 +110,7 @@ def test_relevance_messages_name_the_condition_in_chinese():
     assert issue.message("zh_CN") == ("首报编号（first_no）已填写，但表上注明（续报填写），本次不属于这种情况。"
                                       "请核对报告类型；如无误，首报编号应留空。")
     missing = next(i for i in validate(_spec(), {**FULL, "first_no": ""}) if i.code is Code.RELEVANT_REQUIRED)
-    assert "必须填写" in missing.message("zh_CN") and missing.path == "first_no"
+    assert "为必填项，请补填" in missing.message("zh_CN") and missing.path == "first_no"
 
 
 # -- lint ---------------------------------------------------------------------------------------------------
@@ -338,3 +338,21 @@ def test_a_multiple_choice_column_of_a_repeating_group_is_typed_and_read_back(tm
     COMPILERS[fmt].compile(registry.get("t-rows"), record, tmp_path / f"rows.{fmt}")
     result = process(tmp_path / f"rows.{fmt}", registry)
     assert result.data == record and _found(result) == set()
+
+
+def test_word_breaks_a_long_row_of_boxes_between_choices_never_inside_a_label(tmp_path):
+    labels = ["肢体欺凌（推搡/殴打）", "言语欺凌（辱骂/起绰号）", "财物欺凌", "社交排斥与孤立", "网络欺凌（发布/传播信息）",
+              "性别相关欺凌", "其他"]
+    ways = {"type": "array", "uniqueItems": True, "items": {"enum": [f"w{i}" for i in range(len(labels))]},
+            "x": {"labels": labels}}
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    (folder / "t-long.json").write_text(json.dumps(form([("ways", "multi", "欺凌方式", ways)], form_id="t-long"),
+                                                   ensure_ascii=False), "utf-8")
+    registry = Registry(folder)
+    out = tmp_path / "long.docx"
+    COMPILERS["docx"].compile(registry.get("t-long"), {"ways": ["w1", "w4"]}, out)
+    xml = zipfile.ZipFile(out).read("word/document.xml").decode("utf-8")
+    cell = xml[xml.index("欺凌方式"): xml.index(labels[-1])]
+    assert cell.count("<w:br/>") == 1 and cell.index("<w:br/>") < cell.index(labels[3])
+    assert process(out, registry).data == {"ways": ["w1", "w4"]}

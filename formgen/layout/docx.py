@@ -55,6 +55,30 @@ def widget(field: Field, in_row: bool = False) -> str:
     return CELL if in_row else TEXT
 
 
+#: Twips a character of the value text takes (10.5 pt): a CJK character, and an ASCII one about half of it.
+CHAR_TWIPS = 210
+CELL_MARGINS = 170
+
+
+def _twips(text: str) -> int:
+    return sum(CHAR_TWIPS if ord(ch) > 0x2E7F else CHAR_TWIPS // 2 for ch in text)
+
+
+def box_lines(field: Field, width: int) -> list[list[int]]:
+    """The choices of a row of checkboxes in a cell ``width`` twips wide, as lines of choice indexes: a line
+    ends between two choices, never inside a label (a CJK line would break anywhere)."""
+    lines: list[list[int]] = [[]]
+    used = 0
+    for i, label in enumerate(field.choice_labels):
+        room = _twips(f"☐ {label}　")
+        if lines[-1] and used + room > width - CELL_MARGINS:
+            lines.append([])
+            used = 0
+        lines[-1].append(i)
+        used += room
+    return lines
+
+
 def placeholder(field: Field) -> str:
     """The text a control shows until something is typed; the reader treats it as empty."""
     if field.ann.get("placeholder"):

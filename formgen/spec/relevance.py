@@ -11,14 +11,23 @@ repeating group (lint says so).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from formgen.spec.model import Field, FormSpec
 from formgen.spec.rules import (BOOL, Binary, Call, InList, Literal, Node, Ref, RuleProblem, RuleSyntaxError, Unary,
-                                _Checker, _Problem, parse)
+                                _Checker, _involved, _Problem, parse)
 
 
-def compile_relevance(spec: FormSpec, field: Field) -> tuple[Node | None, list[RuleProblem]]:
+@dataclass(frozen=True)
+class Condition:
+    """A field's checked condition, and the addresses of the fields it reads."""
+
+    node: Node
+    fields: tuple[str, ...]
+
+
+def compile_relevance(spec: FormSpec, field: Field) -> tuple[Condition | None, list[RuleProblem]]:
     """The checked condition of a field, or the problems that make it unusable (key ``relevant``)."""
     checker = _Checker(spec)
     try:
@@ -28,21 +37,21 @@ def compile_relevance(spec: FormSpec, field: Field) -> tuple[Node | None, list[R
         return None, [RuleProblem("syntax", "relevant", err.reason, {"position": err.position})]
     except _Problem as err:
         return None, [RuleProblem(err.category, "relevant", err.reason, err.params)]
-    return node, []
+    return Condition(node, tuple(_involved(checker.refs))), []
 
 
-_CONDITIONS: dict[str, dict[str, Node]] = {}
+_CONDITIONS: dict[str, dict[str, Condition]] = {}
 
 
-def conditions(spec: FormSpec) -> dict[str, Node]:
+def conditions(spec: FormSpec) -> dict[str, Condition]:
     """The usable conditions of a definition's single fields, by address (lint reports the others)."""
     if spec.hash not in _CONDITIONS:
         found = {}
         for field in spec.fields():
             if field.relevant is not None:
-                node, _problems = compile_relevance(spec, field)
-                if node is not None:
-                    found[field.address] = node
+                condition, _problems = compile_relevance(spec, field)
+                if condition is not None:
+                    found[field.address] = condition
         _CONDITIONS[spec.hash] = found
     return _CONDITIONS[spec.hash]
 
@@ -73,9 +82,9 @@ def note(spec: FormSpec, field: Field, lang: str = "zh_CN") -> str:
     short = short or field.ann.get("relevant_label")
     if isinstance(short, str) and short.strip():
         return words["note"].format(text=short.strip().strip("（）()"))
-    node = conditions(spec).get(field.address)
+    condition = conditions(spec).get(field.address)
     try:
-        return words["when"].format(text=_say(spec, node, words, lang)) if node is not None else words["any"]
+        return words["when"].format(text=_say(spec, condition.node, words, lang)) if condition else words["any"]
     except _Unsayable:
         return words["any"]
 

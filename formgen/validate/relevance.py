@@ -24,34 +24,17 @@ def conditional(spec: FormSpec) -> set[str]:
 
 def check_relevance(spec: FormSpec, record: dict, failed: set[str] = frozenset()) -> list[Issue]:
     issues = []
-    for address, node in conditions(spec).items():
+    for address, condition in conditions(spec).items():
         field = spec.lookup(address)
-        applies = _Evaluator(spec, record, set(failed)).evaluate(node)
+        applies = _Evaluator(spec, record, set(failed)).evaluate(condition.node)
         filled = address in failed or get_path(record, address) not in (None, "", [])
-        condition = {lang: spec.relevance_note(field, lang).strip() for lang in ("zh_CN", "en")}
-        params = {"label": spec.labels_of(address), "condition": condition}
+        params = {"label": spec.labels_of(address),
+                  "condition": {lang: spec.relevance_note(field, lang).strip() for lang in ("zh_CN", "en")}}
         where = "$.properties." + ".properties.".join(field.path) + ".x-formgen.relevant"
         if applies is False and filled:
-            involved = [a for a in _referenced(node) if a != address]
+            involved = [a for a in condition.fields if a != address]
             issues.append(Issue(Code.NOT_RELEVANT, address, params={**params, "fields": _labels(spec, involved)},
                                 schema_location=where))
         elif applies is True and not filled and field.required:
             issues.append(Issue(Code.RELEVANT_REQUIRED, address, params=params, schema_location=where))
     return issues
-
-
-def _referenced(node) -> list[str]:
-    """The addresses a condition reads, in order, once each."""
-    found: list[str] = []
-
-    def walk(n) -> None:
-        ref_address = getattr(n, "address", None)
-        if getattr(n, "kind", "") in ("field", "group") and ref_address and ref_address not in found:
-            found.append(ref_address)
-        for child in (getattr(n, "left", None), getattr(n, "right", None), getattr(n, "operand", None),
-                      *getattr(n, "args", ()), *getattr(n, "items", ())):
-            if child is not None:
-                walk(child)
-
-    walk(node)
-    return found

@@ -18,6 +18,8 @@ Accepted, because it is unambiguous:
 - times as 14:30, 14时30分, 14点30, 14点半, 下午4点40;
 - yes/no as 是/否, √/✓/☑/✅ and ×/✗/☐/❌, 有/无, 对, 已/未, yes/no;
 - a choice by its code, its Chinese label or its English label;
+- several choices (a multi-select field) as ticked boxes, or typed in one cell with the labels separated
+  by 、 ， , ; or ；, in any order, read in the definition's order, a choice named twice counted once;
 - line breaks inside multi-line fields (single-line fields join lines);
 - identifiers (formats such as cn-ric, school-code, mobile) lose inner spaces
   and are normalised by their format (``formgen.validate.formats``).
@@ -48,7 +50,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from formgen.issues import Code
-from formgen.spec.model import Field
+from formgen.spec.model import MULTI_SEPARATORS, Field
 from formgen.validate.formats import normaliser
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -318,6 +320,28 @@ def to_choice(value: Any, field: Field, ctx: Context) -> Any:
     raise CoerceError(Code.NOT_A_CHOICE, choices=choices)
 
 
+_MULTI_SPLIT = re.compile(f"[{MULTI_SEPARATORS}]")
+
+
+def to_multi(value: Any, field: Field, ctx: Context) -> list:
+    """Several choices, as the codes in the definition's order (a choice typed twice counts once): a list of
+    labels or codes (ticked boxes), or text with the labels separated by 、 ， , ; or ；."""
+    parts = value if isinstance(value, (list, tuple)) else _MULTI_SPLIT.split(str(value))
+    chosen, unknown = set(), 0
+    for part in parts:
+        if is_empty(part):
+            continue
+        try:
+            chosen.add(field.choices.index(to_choice(part, field, ctx)))
+        except CoerceError as err:
+            if err.code is Code.AMBIGUOUS_VALUE:
+                raise
+            unknown += 1
+    if unknown:
+        raise CoerceError(Code.NOT_CHOICES, count=unknown, choices="、".join(field.choice_labels))
+    return [field.choices[i] for i in sorted(chosen)] or None
+
+
 def to_boolean(value: Any, field: Field, ctx: Context) -> bool:
     if isinstance(value, bool):
         return value
@@ -377,6 +401,7 @@ COERCERS: dict[str, Callable[[Any, Field, Context], Any]] = {
     "date": to_date,
     "datetime": to_datetime,
     "choice": to_choice,
+    "multi": to_multi,
     "boolean": to_boolean,
 }
 

@@ -101,6 +101,13 @@ class Code(enum.Enum):
     DIGITS_LOST = ("FG208", Severity.ERROR, N_(
         "{label} ({path}) was stored as a number, and the spreadsheet kept only its first 15 digits. "
         "Format the cell as text, then type the number again."))
+    NOT_CHOICES = ("FG209", Severity.ERROR, N_(
+        "{label} ({path}) holds {count} choice(s) that are not allowed. Tick the boxes, or type one or more of: "
+        "{choices}, separated by 、"))
+    TOO_FEW_CHOICES = ("FG210", Severity.ERROR, N_(
+        "{label} ({path}) needs at least {limit} of its choices ticked."))
+    TOO_MANY_CHOICES = ("FG211", Severity.ERROR, N_(
+        "{label} ({path}) allows at most {limit} of its choices to be ticked."))
 
     # -- validation of the record (FG3xx) ----------------------------------
     REQUIRED = ("FG301", Severity.ERROR, N_(
@@ -135,6 +142,11 @@ class Code(enum.Enum):
     TOTAL_MISMATCH = ("FG340", Severity.ERROR, N_(
         "{unit} ({file}): the submitted {label} is {total}, but its rows add up to {sum}. "
         "Correct the total or the rows and submit the form again."))
+    NOT_RELEVANT = ("FG350", Severity.WARNING, N_(
+        "{label} ({path}) is filled in, but the form marks it {condition}, and that does not apply here. "
+        "Check {fields}; if they are right, leave {label} empty."))
+    RELEVANT_REQUIRED = ("FG351", Severity.ERROR, N_(
+        "{label} ({path}) is marked {condition} on the form, and that applies here: it is required. Fill it in."))
     MIGRATED = ("FG360", Severity.WARNING, N_(
         "The file was made from version {old} of form '{form}'; its record was brought to version {new} as the "
         "definition of version {new} says (renamed fields, mapped choices, defaults of new fields)."))

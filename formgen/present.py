@@ -28,6 +28,8 @@ def native(field: Field, value: Any) -> Any:
     kind = field.kind
     if kind in ("choice", "boolean"):
         return field.label_for(value)
+    if kind == "multi":
+        return "、".join(field.label_for(v) for v in value) if isinstance(value, list) else str(value)
     if kind == "date" and isinstance(value, str):
         try:
             return dt.date.fromisoformat(value)

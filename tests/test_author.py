@@ -99,8 +99,8 @@ def test_the_template_has_instructions_dropdowns_and_an_example_of_each_type(tmp
     survey = wb["survey"]
     header = [c.value for c in survey[1]]
     types = {survey.cell(row=r, column=1).value.split()[0] for r in range(2, survey.max_row + 1)}
-    assert types == {"text", "integer", "decimal", "date", "datetime", "select_one", "note", "begin_group",
-                     "end_group", "begin_repeat", "end_repeat"}
+    assert types == {"text", "integer", "decimal", "date", "datetime", "select_one", "select_multiple", "note",
+                     "begin_group", "end_group", "begin_repeat", "end_repeat"}
     validated = {str(rng).split(":")[0].rstrip("0123456789") for dv in survey.data_validations.dataValidation
                  for rng in dv.sqref.ranges}
     letter = {name: survey.cell(row=1, column=i + 1).column_letter for i, name in enumerate(header)}

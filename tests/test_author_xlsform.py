@@ -44,7 +44,10 @@ def test_the_biomass_form_keeps_groups_repeats_selects_and_limits(tmp_path: Path
     assert "type 'image'" in gone["survey!A23"] and "ask for it separately" in gone["survey!A23"]
     assert "type 'calculate'" in gone["survey!A26"] and "does not compute" in gone["survey!A26"]
     assert "type 'select_one_from_file'" in gone["survey!A16"]
-    assert "survey!H32" in stderr and "'fill only if'" in stderr   # relevance said, per row
+    # a question's relevance is imported in the rule language, its group's name added; a repeat's is said, per row
+    other = props["info"]["properties"]["leader_name_other"]["x-formgen"]["relevant"]
+    assert other == "info.leader_name = ‘other’"
+    assert "survey!H32" in stderr and "printed for everyone; its condition is left out" in stderr
 
 
 def test_the_spec_form_lists_each_feature_paper_cannot_hold(tmp_path: Path):

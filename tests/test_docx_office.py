@@ -7,7 +7,8 @@ import subprocess
 
 import pytest
 
-from formgen.layout.docx import label_text, layout
+from formgen.layout.docx import layout
+from formgen.layout.labels import printed_label
 from tests.conftest import example, run_cli
 from tests.office import convert
 
@@ -40,7 +41,8 @@ ADDED = ("实施方", "赵某某", "男", "初二（5）班", "15")  # typed int
 
 
 def _label(registry, address: str) -> str:
-    return label_text(registry.get("incident-report").lookup(address))
+    spec = registry.get("incident-report")
+    return printed_label(spec, spec.lookup(address))
 
 
 def _persons_table(registry) -> int:

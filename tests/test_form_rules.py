@@ -28,13 +28,17 @@ def _set(record: dict, path: str, value) -> None:
         node[last] = value
 
 
+#: A 续报: the determination date is filled in only there (x-formgen.relevant), with the initial report's number.
+FOLLOW_UP = {"report_kind": "follow-up", "initial_report_no": "2021-031"}
+
 CASES = [
     # (form, changes {path: value or None to delete}, expected [(code, path)])
-    ("incident-report", {"investigation_started_on": "2021-03-09", "determined_on": "2021-03-19"}, []),
-    ("incident-report", {"determined_on": "2021-03-22"}, [("FG321", "investigation_started_on")]),
-    ("incident-report", {"determined_on": "2021-03-08"}, [("FG320", "determined_on")]),
-    ("incident-report", {"investigation_started_on": None, "determined_on": "2021-03-12"},
+    ("incident-report", {**FOLLOW_UP, "investigation_started_on": "2021-03-09", "determined_on": "2021-03-19"}, []),
+    ("incident-report", {**FOLLOW_UP, "determined_on": "2021-03-22"}, [("FG321", "investigation_started_on")]),
+    ("incident-report", {**FOLLOW_UP, "determined_on": "2021-03-08"}, [("FG320", "determined_on")]),
+    ("incident-report", {**FOLLOW_UP, "investigation_started_on": None, "determined_on": "2021-03-12"},
      [("FG320", "investigation_started_on")]),
+    ("incident-report", {"determined_on": "2021-03-19"}, [("FG350", "determined_on")]),  # 续报填写, in a 首报
     ("committee-determination", {"determined_on": "2021-03-19"}, []),  # day 10: still in time
     ("committee-determination", {"determined_on": "2021-03-20"}, [("FG321", "investigation_started_on")]),
     ("committee-determination", {"committee_meeting_on": "2021-03-08"}, [("FG320", "committee_meeting_on")]),
@@ -76,7 +80,7 @@ def test_rule(form_id, changes, expected, registry, tmp_path):
     out = tmp_path / f"{form_id}.xlsx"
     COMPILERS["xlsx"].compile(registry.get(form_id), record, out)
     result = process(out, registry)
-    found = sorted((i.code.id, i.path) for i in result.issues if i.code.id in ("FG320", "FG321"))
+    found = sorted((i.code.id, i.path) for i in result.issues if i.code.id in ("FG320", "FG321", "FG350", "FG351"))
     assert found == sorted(expected)
 
 
@@ -101,5 +105,5 @@ def test_total_rules(changes, expected, fmt, registry, tmp_path):
     out = tmp_path / f"basic-stats.{fmt}"
     COMPILERS[fmt].compile(registry.get("basic-stats"), record, out)
     result = process(out, registry)
-    found = sorted((i.code.id, i.path) for i in result.issues if i.code.id in ("FG320", "FG321"))
+    found = sorted((i.code.id, i.path) for i in result.issues if i.code.id in ("FG320", "FG321", "FG350", "FG351"))
     assert found == sorted(expected[fmt])

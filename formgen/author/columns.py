@@ -17,13 +17,13 @@ _LANGUAGE_ALIASES = {"zh": "zh", "zh_cn": "zh", "zh-cn": "zh", "中文": "zh", "
                      "en": "en", "english": "en", "英文": "en", "英语": "en"}
 
 #: Columns that are translated (``label::English (en)``); without a language they are Chinese.
-TRANSLATED = {"label", "hint", "section", "form_title", "message", "constraint_message"}
+TRANSLATED = {"label", "hint", "section", "form_title", "message", "constraint_message", "relevant_label"}
 
 SURVEY = ["type", "name", "label::zh", "label::en", "hint::zh", "hint::en", "required", "constraint",
           "constraint_message::zh", "relevant", "default", "appearance",
           # formgen's own columns, ignored by XLSForm tools
-          "format", "pii", "readonly", "section::zh", "section::en", "rows", "min_rows", "max_rows", "lines",
-          "width", "placeholder", "key", "json"]
+          "relevant_label::zh", "relevant_label::en", "format", "pii", "readonly", "section::zh", "section::en",
+          "rows", "min_rows", "max_rows", "lines", "width", "placeholder", "key", "json"]
 CHOICES = ["list_name", "name", "label::zh", "label::en"]
 SETTINGS = ["form_id", "version", "form_title::zh", "form_title::en", "description", "kind", "issuer",
             "orientation", "unit_code", "unit_name", "deadline_kind", "deadline_date", "deadline_days",
@@ -41,7 +41,8 @@ FIXED_ROWS_ALIASES = ("fixed_rows.", "预印行.")
 ALIASES = {
     "type": ("类型", "题型"), "name": ("字段名", "名称", "选项值", "编码"), "label": ("标题", "题目", "选项标签", "标签"),
     "hint": ("提示", "填写说明"), "required": ("必填",), "constraint": ("约束", "限制"),
-    "constraint_message": ("约束提示",), "relevant": ("相关", "显示条件", "填写条件"), "default": ("默认值",),
+    "constraint_message": ("约束提示",), "relevant": ("相关", "显示条件", "填写条件"),
+    "relevant_label": ("填写条件说明", "条件说明"), "default": ("默认值",),
     "appearance": ("外观", "样式"), "format": ("格式",), "pii": ("个人信息", "隐私"), "readonly": ("只读", "read_only"),
     "section": ("分节", "栏目"), "rows": ("空白行数",), "min_rows": ("最少行数",), "max_rows": ("最多行数",),
     "lines": ("行数", "文本行数"), "width": ("宽度", "列宽"), "placeholder": ("占位提示",), "key": ("键列", "主键"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from typing import Any
 
 from formgen.author import columns as C
@@ -131,6 +132,8 @@ class Builder:
         self.footer: list[str] = []
         #: The row each JSON path of the definition came from, for lint of the finished definition.
         self.origin: dict[str, Cell] = {}
+        #: The annotations of the questions with a condition (relevant), translated once the survey is read.
+        self.conditions: list[dict] = []
         #: The survey row where each (container path, name) was first used, for "used twice" messages.
         self._rows: dict[tuple[str, str], int] = {}
 
@@ -237,6 +240,7 @@ class Builder:
         name = row.get("name")
         name = _text(name).strip() if name is not None else None
         container, cpath = stack[-1][1], stack[-1][3]
+        outer = stack[-1][0]
         if kind == "begin_group" and stack[-1][0] in ("begin_repeat", "flat"):
             self.p.bad(row.cell("type"), N_("a group inside a repeat cannot be printed as a group; its questions "
                                             "become columns of the repeat"), Code.BOOK_NOTE)
@@ -328,6 +332,7 @@ class Builder:
             if phone and "format" not in schema:
                 schema["format"] = "phone"
         self.annotations(row, ann, kind)
+        self.relevance(row, ann, kind in ("begin_group", "begin_repeat") or outer in ("begin_repeat", "flat"), path)
         if kind == "begin_repeat":
             fixed = self.sheets.get(C.FIXED_ROWS_PREFIX + self._address(stack[:-1], name))
             if fixed is not None:
@@ -354,20 +359,18 @@ class Builder:
                 self.p.bad(row.cell("type"), N_("select_one needs the name of its choice list, for example "
                                                 "select_one severity"))
                 return
-            if kind == "select_multiple":
-                self.p.bad(row.cell("type"), N_("formgen cannot print a multiple choice yet; it is imported as a "
-                                                "text field where the choices are written by hand"), Code.BOOK_NOTE)
-                schema["type"] = "string"
-                return
             list_name = words[1]
             found = self.choices(row, list_name)
             if found is None:
                 return
             values, zh, en = found
-            if list_name == C.YES_NO_LIST and values == ["yes", "no"]:
+            if kind == "select_multiple":
+                schema.update({"type": "array", "uniqueItems": True, "items": {"enum": values}})
+            elif list_name == C.YES_NO_LIST and values == ["yes", "no"]:
                 schema["type"] = "boolean"
                 return
-            schema["enum"] = values
+            else:
+                schema["enum"] = values
             if zh is not None:
                 ann["labels"] = zh
             if en is not None:
@@ -426,10 +429,31 @@ class Builder:
         width = _number(row, "width", self.p, integer=False)
         if width is not None:
             ann["width"] = width
-        if row.get("relevant") is not None:
-            self.p.bad(row.cell("relevant"), N_("formgen does not print 'fill only if' conditions yet; the question "
-                                                "is printed for everyone. Say the condition in the hint"),
+
+    def relevance(self, row: Row, ann: dict, unprintable: bool, path: str) -> None:
+        """The relevant column: an XLSForm condition (``${kind} = 'follow-up'``) in the rule language, and the
+        short text printed beside the label; a group, a repeat and a repeat's column take none."""
+        for lang, key in (("zh", "relevant_label"), ("en", "relevant_label_en")):
+            if row.get(f"relevant_label::{lang}") is not None:
+                ann[key] = _text(row.get(f"relevant_label::{lang}"))
+        if row.get("relevant") is None:
+            return
+        if unprintable:
+            self.p.bad(row.cell("relevant"), N_("a group, a repeat or a column of a repeat is printed for everyone; "
+                                                "its condition is left out. Say the condition in the hint"),
                        Code.BOOK_NOTE)
+            return
+        ann["relevant"] = _text(row.get("relevant"))
+        self.conditions.append(ann)
+        self.origin[f"{path}.x-formgen.relevant"] = row.cell("relevant")
+
+    def translate_conditions(self, root: dict) -> None:
+        """The relevant columns in the rule language, now that every question's address is known: an XLSForm
+        names a question of a group by its name alone (``${leader_name}``), the rule language by its address
+        (``info.leader_name``)."""
+        addresses = _addresses(root)
+        for ann in self.conditions:
+            ann["relevant"] = rule_of_condition(ann["relevant"], addresses)
 
     # -- settings, rules, letter -------------------------------------------------------------------------
 
@@ -489,7 +513,6 @@ class Builder:
         return out
 
     def _form_id(self, row: Row, given: str | None) -> str:
-        import re
         from pathlib import Path
 
         raw = given if given is not None else Path(self.p.name).stem
@@ -506,8 +529,6 @@ class Builder:
         return form_id
 
     def _version(self, row: Row, given) -> str:
-        import re
-
         text = _text(given).strip() if given is not None else ""
         if re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", text):
             return text
@@ -563,6 +584,33 @@ def _label(row: Row, base: str):
     return others[0] if others else row.get(f"{base}::en")
 
 
+_XLS_NAME = r"\$\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}"
+_EMPTY_TEST = re.compile(_XLS_NAME + r"\s*(!=|=)\s*(''|\"\")")
+_REFERENCE = re.compile(_XLS_NAME)
+
+
+def rule_of_condition(text: str, addresses: dict[str, str]) -> str:
+    """An XLSForm condition in formgen's rule language: ``${x}`` is x's address (``addresses``: name ->
+    address), so ``selected(${x}, 'a')`` is ``selected(x, 'a')``; ``${x} != ''`` is ``filled(x)`` and
+    ``${x} = ''`` is ``empty(x)``; text already in the rule language stays as it is."""
+    def name(m: re.Match) -> str:
+        return addresses.get(m[1], m[1])
+
+    text = _EMPTY_TEST.sub(lambda m: f"{'filled' if m[2] == '!=' else 'empty'}({name(m)})", text)
+    return _REFERENCE.sub(name, text).strip()
+
+
+def _addresses(container: dict, prefix: str = "") -> dict[str, str]:
+    """The address of each single question by its name (groups' questions included, repeats' left out)."""
+    out: dict[str, str] = {}
+    for name, sub in container.get("properties", {}).items():
+        if sub.get("type") == "object":
+            out.update(_addresses(sub, f"{prefix}{name}."))
+        elif not (sub.get("type") == "array" and sub.get("items", {}).get("type") == "object"):
+            out.setdefault(name, prefix + name)
+    return out
+
+
 def _valid_name(name: str) -> bool:
     return bool(name) and name[0].isascii() and (name[0].isalpha() or name[0] == "_") and all(
         ch.isascii() and (ch.isalnum() or ch in "_-") for ch in name)
@@ -576,6 +624,7 @@ def _unprintable(file: str, row: Row, name: str, kind: str, fate: str) -> Issue:
 def build(sheets: dict[str, Sheet], problems: Problems, builder_out: list | None = None) -> dict | None:
     builder = Builder(sheets, problems)
     root = builder.survey()
+    builder.translate_conditions(root)
     definition = builder.settings({"required": root["required"], "properties": root["properties"]})
     for name, rows in builder.lists.items():
         if name not in builder.used_lists and name != C.YES_NO_LIST:

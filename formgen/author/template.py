@@ -40,7 +40,13 @@ EXAMPLE = {
             "title_en": "Meeting time"}},
         "level": {"title": "关注等级", "enum": ["low", "medium", "high"], "x-formgen": {
             "title_en": "Level", "labels": ["一般", "重点", "紧急"], "labels_en": ["normal", "close", "urgent"]}},
+        "found_by": {"title": "发现途径", "type": "array", "uniqueItems": True,
+                     "items": {"enum": ["teacher", "student", "parent"]}, "x-formgen": {
+                         "title_en": "Found by", "labels": ["教师发现", "学生报告", "家长反映"],
+                         "labels_en": ["teacher", "student", "parent"]}},
         "reviewed": {"title": "是否已复核", "type": "boolean", "x-formgen": {"title_en": "Reviewed"}},
+        "review_note": {"title": "复核意见", "type": "string", "maxLength": 200, "x-formgen": {
+            "title_en": "Review note", "relevant": "reviewed = true", "relevant_label": "已复核的填写"}},
         "summary": {"title": "情况说明", "type": "string", "maxLength": 500, "x-formgen": {
             "title_en": "Summary", "widget": "textarea", "lines": 4}},
         "contact": {"title": "联系人", "type": "object", "required": ["name"], "properties": {
@@ -66,7 +72,8 @@ INSTRUCTIONS = [
     ("检查和发布", "写好后运行：formgen author lint 本文件.xlsx 检查；formgen author import 本文件.xlsx -o forms/表单编号.json 发布。",
      "详见 docs/authoring.md。"),
     ("type 类型", "题目类型", "text 文本、integer 整数、decimal 小数、date 日期、datetime 日期时间、"
-     "select_one 列表名 单选（列表名写在选项表的 list_name 列）、select_one yes_no 是/否、note 说明（印在表格下方）、"
+     "select_one 列表名 单选（列表名写在选项表的 list_name 列）、select_multiple 列表名 多选（印成一排方框，"
+     "Excel 中用“、”分隔填写多个选项）、select_one yes_no 是/否、note 说明（印在表格下方）、"
      "begin_group/end_group 分组、begin_repeat/end_repeat 重复组（印成表格，每行一条记录）"),
     ("name 字段名", "字段的英文名，记录中用它保存数据", "小写英文字母、数字和下划线，以字母开头，同一组内不能重复，例如 school_name"),
     ("label 标题", "印在表格上的题目文字", "label::中文 (zh) 写中文标题，label::English (en) 写英文标题（可不填）"),
@@ -74,6 +81,10 @@ INSTRUCTIONS = [
     ("required 必填", "是否必须填写", "是 或 留空"),
     ("constraint 约束", "数值范围、字数或格式", ". >= 0 and . <= 100（数值范围）；string-length(.) <= 40（最多字数）；"
      "regex(., '^[0-9]{6}$')（格式）"),
+    ("relevant 填写条件", "只在某种情况下才填写的题目：条件用规则的写法，如 report_kind = \"续报\"",
+     "条件不成立却填了，核对时给出提醒；必填题在条件成立时才必须填写。也可写 XLSForm 的 ${report_kind} = 'follow-up'"),
+    ("relevant_label 填写条件说明", "印在题目旁的简短说明，如写“续报填写”印成“（续报填写）”",
+     "不填时按条件自动生成，如“（报告类型为续报时填写）”"),
     ("default 默认值", "空白表中预先填好的值", "可不填"),
     ("appearance 外观", "题目的样式", "multiline 多行文本框；radio 单选圆点；select 下拉"),
     ("format 格式", "文本题的专门格式", ", ".join(f"{k}（{v}）" for k, v in FORMAT_NAMES.items()
@@ -101,7 +112,8 @@ def template_workbook() -> Workbook:
     _instructions(wb)
     lists = wb.create_sheet("lists")
     lists.sheet_state = "hidden"
-    types = ["text", "integer", "decimal", "date", "datetime", "select_one yes_no", "select_one 列表名", "note",
+    types = ["text", "integer", "decimal", "date", "datetime", "select_one yes_no", "select_one 列表名",
+             "select_multiple 列表名", "note",
              "begin_group", "end_group", "begin_repeat", "end_repeat"]
     formats = [k for k in FORMAT_NAMES if k not in ("date", "date-time")]
     columns = {"types": types, "formats": formats, "yesno": ["是", "否"],

@@ -26,12 +26,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from formgen.author import columns as C
 from formgen.issues import Code, Issue, Text
+from formgen.spec.model import is_multi
 
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
 ROOT_ANN = ("id", "version", "title_en", "kind", "issuer", "orientation", "unit", "deadline", "header", "footer",
             "letter", "page")
 PROPERTY_ANN = ("title_en", "help", "help_en", "labels", "labels_en", "widget", "section", "section_en", "pii",
-                "readonly", "rows", "lines", "width", "placeholder", "key", "fixed_rows")
+                "readonly", "rows", "lines", "width", "placeholder", "key", "fixed_rows", "relevant", "relevant_label",
+                "relevant_label_en")
 _DEADLINE_KEYS = ("kind", "date", "days", "hours", "from", "to")
 _FLAG_ANN = ("pii", "readonly")
 _NUMBER_ANN = ("rows", "lines", "width")
@@ -116,7 +118,7 @@ class _Book:
         if "title" in schema:
             row["label::zh"] = schema.pop("title")
         extra: dict = {}
-        repeat = schema.get("type") == "array"
+        repeat = schema.get("type") == "array" and not is_multi(schema)
         ann_rest = _property_ann(ann, row, repeat) if isinstance(ann, dict) else None
         if ann is not None and not isinstance(ann, dict):
             extra["x-formgen"] = ann
@@ -172,12 +174,14 @@ class _Book:
             row["json"] = json.dumps(extra, ensure_ascii=False)
 
     def scalar_type(self, name: str, schema: dict, ann: dict | None, prefix: tuple[str, ...]) -> str:
-        enum = schema.get("enum")
+        multi = (is_multi(schema) and schema["items"].keys() == {"enum"} and schema.get("uniqueItems") is True)
+        enum = schema["items"]["enum"] if multi else schema.get("enum")
         if isinstance(enum, list) and enum and all(isinstance(v, str) for v in enum) and len(set(enum)) == len(enum):
             labels = (ann or {}).get("labels")
             labels_en = (ann or {}).get("labels_en")
             if _labels_fit(labels, enum) and _labels_fit(labels_en, enum):
-                schema.pop("enum")
+                for key in ("type", "items", "uniqueItems") if multi else ("enum",):
+                    schema.pop(key)
                 for key in ("labels", "labels_en"):
                     (ann or {}).pop(key, None)
                 list_name = self.list_name(name, prefix)
@@ -188,7 +192,7 @@ class _Book:
                     if labels_en:
                         choice["label::en"] = labels_en[i]
                     self.choices.append(choice)
-                return f"select_one {list_name}"
+                return f"select_multiple {list_name}" if multi else f"select_one {list_name}"
         kind = schema.get("type")
         if kind == "boolean":
             schema.pop("type")
@@ -246,6 +250,9 @@ def _property_ann(ann: dict, row: dict, repeat: bool) -> dict:
     take("help_en", "hint::en", _is_text)
     take("section", "section::zh", _is_text)
     take("section_en", "section::en", _is_text)
+    take("relevant", "relevant", _is_text)
+    take("relevant_label", "relevant_label::zh", _is_text)
+    take("relevant_label_en", "relevant_label::en", _is_text)
     if rest.get("widget") in ("text", "textarea", "select", "radio", "checkbox", "date", "datetime", "number"):
         widget = rest.pop("widget")
         row["appearance"] = "multiline" if widget == "textarea" else widget

@@ -431,6 +431,10 @@ class _Book:
         if field.kind in ("choice", "boolean"):
             index = _index(field.choices, value)
             return _choice_labels(field, self.lang)[index] if index is not None else str(value)
+        if field.kind == "multi" and isinstance(value, list):
+            labels = _choice_labels(field, self.lang)
+            return "、".join(labels[i] if i is not None else str(v)
+                            for v, i in ((v, _index(field.choices, v)) for v in value)) or None
         if field.pii and not self.reveal:
             return mask(str(value))
         return native(field, value)

@@ -60,6 +60,9 @@ def shown(field: Field, value, in_row: bool = False, filled: bool = False) -> Sh
     """What a control shows; in a pre-filled form (``filled``) an empty value shows nothing, so the form
     prints clean, and still reads back as empty.  Numbers, dates and codes in it do not break across lines."""
     kind = widget(field, in_row)
+    if kind == CHECKBOX and field.kind == "multi":
+        chosen = value if isinstance(value, list) else []
+        return Shown("", on=[any(v == code and type(v) is type(code) for v in chosen) for code in field.choices])
     if kind == CHECKBOX:
         return Shown("", on=[value is not None and value == code and type(value) is type(code)
                              for code in field.choices])

@@ -34,6 +34,7 @@ from formgen.layout.docx import (
     Layout,
     Row,
     Table,
+    box_lines,
     group_row_height,
     landscape,
     merged_columns,
@@ -98,7 +99,7 @@ class TemplateBuilder:
                 if cell.field is None:
                     tr.append(_label_cell(cell.label, width, cell.span))
                 else:
-                    tr.append(_cell(width, cell.span, self._value(cell.field)))
+                    tr.append(_cell(width, cell.span, self._value(cell.field, width)))
             tbl.append(tr)
         return tbl
 
@@ -124,19 +125,23 @@ class TemplateBuilder:
             for cell in table.total.cells:
                 width = _span_width(table, table.total, cell)
                 tr.append(_label_cell(cell.label, width, cell.span) if cell.field is None
-                          else _cell(width, 1, self._value(cell.field)))
+                          else _cell(width, 1, self._value(cell.field, width)))
             tbl.append(tr)
         return tbl
 
-    def _value(self, field: Field) -> etree._Element:
+    def _value(self, field: Field, width: int) -> etree._Element:
         kind = widget(field)
         address = field.address
         if kind == CHECKBOX:
             p = el("w:p", None, _ppr())
-            for i, label in enumerate(field.choice_labels):
-                p.append(_checkbox(address, "{{ '1' if f[%r].on[%d] else '0' }}" % (address, i),
-                                   "{{ %r if f[%r].on[%d] else %r }}" % (BOX_ON, address, i, BOX_OFF)))
-                p.append(_run(f" {label}" + ("　" if i + 1 < len(field.choices) else "")))
+            lines = box_lines(field, width)
+            for n, line in enumerate(lines):
+                if n:
+                    p.append(el("w:r", None, el("w:br")))
+                for i in line:
+                    p.append(_checkbox(address, "{{ '1' if f[%r].on[%d] else '0' }}" % (address, i),
+                                       "{{ %r if f[%r].on[%d] else %r }}" % (BOX_ON, address, i, BOX_OFF)))
+                    p.append(_run(f" {field.choice_labels[i]}" + ("　" if i != line[-1] else "")))
             return p
         return el("w:p", None, _ppr(), _control(field, kind, address, _expr("f", address, "text"),
                                                 _expr("f", address, "ph")))

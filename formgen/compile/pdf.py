@@ -56,7 +56,9 @@ from formgen import __version__
 from formgen.compile import pdffonts
 from formgen.fsutil import atomic_write_bytes
 from formgen.layout.letter import is_letter
-from formgen.layout.pdf import IDENTITY_FIELD, INFO_FORM, INFO_HASH, INFO_UNIT, INFO_VERSION, NO, OFF, YES
+from formgen.layout.labels import printed_label
+from formgen.layout.pdf import (IDENTITY_FIELD, INFO_FORM, INFO_HASH, INFO_UNIT, INFO_VERSION, NO, OFF, YES, multi_box,
+                                multi_choice)
 from formgen.paths import get_path
 from formgen.present import display
 from formgen.spec.model import BOOL_LABELS, Field, FormSpec, Group
@@ -85,6 +87,7 @@ COLUMN_WEIGHTS = {"boolean": 0.7, "choice": 1.0, "integer": 0.7, "number": 0.8, 
 READ_ONLY, REQUIRED, MULTILINE, COMBO = 1, 2, 1 << 12, 1 << 17
 NO_TOGGLE_TO_OFF, RADIO = 1 << 14, 1 << 15
 PAIR_GAP = 14.0  # mm from the 是 box to the 否 box
+CHOICE_GAP = 5.0  # mm after the label of one choice of a multiple choice, before the next box
 
 
 @dataclass
@@ -235,9 +238,8 @@ class _Layout:
         self._text(MARGIN, self.y, self.width, lines, 8)
         self.y += len(lines) * 3.6
 
-    @staticmethod
-    def _label(item: Field | Group) -> str:
-        return item.title + (" *" if item.required else "")
+    def _label(self, item: Field | Group) -> str:
+        return printed_label(self.spec, item)
 
     @staticmethod
     def _hint(field: Field) -> str:
@@ -248,9 +250,12 @@ class _Layout:
         hint = self._lines(self._hint(field), LABEL_W - 2 * PAD, 7) if self._hint(field) else []
         label_h = len(label) * 4.5 + len(hint) * 3.15
         lines = field.ann.get("lines", 3) if field.multiline else 1
-        h = max(ROW_H, label_h + 2 * PAD, lines * LINE_H + 2 if field.multiline else 0)
-        self._room(h)
         x, y, vw = MARGIN, self.y, self.width - LABEL_W
+        places = self._choice_boxes(field, vw) if field.kind == "multi" else []
+        boxes_h = max((top for _x, top in places), default=0) + ROW_H
+        h = max(ROW_H, label_h + 2 * PAD, lines * LINE_H + 2 if field.multiline else 0, boxes_h if places else 0)
+        self._room(h)
+        y = self.y
         self._cell(x, y, LABEL_W, h, LABEL_FILL)
         top = y + (h - label_h) / 2
         self._text(x + PAD, top, LABEL_W - 2 * PAD, label, FONT_SIZE, "C")
@@ -259,6 +264,11 @@ class _Layout:
         if field.kind == "boolean":
             self._checkbox(field.address, field, x + LABEL_W + 2, y, h, BOOL_LABELS[0])
             self._checkbox(field.address, field, x + LABEL_W + 2 + PAIR_GAP, y, h, BOOL_LABELS[1], NO)
+        elif places:
+            top = y + (h - boxes_h) / 2
+            for i, (left, down) in enumerate(places):
+                self._checkbox(multi_box(field.address, i), field, x + LABEL_W + 2 + left, top + down, ROW_H,
+                               field.choice_labels[i], width=vw)
         else:
             self._box(field.address, field, x + LABEL_W, y, vw, h, field.readonly)
         self.y += h
@@ -267,12 +277,25 @@ class _Layout:
         self.boxes.append(Box(address, field, self.pdf.page_no() - 1, x + 0.5, y + 0.5, w - 1, h - 1, readonly))
 
     def _checkbox(self, address: str, field: Field, x: float, y: float, h: float, caption: str = "",
-                  state: str = YES) -> None:
+                  state: str = YES, width: float = 20) -> None:
         top = y + (h - CHECK) / 2
         self._cell(x, top, CHECK, CHECK)
         self.boxes.append(Box(address, field, self.pdf.page_no() - 1, x, top, CHECK, CHECK, field.readonly, state))
         if caption:
-            self._text(x + CHECK + 1, y + (h - 4.5) / 2, 20, [caption], FONT_SIZE)
+            self._text(x + CHECK + 1, y + (h - 4.5) / 2, width, [caption], FONT_SIZE)
+
+    def _choice_boxes(self, field: Field, width: float) -> list[tuple[float, float]]:
+        """Where the box of each choice of a multiple choice goes, (left, down) in mm from the value cell's
+        top left: in a row, the next line when the row is full."""
+        self.pdf.set_font("page", size=FONT_SIZE)
+        places, left, down = [], 0.0, 0.0
+        for label in field.choice_labels:
+            room = CHECK + 1 + self.pdf.get_string_width(label) + CHOICE_GAP
+            if left and left + room > width - 4:
+                left, down = 0.0, down + ROW_H * 0.75
+            places.append((left, down))
+            left += room
+        return places
 
     def _widths(self, group: Group) -> list[float]:
         weights = [float(c.ann.get("width") or 0) / 10 or COLUMN_WEIGHTS.get(c.kind, 1.0) for c in group.shown_columns]
@@ -360,7 +383,7 @@ class _GroupRows:
             printed = {c.name: layout._lines(display(c, fixed.get(c.name)), w - 2 * PAD, PRINTED_SIZE)
                        for c, w in zip(columns, widths) if group.printed_only(c)}
             options = {c.name: layout._options(c, w - 2 * PAD)
-                       for c, w in zip(columns, widths) if c.kind == "choice" and c.name not in printed}
+                       for c, w in zip(columns, widths) if c.kind in ("choice", "multi") and c.name not in printed}
             self.printed.append(printed)
             self.options.append(options)
             alone = [lines for name, lines in printed.items() if self.runs[name][i] == 1]
@@ -582,6 +605,11 @@ class _Fields:
         value = group_row if group_row is not None else get_path(self.data, box.address)
         if box.field.kind == "boolean":
             return value if isinstance(value, bool) else None
+        if box.field.kind == "multi" and self.spec.lookup(box.address) is not box.field:
+            chosen = get_path(self.data, box.field.address)
+            code = box.field.choices[multi_choice(box.address)]
+            return True if isinstance(chosen, list) and any(v == code and type(v) is type(code) for v in chosen) \
+                else None
         return display(box.field, value)
 
     def _row(self, address: str) -> Any:
@@ -699,13 +727,16 @@ def field_widget(writer: PdfWriter, spec: FormSpec, address: str, field: Field, 
     a combo box for a choice, else a text field typed in the field font at ``size`` pt in ``colour``
     (a fill colour operator), whose pre-filled value ``appearance()`` draws (the content of its stream)."""
     x, y, w, h = rect
-    flags = (READ_ONLY if readonly else 0) | (REQUIRED if field.required else 0)
+    box = field.kind == "multi" and spec.lookup(address) is not field
+    flags = (READ_ONLY if readonly else 0) | (REQUIRED if field.required and not box else 0)
     tooltip = spec.label_of(address) + (f"：{field.ann['help']}" if field.ann.get("help") else "")
+    if box:  # one box of a multiple choice: the field and the choice
+        tooltip = f"{spec.label_of(field.address)}：{field.choice_labels[multi_choice(address)]}"
     d = DictionaryObject({
         NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Widget"),
         NameObject("/Rect"): ArrayObject([FloatObject(round(v, 2)) for v in (x, y, x + w, y + h)]),
         NameObject("/F"): NumberObject(4), NameObject("/TU"): TextStringObject(tooltip)})
-    if field.kind == "boolean":
+    if field.kind == "boolean" or box:
         ticked = value is True if on == YES else value is False
         state = NameObject(on if ticked else OFF)
         d.update({NameObject("/FT"): NameObject("/Btn"), NameObject("/V"): state, NameObject("/AS"): state,

@@ -33,6 +33,7 @@ from formgen import __version__
 from formgen.fsutil import atomic_path
 from formgen.layout.xlsx import (FORM_SHEET, META_FORM, META_HASH, META_SHEET, META_UNIT, META_VERSION, defined_name,
                                  table_name)
+from formgen.layout.labels import printed_label
 from formgen.paths import get_path
 from formgen.present import native
 from formgen.spec.model import Field, FormSpec, Group
@@ -48,7 +49,7 @@ BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
 LABEL_FILL = PatternFill("solid", fgColor="F2F2F2")
 SECTION_FILL = PatternFill("solid", fgColor="D9E1F2")
 NUMBER_FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm", "integer": "0",
-                  "string": "@", "text": "@", "choice": "@", "boolean": "@"}
+                  "string": "@", "text": "@", "choice": "@", "boolean": "@", "multi": "@"}
 
 
 class XlsxCompiler:
@@ -174,7 +175,7 @@ class _Builder:
 
     # -- fields ------------------------------------------------------------
     def _label_text(self, field: Field | Group) -> str:
-        return field.title + (" *" if field.required else "")
+        return printed_label(self.spec, field)
 
     def _field(self, field: Field) -> None:
         ws, r = self.ws, self.row
@@ -349,6 +350,9 @@ class _Builder:
             dv = DataValidation(type="date", operator="between", formula1=str(first), formula2=str(last),
                                 allow_blank=True, error=f"{label}请填写日期，如 2021-03-05。", errorTitle="请填写日期")
             help_text = help_text or ("格式：2021-03-05" if kind == "date" else "格式：2021-03-05 14:30")
+        elif kind == "multi":  # a dropdown holds one value: the labels are typed, separated, as the message says
+            dv = DataValidation(allow_blank=True)
+            help_text = "可多选，用“、”分隔：" + "、".join(field.choice_labels) + (f"。{help_text}" if help_text else "")
         elif help_text:
             dv = DataValidation(allow_blank=True)
         if dv is None:

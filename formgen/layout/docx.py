@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
+from formgen.layout.labels import REQUIRED_MARK, printed_label
 from formgen.spec.model import Field, FormSpec, Group
 
 #: A4 in twentieths of a point, and the side margins (22 mm).
@@ -36,12 +37,13 @@ LONG_TEXT = 50
 PLACEHOLDERS = {"choice": "［请选择］", "boolean": "［请选择］", "date": "［选择日期］",
                 "datetime": "［年-月-日 时:分］", "integer": "［填写整数］", "number": "［填写数字］"}
 DEFAULT_PLACEHOLDER = "［请填写］"
-REQUIRED_MARK = " *"
 
 
 def widget(field: Field, in_row: bool = False) -> str:
     """How a value is entered: checkboxes, a dropdown, a date picker, a rich-text control, or a plain cell."""
     kind, hint = field.kind, field.ann.get("widget")
+    if kind == "multi":  # one box per choice; in a row the labels are typed, as in rows people add
+        return CELL if in_row else CHECKBOX
     if kind in ("choice", "boolean"):
         if in_row or hint == "select":
             return DROPDOWN
@@ -51,6 +53,30 @@ def widget(field: Field, in_row: bool = False) -> str:
     if kind == "date":
         return DATE
     return CELL if in_row else TEXT
+
+
+#: Twips a character of the value text takes (10.5 pt): a CJK character, and an ASCII one about half of it.
+CHAR_TWIPS = 210
+CELL_MARGINS = 170
+
+
+def _twips(text: str) -> int:
+    return sum(CHAR_TWIPS if ord(ch) > 0x2E7F else CHAR_TWIPS // 2 for ch in text)
+
+
+def box_lines(field: Field, width: int) -> list[list[int]]:
+    """The choices of a row of checkboxes in a cell ``width`` twips wide, as lines of choice indexes: a line
+    ends between two choices, never inside a label (a CJK line would break anywhere)."""
+    lines: list[list[int]] = [[]]
+    used = 0
+    for i, label in enumerate(field.choice_labels):
+        room = _twips(f"☐ {label}　")
+        if lines[-1] and used + room > width - CELL_MARGINS:
+            lines.append([])
+            used = 0
+        lines[-1].append(i)
+        used += room
+    return lines
 
 
 def placeholder(field: Field) -> str:
@@ -67,7 +93,8 @@ def label_text(item: Field | Group) -> str:
 
 
 def is_wide(field: Field) -> bool:
-    return field.multiline or field.schema.get("maxLength", 0) > LONG_TEXT
+    """A field with a row of its own: multi-line text, long text, and the row of boxes of a multiple choice."""
+    return field.multiline or field.schema.get("maxLength", 0) > LONG_TEXT or field.kind == "multi"
 
 
 @dataclass(frozen=True)
@@ -129,7 +156,7 @@ def layout(spec: FormSpec) -> Layout:
 
     def flush() -> None:
         if pending:
-            out.blocks.append(_field_table(len(out.tables) + 1, pending, width))
+            out.blocks.append(_field_table(spec, len(out.tables) + 1, pending, width))
             pending.clear()
 
     for item in spec.items:
@@ -155,18 +182,18 @@ def _height(field: Field) -> int:
     return max(ROW_HEIGHT, LINE_HEIGHT * lines + 80)
 
 
-def _field_table(number: int, fields: list[Field], width: int) -> Table:
+def _field_table(spec: FormSpec, number: int, fields: list[Field], width: int) -> Table:
     rows: list[Row] = []
     i = 0
     while i < len(fields):
         first = fields[i]
         second = fields[i + 1] if i + 1 < len(fields) else None
         if not is_wide(first) and second is not None and not is_wide(second):
-            rows.append(Row([Cell(1, label_text(first)), Cell(1, field=first),
-                             Cell(1, label_text(second)), Cell(1, field=second)]))
+            rows.append(Row([Cell(1, printed_label(spec, first)), Cell(1, field=first),
+                             Cell(1, printed_label(spec, second)), Cell(1, field=second)]))
             i += 2
         else:
-            rows.append(Row([Cell(1, label_text(first)), Cell(3, field=first)], _height(first)))
+            rows.append(Row([Cell(1, printed_label(spec, first)), Cell(3, field=first)], _height(first)))
             i += 1
     value = (width - 2 * LABEL_WIDTH) // 2
     return Table(number, [LABEL_WIDTH, value, LABEL_WIDTH, value], rows)

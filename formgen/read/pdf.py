@@ -2,7 +2,7 @@
 
 Values come from pypdf's ``get_fields()`` (not ``get_form_text_fields()``,
 which skips check boxes and choices), keyed by the fields' full names, which
-are the field addresses.  A yes/no field is a pair of 是/否 boxes (a radio
+are the field addresses (the boxes of a multiple choice are read by ``_read_multi``).  A yes/no field is a pair of 是/否 boxes (a radio
 group with the states ``/Yes`` and ``/No``): ``/Yes`` is true, ``/No`` false,
 and a pair nobody touched (``/Off``) is nothing, so a required yes/no field
 left alone is reported as not filled, as in the Excel and Word forms.  A
@@ -28,12 +28,12 @@ import pypdf
 from pypdf import PasswordType
 
 from formgen.coerce import Context, is_empty
-from formgen.layout.pdf import IDENTITY_FIELD, INFO_FORM, INFO_HASH, INFO_UNIT, INFO_VERSION, NO
+from formgen.layout.pdf import IDENTITY_FIELD, INFO_FORM, INFO_HASH, INFO_UNIT, INFO_VERSION, NO, multi_box
 from formgen.i18n import N_
 from formgen.issues import Code, Issue, Unreadable
 from formgen.read.guard import check_pdf, check_pdf_objects
 from formgen.record import Identity, RawValue
-from formgen.spec.model import FormSpec
+from formgen.spec.model import Field, FormSpec
 
 # pypdf logs what it repairs in a damaged file; the sender is told by the file's issue, not by a log line
 logging.getLogger("pypdf").addHandler(logging.NullHandler())
@@ -85,6 +85,9 @@ class PdfReader:
         issues: list[Issue] = []
         fields = doc.fields
         for field in spec.fields():
+            if field.kind == "multi":
+                _read_multi(field, spec, fields, values, issues)
+                continue
             found = fields.get(field.address)
             if found is None or "/FT" not in found:
                 issues.append(Issue(Code.LAYOUT_CHANGED, field.address, field.address, {
@@ -110,6 +113,19 @@ class PdfReader:
                 for column, name, value in row:
                     values.append(RawValue(f"{group.address}.{index}.{column}", value, name))
         return values, issues
+
+
+def _read_multi(field: Field, spec: FormSpec, fields: dict[str, Any], values: list[RawValue],
+                issues: list[Issue]) -> None:
+    """A multiple choice: one check box per choice (``formgen.layout.pdf.multi_box``); the labels of the
+    ticked ones, joined by 、, as the Word reader gives them."""
+    boxes = [fields.get(multi_box(field.address, i)) for i in range(len(field.choices))]
+    if any(box is None or box.get("/FT") != "/Btn" for box in boxes):
+        issues.append(Issue(Code.LAYOUT_CHANGED, field.address, field.address, {
+            "label": spec.labels_of(field.address), "reason": N_("its PDF form field is missing")}))
+        return
+    ticked = [label for label, box in zip(field.choice_labels, boxes) if _value(box, in_row=True)]
+    values.append(RawValue(field.address, "、".join(ticked), field.address))
 
 
 def _field_identity(value: Any) -> Identity | None:

@@ -21,8 +21,9 @@ from formgen.issues import Code, Issue, Text
 from formgen.spec.explain import json_error, paren_hint, schema_error
 from formgen.spec.letter import GBT_9704, XINHAN, referenced
 from formgen.spec.migrate import lint_migrations
-from formgen.spec.model import Field, FormSpec, Group
-from formgen.spec.rules import KIND_NAMES, KIND_PARAMS, compile_rules
+from formgen.spec.model import MULTI_SEPARATORS, Field, FormSpec, Group, is_multi
+from formgen.spec.relevance import compile_relevance
+from formgen.spec.rules import KIND_NAMES, KIND_PARAMS, RuleProblem, compile_rules
 
 
 @lru_cache(maxsize=1)
@@ -90,6 +91,7 @@ def lint_definition(definition: dict, name: str = "<definition>") -> Iterator[Is
         return
     if rules and all(isinstance(r, dict) for r in rules):
         yield from _check_rules(spec, name)
+    yield from _check_relevance(spec, name)
     ann = definition.get("x-formgen")
     if isinstance(ann, dict):
         yield from _check_named_fields(spec, ann, name)
@@ -129,19 +131,41 @@ def _check_rules(spec: FormSpec, name: str) -> Iterator[Issue]:
     """Rule expressions: syntax, field names, kinds of values (formgen.spec.rules)."""
     for index, _rule, problems in compile_rules(spec):
         for problem in problems:
-            path = json_path(["x-formgen-rules", index, problem.key])
-            if problem.category == "syntax":
-                yield Issue(Code.DEF_RULE_SYNTAX, path, params={
-                    "file": name, "position": problem.params["position"], "reason": problem.reason})
-            elif problem.category == "field":
-                suggestion = problem.params["suggestion"]
-                hint = Text(N_(" Did you mean '{suggestion}'?"), {"suggestion": suggestion}) if suggestion else ""
-                yield Issue(Code.DEF_RULE_FIELD, path, params={"file": name, "name": problem.params["name"],
-                                                               "hint": hint})
-            else:
-                params = {k: Text(KIND_NAMES[v]) if k in KIND_PARAMS and v in KIND_NAMES else v
-                          for k, v in problem.params.items()}
-                yield Issue(Code.DEF_RULE_MISUSE, path, params={"file": name, "reason": Text(problem.reason, params)})
+            yield _rule_issue(problem, json_path(["x-formgen-rules", index, problem.key]), name)
+
+
+def _check_relevance(spec: FormSpec, name: str) -> Iterator[Issue]:
+    """The conditions of fields filled in only under a condition, checked like rules; none on a group's column."""
+    for field in spec.fields():
+        if field.relevant is not None:
+            for problem in compile_relevance(spec, field)[1]:
+                yield _rule_issue(problem, json_path([*_properties(field.path), "x-formgen", "relevant"]), name)
+    for group in spec.groups():
+        for col in group.columns:
+            if col.relevant is not None:
+                yield Issue(Code.DEF_UNSUPPORTED, json_path([*_properties(group.path), "items", "properties",
+                                                             col.name, "x-formgen", "relevant"]), params={
+                    "file": name, "reason": N_("a column of a repeating group cannot have a condition (relevant); "
+                                               "say in the column's hint when it is filled in")})
+
+
+def _properties(path: tuple[str, ...]) -> list[str]:
+    """The JSON path parts of a field's schema: ``("incident", "place")`` -> properties.incident.properties.place."""
+    return [part for name in path for part in ("properties", name)]
+
+
+def _rule_issue(problem: RuleProblem, path: str, name: str) -> Issue:
+    """The lint issue of a problem of a rule's expression or a field's condition at ``path``."""
+    if problem.category == "syntax":
+        return Issue(Code.DEF_RULE_SYNTAX, path, params={
+            "file": name, "position": problem.params["position"], "reason": problem.reason})
+    if problem.category == "field":
+        suggestion = problem.params["suggestion"]
+        hint = Text(N_(" Did you mean '{suggestion}'?"), {"suggestion": suggestion}) if suggestion else ""
+        return Issue(Code.DEF_RULE_FIELD, path, params={"file": name, "name": problem.params["name"], "hint": hint})
+    params = {k: Text(KIND_NAMES[v]) if k in KIND_PARAMS and v in KIND_NAMES else v
+              for k, v in problem.params.items()}
+    return Issue(Code.DEF_RULE_MISUSE, path, params={"file": name, "reason": Text(problem.reason, params)})
 
 
 #: What a deadline of each kind needs besides its kind.
@@ -271,9 +295,10 @@ def _check_property(sub: dict, parts: list, name: str) -> Iterator[Issue]:
     if ann is not None:
         yield from _check_annotation(ann, "property", parts + ["x-formgen"], name)
         labels = ann.get("labels") if isinstance(ann, dict) else None
-        if labels is not None and "enum" in sub and len(labels) != len(sub["enum"]):
+        enum = sub["items"].get("enum") if is_multi(sub) else sub.get("enum")
+        if isinstance(labels, list) and isinstance(enum, list) and len(labels) != len(enum):
             yield Issue(Code.DEF_LABELS, json_path(parts + ["x-formgen", "labels"]), params={
-                "file": name, "enum_count": len(sub["enum"]), "label_count": len(labels)})
+                "file": name, "enum_count": len(enum), "label_count": len(labels)})
     for key in sub:
         if key.startswith("x-") and key != "x-formgen":
             yield _unknown_key(key, ["x-formgen"], parts, name)
@@ -288,6 +313,8 @@ def _check_property(sub: dict, parts: list, name: str) -> Iterator[Issue]:
     kind = sub.get("type")
     if kind == "object":
         yield from _check_object(sub, parts, name)
+    elif is_multi(sub):
+        yield from _check_multi(sub, parts, name)
     elif kind == "array":
         items = sub.get("items")
         if not isinstance(items, dict) or items.get("type") != "object":
@@ -296,7 +323,7 @@ def _check_property(sub: dict, parts: list, name: str) -> Iterator[Issue]:
             return
         for key, col in items.get("properties", {}).items():
             col_parts = parts + ["items", "properties", key]
-            if isinstance(col, dict) and col.get("type") in ("object", "array"):
+            if isinstance(col, dict) and col.get("type") in ("object", "array") and not is_multi(col):
                 yield Issue(Code.DEF_UNSUPPORTED, json_path(col_parts), params={
                     "file": name, "reason": N_("a column of a repeating field must be a single value")})
             elif isinstance(col, dict):
@@ -316,6 +343,23 @@ def _check_xinhan(ann: dict, letter: list[dict], name: str) -> Iterator[Issue]:
     for index, block in enumerate(letter):
         if block.get("style") == "printed":
             yield Issue(Code.DEF_XINHAN_PRINTED, json_path(["x-formgen", "letter", index]), params={"file": name})
+
+
+def _check_multi(sub: dict, parts: list, name: str) -> Iterator[Issue]:
+    """A multi-select field: its choices are each ticked once, and no label holds a character that separates
+    the choices typed into one cell."""
+    if sub.get("uniqueItems") is not True:
+        yield Issue(Code.DEF_UNSUPPORTED, json_path(parts), params={"file": name, "reason": N_(
+            "a multiple choice (an array of an enum) needs \"uniqueItems\": true: each choice is ticked once")})
+    enum = sub["items"].get("enum")
+    ann = sub.get("x-formgen") if isinstance(sub.get("x-formgen"), dict) else {}
+    labels = ann.get("labels") if isinstance(ann.get("labels"), list) else enum if isinstance(enum, list) else []
+    for i, label in enumerate(labels):
+        if any(ch in str(label) for ch in MULTI_SEPARATORS):
+            yield Issue(Code.DEF_BAD_VALUE, json_path(parts + ["x-formgen", "labels", i]), params={
+                "file": name, "reason": Text(N_("the choice '{label}' holds one of {separators}, which separate the "
+                                                 "choices typed into one cell; write it without them"),
+                                              {"label": label, "separators": " ".join(MULTI_SEPARATORS)})})
 
 
 def _check_letter(definition: dict, letter: list[dict], name: str) -> Iterator[Issue]:

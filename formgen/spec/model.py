@@ -17,6 +17,8 @@ from functools import cached_property
 from typing import Any, Iterator
 
 BOOL_LABELS = ("是", "否")
+#: What separates the choices typed into one multi-select cell: 、 ， , ; ；
+MULTI_SEPARATORS = "、，,;；"
 
 
 def canonical_json(obj: Any) -> bytes:
@@ -72,10 +74,13 @@ class Field:
 
     @property
     def kind(self) -> str:
-        """One of: choice, boolean, integer, number, date, datetime, text, string."""
+        """One of: choice, multi (several choices: an array of an enum), boolean, integer, number, date, datetime,
+        text, string."""
         if "enum" in self.schema:
             return "choice"
         t = self.type
+        if t == "array":
+            return "multi"
         if t == "boolean":
             return "boolean"
         if t in ("integer", "number"):
@@ -93,6 +98,8 @@ class Field:
     def choices(self) -> list:
         if self.kind == "boolean":
             return [True, False]
+        if self.kind == "multi":
+            return list(self.schema.get("items", {}).get("enum", []))
         return list(self.schema.get("enum", []))
 
     @property
@@ -111,6 +118,12 @@ class Field:
     @property
     def pii(self) -> bool:
         return bool(self.ann.get("pii"))
+
+    @property
+    def relevant(self) -> str | None:
+        """The condition under which the field is filled in (``x-formgen.relevant``, in the rule language)."""
+        text = self.ann.get("relevant")
+        return text if isinstance(text, str) and text.strip() else None
 
     @property
     def readonly(self) -> bool:
@@ -346,6 +359,15 @@ class FormSpec:
             return item.column(".".join(rest)) if len(rest) == 1 else None
         return None
 
+    def relevance_note(self, field: Field, lang: str = "zh_CN") -> str:
+        """What a form prints beside the label of a field filled in only under a condition: ``（续报填写）``
+        from ``x-formgen.relevant_label`` (``relevant_label_en``), else the condition in words; "" for others."""
+        if field.relevant is None:
+            return ""
+        from formgen.spec.relevance import note  # it parses with formgen.spec.rules, which builds on this module
+
+        return note(self, field, lang)
+
     def label_of(self, address: str, lang: str = "zh_CN") -> str:
         """A human label for an address, e.g. ``涉及人员 第3行 姓名``."""
         target = self.lookup(address)
@@ -371,6 +393,12 @@ class FormSpec:
         return isinstance(target, Field) and target.pii
 
 
+def is_multi(schema: dict) -> bool:
+    """A multi-select field: an array of an enum (``{"type": "array", "items": {"enum": [...]}}``), not rows."""
+    items = schema.get("items")
+    return schema.get("type") == "array" and isinstance(items, dict) and "enum" in items
+
+
 def _walk(schema: dict, prefix: tuple[str, ...], section: str | None) -> Iterator[Item]:
     """Items in order.  A section starts at the field that names it and lasts until another is named."""
     required = set(schema.get("required", []))
@@ -380,7 +408,7 @@ def _walk(schema: dict, prefix: tuple[str, ...], section: str | None) -> Iterato
         sec = sub.get("x-formgen", {}).get("section", sec)
         if sub.get("type") == "object":
             yield from _walk(sub, path, sec)
-        elif sub.get("type") == "array":
+        elif sub.get("type") == "array" and not is_multi(sub):
             items = sub.get("items", {})
             item_required = set(items.get("required", []))
             columns = [Field((col,), col_schema, col in item_required)

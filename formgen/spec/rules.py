@@ -11,6 +11,7 @@ A rule is ``{"id", "if"?, "assert", "message": {"zh_CN", "en"?}, "fields"?}``;
     any(persons, role = "被欺凌方")
     unique(persons.student_no)
     filled(initial_report_no)
+    selected(found_by, "监控")
 
 A choice is compared by its label or its code; inside ``any``, ``all`` and
 ``count`` the names of the group's columns mean the current row's cells.
@@ -20,7 +21,8 @@ Operators: ``= != < <= > >=`` (also ``== <> ≠ ≤ ≥``), ``in [...]``,
 text in quotes ("", '', “”, ‘’ or 「」), ``true``/``false``, dates as
 "YYYY-MM-DD" when compared with a date field.  Functions: ``filled(x)``,
 ``empty(x)``, ``count(g)``, ``count(g, cond)``, ``any(g, cond)``,
-``all(g, cond)``, ``sum(g.col)``, ``unique(g.col, ...)``, ``days(from, to)``.
+``all(g, cond)``, ``sum(g.col)``, ``unique(g.col, ...)``, ``days(from, to)``, ``selected(x, "label")``
+(a multiple choice ``x`` has that choice ticked, or a single choice is it: XLSForm's ``selected``).
 Full-width punctuation (（）＝，) is read as its ASCII form.
 
 Nothing is ever executed: the text is parsed by a lark grammar (``_GRAMMAR``)
@@ -234,7 +236,7 @@ NUMBER, TEXT, BOOL, DATE, GROUP = "number", "text", "bool", "date", "group"
 KIND_NAMES = {NUMBER: N_("a number"), TEXT: N_("text"), BOOL: N_("a condition (true or false)"),
               DATE: N_("a date")}
 KIND_PARAMS = {"want", "kind", "left", "right"}
-FUNCTIONS = {"filled", "empty", "count", "any", "all", "sum", "unique", "days"}
+FUNCTIONS = {"filled", "empty", "count", "any", "all", "sum", "unique", "days", "selected"}
 
 
 @dataclass
@@ -323,6 +325,9 @@ class _Checker:
             if kind == GROUP or kind.startswith("column:"):
                 raise _Problem("misuse", N_("'{name}' is a repeating group or its column: use it inside "
                                             "count, any, all, sum or unique"), name=node.name)
+            if f is not None and f.kind == "multi":
+                raise _Problem("misuse", N_("'{name}' is a multiple choice: ask for one of its choices with "
+                                            "selected({name}, \"label\")"), name=node.name)
             return ref, kind, f
         if isinstance(node, Unary):
             operand, kind, _f = self.check(node.operand, row)
@@ -364,7 +369,7 @@ class _Checker:
         if f is None or not isinstance(node, Literal) or not isinstance(node.value, str):
             return node, node_kind
         text = node.value.strip()
-        if f.kind in ("choice", "boolean"):
+        if f.kind in ("choice", "boolean", "multi"):
             labels_en = f.ann.get("labels_en") or []
             for i, code in enumerate(f.choices):
                 names = {str(code), f.choice_labels[i]} | ({labels_en[i]} if i < len(labels_en) else set())
@@ -410,7 +415,7 @@ class _Checker:
             raise _Problem("misuse", N_("there is no function {func}(); the functions are {functions}"),
                            func=func, functions=", ".join(sorted(FUNCTIONS)) + (f" ({close[0]}?)" if close else ""))
         arity = {"filled": (1, 1), "empty": (1, 1), "count": (1, 2), "any": (2, 2), "all": (2, 2),
-                 "sum": (1, 1), "unique": (1, 9), "days": (2, 2)}[func]
+                 "sum": (1, 1), "unique": (1, 9), "days": (2, 2), "selected": (2, 2)}[func]
         if not arity[0] <= len(args) <= arity[1]:
             raise _Problem("misuse", N_("{func}() takes {count} value(s) here"), func=func,
                            count=arity[0] if arity[0] == arity[1] else f"{arity[0]}-{arity[1]}")
@@ -429,6 +434,8 @@ class _Checker:
                 self.want(kind, BOOL, func)
                 resolved.append(cond)
             return replace(node, args=tuple(resolved)), NUMBER if func == "count" else BOOL, None
+        if func == "selected":
+            return self.check_selected(node, row)
         if func == "sum":
             ref, kind = self.column_arg(args[0], func)
             self.want(kind, NUMBER, func)
@@ -446,6 +453,17 @@ class _Checker:
             self.want(kind, DATE, func)
             checked.append(value)
         return replace(node, args=tuple(checked)), NUMBER, None
+
+    def check_selected(self, node: Call, row: Group | None) -> tuple[Node, str, None]:
+        """selected(x, "label"): x a multiple or single choice, the label (or code) one of its choices."""
+        ref, _kind, f = self.resolve(node.args[0], row) if isinstance(node.args[0], Ref) else (None, "", None)
+        choice = node.args[1]
+        if f is None or f.kind not in ("multi", "choice") or ref.kind == "column":
+            raise _Problem("misuse", N_("selected() needs a choice field first, then one of its choices in quotes"))
+        if not isinstance(choice, Literal) or not isinstance(choice.value, str):
+            raise _Problem("misuse", N_("selected() needs a choice field first, then one of its choices in quotes"))
+        code, _k = self.literal_for(f, TEXT, choice, TEXT)
+        return replace(node, args=(ref, code)), BOOL, None
 
     def date_literal(self, node: Literal) -> Literal:
         try:

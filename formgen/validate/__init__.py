@@ -17,6 +17,7 @@ from formgen.spec.lint import json_path
 from formgen.spec.model import FormSpec
 from formgen.validate.formats import FORMAT_CHECKER, FORMAT_NAMES, reason_of
 from formgen.validate.deadlines import record_deadline_issues
+from formgen.validate.relevance import check_relevance, conditional
 from formgen.validate.rules import check_rules
 
 _TYPE_NAMES = {"string": N_("text"), "integer": N_("a whole number"), "number": N_("a number"),
@@ -40,15 +41,27 @@ def validate(spec: FormSpec, record: dict, skip: set[str] = frozenset()) -> list
     unknown."""
     validator = _validator(spec)
     issues: dict[tuple[str, str], Issue] = {}
+    when = conditional(spec)
     for err in sorted(validator.iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
         for issue in _issues_of(spec, err):
-            if issue.path not in skip:
+            if issue.path not in skip and not (issue.code is Code.REQUIRED and issue.path in when):
                 issues.setdefault((issue.code.id, issue.path), issue)
-    return list(issues.values()) + check_rules(spec, record, set(skip)) + record_deadline_issues(spec, record, set(skip))
+    return (list(issues.values()) + check_relevance(spec, record, set(skip)) + check_rules(spec, record, set(skip))
+            + record_deadline_issues(spec, record, set(skip)))
+
+
+def _multi_field(spec: FormSpec, parts: list) -> tuple[str, bool]:
+    """The address of an error's instance, and whether it is a multi-select field or one of its choices (an
+    error at ``channels.1`` belongs to the field ``channels``)."""
+    for n in (len(parts), len(parts) - 1):
+        target = spec.lookup(address_of(parts[:n])) if n > 0 else None
+        if getattr(target, "kind", "") == "multi" and (n == len(parts) or isinstance(parts[n], int)):
+            return address_of(parts[:n]), True
+    return address_of(parts), False
 
 
 def _issues_of(spec: FormSpec, err: ValidationError) -> Iterator[Issue]:
-    path = address_of(err.absolute_path)
+    path, multi = _multi_field(spec, list(err.absolute_path))
     kw = err.validator
 
     def issue(code: Code, at: str = path, **params) -> Issue:
@@ -59,6 +72,10 @@ def _issues_of(spec: FormSpec, err: ValidationError) -> Iterator[Issue]:
         for name in err.validator_value:
             if isinstance(err.instance, dict) and name not in err.instance:
                 yield issue(Code.REQUIRED, f"{path}.{name}" if path else name)
+    elif multi and kw in ("minItems", "maxItems"):
+        yield issue(Code.TOO_FEW_CHOICES if kw == "minItems" else Code.TOO_MANY_CHOICES, limit=err.validator_value)
+    elif multi and kw in ("enum", "uniqueItems"):
+        yield issue(Code.NOT_CHOICES, count=1, choices="、".join(spec.lookup(path).choice_labels))
     elif kw == "enum":
         target = spec.lookup(path)
         labels = getattr(target, "choice_labels", [str(v) for v in err.validator_value])

@@ -161,6 +161,13 @@ class _Evaluator:
             return sum(v for v in values if v is not None)
         if func == "unique":
             return self.unique(args)
+        if func == "selected":
+            ref, code = args[0], args[1].value
+            value = self.value(ref.address if ref.kind != "row" else f"{ref.address}.{row}.{ref.column}")
+            if value is None:
+                return None
+            chosen = value if isinstance(value, list) else [value]
+            return any(v == code and type(v) is type(code) for v in chosen)
         start, end = (_as_date(self.evaluate(a, row)) for a in args)  # days(from, to)
         if start is None or end is None:
             return None

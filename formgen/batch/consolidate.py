@@ -45,7 +45,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from formgen.export import mask, safe
-from formgen.fsutil import atomic_path
+from formgen.fsutil import PRIVATE, atomic_path
 from formgen.i18n import gettext, normalise
 from formgen.issues import Code, Issue
 from formgen.present import native
@@ -191,7 +191,7 @@ def consolidate(spec: FormSpec, entries: Iterable[Entry], out: Path, lang: str =
         book.details(name, group, entries)
     target = target_path(out, spec)
     has_pii = any(f.pii for f in spec.fields()) or any(c.pii for g in spec.groups() for c in g.columns)
-    with atomic_path(target, mode=0o600 if has_pii else None) as tmp:
+    with atomic_path(target, mode=PRIVATE if has_pii else None) as tmp:
         book.wb.save(tmp)
     return issues
 

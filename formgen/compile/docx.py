@@ -27,7 +27,7 @@ from formgen.compile.docx_letter import build_letter
 from formgen.compile.docx_template import build_template, template_path
 from formgen.layout.letter import is_letter
 from formgen.layout.ooxml import CUSTOM, PROP_HASH, PROP_UNIT, VT, clean, custom_properties, qn, safe_parser
-from formgen.fsutil import atomic_path
+from formgen.fsutil import PRIVATE, atomic_path
 from formgen.i18n import N_
 from formgen.issues import DefinitionError
 from formgen.paths import get_path
@@ -130,7 +130,7 @@ class DocxCompiler:
             document = buf.getvalue()
         if unit:
             document = stamp_unit(document, unit)
-        with atomic_path(out) as tmp:
+        with atomic_path(out, PRIVATE if spec.holds_pii(data) else None) as tmp:
             Path(tmp).write_bytes(document)
 
 

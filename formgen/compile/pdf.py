@@ -54,7 +54,7 @@ from pypdf.generic import (
 
 from formgen import __version__
 from formgen.compile import pdffonts
-from formgen.fsutil import atomic_write_bytes
+from formgen.fsutil import PRIVATE, atomic_write_bytes
 from formgen.layout.letter import is_letter
 from formgen.layout.pdf import IDENTITY_FIELD, INFO_FORM, INFO_HASH, INFO_UNIT, INFO_VERSION, NO, OFF, YES
 from formgen.paths import get_path
@@ -113,7 +113,7 @@ class PdfCompiler:
 
     def compile(self, spec: FormSpec, data: dict | None, out, lang: str = "zh_CN", unit: str | None = None) -> None:
         """Write the form to ``out``; ``unit`` is the code of the unit it is made for, stamped beside the identity."""
-        atomic_write_bytes(out, render(spec, data or {}, unit))
+        atomic_write_bytes(out, render(spec, data or {}, unit), PRIVATE if spec.holds_pii(data) else None)
 
 
 def render(spec: FormSpec, data: dict, unit: str | None = None) -> bytes:

@@ -174,6 +174,12 @@ class Code(enum.Enum):
     BOOK_NOTE = ("FG423", Severity.WARNING, N_(
         "{file} sheet '{sheet}' row {row} column '{column}': {reason}."))
 
+    TEMPLATE_UNSAFE = ("FG440", Severity.ERROR, N_(
+        "The Word template {file} holds an expression that reaches into Python ({name}, in {part}), which formgen "
+        "does not run. Rebuild the templates with `make templates`."))
+    TEMPLATE_BROKEN = ("FG441", Severity.ERROR, N_(
+        "The Word template {file} cannot be used: {reason}. Rebuild the templates with `make templates`."))
+
     # -- units and deadlines of a batch (FG5xx) ------------------------------
     UNIT_UNMATCHED = ("FG501", Severity.ERROR, N_(
         "The return could not be matched to a unit of the roster: {reason}. Correct the unit's name or code in "

@@ -56,7 +56,7 @@ from formgen import __version__
 from formgen.compile import pdffonts
 from formgen.fsutil import PRIVATE, atomic_write_bytes
 from formgen.layout.letter import is_letter
-from formgen.layout.pdf import IDENTITY_FIELD, INFO_FORM, INFO_HASH, INFO_UNIT, INFO_VERSION, NO, OFF, YES
+from formgen.layout.pdf import IDENTITY_FIELD, INFO_FORM, INFO_HASH, INFO_PAGES, INFO_UNIT, INFO_VERSION, NO, OFF, YES
 from formgen.paths import get_path
 from formgen.present import display
 from formgen.spec.model import BOOL_LABELS, Field, FormSpec, Group
@@ -636,13 +636,13 @@ def write_form(writer: PdfWriter, spec: FormSpec, pages: Sequence[PageObject],
         for ref in [yes_no_pair(writer, refs)] if _is_pair(refs) else refs:
             ref.get_object()[NameObject("/T")] = TextStringObject(parts[-1])
             attach(writer, nodes, top, parts, ref)
-    top.append(_identity_field(writer, pages[0], spec, unit))
+    top.append(_identity_field(writer, pages[0], spec, unit, len(pages)))
     writer._root_object[NameObject("/AcroForm")] = writer._add_object(DictionaryObject({
         NameObject("/Fields"): top, NameObject("/DR"): resources,
         NameObject("/DA"): TextStringObject(f"{FIELD_FONT} {size:g} Tf 0 g")}))
     writer._root_object[NameObject("/Lang")] = TextStringObject("zh-CN")
     info = {"/Title": spec.title, "/Creator": f"formgen {__version__}",
-            INFO_FORM: spec.id, INFO_VERSION: spec.version, INFO_HASH: spec.hash}
+            INFO_FORM: spec.id, INFO_VERSION: spec.version, INFO_HASH: spec.hash, INFO_PAGES: str(len(pages))}
     if unit:
         info[INFO_UNIT] = unit
     writer.add_metadata(info)
@@ -651,9 +651,12 @@ def write_form(writer: PdfWriter, spec: FormSpec, pages: Sequence[PageObject],
     return out.getvalue()
 
 
-def _identity_field(writer: PdfWriter, page: PageObject, spec: FormSpec, unit: str | None) -> IndirectObject:
-    """A hidden, read-only, unprinted text field on the first page holding the form's identity as JSON."""
-    identity = {"form": spec.id, "version": spec.version, "hash": spec.hash, **({"unit": unit} if unit else {})}
+def _identity_field(writer: PdfWriter, page: PageObject, spec: FormSpec, unit: str | None,
+                    pages: int) -> IndirectObject:
+    """A hidden, read-only, unprinted text field on the first page holding the form's identity as JSON, with the
+    number of pages written."""
+    identity = {"form": spec.id, "version": spec.version, "hash": spec.hash, **({"unit": unit} if unit else {}),
+                "pages": pages}
     ref = writer._add_object(DictionaryObject({
         NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Widget"),
         NameObject("/FT"): NameObject("/Tx"), NameObject("/T"): TextStringObject(IDENTITY_FIELD),

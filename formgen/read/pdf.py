@@ -160,17 +160,24 @@ _ANNOTATIONS = {"/FreeText": N_("a text box"), "/Text": N_("a note"), "/Ink": N_
                 "/Stamp": N_("a stamp"), "/FileAttachment": N_("an attached file")}
 
 
+#: What pypdf raises on a damaged page tree or annotation (the fields were read: FG108 is only left unsaid).
+_DAMAGED = (PyPdfError, AttributeError, KeyError, TypeError, ValueError, RecursionError)
+
+
 def outside_fields(doc: PdfDoc, spec: FormSpec) -> list[Issue]:
     """FG108 for what was typed or added outside the form's fields, naming what and on which page: an annotation
     a viewer added (a text box, a note, a drawing ...), a form field the form does not have that holds a value,
     and a page beyond those formgen wrote (the pages holding none of the form's fields, else the last ones)."""
     issues: list[Issue] = []
-    pages = doc.reader.pages
+    try:
+        pages = list(doc.reader.pages)
+    except _DAMAGED:  # a damaged page tree: nothing can be named
+        return []
     without_fields = []
     for number, page in enumerate(pages, 1):
         try:
             found, form_fields = _on_page(number, page, spec)
-        except (PyPdfError, AttributeError, TypeError, ValueError, RecursionError):  # damaged: nothing to name
+        except _DAMAGED:
             continue
         issues += found
         if not form_fields:

@@ -108,18 +108,32 @@ def forms_cmd(ctx: click.Context, as_json: bool) -> None:
         ctx.exit(2)
 
 
-@cli.command(help=N_("Check form definition files, and their migrations against the versions they migrate from "
-                     "(installed, or among the files given); exit 2 on any error."))
-@click.argument("files", nargs=-1, required=True, type=FilePath(dir_okay=False, path_type=Path))
+@cli.command(help=N_(
+    "Check form definition files, their migrations against the versions they migrate from (installed, or among "
+    "the files given), and Word templates (.docx); exit 2 on any error. A definition's stored Word template is "
+    "checked with it. Without FILES: every form in the forms folders (--forms DIR included) and their versions/ "
+    "subfolders, the Word templates in templates/ and any Word templates in those folders."))
+@click.argument("files", nargs=-1, type=FilePath(dir_okay=False, path_type=Path))
 @click.pass_context
 def lint(ctx: click.Context, files: tuple[Path, ...]) -> None:
+    from formgen.compile.docx import template_problems
+    from formgen.compile.docx_template import TEMPLATES, template_path
+    from formgen.spec import VERSIONS
     from formgen.spec.lint import lint_file
     from formgen.spec.migrate import lint_sources
     from formgen.spec.model import FormSpec
 
+    if not files:
+        folders = _registry(ctx).folders
+        files = tuple(p for folder in folders for pattern in ("*.json", f"{VERSIONS}/*.json")
+                      for p in sorted(folder.glob(pattern))) + tuple(
+            dict.fromkeys(p for folder in (TEMPLATES, *folders) for p in sorted(folder.glob("*.docx"))))
     seen: dict[tuple[str, str], str] = {}
     found: list[tuple[Path, FormSpec | None, list[Issue]]] = []
+    templates = [p for p in files if p.suffix.lower() == ".docx"]
     for path in files:
+        if path.suffix.lower() == ".docx":
+            continue
         definition, issues = lint_file(path)
         ident = (definition or {}).get("x-formgen", {}) if isinstance(definition, dict) else {}
         key = (ident.get("id"), ident.get("version"))
@@ -127,21 +141,32 @@ def lint(ctx: click.Context, files: tuple[Path, ...]) -> None:
             issues = [Issue(Code.DEF_DUPLICATE, params={"file": str(path), "form": key[0], "version": key[1],
                                                          "other": seen[key]})]
         seen.setdefault(key, str(path))
-        found.append((path, None if issues else FormSpec.from_definition(definition, str(path)), issues))
+        spec = None if issues else FormSpec.from_definition(definition, str(path))
+        if spec is not None:
+            stored = template_path(spec)
+            if stored.is_file() and all(stored.resolve() != t.resolve() for t in templates):
+                templates.append(stored)
+        found.append((path, spec, issues))
     given = {(s.id, s.version): s for _p, s, _i in found if s is not None}
     versions = [*given.values(), *(s for s in _registry(ctx).versions() if (s.id, s.version) not in given)]
     failed = False
     for path, spec, issues in found:
         if spec is not None:
             issues = list(lint_sources(spec, versions, str(path)))
-        if issues:
-            failed = True
-            for issue in issues:
-                click.echo(f"{issue.code.id} {issue.message()}")
-        else:
-            click.echo(_("{file}: OK").format(file=path))
+        failed = _lint_report(path, issues) or failed
+    for path in templates:
+        failed = _lint_report(path, template_problems(path.read_bytes(), str(path))) or failed
     if failed:
         ctx.exit(2)
+
+
+def _lint_report(path: Path, issues: list[Issue]) -> bool:
+    """Print a linted file's problems, or that it is OK; whether it has any."""
+    for issue in issues:
+        click.echo(f"{issue.code.id} {issue.message()}")
+    if not issues:
+        click.echo(_("{file}: OK").format(file=path))
+    return bool(issues)
 
 
 @cli.command(help=N_(

@@ -6,6 +6,8 @@ text that schools typed.  Text that starts with ``=``, ``+``, ``-``, ``@``, a ta
 run as a formula by Excel, LibreOffice or a CSV import (CSV/formula injection), so it gets a leading
 apostrophe and stays text.  Control characters that a workbook cannot hold are removed.  Fields marked
 ``x-formgen.pii`` are masked (张*明, 138****5678, 2101**********123X) unless the user asks to reveal them.
+A text longer than a cell holds (32,767 characters, counted as Excel counts them) is cut with a visible
+marker (:func:`fit`), never cut silently by the spreadsheet library; the writer says so in a warning.
 """
 
 from __future__ import annotations
@@ -20,6 +22,29 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: Separators between several names in one field (张三、李四).
 _NAME_SEPARATORS = re.compile(r"([\s、,，;；/]+)")
 _DIGITS = re.compile(r"[0-9０-９Xx]")
+
+
+#: Characters one spreadsheet cell holds (Excel's limit; it counts UTF-16 code units, so 𠀀 counts twice).
+CELL_CHARS = 32_767
+
+
+def length(text: str) -> int:
+    """``text``'s length as Excel counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def fit(text: str, limit: int, marker: str) -> str:
+    """``text`` when it is at most ``limit`` long (see :func:`length`); else its beginning followed by
+    ``marker`` (which says it was cut), together at most ``limit`` long."""
+    if length(text) <= limit:
+        return text
+    room, end = max(limit - length(marker), 0), 0
+    for ch in text:
+        room -= 2 if ord(ch) > 0xFFFF else 1
+        if room < 0:
+            break
+        end += 1
+    return text[:end] + marker
 
 
 def clean(text: str) -> str:

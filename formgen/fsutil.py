@@ -14,6 +14,9 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
+#: The mode of a file that holds personal data: readable and writable by its owner only.
+PRIVATE = 0o600
+
 
 @contextlib.contextmanager
 def atomic_path(target: str | Path, mode: int | None = None) -> Iterator[Path]:
@@ -38,6 +41,6 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write_bytes(target: str | Path, data: bytes) -> None:
-    with atomic_path(target) as tmp:
+def atomic_write_bytes(target: str | Path, data: bytes, mode: int | None = None) -> None:
+    with atomic_path(target, mode) as tmp:
         tmp.write_bytes(data)

@@ -67,6 +67,12 @@ class Code(enum.Enum):
     ROWS_WITHOUT_TABLE = ("FG122", Severity.WARNING, N_(
         "The program that saved the file removed the Excel table of {label} ({path}); its {count} filled rows "
         "were read below its header row at {location}. Check them, and fill in forms in Excel or WPS."))
+    VALUE_CUT = ("FG124", Severity.WARNING, N_(
+        "{unit} ({file}): {label} has {length} characters, more than {reason}; the consolidated workbook shows its "
+        "beginning, marked as cut. Read the whole text in the returned file."))
+    REPORT_CELL_CUT = ("FG125", Severity.WARNING, N_(
+        "A text in the report's sheet {sheet}, row {row}, has {length} characters, more than a spreadsheet cell holds "
+        "({limit}); the cell shows its beginning, marked as cut."))
     SKIPPED = ("FG111", Severity.WARNING, N_(
         "The file was not read: it is a {reason}, not a returned form."))
     FILE_TOO_LARGE = ("FG112", Severity.ERROR, N_(
@@ -212,6 +218,12 @@ class Code(enum.Enum):
         "{fate}."))
     BOOK_NOTE = ("FG423", Severity.WARNING, N_(
         "{file} sheet '{sheet}' row {row} column '{column}': {reason}."))
+
+    TEMPLATE_UNSAFE = ("FG440", Severity.ERROR, N_(
+        "The Word template {file} holds an expression that reaches into Python ({name}, in {part}), which formgen "
+        "does not run. Rebuild the templates with `make templates`."))
+    TEMPLATE_BROKEN = ("FG441", Severity.ERROR, N_(
+        "The Word template {file} cannot be used: {reason}. Rebuild the templates with `make templates`."))
 
     # -- units and deadlines of a batch (FG5xx) ------------------------------
     UNIT_UNMATCHED = ("FG501", Severity.ERROR, N_(

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages formgen needs, only those that are missing.
 #   bootstrap-system.sh fonts   -> CJK fonts (enough to generate documents; a TrueType one for PDF fields)
-#   bootstrap-system.sh test    -> fonts + LibreOffice with its Python UNO bridge, poppler (with poppler-data), pdftk, mupdf, qpdf, gnumeric (ssconvert)
+#   bootstrap-system.sh test    -> fonts + LibreOffice with its Python UNO bridge, poppler (with poppler-data), pdftk, mupdf, qpdf, gnumeric (ssconvert),
+#                                  Node.js with the JavaScript clients of tests/js (pdf.js, SheetJS, ExcelJS)
 set -euo pipefail
 need=()
 have_cjk_font() { fc-list :lang=zh family 2>/dev/null | grep -q .; }
@@ -25,6 +26,7 @@ if [ "${1:-fonts}" = test ]; then
   command -v mutool >/dev/null || need+=(mupdf-tools)
   command -v qpdf >/dev/null || need+=(qpdf)
   command -v ssconvert >/dev/null || need+=(gnumeric)
+  command -v npm >/dev/null || need+=(nodejs npm)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
@@ -59,5 +61,19 @@ if ! cmp -s "$conf" /etc/fonts/conf.d/65-formgen-gbt9704.conf; then
     install -D -m 644 "$conf" /etc/fonts/conf.d/65-formgen-gbt9704.conf
   else
     echo "formgen: copy $conf to /etc/fonts/conf.d/ (as root) so letters print in the substitute fonts." >&2
+  fi
+fi
+# The JavaScript programs the tests fill and re-save documents with (pdf.js, SheetJS, ExcelJS), at the versions
+# pinned in tests/js/package-lock.json, installed into a cache folder outside the work tree (tests/js_clients.py
+# finds them there); again only when the pinned versions changed.
+if [ "${1:-fonts}" = test ]; then
+  here="$(cd "$(dirname "$0")/.." && pwd)"
+  js_cache="${FORMGEN_JS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/formgen/js}"
+  if ! cmp -s "$here/tests/js/package-lock.json" "$js_cache/installed-lock.json"; then
+    echo "Installing the tests' JavaScript clients into $js_cache"
+    mkdir -p "$js_cache"
+    cp "$here/tests/js/package.json" "$here/tests/js/package-lock.json" "$js_cache/"
+    (cd "$js_cache" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$js_cache/package-lock.json" "$js_cache/installed-lock.json"
   fi
 fi

@@ -349,3 +349,39 @@ def test_without_suppression_small_cells_are_numbers_and_the_totals_formulas(reg
     col = column_of(ws, head, LABELS[NUMBERS[1]])
     assert ws.cell(head + 1, col).value == 1
     assert str(ws.cell(head + 1 + len(CITIES), col).value).startswith("=SUM(")
+
+
+def test_a_value_longer_than_a_cell_holds_is_cut_with_a_marker_and_a_warning(tmp_path):
+    from tests.inline import form
+
+    spec = FormSpec.from_definition(form([
+        ("note", "textarea", "情况说明"), ("who", "text", "当事人", {"x": {"pii": True}}),
+        ("rows", "rows", "记录", [("what", "textarea", "内容")])]))
+    long_note = "=" + "𠀀说明" * 20_000  # formula-like, and 𠀀 counts twice in Excel's 32,767
+    long_name = "王" * 40_000
+    record = {"note": long_note, "who": long_name, "rows": [{"what": "短"}, {"what": "长" * 33_000}]}
+    issues = consolidate(spec, [Entry("3121000001", "沈阳市第一中学", "一中.docx", record)], tmp_path)
+    ws = openpyxl.load_workbook(tmp_path / "汇总" / "t-form.xlsx")["明细"]
+    cells = {ws.cell(2, c).value: [ws.cell(r, c).value for r in (3, 4)] for c in range(1, ws.max_column + 1)}
+    note, who, what = cells["情况说明"][0], cells["当事人"][0], cells["内容"][1]
+    for text, whole in ((note, long_note), (who, long_name), (what, "长" * 33_000)):
+        assert len(text) + text.count("𠀀") <= 32_767
+        assert text.endswith(f"…〔已截断，原文共 {len(whole)} 字〕")
+    assert note.startswith("'=𠀀说明") and who.startswith("王*") and cells["内容"][0] == "短"
+    cut = sorted((i.code.id, i.path, i.params["length"]) for i in issues)
+    assert cut == [("FG124", "note", len(long_note)), ("FG124", "rows.1.what", 33_000), ("FG124", "who", 40_000)]
+    message = next(i for i in issues if i.path == "who").message("zh_CN")
+    assert "沈阳市第一中学（一中.docx）" in message and "当事人" in message and "32767" in message
+    assert "王王" not in message
+    assert "记录 第2行 内容" in next(i for i in issues if i.path == "rows.1.what").message("zh_CN")
+
+
+def test_a_value_longer_than_the_form_allows_is_cut_there(registry, tmp_path):
+    record = incident("沈阳市第一中学", place="教学楼" * 100)  # 300 characters; the form allows 200
+    issues = consolidate(registry.get("incident-report"), [Entry("3121000001", "沈阳市第一中学", "一中.pdf", record)],
+                         tmp_path)
+    ws = openpyxl.load_workbook(tmp_path / "汇总" / "incident-report.xlsx")["明细"]
+    place = ws.cell(3, column_of(ws, 2, "发生地点")).value
+    assert len(place) == 200 and place.startswith("教学楼教学楼") and place.endswith("…〔已截断，原文共 300 字〕")
+    assert [(i.code.id, i.path) for i in issues] == [("FG124", "place")]
+    assert "more than the form allows (200)" in issues[0].message("en")

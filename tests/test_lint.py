@@ -131,3 +131,60 @@ def test_unit_fields_and_deadline_fields_must_exist(root, expected):
 def test_unit_field_message_names_the_field():
     issues = list(lint_definition(form(UNIT_FORM, unit={"name": "schol_name"}), "t.json"))
     assert "'schol_name'" in issues[0].message("en") and "t.json $.x-formgen.unit.name" in issues[0].message("en")
+
+
+def _unsafe_template(expression: bytes) -> bytes:
+    """The incident report's Word template with one of its expressions replaced by ``expression``."""
+    import io
+    import zipfile
+
+    from formgen.compile.docx import template_bytes
+    from formgen.spec import Registry
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(template_bytes(Registry(FORMS).get("incident-report")))) as zin, \
+            zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if item.filename == "word/document.xml":
+                data = data.replace(b"{{ '1' if f['report_kind'].on[0] else '0' }}", expression, 1)
+                assert expression in data
+            zout.writestr(item, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("expression", [
+    b"{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+    b"{% if false %}{{ joiner['__init__']['__globals__'] }}{% endif %}",  # in a branch a blank form never renders
+    b"{{ f|attr('__class__') }}",
+])
+def test_a_word_template_that_reaches_into_python_is_reported_by_lint(tmp_path, expression):
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    (forms / "evil.docx").write_bytes(_unsafe_template(expression))
+    result = run_cli("lint", "--forms", str(forms), lang="en")
+    assert result.exit_code == 2
+    flagged = [line for line in result.stdout.splitlines() if line.startswith("FG440")]
+    assert len(flagged) == 1 and "evil.docx" in flagged[0] and "word/document.xml" in flagged[0]
+    assert "__" in flagged[0] and "make templates" in flagged[0]
+    chinese = run_cli("lint", str(forms / "evil.docx"))
+    assert chinese.exit_code == 2 and "FG440" in chinese.stdout and "Python" in chinese.stdout
+
+
+def test_lint_without_files_checks_every_form_and_template():
+    result = run_cli("lint")
+    assert result.exit_code == 0, result.stdout
+    templates = sorted((FORMS.parent / "templates").glob("*.docx"))
+    assert templates and all(f"{t}：通过" in result.stdout for t in templates)
+    assert all(f"{p}：通过" in result.stdout for p in FORMS.glob("*.json"))
+
+
+def test_a_broken_word_template(tmp_path):
+    broken = tmp_path / "broken.docx"
+    broken.write_bytes(b"PK\x03\x04 not a zip")
+    unparsed = tmp_path / "unparsed.docx"
+    unparsed.write_bytes(_unsafe_template(b"{{ f['name'] "))
+    result = run_cli("lint", str(broken), str(unparsed), lang="en")
+    assert result.exit_code == 2
+    lines = [line for line in result.stdout.splitlines() if line.startswith("FG441")]
+    assert len(lines) == 2 and "not a Word document" in lines[0] and "does not parse" in lines[1]

@@ -386,3 +386,18 @@ def test_the_roster_s_own_submission_table_goes_through_all_three_writers(tmp_pa
     assert {line[0] for line in reminders[1:]} == {row["unit_code"] for row in table_
                                                    if row["status"] in ("missing", "late")}
     assert len(written) == 3
+
+
+def test_a_text_longer_than_a_cell_holds_is_cut_with_a_marker_and_a_warning(tmp_path):
+    formula = "=" + "A1+" * 12_000  # a formula typed into an input cell, quoted in FG120's message
+    one = [json.dumps({**json.loads(RESULTS[0]), "issues": [
+        {"code": "FG120", "severity": "warning", "path": "checked", "label": "排查人数", "message": formula}]},
+        ensure_ascii=False)]
+    notes = write_report(tmp_path, lambda: iter(json.loads(line) for line in one), None, "zh_CN")
+    ws = openpyxl.load_workbook(tmp_path / "report.xlsx")["问题清单"]
+    message = ws.cell(3, 9).value
+    assert len(message) == 32_767 and message.startswith("'=A1+A1+")
+    assert message.endswith(f"…〔已截断，原文共 {len(formula) + 1} 字〕")
+    assert ws.row_dimensions[3].height == 409
+    assert [(n.code.id, n.location) for n in notes] == [("FG125", "问题清单!3")]
+    assert "问题清单" in notes[0].message("zh_CN") and "32767" in notes[0].message("zh_CN")

@@ -44,8 +44,8 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from formgen.export import mask, safe
-from formgen.fsutil import atomic_path
+from formgen.export import CELL_CHARS, fit, length, mask, safe
+from formgen.fsutil import PRIVATE, atomic_path
 from formgen.i18n import N_, gettext, normalise
 from formgen.issues import Code, Issue, Text
 from formgen.present import native
@@ -243,9 +243,9 @@ def consolidate(spec: FormSpec, entries: Iterable[Entry], out: Path, lang: str =
         book.details(name, group, entries)
     target = target_path(out, spec, own)
     has_pii = any(f.pii for f in spec.fields()) or any(c.pii for g in spec.groups() for c in g.columns)
-    with atomic_path(target, mode=0o600 if has_pii else None) as tmp:
+    with atomic_path(target, mode=PRIVATE if has_pii else None) as tmp:
         book.wb.save(tmp)
-    return issues
+    return issues + list(book.cut.values())
 
 
 def check_totals(spec: FormSpec, stat: Statistics, entries: list[Entry]) -> list[Issue]:
@@ -279,6 +279,7 @@ class _Book:
         # the statistics' fields whose small values are suppressed (group columns and submitted totals)
         self.suppressed = {id(f) for stat in stats for f in stat.numbers + stat.checked} if suppress_below else set()
         self.wb = Workbook(write_only=True)
+        self.cut: dict[tuple[str, str], Issue] = {}  # (file, address) -> FG124, a value cut in its cells
         for style in _styles():
             self.wb.add_named_style(style)
 
@@ -300,11 +301,13 @@ class _Book:
         table.header([c[0] for c in columns], [c[1] for c in columns])
         for entry in entries:
             base = [entry.unit_code, entry.unit_name, entry.path]
-            scalars = [self.shown(f, _get(entry.record, f.path)) for _b, _l, f, in_row in columns[3:] if not in_row]
-            for row in (_rows(group, entry.record) if group else []) or [{}]:
+            scalars = [self.shown(f, _get(entry.record, f.path), entry, f.address)
+                       for _b, _l, f, in_row in columns[3:] if not in_row]
+            for i, row in enumerate((_rows(group, entry.record) if group else []) or [{}]):
                 values, rest = list(base), iter(scalars)
                 for _b, _l, f, in_row in columns[3:]:
-                    values.append(self.shown(f, row.get(f.name)) if in_row else next(rest))
+                    values.append(self.shown(f, row.get(f.name), entry, f"{group.address}.{i}.{f.name}") if in_row
+                                  else next(rest))
                 table.row(values)
         table.finish(freeze_cols=3)
 
@@ -312,10 +315,13 @@ class _Book:
         """The higher level's table (one row per unit, its rows summed, a 合计 row of formulas) and the rows."""
         lang, spec = self.lang, self.spec
         units: dict[str, tuple[str, str, list[dict]]] = {}  # a return without a unit code is a unit of its own
+        sources: dict[int, tuple[Entry, int]] = {}  # each row's return and place in it, by the row's id
         for entry in entries:
             code, name, rows = units.setdefault(entry.unit_code or f"\0{entry.path}",
                                                 (entry.unit_code, entry.unit_name, []))
-            rows += _rows(stat.group, entry.record)
+            found = _rows(stat.group, entry.record)
+            rows += found
+            sources.update((id(row), (entry, i)) for i, row in enumerate(found))
         unit_band = _("Submitting unit", lang)
         numbers_band = _("{group} (sum per unit)", lang).format(group=stat.group.label(lang))
         bands = [unit_band] * 3 + [numbers_band] * len(stat.numbers)
@@ -340,9 +346,12 @@ class _Book:
         labels = [_("Unit code", lang), _("Unit name", lang)] + [c.label(lang) for c in columns]
         table = _Table(self.wb, stat.group.label(lang))
         table.header([unit_band] * 2 + [stat.group.label(lang)] * len(columns), labels)
+        group = stat.group.address
         for code, name, rows in units.values():
             for row in rows:
-                table.row([code, name] + [self.shown(c, row.get(c.name)) for c in columns])
+                entry, i = sources[id(row)]
+                table.row([code, name] + [self.shown(c, row.get(c.name), entry, f"{group}.{i}.{c.name}")
+                                          for c in columns])
         first_number = 3 + len(stat.labels)
         if self.below:
             totals = [_sum(row.get(c.name) for row in all_rows) for c in stat.numbers]
@@ -413,10 +422,29 @@ class _Book:
                     return item.ann["section_en"]
         return section
 
-    def shown(self, field: Field, value: Any) -> Any:
-        """:meth:`value`, with a small count of a statistics field suppressed."""
+    def shown(self, field: Field, value: Any, entry: Entry, path: str) -> Any:
+        """:meth:`value` of ``entry``'s field at ``path``, with a small count of a statistics field suppressed and
+        an over-long text cut (:meth:`fitted`)."""
         shown = self.small(value) if id(field) in self.suppressed else value
-        return shown if isinstance(shown, _Small) else self.value(field, value)
+        return shown if isinstance(shown, _Small) else self.fitted(field, self.value(field, value), value, entry, path)
+
+    def fitted(self, field: Field, shown: Any, value: Any, entry: Entry, path: str) -> Any:
+        """``shown`` (the cell of ``value``) cut, with a marker, when it is longer than a cell holds or than the
+        field's maxLength allows; each value cut is one warning (FG124), never a value cut silently."""
+        if not isinstance(shown, str):
+            return shown
+        text = safe(shown)
+        most = field.schema.get("maxLength")
+        typed = len(str(value))
+        over_form = isinstance(most, int) and not isinstance(most, bool) and typed > most
+        if length(text) <= CELL_CHARS and not over_form:
+            return text
+        limit = min(CELL_CHARS, most) if over_form else CELL_CHARS
+        self.cut.setdefault((entry.path, path), Issue(Code.VALUE_CUT, path=path, params={
+            "unit": entry.unit_name or entry.unit_code, "file": entry.path, "label": self.spec.labels_of(path),
+            "length": typed, "reason": Text(N_("the form allows ({limit})"), {"limit": most}) if over_form
+            else Text(N_("a spreadsheet cell holds ({limit})"), {"limit": CELL_CHARS})}))
+        return fit(text, limit, _("… [cut: {length} characters in all]", self.lang).format(length=typed))
 
     def small(self, value: Any) -> Any:
         """``<N`` for a count above 0 and below ``suppress_below`` N; any other value as it is."""

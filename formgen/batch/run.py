@@ -300,7 +300,8 @@ def result_line(row: dict[str, Any], lang: str) -> dict[str, Any]:
 
 def _outputs(ledger: Ledger, outdir: Path, registry: Registry, roster: Roster | None, form: str | None,
              issuer: str, reveal_pii: bool, suppress_below: int, lang: str) -> tuple[list[dict] | None, list[Issue]]:
-    """Write every output from the ledger; (the submission rows when there is a roster, consolidation notes)."""
+    """Write every output from the ledger; (the submission rows when there is a roster, the notes of consolidation
+    and the report)."""
 
     def results() -> Iterator[dict]:
         return (result_line(row, lang) for row in ledger.rows())
@@ -319,7 +320,7 @@ def _outputs(ledger: Ledger, outdir: Path, registry: Registry, roster: Roster | 
                    for row in ledger.rows("c.status='valid' AND c.form=?", (form_id,)))
         notes.extend(consolidate_versions(registry.versions(form_id), entries, outdir, lang, reveal_pii,
                                           suppress_below))
-    write_report(outdir / REPORT, results, submissions, lang)
+    notes.extend(write_report(outdir / REPORT, results, submissions, lang))
     write_return_notices(outdir / NOTICES, results, roster, issuer, lang)
     if submissions is not None:
         write_reminders(outdir / REMINDERS, submissions, lang)

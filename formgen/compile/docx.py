@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
 
+from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
-from jinja2 import StrictUndefined
-from jinja2.exceptions import SecurityError
+from jinja2 import StrictUndefined, nodes
+from jinja2.exceptions import SecurityError, TemplateSyntaxError
+from jinja2 import sandbox
 from jinja2.sandbox import SandboxedEnvironment
 
 from formgen.layout.docx import CELL, CHECKBOX, MERGE_UNDER, merge_of, merged_columns, placeholder, widget
@@ -37,9 +39,9 @@ from formgen.layout.ooxml import (
     safe_parser,
     unbroken,
 )
-from formgen.fsutil import atomic_path
+from formgen.fsutil import PRIVATE, atomic_path
 from formgen.i18n import N_
-from formgen.issues import DefinitionError
+from formgen.issues import Code, DefinitionError, Issue, Text
 from formgen.paths import get_path
 from formgen.present import display
 from formgen.spec.model import Field, FormSpec, Group
@@ -150,8 +152,65 @@ class DocxCompiler:
             document = buf.getvalue()
         if unit:
             document = stamp_unit(document, unit)
-        with atomic_path(out) as tmp:
+        with atomic_path(out, PRIVATE if spec.holds_pii(data) else None) as tmp:
             Path(tmp).write_bytes(document)
+
+
+def template_problems(data: bytes, name: str) -> list[Issue]:
+    """What `formgen lint` finds in a stored Word template before anyone fills it: FG441 when it is no Word
+    document or its Jinja markup does not parse; FG440 for each expression that reaches into Python (an
+    attribute the sandbox refuses, such as ``cycler.__init__.__globals__``), found in the markup itself,
+    so also in a branch that a blank form never renders.  Rendering refuses these too (sandboxed), but only
+    when the form is first written."""
+    try:
+        tpl = DocxTemplate(io.BytesIO(data))
+        tpl.init_docx()
+        parts = [("word/document.xml", tpl.patch_xml(tpl.get_xml()))]
+        for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
+            parts += [(str(part.partname).lstrip("/"), tpl.patch_xml(tpl.get_part_xml(part)))
+                      for _key, part in tpl.get_headers_footers(uri)]
+        parts += [(str(part.partname).lstrip("/"), tpl.patch_xml(part.blob.decode("utf-8")))
+                  for part in tpl.docx.part.package.parts if part.partname.endswith("/footnotes.xml")]
+        props = tpl.docx.core_properties
+        parts += [("docProps/core.xml", "\n".join(str(getattr(props, p) or "") for p in
+                                                  ("author", "comments", "identifier", "language", "subject", "title")))]
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError, etree.XMLSyntaxError):
+        return [Issue(Code.TEMPLATE_BROKEN, params={"file": name, "reason": N_("it is not a Word document")})]
+    env = SandboxedEnvironment(autoescape=True)
+    found: list[Issue] = []
+    for part, source in parts:
+        try:
+            tree = env.parse(source)
+        except TemplateSyntaxError as err:
+            return [Issue(Code.TEMPLATE_BROKEN, location=part, params={"file": name, "reason": Text(
+                N_("its template markup in {part} does not parse ({error})"), {"part": part, "error": err.message})})]
+        reached = _reached(tree)
+        if reached:
+            found.append(Issue(Code.TEMPLATE_UNSAFE, location=part, params={
+                "file": name, "name": ", ".join(dict.fromkeys(reversed(reached))), "part": part}))
+    return found
+
+
+#: Attributes of Python objects that the sandbox never lets a template read (beside any starting with _).
+_UNSAFE = {"mro", *sandbox.UNSAFE_FUNCTION_ATTRIBUTES, *sandbox.UNSAFE_METHOD_ATTRIBUTES,
+           *sandbox.UNSAFE_GENERATOR_ATTRIBUTES, *sandbox.UNSAFE_COROUTINE_ATTRIBUTES,
+           *sandbox.UNSAFE_ASYNC_GENERATOR_ATTRIBUTES}
+
+
+def _reached(tree: nodes.Template) -> list[str]:
+    """The unsafe attributes a template names: ``x.__class__``, ``x['__class__']`` and ``x|attr('__class__')``."""
+    names = []
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter)):
+        if isinstance(node, nodes.Getattr):
+            name = node.attr
+        elif isinstance(node, nodes.Getitem):
+            name = node.arg.value if isinstance(node.arg, nodes.Const) else None
+        else:
+            name = node.args[0].value if node.name == "attr" and node.args and isinstance(node.args[0], nodes.Const) \
+                else None
+        if isinstance(name, str) and (name.startswith("_") or name in _UNSAFE):
+            names.append(name)
+    return names
 
 
 CUSTOM_PART = "docProps/custom.xml"

@@ -54,11 +54,11 @@ from pypdf.generic import (
 
 from formgen import __version__
 from formgen.compile import pdffonts
-from formgen.fsutil import atomic_write_bytes
+from formgen.fsutil import PRIVATE, atomic_write_bytes
 from formgen.layout.letter import is_letter
 from formgen.layout.labels import printed_label
-from formgen.layout.pdf import (IDENTITY_FIELD, INFO_FORM, INFO_HASH, INFO_UNIT, INFO_VERSION, NO, OFF, YES, multi_box,
-                                multi_choice)
+from formgen.layout.pdf import (IDENTITY_FIELD, INFO_FORM, INFO_HASH, INFO_PAGES, INFO_UNIT, INFO_VERSION, NO, OFF, YES,
+                                multi_box, multi_choice)
 from formgen.paths import get_path
 from formgen.present import display
 from formgen.spec.model import BOOL_LABELS, Field, FormSpec, Group
@@ -118,7 +118,7 @@ class PdfCompiler:
 
     def compile(self, spec: FormSpec, data: dict | None, out, lang: str = "zh_CN", unit: str | None = None) -> None:
         """Write the form to ``out``; ``unit`` is the code of the unit it is made for, stamped beside the identity."""
-        atomic_write_bytes(out, render(spec, data or {}, unit))
+        atomic_write_bytes(out, render(spec, data or {}, unit), PRIVATE if spec.holds_pii(data) else None)
 
 
 def render(spec: FormSpec, data: dict, unit: str | None = None) -> bytes:
@@ -786,13 +786,13 @@ def write_form(writer: PdfWriter, spec: FormSpec, pages: Sequence[PageObject],
         for ref in [yes_no_pair(writer, refs)] if _is_pair(refs) else refs:
             ref.get_object()[NameObject("/T")] = TextStringObject(parts[-1])
             attach(writer, nodes, top, parts, ref)
-    top.append(_identity_field(writer, pages[0], spec, unit))
+    top.append(_identity_field(writer, pages[0], spec, unit, len(pages)))
     writer._root_object[NameObject("/AcroForm")] = writer._add_object(DictionaryObject({
         NameObject("/Fields"): top, NameObject("/DR"): resources,
         NameObject("/DA"): TextStringObject(f"{FIELD_FONT} {size:g} Tf 0 g")}))
     writer._root_object[NameObject("/Lang")] = TextStringObject("zh-CN")
     info = {"/Title": spec.title, "/Creator": f"formgen {__version__}",
-            INFO_FORM: spec.id, INFO_VERSION: spec.version, INFO_HASH: spec.hash}
+            INFO_FORM: spec.id, INFO_VERSION: spec.version, INFO_HASH: spec.hash, INFO_PAGES: str(len(pages))}
     if unit:
         info[INFO_UNIT] = unit
     writer.add_metadata(info)
@@ -801,9 +801,12 @@ def write_form(writer: PdfWriter, spec: FormSpec, pages: Sequence[PageObject],
     return out.getvalue()
 
 
-def _identity_field(writer: PdfWriter, page: PageObject, spec: FormSpec, unit: str | None) -> IndirectObject:
-    """A hidden, read-only, unprinted text field on the first page holding the form's identity as JSON."""
-    identity = {"form": spec.id, "version": spec.version, "hash": spec.hash, **({"unit": unit} if unit else {})}
+def _identity_field(writer: PdfWriter, page: PageObject, spec: FormSpec, unit: str | None,
+                    pages: int) -> IndirectObject:
+    """A hidden, read-only, unprinted text field on the first page holding the form's identity as JSON, with the
+    number of pages written."""
+    identity = {"form": spec.id, "version": spec.version, "hash": spec.hash, **({"unit": unit} if unit else {}),
+                "pages": pages}
     ref = writer._add_object(DictionaryObject({
         NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Widget"),
         NameObject("/FT"): NameObject("/Tx"), NameObject("/T"): TextStringObject(IDENTITY_FIELD),

@@ -30,7 +30,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from formgen import __version__
-from formgen.fsutil import atomic_path
+from formgen.fsutil import PRIVATE, atomic_path
 from formgen.layout.xlsx import (FORM_SHEET, META_FORM, META_HASH, META_SHEET, META_UNIT, META_VERSION, defined_name,
                                  table_name)
 from formgen.layout.labels import printed_label
@@ -60,7 +60,7 @@ class XlsxCompiler:
                 unit: str | None = None) -> None:
         """Write the form to ``out``; ``unit`` is the code of the unit it is made for, stamped beside the identity."""
         wb = _Builder(spec, data or {}, unit).build()
-        with atomic_path(out) as tmp:
+        with atomic_path(out, PRIVATE if spec.holds_pii(data) else None) as tmp:
             wb.save(tmp)
             _relative_table_targets(Path(tmp))
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 INFO_FORM, INFO_VERSION, INFO_HASH = "/FormgenForm", "/FormgenVersion", "/FormgenHash"
 #: The code of the unit a distributed form was made for (``formgen generate --roster``).
 INFO_UNIT = "/FormgenUnit"
+#: How many pages formgen wrote (also ``pages`` of the identity field): a page beyond them was added later.
+INFO_PAGES = "/FormgenPages"
 YES, NO, OFF = "/Yes", "/No", "/Off"
-#: A hidden, read-only text field holding the identity again (JSON: form, version, hash, unit): page tools
+#: A hidden, read-only text field holding the identity again (JSON: form, version, hash, unit, pages): page tools
 #: such as ``qpdf --pages`` and ``pdftk cat`` drop the document information but keep the fields.
 IDENTITY_FIELD = "formgen-identity"
 

@@ -26,11 +26,14 @@ from typing import Any, BinaryIO
 
 import pypdf
 from pypdf import PasswordType
+from pypdf.errors import PyPdfError
+from pypdf.generic import DictionaryObject
 
 from formgen.coerce import Context, is_empty
-from formgen.layout.pdf import IDENTITY_FIELD, INFO_FORM, INFO_HASH, INFO_UNIT, INFO_VERSION, NO, multi_box
+from formgen.layout.pdf import (IDENTITY_FIELD, INFO_FORM, INFO_HASH, INFO_PAGES, INFO_UNIT, INFO_VERSION, NO,
+                                multi_box)
 from formgen.i18n import N_
-from formgen.issues import Code, Issue, Unreadable
+from formgen.issues import Code, Issue, Text, Unreadable, shown
 from formgen.read.guard import check_pdf, check_pdf_objects
 from formgen.record import Identity, RawValue
 from formgen.spec.model import Field, FormSpec
@@ -112,7 +115,7 @@ class PdfReader:
             for index, row in zip(places, (rows[i] for i in sorted(rows))):
                 for column, name, value in row:
                     values.append(RawValue(f"{group.address}.{index}.{column}", value, name))
-        return values, issues
+        return values, issues + outside_fields(doc, spec)
 
 
 def _read_multi(field: Field, spec: FormSpec, fields: dict[str, Any], values: list[RawValue],
@@ -168,3 +171,105 @@ def _value(field: dict, in_row: bool) -> Any:
     if isinstance(value, list):  # a multi-select list: not made by formgen, read as its text
         return ", ".join(str(v) for v in value)
     return None if value is None else str(value)
+
+
+#: Annotations that are not content: the fields' widgets, a note's pop-up window, a link.
+_NOT_CONTENT = {"/Widget", "/Popup", "/Link"}
+#: What an annotation added by a viewer is, in the sender's words; any other kind is a comment or mark.
+_ANNOTATIONS = {"/FreeText": N_("a text box"), "/Text": N_("a note"), "/Ink": N_("a drawing"),
+                "/Stamp": N_("a stamp"), "/FileAttachment": N_("an attached file")}
+
+
+#: What pypdf raises on a damaged page tree or annotation (the fields were read: FG108 is only left unsaid).
+_DAMAGED = (PyPdfError, AttributeError, KeyError, TypeError, ValueError, RecursionError)
+
+
+def outside_fields(doc: PdfDoc, spec: FormSpec) -> list[Issue]:
+    """FG108 for what was typed or added outside the form's fields, naming what and on which page: an annotation
+    a viewer added (a text box, a note, a drawing ...), a form field the form does not have that holds a value,
+    and a page beyond those formgen wrote (the pages holding none of the form's fields, else the last ones)."""
+    issues: list[Issue] = []
+    try:
+        pages = list(doc.reader.pages)
+    except _DAMAGED:  # a damaged page tree: nothing can be named
+        return []
+    without_fields = []
+    for number, page in enumerate(pages, 1):
+        try:
+            found, form_fields = _on_page(number, page, spec)
+        except _DAMAGED:
+            continue
+        issues += found
+        if not form_fields:
+            without_fields.append(number)
+    written = _pages_written(doc)
+    if written and len(pages) > written:
+        added = len(pages) - written
+        for number in without_fields if len(without_fields) == added else range(written + 1, len(pages) + 1):
+            issues.append(_outside(number, where=Text(N_("page {page}, which the form does not have"),
+                                                      {"page": number})))
+    return issues
+
+
+def _on_page(number: int, page: Any, spec: FormSpec) -> tuple[list[Issue], int]:
+    """What was added on one page, and how many of the form's fields it holds."""
+    issues, form_fields = [], 0
+    listed = page.get("/Annots")
+    for annotation in (a.get_object() for a in (listed.get_object() if listed is not None else [])):
+        if not isinstance(annotation, DictionaryObject):
+            continue
+        kind = annotation.get("/Subtype")
+        if kind == "/Widget":
+            name, value = _widget_field(annotation)
+            if _of_form(name, spec):
+                form_fields += 1
+            elif not is_empty(value) and str(value) != "/Off":
+                issues.append(_outside(number, Text(N_("the added form field {name}"), {"name": shown(name)})))
+        elif kind not in _NOT_CONTENT:
+            issues.append(_outside(number, _ANNOTATIONS.get(str(kind)) or Text(
+                N_("a comment or mark ({kind})"), {"kind": shown(str(kind).lstrip("/"), 20)})))
+    return issues, form_fields
+
+
+def _outside(page: int, what: str | Text | None = None, where: Text | None = None) -> Issue:
+    """FG108 on ``page``: ``what`` is there, or ``where`` says it all."""
+    if where is None:
+        where = Text(N_("{what} on page {page}"), {"what": what if isinstance(what, Text) else Text(what), "page": page})
+    return Issue(Code.EXTRA_CONTENT, location=f"第{page}页", params={"location": where})
+
+
+def _widget_field(widget: DictionaryObject) -> tuple[str, Any]:
+    """The full name of the field a widget belongs to (page tools' renaming undone), and its value."""
+    parts, value, node = [], None, widget
+    for _depth in range(32):  # a loop of /Parent links ends too
+        if "/T" in node:
+            parts.append(_RENAMED.sub("", str(node["/T"])))
+        if value is None:
+            value = node.get("/V")
+        parent = node.get("/Parent")
+        parent = parent.get_object() if parent is not None else None
+        if not isinstance(parent, DictionaryObject):
+            break
+        node = parent
+    return ".".join(reversed(parts)), value
+
+
+def _of_form(name: str, spec: FormSpec) -> bool:
+    """Whether a field is one formgen writes: a field's address, a cell of a row (``persons.2.name``), a box of a
+    multiple choice (``formgen.layout.pdf.multi_box``), the identity."""
+    found = spec.lookup(name)
+    return name == IDENTITY_FIELD or isinstance(found, Field) and (
+        found.address == name or re.search(r"\.\d+\.[^.]+$", name) is not None
+        or found.kind == "multi" and name.rpartition(".")[0] == found.address)
+
+
+def _pages_written(doc: PdfDoc) -> int | None:
+    """How many pages formgen wrote: from the document information, else the identity field."""
+    info = doc.reader.metadata or {}
+    text = str(info.get(INFO_PAGES) or "")
+    if not text:
+        try:
+            text = str(json.loads(str(doc.fields.get(IDENTITY_FIELD, {}).get("/V"))).get("pages", ""))
+        except (ValueError, AttributeError):
+            return None
+    return int(text) if text.isdigit() and int(text) > 0 else None

@@ -53,9 +53,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from formgen.compile.docx_letter import FONT_FANGSONG, FONT_HEITI, FONT_XIAOBIAOSONG
 from formgen.compile.docx_template import FONT_LATIN
-from formgen.export import clean, neutralise
+from formgen.export import CELL_CHARS, clean, fit, length, neutralise
 from formgen.fsutil import atomic_path
 from formgen.i18n import N_, normalise
+from formgen.issues import Code, Issue
 from formgen.i18n import gettext as _
 
 if TYPE_CHECKING:
@@ -164,6 +165,7 @@ class _Tally:
 #: Styles whose text wraps, and the height of one line of 11 pt Chinese text (points).
 WRAPPED = ("fg_text", "fg_head", "fg_total")
 LINE_HEIGHT = 15.6
+MAX_ROW_HEIGHT = 409  # points: Excel refuses a taller row
 #: How a received time is shown (the ``fg_when`` number format), for its column's width.
 WHEN_SHOWN = "2021-03-09 10:20"
 #: Characters of a value measured for its column's width: more than the widest column holds.
@@ -188,8 +190,11 @@ def _column_widths(headers: list[str], seen: list[int], caps: list[int]) -> list
 class _Sheet:
     """A write-only worksheet with formgen's cell styles; rows are appended and counted."""
 
-    def __init__(self, wb: Workbook, title: str, widths: list[float], freeze: str | None = None):
+    def __init__(self, wb: Workbook, title: str, widths: list[float], lang: str, cut: list[Issue],
+                 freeze: str | None = None):
+        """``cut`` collects a warning (FG125) for each text too long for a cell, written cut with a marker."""
         self.ws = wb.create_sheet(title)
+        self.title, self.lang, self.cut = title, lang, cut
         self.row = 0
         self.widths = widths
         for i, width in enumerate(widths, 1):
@@ -203,7 +208,7 @@ class _Sheet:
         self.row += 1
         lines = self._lines(values) if style in WRAPPED else 1
         if lines > 1:
-            self.ws.row_dimensions[self.row].height = lines * LINE_HEIGHT
+            self.ws.row_dimensions[self.row].height = min(lines * LINE_HEIGHT, MAX_ROW_HEIGHT)
         self.ws.append([self._cell(v, style) for v in values])
         if lines > 1:
             del self.ws.row_dimensions[self.row]  # written: keep no row objects, memory stays flat
@@ -222,7 +227,13 @@ class _Sheet:
         if value is None or value == "":
             return None
         if isinstance(value, str):
-            cell = WriteOnlyCell(self.ws, value=neutralise(value))
+            text = neutralise(value)
+            if length(text) > CELL_CHARS:
+                self.cut.append(Issue(Code.REPORT_CELL_CUT, location=f"{self.title}!{self.row}", params={
+                    "sheet": self.title, "row": self.row, "length": len(text), "limit": CELL_CHARS}))
+                text = fit(text, CELL_CHARS, _("… [cut: {length} characters in all]", self.lang).format(
+                    length=len(text)))
+            cell = WriteOnlyCell(self.ws, value=text)
             cell.style = style
         else:
             cell = WriteOnlyCell(self.ws, value=value)
@@ -285,8 +296,9 @@ def _quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def write_report(out: Path, results: Results, submissions: list[dict] | None, lang: str) -> None:
-    """Write ``report.xlsx`` (``out`` is the file, or OUTDIR to write ``OUTDIR/report.xlsx`` in)."""
+def write_report(out: Path, results: Results, submissions: list[dict] | None, lang: str) -> list[Issue]:
+    """Write ``report.xlsx`` (``out`` is the file, or OUTDIR to write ``OUTDIR/report.xlsx`` in); return a warning
+    (FG125) for each text too long for a cell, which is written cut with a marker."""
     lang = normalise(lang)
     target = _target(out, REPORT_NAME)
     tally = _Tally(lang)
@@ -295,27 +307,29 @@ def write_report(out: Path, results: Results, submissions: list[dict] | None, la
 
     wb = Workbook(write_only=True)
     _styles(wb)
-    _summary_sheet(wb, tally, submissions, lang)
-    _issues_sheet(wb, results, tally, lang)
+    cut: list[Issue] = []
+    _summary_sheet(wb, tally, submissions, lang, cut)
+    _issues_sheet(wb, results, tally, lang, cut)
     if submissions is not None:
-        _submissions_sheet(wb, submissions, lang)
-    _files_sheet(wb, results, tally, lang)
+        _submissions_sheet(wb, submissions, lang, cut)
+    _files_sheet(wb, results, tally, lang, cut)
     wb.properties.creator = "formgen"
     wb.properties.title = _("Report of the returns", lang)
     with atomic_path(target) as tmp:
         wb.save(tmp)
+    return cut
 
 
 # -- 汇总 / Summary
 
-def _summary_sheet(wb: Workbook, tally: _Tally, submissions: list[dict] | None, lang: str) -> None:
+def _summary_sheet(wb: Workbook, tally: _Tally, submissions: list[dict] | None, lang: str, cut: list[Issue]) -> None:
     names = [_width(n) for n in tally.unit_names.values()] + [_width(_("(unit not recognised)", lang))]
     titles = {row["form"]: row.get("form_title") or "" for row in submissions or ()}
     names += [_width(t) for t in titles.values()]
     count_width = max(_width(_status(s, lang)) for s in (*FILE_STATUSES, *SUBMISSION_STATUSES)) + 3
     codes = [_width(f) for f in tally.forms if f] + [_width(_("(form not recognised)", lang)), 12]
     widths = [min(max(codes) + 2, 30), min(max([24, *names]) + 2, 40)] + [max(count_width, 9)] * 8
-    sheet = _Sheet(wb, _("Summary", lang), widths)
+    sheet = _Sheet(wb, _("Summary", lang), widths, lang, cut)
     ws = sheet.ws
     sheet.append([_("Report of the returns", lang)], "fg_title")
     total = sum(tally.total.values())
@@ -415,9 +429,10 @@ def _issue_row(result: dict, issue: dict, lang: str) -> list:
             issue.get("message") or ""]
 
 
-def _issues_sheet(wb: Workbook, results: Results, tally: _Tally, lang: str) -> None:
+def _issues_sheet(wb: Workbook, results: Results, tally: _Tally, lang: str, cut: list[Issue]) -> None:
     heads = [_(h, lang) for h in ISSUE_HEADS]
-    sheet = _Sheet(wb, _("Issues", lang), _column_widths(heads, tally.issue_widths, ISSUE_CAPS), freeze="A3")
+    sheet = _Sheet(wb, _("Issues", lang), _column_widths(heads, tally.issue_widths, ISSUE_CAPS), lang, cut,
+                   freeze="A3")
     count = tally.errors + tally.warnings
     sheet.append([_("Issues: {count} ({errors} errors, {warnings} warnings)", lang).format(
         count=count, errors=tally.errors, warnings=tally.warnings)], "fg_title")
@@ -442,7 +457,7 @@ SUBMISSION_HEADS = (N_("Unit code"), N_("Unit name"), N_("Contact"), N_("Phone")
 SUBMISSION_CAPS = [14, 30, 12, 20, 20, 30, 10, 50]
 
 
-def _submissions_sheet(wb: Workbook, submissions: list[dict], lang: str) -> None:
+def _submissions_sheet(wb: Workbook, submissions: list[dict], lang: str, cut: list[Issue]) -> None:
     heads = [_(h, lang) for h in SUBMISSION_HEADS]
     rows = [[row.get("unit_code") or "", row.get("unit_name") or "", row.get("contact") or "",
              row.get("phone") or "", row.get("form") or "", row.get("form_title") or "",
@@ -450,7 +465,7 @@ def _submissions_sheet(wb: Workbook, submissions: list[dict], lang: str) -> None
     seen: list[int] = []
     for row in rows:
         _widen(seen, row)
-    sheet = _Sheet(wb, _("Submissions", lang), _column_widths(heads, seen, SUBMISSION_CAPS), freeze="A3")
+    sheet = _Sheet(wb, _("Submissions", lang), _column_widths(heads, seen, SUBMISSION_CAPS), lang, cut, freeze="A3")
     missing = sum(row.get("status") == "missing" for row in submissions)
     late = sum(row.get("status") == "late" for row in submissions)
     sheet.append([_("Submissions per unit and form: {missing} missing, {late} late", lang).format(
@@ -485,9 +500,10 @@ def _file_row(result: dict, lang: str) -> list:
             _("yes", lang) if result.get("late") else "", errors, len(issues) - errors, note]
 
 
-def _files_sheet(wb: Workbook, results: Results, tally: _Tally, lang: str) -> None:
+def _files_sheet(wb: Workbook, results: Results, tally: _Tally, lang: str, cut: list[Issue]) -> None:
     heads = [_(h, lang) for h in FILE_HEADS]
-    sheet = _Sheet(wb, _("Files", lang), _column_widths(heads, tally.file_widths, FILE_CAPS), freeze="B3")
+    sheet = _Sheet(wb, _("Files", lang), _column_widths(heads, tally.file_widths, FILE_CAPS), lang, cut,
+                   freeze="B3")
     sheet.append([_("Files received: {count}", lang).format(count=sum(tally.total.values()))], "fg_title")
     head = sheet.append(heads, "fg_head")
     for result in results():

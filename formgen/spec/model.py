@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Iterator
 
+from formgen.paths import get_path
+
 BOOL_LABELS = ("是", "否")
 #: What separates the choices typed into one multi-select cell: 、 ， , ; ；
 MULTI_SEPARATORS = "、，,;；"
@@ -391,6 +393,24 @@ class FormSpec:
     def is_pii(self, address: str) -> bool:
         target = self.lookup(address)
         return isinstance(target, Field) and target.pii
+
+    def holds_pii(self, data: dict | None) -> bool:
+        """Whether ``data`` gives a value to a personal data field (``x-formgen.pii``), in a row of a group too."""
+        if not data:
+            return False
+        if any(f.pii and _filled(get_path(data, f.address)) for f in self.fields()):
+            return True
+        for group in self.groups():
+            rows = get_path(data, group.address)
+            personal = [c.name for c in group.columns if c.pii]
+            if personal and isinstance(rows, list) and any(
+                    isinstance(row, dict) and _filled(row.get(name)) for row in rows for name in personal):
+                return True
+        return False
+
+
+def _filled(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip()) and value != []
 
 
 def is_multi(schema: dict) -> bool:

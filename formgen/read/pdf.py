@@ -257,10 +257,11 @@ def _widget_field(widget: DictionaryObject) -> tuple[str, Any]:
 def _of_form(name: str, spec: FormSpec) -> bool:
     """Whether a field is one formgen writes: a field's address, a cell of a row (``persons.2.name``), a box of a
     multiple choice (``formgen.layout.pdf.multi_box``), the identity."""
-    found = spec.lookup(name)
+    found, (head, _dot, index) = spec.lookup(name), name.rpartition(".")
+    multi = spec.lookup(head)
     return name == IDENTITY_FIELD or isinstance(found, Field) and (
-        found.address == name or re.search(r"\.\d+\.[^.]+$", name) is not None
-        or found.kind == "multi" and name.rpartition(".")[0] == found.address)
+        found.address == name or re.search(r"\.\d+\.[^.]+$", name) is not None) or (
+        isinstance(multi, Field) and multi.kind == "multi" and index.isdigit())
 
 
 def _pages_written(doc: PdfDoc) -> int | None:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+from pathlib import Path
 
 import pytest
+from fontTools.ttLib import TTFont
 
 from formgen.compile import pdffonts
 from formgen.fsutil import atomic_write_bytes
+from tests.conftest import example
 
 CHARS = "防范中小学生欺凌0123456789（），。"
 
@@ -85,3 +89,30 @@ def test_atomic_output_gets_normal_permissions(tmp_path):
     assert stat.S_IMODE((tmp_path / "out.pdf").stat().st_mode) == 0o644
     assert stat.S_IMODE((tmp_path / "other.pdf").stat().st_mode) == 0o640
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_page_font_file_is_a_truetype_cut_with_the_fonts_glyphs_and_widths(cache):
+    font = pdffonts.page_font()
+    cut = pdffonts.page_font_file(font, CHARS)
+    assert Path(cut.path).parent == cache and cut.index == 0
+    made, whole = TTFont(cut.path), TTFont(font.path, fontNumber=font.index, lazy=True)
+    assert "glyf" in made and "CFF " not in made  # fpdf2 cuts TrueType outlines ten times faster
+    cmap, whole_cmap = made.getBestCmap(), whole.getBestCmap()
+    assert set(map(ord, CHARS)) <= set(cmap)
+    scale = made["head"].unitsPerEm / whole["head"].unitsPerEm
+    for ch in CHARS:
+        assert made["hmtx"][cmap[ord(ch)]][0] == whole["hmtx"][whole_cmap[ord(ch)]][0] * scale
+    assert made["name"].getBestFullName() == whole["name"].getBestFullName()
+    written = Path(cut.path).stat().st_mtime_ns
+    assert pdffonts.page_font_file(font, CHARS) == cut and Path(cut.path).stat().st_mtime_ns == written
+
+
+def test_a_page_drawing_beyond_its_cut_is_laid_out_with_the_whole_font(registry, monkeypatch, tmp_path):
+    from formgen.compile import pdf
+
+    monkeypatch.setattr(pdf, "_PAGES", {})
+    monkeypatch.setattr(pdf, "_page_chars", lambda spec: "0123456789")  # no Chinese in the cut
+    out = tmp_path / "incident.pdf"
+    pdf.PdfCompiler().compile(registry.get("incident-report"), example("incident-report"), out)
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert "学生欺凌事件报告表" in text and "报告类型" in text

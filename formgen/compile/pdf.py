@@ -138,8 +138,19 @@ def _page(spec: FormSpec, rows: tuple[int, ...], page_font: pdffonts.FontFile,
     if key not in _PAGES:
         if len(_PAGES) >= 32:
             _PAGES.clear()
-        _PAGES[key] = _Layout(spec, rows, page_font).build()
+        _PAGES[key] = _Layout(spec, rows, pdffonts.page_font_file(page_font, _page_chars(spec)), page_font).build()
     return _PAGES[key]
+
+
+PAGE_WORDS = ("第页共", "表单编号：版本：", "□　", *DATE_HINTS.values(), *BOOL_LABELS)
+
+
+def _page_chars(spec: FormSpec) -> str:
+    """What the page of ``spec`` draws, as far as known before it is laid out: the text of its definition,
+    ASCII and formgen's own words (a character beyond these makes the page be laid out with the whole font)."""
+    text = json.dumps(spec.definition, ensure_ascii=False) + "".join(PAGE_WORDS)
+    text += "".join(g.total_label for g in spec.groups())
+    return "".join(sorted(set(text) | {chr(c) for c in range(0x20, 0x7F)}))
 
 
 class _Pdf(FPDF):
@@ -151,14 +162,19 @@ class _Pdf(FPDF):
 
 
 class _Layout:
-    def __init__(self, spec: FormSpec, rows: tuple[int, ...], font: pdffonts.FontFile):
+    def __init__(self, spec: FormSpec, rows: tuple[int, ...], font: pdffonts.FontFile,
+                 whole: pdffonts.FontFile | None = None):
+        """``whole``: the font that ``font`` was cut from, to lay the page out with if ``font`` lacks a glyph."""
         self.spec = spec
+        self.whole = whole if whole != font else None
         self.rows = dict(zip((g.address for g in spec.groups()), rows))
         landscape = spec.ann.get("orientation") == "landscape"
         self.pdf = _Pdf(orientation="L" if landscape else "P", unit="mm", format="A4")
         self.pdf.set_auto_page_break(False)
         self.pdf.set_margins(MARGIN, MARGIN, MARGIN)
         self.pdf.add_font("page", fname=font.path, collection_font_number=font.index)
+        self.font = self.pdf.fonts["page"]
+        self.font.ttfont.recalcBBoxes = False  # the subset keeps the font's bounds: computing them is slow
         self.pdf.set_creator(f"formgen {__version__}")
         self.width = self.pdf.w - 2 * MARGIN
         self.boxes: list[Box] = []
@@ -170,6 +186,8 @@ class _Layout:
         self._title()
         self.spec.walk(lambda title: self._band(title, SECTION_FILL, 11), self._field, self._group, self._note,
                        total_rows=True)
+        if self.font.missing_glyphs and self.whole:
+            return _Layout(self.spec, tuple(self.rows.values()), self.whole).build()
         return Page(bytes(self.pdf.output()), self.boxes, self.pdf.h)
 
     # -- drawing helpers ---------------------------------------------------------
@@ -391,8 +409,9 @@ def embedded_field_font(font: pdffonts.FontFile) -> EmbeddedFont:
 
 def extra_font(base: pdffonts.Subset, shown: str) -> EmbeddedFont | None:
     """A second small subset for the characters of ``shown`` beyond the base subset (rare names: 喆玥)."""
-    extra = {ch for ch in shown if not base.has(ch) and pdffonts.covers(base.font, ch)}
-    return embed_font(pdffonts.subset(base.font, "".join(extra), truetype=True)) if extra else None
+    extra = "".join(sorted({ch for ch in shown if ch >= " " and not base.has(ch)}))  # a line break draws nothing
+    cut = pdffonts.cached_subset(base.font, extra, truetype=True) if extra else None
+    return embed_font(cut) if cut and cut.codes else None
 
 
 def stream(data: bytes, compressed: bool, **entries: Any) -> StreamObject:

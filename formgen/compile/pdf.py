@@ -503,7 +503,7 @@ class _Fields:
 
     def build(self, unit: str | None = None) -> bytes:
         writer = PdfWriter(clone_from=PdfReader(io.BytesIO(self.page.pdf)))
-        resources = DictionaryObject({NameObject("/Font"): form_fonts(writer, self.font, self.extra)})
+        resources = writer._add_object(DictionaryObject({NameObject("/Font"): form_fonts(writer, self.font, self.extra)}))
         widgets = ((box.page, box.address, self._widget(box, writer, resources)) for box in self.page.boxes)
         return write_form(writer, self.spec, writer.pages, widgets, resources, FONT_SIZE, unit)
 

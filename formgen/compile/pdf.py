@@ -398,16 +398,34 @@ def embed_font(subset: pdffonts.Subset) -> EmbeddedFont:
              b"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
              b"/CMapName /Adobe-Identity-UCS def /CMapType 2 def",
              b"1 begincodespacerange <0000> <FFFF> endcodespacerange"]
-    pairs = sorted((code, ch) for ch, code in subset.codes.items())
-    for start in range(0, len(pairs), 100):
-        chunk = pairs[start:start + 100]
-        lines.append(b"%d beginbfchar" % len(chunk))
-        lines += [b"<%04X> <%s>" % (code, ch.encode("utf-16-be").hex().upper().encode()) for code, ch in chunk]
-        lines.append(b"endbfchar")
+    runs = _runs_of(sorted((code, ch) for ch, code in subset.codes.items()))
+    ranges = [b"<%04X> <%04X> <%04X>" % (first, last, ord(ch)) for first, last, ch in runs if last > first]
+    chars = [b"<%04X> <%s>" % (first, ch.encode("utf-16-be").hex().upper().encode())
+             for first, last, ch in runs if last == first]
+    for kind, entries in ((b"bfrange", ranges), (b"bfchar", chars)):
+        for start in range(0, len(entries), 100):
+            chunk = entries[start:start + 100]
+            lines += [b"%d begin%s" % (len(chunk), kind), *chunk, b"end" + kind]
     lines.append(b"endcmap CMapName currentdict /CMap defineresource pop end end")
     default = Counter(subset.widths.values()).most_common(1)[0][0]
     return EmbeddedFont(subset, tag, zlib.compress(b"\n".join(lines), 6), default,
                          sorted((code, width) for code, width in subset.widths.items() if width != default))
+
+
+def _runs_of(pairs: list[tuple[int, str]]) -> list[tuple[int, int, str]]:
+    """(first code, last code, first character) of the runs of consecutive codes drawing consecutive
+    characters of the Basic Multilingual Plane, within one block of 256 codes and of 256 characters (what a
+    ToUnicode bfrange can say); every other character is a run of one."""
+    runs: list[tuple[int, int, str]] = []
+    for code, ch in pairs:
+        if runs:
+            first, last, start = runs[-1]
+            if (code == last + 1 and code & 0xFF and ord(ch) == ord(start) + code - first and ord(ch) & 0xFF
+                    and ord(ch) <= 0xFFFF):
+                runs[-1] = (first, code, start)
+                continue
+        runs.append((code, code, ch))
+    return runs
 
 
 @lru_cache(maxsize=2)

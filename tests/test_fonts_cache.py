@@ -111,8 +111,45 @@ def test_a_page_drawing_beyond_its_cut_is_laid_out_with_the_whole_font(registry,
     from formgen.compile import pdf
 
     monkeypatch.setattr(pdf, "_PAGES", {})
+    monkeypatch.setattr(pdf, "_read_page", lambda path, spec: None)  # laid out, not read from the disk
     monkeypatch.setattr(pdf, "_page_chars", lambda spec: "0123456789")  # no Chinese in the cut
     out = tmp_path / "incident.pdf"
     pdf.PdfCompiler().compile(registry.get("incident-report"), example("incident-report"), out)
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
     assert "学生欺凌事件报告表" in text and "报告类型" in text
+
+
+FRESH_PROCESS = """
+import json, sys
+from pathlib import Path
+from formgen.compile import COMPILERS
+from formgen.spec import Registry
+spec = Registry(Path(sys.argv[1])).get("incident-report")
+COMPILERS["pdf"].compile(spec, json.loads(Path(sys.argv[2]).read_text("utf-8")), sys.argv[3])
+print(json.dumps({"fpdf": "fpdf" in sys.modules, "subset": "fontTools.subset" in sys.modules}))
+"""
+
+
+def test_a_page_kept_on_disk_is_read_back_by_a_new_process_without_laying_it_out(registry, tmp_path):
+    import json
+    import sys
+
+    from formgen.compile import pdf
+    from tests.conftest import EXAMPLES, FORMS
+
+    spec, data = registry.get("incident-report"), example("incident-report")
+    pdf.PdfCompiler().compile(spec, data, tmp_path / "here.pdf")
+    rows = tuple(max(g.blank_rows, len(data.get(g.address) or [])) for g in spec.groups())
+    kept = pdf._page_file((spec.id, spec.version, spec.hash, rows, pdffonts.page_font(), pdffonts.field_font()))
+    assert kept.is_file()
+    run = [sys.executable, "-c", FRESH_PROCESS, str(FORMS), str(EXAMPLES / "incident-report.json")]
+    loaded = json.loads(subprocess.run([*run, str(tmp_path / "fresh.pdf")], capture_output=True, text=True,
+                                       check=True).stdout)
+    assert loaded == {"fpdf": False, "subset": False}  # neither fpdf2 nor the font subsetter was loaded
+    assert (tmp_path / "fresh.pdf").read_bytes() == (tmp_path / "here.pdf").read_bytes()
+    kept.write_bytes(kept.read_bytes()[:-100])  # damaged: laid out again, and kept again
+    assert pdf._read_page(kept, spec) is None
+    subprocess.run([*run, str(tmp_path / "again.pdf")], check=True)
+    assert pdf._read_page(kept, spec) is not None
+    text = subprocess.run(["pdftotext", str(tmp_path / "again.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "学生欺凌事件报告表" in text and "王立新" in text

@@ -4,7 +4,8 @@ Two layers.  The *page* (fpdf2) is the paper form: A4, the title, a heading
 band per section, a bordered grid of label and value cells, repeating groups
 as table rows (the header repeated on each page), and the footer notes; it
 depends only on the definition and the number of rows, so it is built once
-per process and reused.  The *fields* (pypdf objects) go on top: one widget
+and reused: kept in memory, and on disk beside the font subsets (a new process
+reads it back without loading fpdf2).  The *fields* (pypdf objects) go on top: one widget
 per input, named by its address through a field hierarchy (``persons`` >
 ``0`` > ``name`` is the field ``persons.2.name``; a partial name may not
 contain a period).  Text fields (multi-line for ``textarea``), combo boxes for
@@ -27,17 +28,19 @@ The form's identity is in the document information: ``/FormgenForm``,
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import os
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from fpdf import FPDF
 from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
@@ -138,8 +141,59 @@ def _page(spec: FormSpec, rows: tuple[int, ...], page_font: pdffonts.FontFile,
     if key not in _PAGES:
         if len(_PAGES) >= 32:
             _PAGES.clear()
-        _PAGES[key] = _Layout(spec, rows, pdffonts.page_font_file(page_font, _page_chars(spec)), page_font).build()
+        path = _page_file(key)
+        page = _read_page(path, spec)
+        if page is None:
+            page = _Layout(spec, rows, pdffonts.page_font_file(page_font, _page_chars(spec)), page_font).build()
+            _write_page(path, page, spec)
+        _PAGES[key] = page
     return _PAGES[key]
+
+
+@lru_cache(maxsize=1)
+def _code_stamp() -> str:
+    """formgen's version and the size and time of each module of formgen and of fpdf2: a page kept on disk
+    was laid out by the code that reads it back."""
+    from importlib.util import find_spec
+
+    roots = [Path(__file__).resolve().parents[1], Path(find_spec("fpdf").origin).parent]  # found, not loaded
+    stats = sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns) for root in roots for p in root.rglob("*.py"))
+    return json.dumps([__version__, stats])
+
+
+def _page_file(key: tuple) -> Path:
+    """Where the page of ``key`` (form, version, hash, rows, page and field fonts) is kept."""
+    fonts = [(str(f), os.stat(f.path).st_size, os.stat(f.path).st_mtime_ns) for f in key[4:]]
+    text = json.dumps([_code_stamp(), *key[:4], fonts], ensure_ascii=False)
+    return pdffonts.cache_dir() / f"{key[0]}-{hashlib.sha256(text.encode()).hexdigest()[:24]}.fgpage"
+
+
+def _read_page(path: Path, spec: FormSpec) -> Page | None:
+    """The page kept at ``path`` (a line of JSON, then the PDF), or None when it is missing or damaged."""
+    try:
+        header, pdf = path.read_bytes().split(b"\n", 1)
+        meta = json.loads(header)
+        if hashlib.sha256(pdf).hexdigest() != meta["sha256"]:
+            return None
+        boxes = [Box(address, spec.lookup(address), page, x, y, w, h, readonly, state)
+                 for address, page, x, y, w, h, readonly, state in meta["boxes"]]
+        if not all(isinstance(box.field, Field) for box in boxes):
+            return None
+        return Page(pdf, boxes, meta["height"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_page(path: Path, page: Page, spec: FormSpec) -> None:
+    """Keep the page on disk, so that the next process does not lay it out (and need not load fpdf2 at all)."""
+    if any(spec.lookup(box.address) is not box.field for box in page.boxes):
+        return  # a box whose field its address does not name: not kept
+    meta = {"sha256": hashlib.sha256(page.pdf).hexdigest(), "height": page.height,
+            "boxes": [[b.address, b.page, b.x, b.y, b.w, b.h, b.readonly, b.state] for b in page.boxes]}
+    try:
+        atomic_write_bytes(path, json.dumps(meta, ensure_ascii=False).encode("utf-8") + b"\n" + page.pdf)
+    except OSError:
+        pass  # a read-only home: work without the cache
 
 
 PAGE_WORDS = ("第页共", "表单编号：版本：", "□　", *DATE_HINTS.values(), *BOOL_LABELS)
@@ -153,12 +207,19 @@ def _page_chars(spec: FormSpec) -> str:
     return "".join(sorted(set(text) | {chr(c) for c in range(0x20, 0x7F)}))
 
 
-class _Pdf(FPDF):
-    def footer(self) -> None:
-        self.set_y(-10)
-        self.set_font("page", size=8)
-        self.set_text_color(HINT_GREY)
-        self.cell(0, 5, f"第 {self.page_no()} 页 / 共 {{nb}} 页", align="C")
+@lru_cache(maxsize=1)
+def _pdf_class() -> type:
+    """fpdf2's document with formgen's footer; fpdf2 (0.3 s to load) is loaded only to lay a page out."""
+    from fpdf import FPDF
+
+    class _Pdf(FPDF):
+        def footer(self) -> None:
+            self.set_y(-10)
+            self.set_font("page", size=8)
+            self.set_text_color(HINT_GREY)
+            self.cell(0, 5, f"第 {self.page_no()} 页 / 共 {{nb}} 页", align="C")
+
+    return _Pdf
 
 
 class _Layout:
@@ -169,7 +230,7 @@ class _Layout:
         self.whole = whole if whole != font else None
         self.rows = dict(zip((g.address for g in spec.groups()), rows))
         landscape = spec.ann.get("orientation") == "landscape"
-        self.pdf = _Pdf(orientation="L" if landscape else "P", unit="mm", format="A4")
+        self.pdf = _pdf_class()(orientation="L" if landscape else "P", unit="mm", format="A4")
         self.pdf.set_auto_page_break(False)
         self.pdf.set_margins(MARGIN, MARGIN, MARGIN)
         self.pdf.add_font("page", fname=font.path, collection_font_number=font.index)

@@ -36,16 +36,16 @@ import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-from fontTools import subset as ft_subset
-from fontTools.pens.cu2quPen import Cu2QuPen
-from fontTools.pens.ttGlyphPen import TTGlyphPen
-from fontTools.ttLib import TTFont, TTLibError, newTable
+from typing import TYPE_CHECKING
 
 from formgen import __version__
 from formgen.fsutil import atomic_write_bytes
 from formgen.i18n import N_
 from formgen.issues import EnvironmentProblem
+
+if TYPE_CHECKING:
+    from fontTools import subset as ft_subset
+    from fontTools.ttLib import TTFont
 
 PAGE_FONT_ENV = "FORMGEN_PDF_FONT"
 FIELD_FONT_ENV = "FORMGEN_PDF_FIELD_FONT"
@@ -212,6 +212,10 @@ class Subset:
 
 
 def _open(font: FontFile) -> TTFont:
+    # fontTools (0.2-0.5 s to load) only when a font is read: a process whose subsets and pages are all in the
+    # cache never loads it
+    from fontTools.ttLib import TTFont, TTLibError
+
     try:
         return TTFont(font.path, fontNumber=font.index, lazy=True)
     except (OSError, TTLibError, IndexError) as exc:
@@ -220,6 +224,8 @@ def _open(font: FontFile) -> TTFont:
 
 
 def _options(cff: bool) -> ft_subset.Options:
+    from fontTools import subset as ft_subset
+
     options = ft_subset.Options()
     options.layout_features = []
     options.name_IDs = []
@@ -253,6 +259,8 @@ def _describe(font: FontFile, name: str, tt: TTFont, data: bytes) -> Subset:
 
 def _subset_into(tt: TTFont, chars: str, options: ft_subset.Options) -> bytes:
     """The font file of ``tt`` cut down to the glyphs of ``chars``."""
+    from fontTools import subset as ft_subset
+
     subsetter = ft_subset.Subsetter(options)
     subsetter.populate(unicodes=sorted({ord(ch) for ch in chars}))
     fonttools_log = logging.getLogger("fontTools.subset")
@@ -268,6 +276,8 @@ def _subset_into(tt: TTFont, chars: str, options: ft_subset.Options) -> bytes:
 
 
 def _cut(font: FontFile, chars: str, truetype: bool) -> Subset:
+    from fontTools.ttLib import TTFont
+
     tt = _open(font)
     if truetype and "glyf" not in tt:
         raise EnvironmentProblem(N_("The font {font} has no TrueType outlines (it is an OpenType/CFF font); "
@@ -353,6 +363,8 @@ def page_font_file(font: FontFile, chars: str) -> FontFile:
     interprets glyph by glyph.  ``font`` itself when the cache cannot be written."""
     path = cache_file(font, chars, truetype=False).with_suffix(".ttf")
     if not path.is_file():
+        from fontTools.ttLib import TTFont
+
         tt = _open(font)
         options = _options("CFF " in tt)
         options.name_IDs = [1, 2, 3, 4, 6]  # fpdf2 names the embedded font by its full name
@@ -371,6 +383,10 @@ def page_font_file(font: FontFile, chars: str) -> FontFile:
 def _to_truetype(tt: TTFont) -> None:
     """Give ``tt`` TrueType outlines for its CFF ones: quadratic curves within 1/1000 em of the cubic ones,
     which no one can tell apart on paper or on screen; advances and vertical metrics stay as they are."""
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import newTable
+
     order = tt.getGlyphOrder()
     glyphs = tt.getGlyphSet()
     glyf = newTable("glyf")

@@ -37,6 +37,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -165,7 +166,8 @@ def _page_file(key: tuple) -> Path:
     """Where the page of ``key`` (form, version, hash, rows, page and field fonts) is kept."""
     fonts = [(str(f), os.stat(f.path).st_size, os.stat(f.path).st_mtime_ns) for f in key[4:]]
     text = json.dumps([_code_stamp(), *key[:4], fonts], ensure_ascii=False)
-    return pdffonts.cache_dir() / f"{key[0]}-{hashlib.sha256(text.encode()).hexdigest()[:24]}.fgpage"
+    name = "".join(ch for ch in key[0] if ch.isascii() and (ch.isalnum() or ch in "-_"))[:40]
+    return pdffonts.cache_dir() / f"{name}-{hashlib.sha256(text.encode()).hexdigest()[:24]}.fgpage"
 
 
 def _read_page(path: Path, spec: FormSpec) -> Page | None:
@@ -748,6 +750,7 @@ def write_form(writer: PdfWriter, spec: FormSpec, pages: Sequence[PageObject],
         NameObject("/DA"): Text(f"{FIELD_FONT} {size:g} Tf 0 g")}))
     writer._root_object[NameObject("/Lang")] = Text("zh-CN")
     info = {"/Title": spec.title, "/Creator": f"formgen {__version__}",
+            "/CreationDate": datetime.now(timezone.utc).strftime("D:%Y%m%d%H%M%SZ"),  # not the reused page's
             INFO_FORM: spec.id, INFO_VERSION: spec.version, INFO_HASH: spec.hash}
     if unit:
         info[INFO_UNIT] = unit

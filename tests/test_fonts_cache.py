@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
+import subprocess
+from pathlib import Path
 
 import pytest
+from fontTools.ttLib import TTFont
 
 from formgen.compile import pdffonts
 from formgen.fsutil import atomic_write_bytes
+from tests.conftest import example
 
 CHARS = "防范中小学生欺凌0123456789（），。"
 
@@ -85,3 +90,72 @@ def test_atomic_output_gets_normal_permissions(tmp_path):
     assert stat.S_IMODE((tmp_path / "out.pdf").stat().st_mode) == 0o644
     assert stat.S_IMODE((tmp_path / "other.pdf").stat().st_mode) == 0o640
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_page_font_file_is_a_truetype_cut_with_the_fonts_glyphs_and_widths(cache):
+    font = pdffonts.page_font()
+    cut = pdffonts.page_font_file(font, CHARS)
+    assert Path(cut.path).parent == cache and cut.index == 0
+    made, whole = TTFont(cut.path), TTFont(font.path, fontNumber=font.index, lazy=True)
+    assert "glyf" in made and "CFF " not in made  # fpdf2 cuts TrueType outlines ten times faster
+    cmap, whole_cmap = made.getBestCmap(), whole.getBestCmap()
+    assert set(map(ord, CHARS)) <= set(cmap)
+    scale = made["head"].unitsPerEm / whole["head"].unitsPerEm
+    for ch in CHARS:
+        assert made["hmtx"][cmap[ord(ch)]][0] == whole["hmtx"][whole_cmap[ord(ch)]][0] * scale
+    assert made["name"].getBestFullName() == whole["name"].getBestFullName()
+    written = Path(cut.path).stat().st_mtime_ns
+    assert pdffonts.page_font_file(font, CHARS) == cut and Path(cut.path).stat().st_mtime_ns == written
+
+
+def test_a_page_drawing_beyond_its_cut_is_laid_out_with_the_whole_font(registry, monkeypatch, tmp_path):
+    from formgen.compile import pdf
+
+    monkeypatch.setattr(pdf, "_PAGES", {})
+    monkeypatch.setattr(pdf, "_read_page", lambda path, spec: None)  # laid out, not read from the disk
+    monkeypatch.setattr(pdf, "_page_chars", lambda spec: "0123456789")  # no Chinese in the cut
+    out = tmp_path / "incident.pdf"
+    pdf.PdfCompiler().compile(registry.get("incident-report"), example("incident-report"), out)
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert "学生欺凌事件报告表" in text and "报告类型" in text
+
+
+FRESH_PROCESS = """
+import json, sys
+from pathlib import Path
+from formgen.compile import COMPILERS
+from formgen.spec import Registry
+spec = Registry(Path(sys.argv[1])).get("incident-report")
+COMPILERS["pdf"].compile(spec, json.loads(Path(sys.argv[2]).read_text("utf-8")), sys.argv[3])
+print(json.dumps({"fpdf": "fpdf" in sys.modules, "subset": "fontTools.subset" in sys.modules}))
+"""
+
+
+def test_a_page_kept_on_disk_is_read_back_by_a_new_process_without_laying_it_out(registry, tmp_path):
+    import json
+    import sys
+
+    from formgen.compile import pdf
+    from tests.conftest import EXAMPLES, FORMS
+
+    spec, data = registry.get("incident-report"), example("incident-report")
+    pdf.PdfCompiler().compile(spec, data, tmp_path / "here.pdf")
+    rows = tuple(max(g.blank_rows, len(data.get(g.address) or [])) for g in spec.groups())
+    kept = pdf._page_file((spec.id, spec.version, spec.hash, rows, pdffonts.page_font(), pdffonts.field_font()))
+    assert kept.is_file()
+    run = [sys.executable, "-c", FRESH_PROCESS, str(FORMS), str(EXAMPLES / "incident-report.json")]
+    loaded = json.loads(subprocess.run([*run, str(tmp_path / "fresh.pdf")], capture_output=True, text=True,
+                                       check=True).stdout)
+    assert loaded == {"fpdf": False, "subset": False}  # neither fpdf2 nor the font subsetter was loaded
+    assert _undated(tmp_path / "fresh.pdf") == _undated(tmp_path / "here.pdf")
+    kept.write_bytes(kept.read_bytes()[:-100])  # damaged: laid out again, and kept again
+    assert pdf._read_page(kept, spec) is None
+    subprocess.run([*run, str(tmp_path / "again.pdf")], check=True)
+    assert pdf._read_page(kept, spec) is not None
+    text = subprocess.run(["pdftotext", str(tmp_path / "again.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "学生欺凌事件报告表" in text and "王立新" in text
+
+
+def _undated(path: Path) -> bytes:
+    """The file without its creation date (the time it was made)."""
+    return re.sub(rb"/CreationDate \([^)]*\)", b"", path.read_bytes())

@@ -4,7 +4,8 @@ Two layers.  The *page* (fpdf2) is the paper form: A4, the title, a heading
 band per section, a bordered grid of label and value cells, repeating groups
 as table rows (the header repeated on each page), and the footer notes; it
 depends only on the definition and the number of rows, so it is built once
-per process and reused.  The *fields* (pypdf objects) go on top: one widget
+and reused: kept in memory, and on disk beside the font subsets (a new process
+reads it back without loading fpdf2).  The *fields* (pypdf objects) go on top: one widget
 per input, named by its address through a field hierarchy (``persons`` >
 ``0`` > ``name`` is the field ``persons.2.name``; a partial name may not
 contain a period).  Text fields (multi-line for ``textarea``), combo boxes for
@@ -27,17 +28,20 @@ The form's identity is in the document information: ``/FormgenForm``,
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import os
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from datetime import datetime, timezone
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from fpdf import FPDF
 from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
@@ -143,27 +147,102 @@ def _page(spec: FormSpec, rows: tuple[int, ...], page_font: pdffonts.FontFile,
     if key not in _PAGES:
         if len(_PAGES) >= 32:
             _PAGES.clear()
-        _PAGES[key] = _Layout(spec, rows, page_font).build()
+        path = _page_file(key)
+        page = _read_page(path, spec)
+        if page is None:
+            page = _Layout(spec, rows, pdffonts.page_font_file(page_font, _page_chars(spec)), page_font).build()
+            _write_page(path, page, spec)
+        _PAGES[key] = page
     return _PAGES[key]
 
 
-class _Pdf(FPDF):
-    def footer(self) -> None:
-        self.set_y(-10)
-        self.set_font("page", size=8)
-        self.set_text_color(HINT_GREY)
-        self.cell(0, 5, f"第 {self.page_no()} 页 / 共 {{nb}} 页", align="C")
+@lru_cache(maxsize=1)
+def _code_stamp() -> str:
+    """formgen's version and the size and time of each module of formgen and of fpdf2: a page kept on disk
+    was laid out by the code that reads it back."""
+    from importlib.util import find_spec
+
+    roots = [Path(__file__).resolve().parents[1], Path(find_spec("fpdf").origin).parent]  # found, not loaded
+    stats = sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns) for root in roots for p in root.rglob("*.py"))
+    return json.dumps([__version__, stats])
+
+
+def _page_file(key: tuple) -> Path:
+    """Where the page of ``key`` (form, version, hash, rows, page and field fonts) is kept."""
+    fonts = [(str(f), os.stat(f.path).st_size, os.stat(f.path).st_mtime_ns) for f in key[4:]]
+    text = json.dumps([_code_stamp(), *key[:4], fonts], ensure_ascii=False)
+    name = "".join(ch for ch in key[0] if ch.isascii() and (ch.isalnum() or ch in "-_"))[:40]
+    return pdffonts.cache_dir() / f"{name}-{hashlib.sha256(text.encode()).hexdigest()[:24]}.fgpage"
+
+
+def _read_page(path: Path, spec: FormSpec) -> Page | None:
+    """The page kept at ``path`` (a line of JSON, then the PDF), or None when it is missing or damaged."""
+    try:
+        header, pdf = path.read_bytes().split(b"\n", 1)
+        meta = json.loads(header)
+        if hashlib.sha256(pdf).hexdigest() != meta["sha256"]:
+            return None
+        boxes = [Box(address, spec.lookup(address), page, x, y, w, h, readonly, state)
+                 for address, page, x, y, w, h, readonly, state in meta["boxes"]]
+        if not all(isinstance(box.field, Field) for box in boxes):
+            return None
+        return Page(pdf, boxes, meta["height"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_page(path: Path, page: Page, spec: FormSpec) -> None:
+    """Keep the page on disk, so that the next process does not lay it out (and need not load fpdf2 at all)."""
+    if any(spec.lookup(box.address) is not box.field for box in page.boxes):
+        return  # a box whose field its address does not name: not kept
+    meta = {"sha256": hashlib.sha256(page.pdf).hexdigest(), "height": page.height,
+            "boxes": [[b.address, b.page, b.x, b.y, b.w, b.h, b.readonly, b.state] for b in page.boxes]}
+    try:
+        atomic_write_bytes(path, json.dumps(meta, ensure_ascii=False).encode("utf-8") + b"\n" + page.pdf)
+    except OSError:
+        pass  # a read-only home: work without the cache
+
+
+PAGE_WORDS = ("第页共", "表单编号：版本：", "□　", *DATE_HINTS.values(), *BOOL_LABELS)
+
+
+def _page_chars(spec: FormSpec) -> str:
+    """What the page of ``spec`` draws, as far as known before it is laid out: the text of its definition,
+    ASCII and formgen's own words (a character beyond these makes the page be laid out with the whole font)."""
+    text = json.dumps(spec.definition, ensure_ascii=False) + "".join(PAGE_WORDS)
+    text += "".join(g.total_label for g in spec.groups())
+    return "".join(sorted(set(text) | {chr(c) for c in range(0x20, 0x7F)}))
+
+
+@lru_cache(maxsize=1)
+def _pdf_class() -> type:
+    """fpdf2's document with formgen's footer; fpdf2 (0.3 s to load) is loaded only to lay a page out."""
+    from fpdf import FPDF
+
+    class _Pdf(FPDF):
+        def footer(self) -> None:
+            self.set_y(-10)
+            self.set_font("page", size=8)
+            self.set_text_color(HINT_GREY)
+            self.cell(0, 5, f"第 {self.page_no()} 页 / 共 {{nb}} 页", align="C")
+
+    return _Pdf
 
 
 class _Layout:
-    def __init__(self, spec: FormSpec, rows: tuple[int, ...], font: pdffonts.FontFile):
+    def __init__(self, spec: FormSpec, rows: tuple[int, ...], font: pdffonts.FontFile,
+                 whole: pdffonts.FontFile | None = None):
+        """``whole``: the font that ``font`` was cut from, to lay the page out with if ``font`` lacks a glyph."""
         self.spec = spec
+        self.whole = whole if whole != font else None
         self.rows = dict(zip((g.address for g in spec.groups()), rows))
         landscape = spec.ann.get("orientation") == "landscape"
-        self.pdf = _Pdf(orientation="L" if landscape else "P", unit="mm", format="A4")
+        self.pdf = _pdf_class()(orientation="L" if landscape else "P", unit="mm", format="A4")
         self.pdf.set_auto_page_break(False)
         self.pdf.set_margins(MARGIN, MARGIN, MARGIN)
         self.pdf.add_font("page", fname=font.path, collection_font_number=font.index)
+        self.font = self.pdf.fonts["page"]
+        self.font.ttfont.recalcBBoxes = False  # the subset keeps the font's bounds: computing them is slow
         self.pdf.set_creator(f"formgen {__version__}")
         self.width = self.pdf.w - 2 * MARGIN
         self.boxes: list[Box] = []
@@ -175,6 +254,8 @@ class _Layout:
         self._title()
         self.spec.walk(lambda title: self._band(title, SECTION_FILL, 11), self._field, self._group, self._note,
                        total_rows=True)
+        if self.font.missing_glyphs and self.whole:
+            return _Layout(self.spec, tuple(self.rows.values()), self.whole).build()
         return Page(bytes(self.pdf.output()), self.boxes, self.pdf.h)
 
     # -- drawing helpers ---------------------------------------------------------
@@ -494,6 +575,14 @@ def _lines_h(lines: list[str]) -> float:
     return len(lines) * PRINTED_SIZE * 0.45 + 2 * PAD
 
 
+class Text(TextStringObject):
+    """A text string written in hex.  pypdf writes a text string byte by byte, every byte of UTF-16 as an
+    octal escape (up to 16 bytes a Chinese character): a fifth of the time of a form with many fields."""
+
+    def write_to_stream(self, stream: Any) -> None:
+        stream.write(b"<%s>" % self.get_encoded_bytes().hex().encode())
+
+
 # -- embedded fonts ---------------------------------------------------------------
 
 @dataclass
@@ -514,16 +603,34 @@ def embed_font(subset: pdffonts.Subset) -> EmbeddedFont:
              b"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
              b"/CMapName /Adobe-Identity-UCS def /CMapType 2 def",
              b"1 begincodespacerange <0000> <FFFF> endcodespacerange"]
-    pairs = sorted((code, ch) for ch, code in subset.codes.items())
-    for start in range(0, len(pairs), 100):
-        chunk = pairs[start:start + 100]
-        lines.append(b"%d beginbfchar" % len(chunk))
-        lines += [b"<%04X> <%s>" % (code, ch.encode("utf-16-be").hex().upper().encode()) for code, ch in chunk]
-        lines.append(b"endbfchar")
+    runs = _runs_of(sorted((code, ch) for ch, code in subset.codes.items()))
+    ranges = [b"<%04X> <%04X> <%04X>" % (first, last, ord(ch)) for first, last, ch in runs if last > first]
+    chars = [b"<%04X> <%s>" % (first, ch.encode("utf-16-be").hex().upper().encode())
+             for first, last, ch in runs if last == first]
+    for kind, entries in ((b"bfrange", ranges), (b"bfchar", chars)):
+        for start in range(0, len(entries), 100):
+            chunk = entries[start:start + 100]
+            lines += [b"%d begin%s" % (len(chunk), kind), *chunk, b"end" + kind]
     lines.append(b"endcmap CMapName currentdict /CMap defineresource pop end end")
     default = Counter(subset.widths.values()).most_common(1)[0][0]
     return EmbeddedFont(subset, tag, zlib.compress(b"\n".join(lines), 6), default,
                          sorted((code, width) for code, width in subset.widths.items() if width != default))
+
+
+def _runs_of(pairs: list[tuple[int, str]]) -> list[tuple[int, int, str]]:
+    """(first code, last code, first character) of the runs of consecutive codes drawing consecutive
+    characters of the Basic Multilingual Plane, within one block of 256 codes and of 256 characters (what a
+    ToUnicode bfrange can say); every other character is a run of one."""
+    runs: list[tuple[int, int, str]] = []
+    for code, ch in pairs:
+        if runs:
+            first, last, start = runs[-1]
+            if (code == last + 1 and code & 0xFF and ord(ch) == ord(start) + code - first and ord(ch) & 0xFF
+                    and ord(ch) <= 0xFFFF):
+                runs[-1] = (first, code, start)
+                continue
+        runs.append((code, code, ch))
+    return runs
 
 
 @lru_cache(maxsize=2)
@@ -533,8 +640,9 @@ def embedded_field_font(font: pdffonts.FontFile) -> EmbeddedFont:
 
 def extra_font(base: pdffonts.Subset, shown: str) -> EmbeddedFont | None:
     """A second small subset for the characters of ``shown`` beyond the base subset (rare names: 喆玥)."""
-    extra = {ch for ch in shown if not base.has(ch) and pdffonts.covers(base.font, ch)}
-    return embed_font(pdffonts.subset(base.font, "".join(extra), truetype=True)) if extra else None
+    extra = "".join(sorted({ch for ch in shown if ch >= " " and not base.has(ch)}))  # a line break draws nothing
+    cut = pdffonts.cached_subset(base.font, extra, truetype=True) if extra else None
+    return embed_font(cut) if cut and cut.codes else None
 
 
 def stream(data: bytes, compressed: bool, **entries: Any) -> StreamObject:
@@ -574,7 +682,7 @@ def font_objects(writer: PdfWriter, font: EmbeddedFont) -> IndirectObject:
         NameObject("/Subtype"): NameObject("/CIDFontType0" if sub.cff else "/CIDFontType2"),
         NameObject("/BaseFont"): name,
         NameObject("/CIDSystemInfo"): DictionaryObject({
-            NameObject("/Registry"): TextStringObject("Adobe"), NameObject("/Ordering"): TextStringObject("Identity"),
+            NameObject("/Registry"): Text("Adobe"), NameObject("/Ordering"): Text("Identity"),
             NameObject("/Supplement"): NumberObject(0)}),
         NameObject("/FontDescriptor"): descriptor, NameObject("/DW"): NumberObject(font.default_width),
         NameObject("/W"): w_array})
@@ -623,7 +731,7 @@ class _Fields:
 
     def build(self, unit: str | None = None) -> bytes:
         writer = PdfWriter(clone_from=PdfReader(io.BytesIO(self.page.pdf)))
-        resources = DictionaryObject({NameObject("/Font"): form_fonts(writer, self.font, self.extra)})
+        resources = writer._add_object(DictionaryObject({NameObject("/Font"): form_fonts(writer, self.font, self.extra)}))
         widgets = ((box.page, box.address, self._widget(box, writer, resources)) for box in self.page.boxes)
         return write_form(writer, self.spec, writer.pages, widgets, resources, FONT_SIZE, unit)
 
@@ -735,20 +843,20 @@ def field_widget(writer: PdfWriter, spec: FormSpec, address: str, field: Field, 
     d = DictionaryObject({
         NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Widget"),
         NameObject("/Rect"): ArrayObject([FloatObject(round(v, 2)) for v in (x, y, x + w, y + h)]),
-        NameObject("/F"): NumberObject(4), NameObject("/TU"): TextStringObject(tooltip)})
+        NameObject("/F"): NumberObject(4), NameObject("/TU"): Text(tooltip)})
     if field.kind == "boolean" or box:
         ticked = value is True if on == YES else value is False
         state = NameObject(on if ticked else OFF)
         d.update({NameObject("/FT"): NameObject("/Btn"), NameObject("/V"): state, NameObject("/AS"): state,
-                  NameObject("/Ff"): NumberObject(flags), NameObject("/DA"): TextStringObject("/ZaDb 0 Tf 0 g"),
-                  NameObject("/MK"): DictionaryObject({NameObject("/CA"): TextStringObject("4")}),
+                  NameObject("/Ff"): NumberObject(flags), NameObject("/DA"): Text("/ZaDb 0 Tf 0 g"),
+                  NameObject("/MK"): DictionaryObject({NameObject("/CA"): Text("4")}),
                   NameObject("/AP"): DictionaryObject({NameObject("/N"): DictionaryObject({
                       NameObject(on): writer._add_object(form_xobject(w, h, check_mark(w, h), resources)),
                       NameObject(OFF): writer._add_object(form_xobject(w, h, b"", resources))})})})
         return d
     if field.kind == "choice":
         d[NameObject("/FT")] = NameObject("/Ch")
-        d[NameObject("/Opt")] = ArrayObject([TextStringObject(o) for o in ["", *field.choice_labels]])
+        d[NameObject("/Opt")] = ArrayObject([Text(o) for o in ["", *field.choice_labels]])
         flags |= COMBO
     else:
         d[NameObject("/FT")] = NameObject("/Tx")
@@ -757,10 +865,10 @@ def field_widget(writer: PdfWriter, spec: FormSpec, address: str, field: Field, 
         if field.schema.get("maxLength"):
             d[NameObject("/MaxLen")] = NumberObject(field.schema["maxLength"])
     d.update({NameObject("/Ff"): NumberObject(flags), NameObject("/Q"): NumberObject(align),
-              NameObject("/DA"): TextStringObject(f"{FIELD_FONT} {size:g} Tf {colour}"),
+              NameObject("/DA"): Text(f"{FIELD_FONT} {size:g} Tf {colour}"),
               NameObject("/MK"): DictionaryObject()})
     if value:
-        d[NameObject("/V")] = TextStringObject(value)
+        d[NameObject("/V")] = Text(value)
     d[NameObject("/AP")] = DictionaryObject({NameObject("/N"): writer._add_object(
         form_xobject(w, h, appearance(), resources))})
     return d
@@ -784,14 +892,15 @@ def write_form(writer: PdfWriter, spec: FormSpec, pages: Sequence[PageObject],
     for address, refs in placed.items():
         parts = tuple(address.split("."))
         for ref in [yes_no_pair(writer, refs)] if _is_pair(refs) else refs:
-            ref.get_object()[NameObject("/T")] = TextStringObject(parts[-1])
+            ref.get_object()[NameObject("/T")] = Text(parts[-1])
             attach(writer, nodes, top, parts, ref)
     top.append(_identity_field(writer, pages[0], spec, unit, len(pages)))
     writer._root_object[NameObject("/AcroForm")] = writer._add_object(DictionaryObject({
         NameObject("/Fields"): top, NameObject("/DR"): resources,
-        NameObject("/DA"): TextStringObject(f"{FIELD_FONT} {size:g} Tf 0 g")}))
-    writer._root_object[NameObject("/Lang")] = TextStringObject("zh-CN")
+        NameObject("/DA"): Text(f"{FIELD_FONT} {size:g} Tf 0 g")}))
+    writer._root_object[NameObject("/Lang")] = Text("zh-CN")
     info = {"/Title": spec.title, "/Creator": f"formgen {__version__}",
+            "/CreationDate": datetime.now(timezone.utc).strftime("D:%Y%m%d%H%M%SZ"),  # not the reused page's
             INFO_FORM: spec.id, INFO_VERSION: spec.version, INFO_HASH: spec.hash, INFO_PAGES: str(len(pages))}
     if unit:
         info[INFO_UNIT] = unit
@@ -809,8 +918,8 @@ def _identity_field(writer: PdfWriter, page: PageObject, spec: FormSpec, unit: s
                 "pages": pages}
     ref = writer._add_object(DictionaryObject({
         NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Widget"),
-        NameObject("/FT"): NameObject("/Tx"), NameObject("/T"): TextStringObject(IDENTITY_FIELD),
-        NameObject("/V"): TextStringObject(json.dumps(identity, separators=(",", ":"))),
+        NameObject("/FT"): NameObject("/Tx"), NameObject("/T"): Text(IDENTITY_FIELD),
+        NameObject("/V"): Text(json.dumps(identity, separators=(",", ":"))),
         NameObject("/Ff"): NumberObject(1),  # read-only
         NameObject("/F"): NumberObject(2 | 32),  # hidden, no view (and so not printed)
         NameObject("/Rect"): ArrayObject([FloatObject(0)] * 4), NameObject("/P"): page.indirect_reference}))
@@ -849,7 +958,7 @@ def attach(writer: PdfWriter, nodes: dict, top: ArrayObject, parts: tuple[str, .
         created = prefix not in nodes
         if created:
             nodes[prefix] = writer._add_object(DictionaryObject({
-                NameObject("/T"): TextStringObject(prefix[-1]), NameObject("/Kids"): ArrayObject()}))
+                NameObject("/T"): Text(prefix[-1]), NameObject("/Kids"): ArrayObject()}))
         nodes[prefix].get_object()["/Kids"].append(child)
         child.get_object()[NameObject("/Parent")] = nodes[prefix]
         if not created:

@@ -134,25 +134,26 @@ def _walk(acroform: pikepdf.Dictionary | None) -> dict[str, dict[str, Any]]:
         return {}
     fields: dict[str, dict[str, Any]] = {}
     seen: set[tuple[int, int]] = set()
-    stack: list[tuple[Any, str | None, int]] = [(node, None, 0) for node in reversed(top)]
+    stack: list[tuple[Any, str | None, int]] = [(node, None, 0) for node in reversed(list(top))]
     if len(stack) > FIELD_ENTRIES:
         raise ValueError("too many form fields")
     entries = len(stack)
     while stack:
         node, parent, depth = stack.pop()
-        if not isinstance(node, pikepdf.Dictionary) or ("/T" not in node and "/TM" not in node):
+        keys = node.keys() if isinstance(node, pikepdf.Dictionary) else ()  # one call to qpdf, not one a key
+        if "/T" not in keys and "/TM" not in keys:
             continue
         if depth >= FIELD_DEPTH:
             raise ValueError("form fields nest too deep")
-        name = str(node["/TM"]) if "/TM" in node else \
+        name = str(node["/TM"]) if "/TM" in keys else \
             str(node.get("/T", "")) if parent is None else f"{parent}.{node.get('/T', '')}"
-        fields[name] = _field(node)
+        fields[name] = _field(node, keys)
         key = node.objgen
         if key != (0, 0):
             if key in seen:
                 continue
             seen.add(key)
-        kids = node.get("/Kids")
+        kids = node.get("/Kids") if "/Kids" in keys else None
         if isinstance(kids, pikepdf.Array):
             entries += len(kids)
             if entries > FIELD_ENTRIES:
@@ -161,14 +162,15 @@ def _walk(acroform: pikepdf.Dictionary | None) -> dict[str, dict[str, Any]]:
     return fields
 
 
-def _field(node: pikepdf.Dictionary) -> dict[str, Any]:
-    """A field's own type, value and flags, and the states its boxes or choices can take."""
-    field = {key: _python(node[key]) for key in ("/FT", "/V", "/Ff") if key in node}
+def _field(node: pikepdf.Dictionary, keys: Any) -> dict[str, Any]:
+    """A field's own type, value and flags, and the states its boxes or choices can take (``keys``: the
+    field dictionary's keys)."""
+    field = {key: _python(node[key]) for key in ("/FT", "/V", "/Ff") if key in keys}
     kind, flags = field.get("/FT"), field.get("/Ff", 0)
     flags = flags if isinstance(flags, int) else 0
-    if kind == "/Ch" and node.get("/Opt"):
+    if kind == "/Ch" and "/Opt" in keys and node.get("/Opt"):
         field["/_States_"] = _python(node["/Opt"])
-    elif kind == "/Btn" and "/AP" in node:
+    elif kind == "/Btn" and "/AP" in keys:
         states = _states(node)
         field["/_States_"] = states + [OFF] * (OFF not in states)
     elif kind == "/Btn" and flags & RADIO:
@@ -191,11 +193,11 @@ def _states(widget: Any) -> list[str]:
 
 def _python(value: Any) -> Any:
     """A PDF value as Python: text and names (``/Yes``) as str, arrays as lists, numbers as they are."""
+    if not isinstance(value, pikepdf.Object):  # numbers and booleans come as Python's
+        return value
     if isinstance(value, pikepdf.Array):
         return [_python(v) for v in value]
-    if isinstance(value, pikepdf.Object):  # a string, a name, or anything else read as its text
-        return str(value)
-    return value
+    return str(value)  # a string, a name, or anything else read as its text
 
 
 def _field_identity(value: Any) -> Identity | None:

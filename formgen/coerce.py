@@ -68,6 +68,8 @@ _SPACES = " \t\u3000\u00a0"
 _INVISIBLE = dict.fromkeys([*map(ord, "\u200b\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"),
                             *(c for c in [*range(0x20), *range(0x7f, 0xa0)] if chr(c) not in "\t\n\r")])
 _LINE_BREAKS = ("\r\n", "\r", "\u2028", "\u2029")
+#: the characters clean_text may remove from either end of a text
+_VANISHING = frozenset(_SPACES + "\n\r\u2028\u2029" + "".join(map(chr, _INVISIBLE)))
 
 
 class CoerceError(Exception):
@@ -91,6 +93,8 @@ def clean_text(value: str, keep_newlines: bool = False) -> str:
     With ``keep_newlines`` the lines stay (each loses its trailing spaces);
     otherwise they are joined with one space.
     """
+    if value.isprintable():  # no control, invisible or line-breaking character, no space but ASCII's
+        return value.strip(" ")
     text = value.translate(_INVISIBLE).replace("\u00a0", " ")
     for brk in _LINE_BREAKS:
         text = text.replace(brk, "\n")
@@ -115,6 +119,8 @@ def halfwidth_alnum(text: str) -> str:
 
 
 def is_empty(value: Any) -> bool:
+    if isinstance(value, str) and value[:1] and value[0] not in _VANISHING:
+        return False  # its first character survives cleaning
     return value is None or (isinstance(value, str) and clean_text(value, True) == "")
 
 

@@ -12,8 +12,9 @@ import pytest
 from formgen.compile import COMPILERS
 from tests.conftest import FORMS, example
 
-#: the libraries of one format (python-docx and Jinja come with docxtpl; PIL and fontTools with pypdf and fpdf2)
-FORMAT_LIBS = {"xlsx": {"openpyxl"}, "docx": {"docxtpl", "docx", "jinja2"}, "pdf": {"fpdf", "pypdf", "fontTools"}}
+#: the libraries of one format (python-docx and Jinja come with docxtpl; PIL and fontTools with pypdf and fpdf2;
+#: pikepdf reads PDFs)
+FORMAT_LIBS = {"xlsx": {"openpyxl"}, "docx": {"docxtpl", "docx", "jinja2"}, "pdf": {"fpdf", "pypdf", "pikepdf", "fontTools"}}
 VALIDATION_LIBS = {"jsonschema", "lark", "stdnum"}
 HEAVY = set().union(*FORMAT_LIBS.values(), VALIDATION_LIBS, {"lxml", "PIL"})
 

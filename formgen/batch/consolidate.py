@@ -682,4 +682,6 @@ def _lines(value: Any, width: float) -> int:
 
 def _text_width(text: str) -> float:
     """Column-width units a text needs: its longest line, a wide (CJK, full-width) character counting as two."""
+    if text.isascii():  # codes, numbers, dates: no wide character to look for
+        return max(map(len, text.split("\n")))
     return max((len(line) + len(_WIDE.findall(line)) for line in text.split("\n")), default=0)

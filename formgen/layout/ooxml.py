@@ -79,6 +79,13 @@ def custom_properties(zf: zipfile.ZipFile) -> dict[str, str]:
         data = zf.read("docProps/custom.xml")
     except KeyError:
         return {}
+    return properties_of(data)
+
+
+def properties_of(data: bytes | None) -> dict[str, str]:
+    """The custom document properties in the bytes of a docProps/custom.xml part (None: no such part)."""
+    if data is None:
+        return {}
     root = etree.fromstring(data, safe_parser())
     return {prop.get("name"): "".join(prop.itertext()).strip()
             for prop in root.iter(f"{{{CUSTOM}}}property") if prop.get("name")}

@@ -15,7 +15,6 @@ so, whatever glyph it shows.
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -30,7 +29,7 @@ from formgen.layout.ooxml import (
     PROP_HASH,
     PROP_UNIT,
     PROP_VERSION,
-    custom_properties,
+    properties_of,
     qn,
     safe_parser,
     without_joiners,
@@ -65,10 +64,9 @@ class DocxReader:
     format = "docx"
 
     def open(self, stream: BinaryIO) -> Document:
-        check_package(stream, "Word (.docx)")
-        with zipfile.ZipFile(stream) as zf:
-            root = etree.fromstring(zf.read("word/document.xml"), safe_parser())
-            properties = custom_properties(zf)
+        package = check_package(stream, "Word (.docx)")
+        root = etree.fromstring(package["word/document.xml"], safe_parser())
+        properties = properties_of(package.get("docProps/custom.xml"))
         body = root.find(qn("w:body"))
         if body is None:
             raise ValueError("word/document.xml has no body")
@@ -225,9 +223,11 @@ def _ancestor(node: etree._Element, tag: str) -> etree._Element | None:
     return node
 
 
+_MERGES = (f"{qn('w:tcPr')}/{qn('w:vMerge')}", f"{qn('w:tcPr')}/{qn('w:hMerge')}")
+
+
 def _merged(tc: etree._Element) -> bool:
-    return tc.find(f"{qn('w:tcPr')}/{qn('w:vMerge')}") is not None or tc.find(
-        f"{qn('w:tcPr')}/{qn('w:hMerge')}") is not None
+    return any(tc.find(path) is not None for path in _MERGES)
 
 
 def _merged_down(tc: etree._Element) -> bool:

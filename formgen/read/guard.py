@@ -52,10 +52,13 @@ def too_large(fmt_name: str, limits: Limits = LIMITS) -> Unreadable:
                   limit=limits.file_bytes // MIB)
 
 
-def check_package(stream: BinaryIO, fmt_name: str, limits: Limits = LIMITS, sheets: str = "") -> None:
+def check_package(stream: BinaryIO, fmt_name: str, limits: Limits = LIMITS, sheets: str = "") -> dict[str, bytes]:
     """Refuse a zip package that breaks a limit; ``sheets`` is the folder of parts whose cells are counted
-    (``xl/worksheets/``).  The stream is left at its start."""
+    (``xl/worksheets/``).  Returns the XML parts it unpacked, by name, so that a reader parses these bytes
+    instead of unpacking the parts again (their sizes are within the limits just checked).  The stream is
+    left at its start."""
     check_size(stream, fmt_name, limits)
+    parts: dict[str, bytes] = {}
     try:
         with zipfile.ZipFile(stream) as zf:
             infos = zf.infolist()
@@ -63,12 +66,14 @@ def check_package(stream: BinaryIO, fmt_name: str, limits: Limits = LIMITS, shee
             cells = 0
             for info in infos:
                 if info.filename.endswith((".xml", ".rels", ".vml")):
-                    cells += _check_part(zf, info, fmt_name, limits, sheets)
+                    count, parts[info.filename] = _check_part(zf, info, fmt_name, limits, sheets)
+                    cells += count
                     if cells > limits.cells:
                         raise refuse(fmt_name, N_("its sheets hold more than {limit} cells, more than any form has"),
                                      limit=limits.cells)
     finally:
         stream.seek(0)
+    return parts
 
 
 def _check_directory(stream: BinaryIO, infos: list[zipfile.ZipInfo], fmt_name: str, limits: Limits) -> None:
@@ -102,14 +107,18 @@ def _check_directory(stream: BinaryIO, infos: list[zipfile.ZipInfo], fmt_name: s
         end = info.header_offset + _LOCAL_HEADER.size + name_length + extra_length + info.compress_size
 
 
-def _check_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, fmt_name: str, limits: Limits, sheets: str) -> int:
-    """Unpack an XML part a chunk at a time, within its caps; refuse a DTD; count a sheet's cells."""
+def _check_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, fmt_name: str, limits: Limits,
+                sheets: str) -> tuple[int, bytes]:
+    """Unpack an XML part a chunk at a time, within its caps; refuse a DTD; count a sheet's cells.
+    Returns the cells counted and the part's bytes."""
     count_cells = bool(sheets) and info.filename.startswith(sheets)
     cells = 0
     size = 0
     carry = b""
+    chunks = []
     with zf.open(info) as part:
         while chunk := part.read(CHUNK):
+            chunks.append(chunk)
             size += len(chunk)
             if size > limits.entry_bytes:
                 raise refuse(fmt_name, N_("a part of it ({part}) unpacks to more than {limit} MiB"),
@@ -123,7 +132,7 @@ def _check_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, fmt_name: str, limit
                 if cells > limits.cells:
                     break
             carry = window[-32:]
-    return cells
+    return cells, b"".join(chunks)
 
 
 def _shown(name: str) -> str:

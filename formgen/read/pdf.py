@@ -1,8 +1,11 @@
 """Read a returned PDF form: identity from the document information, values from the AcroForm fields.
 
-Values come from pypdf's ``get_fields()`` (not ``get_form_text_fields()``,
-which skips check boxes and choices), keyed by the fields' full names, which
-are the field addresses (the boxes of a multiple choice are read by ``_read_multi``).  A yes/no field is a pair of 是/否 boxes (a radio
+The file is opened with pikepdf (qpdf) and its AcroForm field tree walked
+here (:func:`_walk`), as pypdf's ``get_fields()`` walked it, about ten times
+faster: every field by its full name (the field addresses), with its type,
+value, flags and the states of its boxes (the boxes of a multiple choice are
+read by ``_read_multi``).  The pages' annotations are listed while the file
+is open, for FG108 (``outside_fields``).  A yes/no field is a pair of 是/否 boxes (a radio
 group with the states ``/Yes`` and ``/No``): ``/Yes`` is true, ``/No`` false,
 and a pair nobody touched (``/Off``) is nothing, so a required yes/no field
 left alone is reported as not filled, as in the Excel and Word forms.  A
@@ -24,13 +27,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-import pypdf
-from pypdf import PasswordType
-from pypdf.errors import PyPdfError
-from pypdf.generic import DictionaryObject
+import pikepdf
 
 from formgen.coerce import Context, is_empty
-from formgen.layout.pdf import (IDENTITY_FIELD, INFO_FORM, INFO_HASH, INFO_PAGES, INFO_UNIT, INFO_VERSION, NO,
+from formgen.layout.pdf import (IDENTITY_FIELD, INFO_FORM, INFO_HASH, INFO_PAGES, INFO_UNIT, INFO_VERSION, NO, OFF,
                                 multi_box)
 from formgen.i18n import N_
 from formgen.issues import Code, Issue, Text, Unreadable, shown
@@ -38,15 +38,33 @@ from formgen.read.guard import check_pdf, check_pdf_objects
 from formgen.record import Identity, RawValue
 from formgen.spec.model import Field, FormSpec
 
-# pypdf logs what it repairs in a damaged file; the sender is told by the file's issue, not by a log line
-logging.getLogger("pypdf").addHandler(logging.NullHandler())
-logging.getLogger("pypdf").propagate = False
+# qpdf reports what it repairs in a damaged file; the sender is told by the file's issue, not by a log line
+logging.getLogger("pikepdf").addHandler(logging.NullHandler())
+logging.getLogger("pikepdf").propagate = False
+
+#: how deep fields may nest, and how many a file may hold (pypdf's limits, kept when reading moved to qpdf)
+FIELD_DEPTH, FIELD_ENTRIES = 100, 100_000
+#: field flags (PDF 32000-1, 12.7.4.2.4): a radio group, and one that cannot be switched off
+RADIO, NO_TOGGLE_TO_OFF = 1 << 15, 1 << 14
+
+
+@dataclass
+class Mark:
+    """An annotation on a page: its kind (``/Widget``, ``/FreeText`` ...) and, for a widget, the full name of
+    its field (page tools' renaming undone) and the field's value."""
+
+    kind: str
+    name: str = ""
+    value: Any = None
 
 
 @dataclass
 class PdfDoc:
-    reader: pypdf.PdfReader
-    fields: dict[str, Any]
+    info: dict[str, str]  # the document information's entries, as text
+    fields: dict[str, dict[str, Any]]  # full field name -> its "/FT", "/V", "/Ff" and "/_States_"
+    xfa: bool = False
+    # each page's annotations, None for a page whose annotations cannot be read; None for a damaged page tree
+    pages: list[list[Mark] | None] | None = None
 
 
 class PdfReader:
@@ -54,26 +72,29 @@ class PdfReader:
 
     def open(self, stream: BinaryIO) -> PdfDoc:
         check_pdf(stream)
-        reader = pypdf.PdfReader(stream)
-        check_pdf_objects(sum(len(table) for table in reader.xref.values()) + len(reader.xref_objStm))
-        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
-            raise Unreadable(Issue(Code.FILE_ENCRYPTED))
-        fields = _page_tool_names(reader.get_fields() or {})
-        if not any("/FT" in f for f in fields.values()):
-            acroform = reader.trailer["/Root"].get("/AcroForm")
-            xfa = acroform is not None and "/XFA" in acroform.get_object()
+        try:
+            pdf = pikepdf.open(stream, inherit_page_attributes=False)
+        except pikepdf.PasswordError:
+            raise Unreadable(Issue(Code.FILE_ENCRYPTED)) from None
+        with pdf:
+            check_pdf_objects(len(pdf.get_xref_table()))
+            acroform = pdf.Root.get("/AcroForm")
+            acroform = acroform if isinstance(acroform, pikepdf.Dictionary) else None
+            doc = PdfDoc(_info(pdf), _page_tool_names(_walk(acroform)), acroform is not None and "/XFA" in acroform,
+                         _marks(pdf))
+        if not any("/FT" in f for f in doc.fields.values()):
             raise Unreadable(Issue(Code.NO_FILLABLE_FIELDS, params={
-                "reason": N_("an XFA form, which formgen cannot read") if xfa
+                "reason": N_("an XFA form, which formgen cannot read") if doc.xfa
                 else N_("a flattened, printed or scanned PDF")}))
-        return PdfDoc(reader, fields)
+        return doc
 
     def identity(self, doc: PdfDoc) -> Identity | None:
         """From the document information, else from the hidden identity field (page tools drop the first)."""
-        info = doc.reader.metadata or {}
+        info = doc.info
         form, version = info.get(INFO_FORM), info.get(INFO_VERSION)
         if form and version:
-            unit = str(info.get(INFO_UNIT) or "").strip() or None
-            return Identity(str(form), str(version), info.get(INFO_HASH) and str(info[INFO_HASH]), unit)
+            unit = info.get(INFO_UNIT, "").strip() or None
+            return Identity(form, version, info.get(INFO_HASH) or None, unit)
         return _field_identity(doc.fields.get(IDENTITY_FIELD, {}).get("/V"))
 
     def field_names(self, doc: PdfDoc) -> set[str]:
@@ -131,6 +152,89 @@ def _read_multi(field: Field, spec: FormSpec, fields: dict[str, Any], values: li
     values.append(RawValue(field.address, "、".join(ticked), field.address))
 
 
+def _info(pdf: pikepdf.Pdf) -> dict[str, str]:
+    """The document information dictionary's entries as text."""
+    info = pdf.trailer.get("/Info")
+    if not isinstance(info, pikepdf.Dictionary):
+        return {}
+    return {key: str(value) for key, value in info.items()}
+
+
+def _walk(acroform: pikepdf.Dictionary | None) -> dict[str, dict[str, Any]]:
+    """Every field of the form's field tree by its full name (its ``/TM``, else its parents' names and its
+    ``/T`` joined by dots), in the order a depth-first walk meets them; a dictionary without a name (a box's
+    widget) is no field.  A field met twice is read once; a tree deeper or larger than any form's is refused."""
+    top = acroform.get("/Fields") if acroform is not None else None
+    if not isinstance(top, pikepdf.Array):
+        return {}
+    fields: dict[str, dict[str, Any]] = {}
+    seen: set[tuple[int, int]] = set()
+    stack: list[tuple[Any, str | None, int]] = [(node, None, 0) for node in reversed(list(top))]
+    if len(stack) > FIELD_ENTRIES:
+        raise ValueError("too many form fields")
+    entries = len(stack)
+    while stack:
+        node, parent, depth = stack.pop()
+        keys = node.keys() if isinstance(node, pikepdf.Dictionary) else ()  # one call to qpdf, not one a key
+        if "/T" not in keys and "/TM" not in keys:
+            continue
+        if depth >= FIELD_DEPTH:
+            raise ValueError("form fields nest too deep")
+        name = str(node["/TM"]) if "/TM" in keys else \
+            str(node.get("/T", "")) if parent is None else f"{parent}.{node.get('/T', '')}"
+        fields[name] = _field(node, keys)
+        key = node.objgen
+        if key != (0, 0):
+            if key in seen:
+                continue
+            seen.add(key)
+        kids = node.get("/Kids") if "/Kids" in keys else None
+        if isinstance(kids, pikepdf.Array):
+            entries += len(kids)
+            if entries > FIELD_ENTRIES:
+                raise ValueError("too many form fields")
+            stack.extend((kid, name, depth + 1) for kid in reversed(kids))
+    return fields
+
+
+def _field(node: pikepdf.Dictionary, keys: Any) -> dict[str, Any]:
+    """A field's own type, value and flags, and the states its boxes or choices can take (``keys``: the
+    field dictionary's keys)."""
+    field = {key: _python(node[key]) for key in ("/FT", "/V", "/Ff") if key in keys}
+    kind, flags = field.get("/FT"), field.get("/Ff", 0)
+    flags = flags if isinstance(flags, int) else 0
+    if kind == "/Ch" and "/Opt" in keys and node.get("/Opt"):
+        field["/_States_"] = _python(node["/Opt"])
+    elif kind == "/Btn" and "/AP" in keys:
+        states = _states(node)
+        field["/_States_"] = states + [OFF] * (OFF not in states)
+    elif kind == "/Btn" and flags & RADIO:
+        states = []
+        for kid in node.get("/Kids", []):
+            states.extend(s for s in _states(kid) if s not in states)
+        if flags & NO_TOGGLE_TO_OFF and OFF in states:
+            states.remove(OFF)
+        field["/_States_"] = states
+    return field
+
+
+def _states(widget: Any) -> list[str]:
+    """The appearance states of a box (the keys of its normal appearance); a box without them is damaged."""
+    normal = widget.get("/AP", {}).get("/N") if isinstance(widget, pikepdf.Dictionary) else None
+    if not isinstance(normal, pikepdf.Dictionary):
+        raise ValueError("a box has no normal appearance")
+    return list(normal.keys())
+
+
+def _python(value: Any) -> Any:
+    """A PDF value as Python: text and names (``/Yes``) as str, arrays as lists, numbers as they are."""
+    if not isinstance(value, pikepdf.Object):  # numbers and booleans come as Python's
+        return value
+    if isinstance(value, pikepdf.Array):
+        return [_python(v) for v in value]
+    return str(value)  # a string, a name, or anything else read as its text
+
+
 def _field_identity(value: Any) -> Identity | None:
     try:
         found = json.loads(str(value))
@@ -180,54 +284,72 @@ _ANNOTATIONS = {"/FreeText": N_("a text box"), "/Text": N_("a note"), "/Ink": N_
                 "/Stamp": N_("a stamp"), "/FileAttachment": N_("an attached file")}
 
 
-#: What pypdf raises on a damaged page tree or annotation (the fields were read: FG108 is only left unsaid).
-_DAMAGED = (PyPdfError, AttributeError, KeyError, TypeError, ValueError, RecursionError)
+#: What qpdf raises on a damaged page tree or annotation (the fields were read: FG108 is only left unsaid).
+_DAMAGED = (pikepdf.PdfError, AttributeError, KeyError, TypeError, ValueError, RecursionError)
+
+
+def _marks(pdf: pikepdf.Pdf) -> list[list[Mark] | None] | None:
+    """Each page's annotations, while the file is open."""
+    try:
+        pages = list(pdf.pages)
+    except _DAMAGED:
+        return None
+    out: list[list[Mark] | None] = []
+    for page in pages:
+        try:
+            out.append(_page_marks(page.obj))
+        except _DAMAGED:
+            out.append(None)
+    return out
+
+
+def _page_marks(page: pikepdf.Dictionary) -> list[Mark]:
+    listed = page.get("/Annots")
+    marks = []
+    for annotation in listed if isinstance(listed, pikepdf.Array) else ():
+        if not isinstance(annotation, pikepdf.Dictionary):
+            continue
+        kind = str(annotation.get("/Subtype", ""))
+        marks.append(Mark(kind, *_widget_field(annotation)) if kind == "/Widget" else Mark(kind))
+    return marks
 
 
 def outside_fields(doc: PdfDoc, spec: FormSpec) -> list[Issue]:
     """FG108 for what was typed or added outside the form's fields, naming what and on which page: an annotation
     a viewer added (a text box, a note, a drawing ...), a form field the form does not have that holds a value,
     and a page beyond those formgen wrote (the pages holding none of the form's fields, else the last ones)."""
-    issues: list[Issue] = []
-    try:
-        pages = list(doc.reader.pages)
-    except _DAMAGED:  # a damaged page tree: nothing can be named
+    if doc.pages is None:  # a damaged page tree: nothing can be named
         return []
+    issues: list[Issue] = []
     without_fields = []
-    for number, page in enumerate(pages, 1):
-        try:
-            found, form_fields = _on_page(number, page, spec)
-        except _DAMAGED:
+    for number, marks in enumerate(doc.pages, 1):
+        if marks is None:
             continue
+        found, form_fields = _on_page(number, marks, spec)
         issues += found
         if not form_fields:
             without_fields.append(number)
-    written = _pages_written(doc)
-    if written and len(pages) > written:
-        added = len(pages) - written
-        for number in without_fields if len(without_fields) == added else range(written + 1, len(pages) + 1):
+    written, count = _pages_written(doc), len(doc.pages)
+    if written and count > written:
+        added = count - written
+        for number in without_fields if len(without_fields) == added else range(written + 1, count + 1):
             issues.append(_outside(number, where=Text(N_("page {page}, which the form does not have"),
                                                       {"page": number})))
     return issues
 
 
-def _on_page(number: int, page: Any, spec: FormSpec) -> tuple[list[Issue], int]:
+def _on_page(number: int, marks: list[Mark], spec: FormSpec) -> tuple[list[Issue], int]:
     """What was added on one page, and how many of the form's fields it holds."""
     issues, form_fields = [], 0
-    listed = page.get("/Annots")
-    for annotation in (a.get_object() for a in (listed.get_object() if listed is not None else [])):
-        if not isinstance(annotation, DictionaryObject):
-            continue
-        kind = annotation.get("/Subtype")
-        if kind == "/Widget":
-            name, value = _widget_field(annotation)
-            if _of_form(name, spec):
+    for mark in marks:
+        if mark.kind == "/Widget":
+            if _of_form(mark.name, spec):
                 form_fields += 1
-            elif not is_empty(value) and str(value) != "/Off":
-                issues.append(_outside(number, Text(N_("the added form field {name}"), {"name": shown(name)})))
-        elif kind not in _NOT_CONTENT:
-            issues.append(_outside(number, _ANNOTATIONS.get(str(kind)) or Text(
-                N_("a comment or mark ({kind})"), {"kind": shown(str(kind).lstrip("/"), 20)})))
+            elif not is_empty(mark.value) and str(mark.value) != "/Off":
+                issues.append(_outside(number, Text(N_("the added form field {name}"), {"name": shown(mark.name)})))
+        elif mark.kind not in _NOT_CONTENT:
+            issues.append(_outside(number, _ANNOTATIONS.get(mark.kind) or Text(
+                N_("a comment or mark ({kind})"), {"kind": shown(mark.kind.lstrip("/"), 20)})))
     return issues, form_fields
 
 
@@ -238,17 +360,16 @@ def _outside(page: int, what: str | Text | None = None, where: Text | None = Non
     return Issue(Code.EXTRA_CONTENT, location=f"第{page}页", params={"location": where})
 
 
-def _widget_field(widget: DictionaryObject) -> tuple[str, Any]:
+def _widget_field(widget: pikepdf.Dictionary) -> tuple[str, Any]:
     """The full name of the field a widget belongs to (page tools' renaming undone), and its value."""
     parts, value, node = [], None, widget
     for _depth in range(32):  # a loop of /Parent links ends too
         if "/T" in node:
             parts.append(_RENAMED.sub("", str(node["/T"])))
-        if value is None:
-            value = node.get("/V")
+        if value is None and "/V" in node:
+            value = _python(node["/V"])
         parent = node.get("/Parent")
-        parent = parent.get_object() if parent is not None else None
-        if not isinstance(parent, DictionaryObject):
+        if not isinstance(parent, pikepdf.Dictionary):
             break
         node = parent
     return ".".join(reversed(parts)), value
@@ -266,8 +387,7 @@ def _of_form(name: str, spec: FormSpec) -> bool:
 
 def _pages_written(doc: PdfDoc) -> int | None:
     """How many pages formgen wrote: from the document information, else the identity field."""
-    info = doc.reader.metadata or {}
-    text = str(info.get(INFO_PAGES) or "")
+    text = doc.info.get(INFO_PAGES, "")
     if not text:
         try:
             text = str(json.loads(str(doc.fields.get(IDENTITY_FIELD, {}).get("/V"))).get("pages", ""))

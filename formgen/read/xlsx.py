@@ -1,88 +1,31 @@
 """Read a returned workbook: identity from the hidden sheet, scalars by defined name, rows by table.
 
-openpyxl's read-only mode reads cell values (dates converted by their number
-format, in the workbook's date system) about four times faster than its full
-mode; the few parts it leaves out there (tables, print areas) are read from
-the package with lxml.
+The package is read with lxml (``formgen.read.xlsx_package``) from the parts the hostile-file guard
+unpacked while checking them.
 """
 
 from __future__ import annotations
 
-import posixpath
 import re
-import warnings
-import zipfile
-from dataclasses import dataclass, field
 from typing import Any, BinaryIO
-
-from lxml import etree
-from openpyxl import load_workbook
-from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter, range_boundaries
-from openpyxl.xml.constants import MAX_COLUMN, MAX_ROW
-from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from formgen.coerce import Context, is_empty
 from formgen.layout.xlsx import (FORM_SHEET, META_FORM, META_HASH, META_SHEET, META_UNIT, META_VERSION, NAME_PREFIX,
                                  TABLE_PREFIX, defined_name, table_name)
 from formgen.i18n import N_
 from formgen.issues import Code, Issue, shown
-from formgen.limits import LIMITS
-from formgen.read.guard import check_package, refuse
+from formgen.read.guard import check_package
+from formgen.read.xlsx_package import (FORMAT, MAX_COLUMN, MAX_ROW, Book, coordinate_to_tuple, get_column_letter,
+                                       range_boundaries, read_book)
 from formgen.record import Identity, RawValue
 from formgen.spec.model import FormSpec, Group
-
-NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-      "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-      "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
-FORMAT = "Excel (.xlsx)"
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-
-
-@dataclass
-class Book:
-    """What the reader needs of a workbook, independent of openpyxl's objects."""
-
-    cells: dict[str, dict[tuple[int, int], Any]] = field(default_factory=dict)
-    # defined name -> (sheet, "B5"); None when it no longer names one cell
-    names: dict[str, tuple[str, str] | None] = field(default_factory=dict)
-    tables: dict[str, tuple[str, str]] = field(default_factory=dict)  # table name -> (sheet, "A18:E24")
-    # defined name of a range of one sheet -> (sheet, "A18:E24"): the rows of a group whose cells are merged
-    ranges: dict[str, tuple[str, str]] = field(default_factory=dict)
-    print_areas: dict[str, str] = field(default_factory=dict)  # sheet -> "A1:E32"
-    # sheet -> {(row, col): (formula text, whether a computed value was saved with it)}
-    formulas: dict[str, dict[tuple[int, int], tuple[str, bool]]] = field(default_factory=dict)
-    # sheet -> rows where a range merged across columns starts (a heading, not a run down a column)
-    merged_rows: dict[str, set[int]] = field(default_factory=dict)
-    date1904: bool = False
-
-    def value(self, sheet: str, row: int, col: int) -> Any:
-        return self.cells.get(sheet, {}).get((row, col))
 
 
 class XlsxReader:
     format = "xlsx"
 
     def open(self, stream: BinaryIO) -> Book:
-        check_package(stream, FORMAT, sheets="xl/worksheets/")
-        book = Book()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            wb = load_workbook(stream, read_only=True, data_only=True)
-        try:
-            book.date1904 = wb.epoch == CALENDAR_MAC_1904
-            for ws in wb.worksheets:
-                book.cells[ws.title] = _cells(ws)
-            for name, dn in wb.defined_names.items():
-                book.names[name] = _one_cell(dn)
-                if book.names[name] is None and name.startswith(NAME_PREFIX):
-                    found = _one_range(dn)
-                    if found is not None:
-                        book.ranges[name] = found
-        finally:
-            wb.close()
-        stream.seek(0)
-        _read_package_parts(stream, book)
-        return book
+        return read_book(check_package(stream, FORMAT, sheets="xl/worksheets/"))
 
     def identity(self, book: Book) -> Identity | None:
         meta = book.cells.get(META_SHEET, {})
@@ -130,25 +73,6 @@ class XlsxReader:
         return values, issues
 
 
-def _cells(ws: Any) -> dict[tuple[int, int], Any]:
-    """The cells of a sheet that hold a value.  The sheet's declared dimension is ignored (openpyxl would
-    pad every row to it: A1:XFD1048576 is 17 billion cells), only the cells written in it are read."""
-    ws.reset_dimensions()
-    cells = {}
-    for row in ws.iter_rows():
-        for c in row:
-            value = getattr(c, "value", None)
-            if value is None:
-                continue
-            if isinstance(value, str):
-                if len(value) > LIMITS.cell_chars:
-                    raise refuse(FORMAT, N_("a cell ({cell}) holds more than {limit} characters, more than Excel "
-                                            "allows"), cell=f"{ws.title}!{c.coordinate}", limit=LIMITS.cell_chars)
-                value = _unescape(value)
-            cells[(c.row, c.column)] = value
-    return cells
-
-
 def _formula(book: Book, spec: FormSpec, fld: Any, address: str, sheet: str, row: int, col: int) -> list[Issue]:
     """FORMULA when an input cell holds a formula (its value as last computed is read), FORMULA_NOT_COMPUTED
     when no computed value was saved with it (nothing could be read): never dropped silently."""
@@ -161,46 +85,6 @@ def _formula(book: Book, spec: FormSpec, fld: Any, address: str, sheet: str, row
                   f"{sheet}!{get_column_letter(col)}{row}", {"label": spec.labels_of(address), "formula": formula})]
 
 
-_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-
-
-def _unescape(text: str) -> str:
-    """Decode Excel's escapes of characters XML cannot hold (``_x0007_`` is BEL, ``_x005F_`` an underscore);
-    the control characters they stand for are removed with the others from typed text."""
-    return _ESCAPE.sub(lambda m: chr(int(m[1], 16)), text) if "_x" in text else text
-
-
-def _one_cell(dn: Any) -> tuple[str, str] | None:
-    """A defined name's (sheet, "B5") when it names one cell of one sheet; None for a range, a column,
-    or a reference deleted to ``#REF!``."""
-    try:
-        dests = list(dn.destinations)
-    except (ValueError, TypeError, AttributeError):
-        return None
-    if len(dests) != 1:
-        return None
-    sheet, coord = dests[0]
-    coord = coord.replace("$", "")
-    bounds = _bounds(coord)
-    if bounds is None or None in bounds or bounds[:2] != bounds[2:]:
-        return None
-    return sheet, coord
-
-
-def _one_range(dn: Any) -> tuple[str, str] | None:
-    """A defined name's (sheet, "A5:J55") when it names one rectangle of one sheet."""
-    try:
-        dests = list(dn.destinations)
-    except (ValueError, TypeError, AttributeError):
-        return None
-    if len(dests) != 1:
-        return None
-    sheet, coord = dests[0]
-    coord = coord.replace("$", "")
-    bounds = _bounds(coord)
-    return (sheet, coord) if bounds is not None and None not in bounds else None
-
-
 def _bounds(ref: str | None) -> tuple[int | None, int | None, int | None, int | None] | None:
     """(min_col, min_row, max_col, max_row) of a range, None where a whole row or column leaves one
     open; None for text that is no range (``#REF!``, nothing)."""
@@ -208,33 +92,6 @@ def _bounds(ref: str | None) -> tuple[int | None, int | None, int | None, int | 
         return range_boundaries(ref)
     except (ValueError, TypeError):
         return None
-
-
-def _read_package_parts(stream: BinaryIO, book: Book) -> None:
-    """Tables and print areas, which openpyxl's read-only mode does not load."""
-    with zipfile.ZipFile(stream) as zf:
-        names = set(zf.namelist())
-        workbook = etree.fromstring(zf.read("xl/workbook.xml"), _PARSER)
-        rels = _rels(zf, "xl/_rels/workbook.xml.rels", names)
-        sheets = []
-        for sheet in workbook.iterfind("m:sheets/m:sheet", NS):
-            target = rels.get(sheet.get(f"{{{NS['r']}}}id"), "")
-            sheets.append((sheet.get("name"), _resolve("xl", target)))
-        for dn in workbook.iterfind("m:definedNames/m:definedName", NS):
-            local = dn.get("localSheetId")
-            if dn.get("name") == "_xlnm.Print_Area" and local is not None and int(local) < len(sheets):
-                area = (dn.text or "").split(",")[0].split("!")[-1].replace("$", "")
-                book.print_areas[sheets[int(local)][0]] = area
-        for sheet_name, sheet_path in sheets:
-            if sheet_path in names:
-                with zf.open(sheet_path) as part:
-                    book.formulas[sheet_name], book.merged_rows[sheet_name] = _formulas_and_merges(part)
-            folder, base = posixpath.split(sheet_path)
-            for target in _rels(zf, f"{folder}/_rels/{base}.rels", names).values():
-                table_path = _resolve(folder, target)
-                if table_path in names and "/tables/" in table_path:
-                    table = etree.fromstring(zf.read(table_path), _PARSER)
-                    book.tables[table.get("displayName") or table.get("name")] = (sheet_name, table.get("ref"))
 
 
 _SUM = re.compile(r"^=?SUM\(\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)\)$")
@@ -251,43 +108,6 @@ def _uncalculated_sum(book: Book, sheet: str, at: tuple[int, int]) -> Any:
                if min_row <= r <= max_row and min_col <= c <= max_col
                and isinstance(v, (int, float)) and not isinstance(v, bool)]
     return sum(numbers) if numbers else None
-
-
-def _formulas_and_merges(part: BinaryIO) -> tuple[dict[tuple[int, int], tuple[str, bool]], set[int]]:
-    """A sheet's formulas (text, whether a computed value was saved) and the rows where ranges merged across
-    columns start, which openpyxl's read-only mode does not give."""
-    formulas: dict[tuple[int, int], tuple[str, bool]] = {}
-    merged: set[int] = set()
-    cell, formula, value, merge = (f"{{{NS['m']}}}{t}" for t in ("c", "f", "v", "mergeCell"))
-    for _event, node in etree.iterparse(part, events=("end",), tag=(cell, merge), resolve_entities=False,
-                                        no_network=True, load_dtd=False, huge_tree=False):
-        if node.tag == merge:
-            bounds = _bounds(node.get("ref"))
-            if bounds and bounds[1] and bounds[0] != bounds[2]:  # across columns (a heading), not a run down a column
-                merged.add(bounds[1])
-        else:
-            f = node.find(formula)
-            if f is not None and node.get("r"):
-                bounds = _bounds(node.get("r"))
-                v = node.find(value)
-                if bounds and None not in bounds:
-                    formulas[(bounds[1], bounds[0])] = (f.text or "", v is not None and bool(v.text))
-        node.clear()
-    return formulas, merged
-
-
-def _resolve(folder: str, target: str) -> str:
-    """A relationship target as a package path (targets may be relative or absolute)."""
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return posixpath.normpath(posixpath.join(folder, target))
-
-
-def _rels(zf: zipfile.ZipFile, path: str, names: set[str]) -> dict[str, str]:
-    if path not in names:
-        return {}
-    root = etree.fromstring(zf.read(path), _PARSER)
-    return {r.get("Id"): r.get("Target") for r in root.iterfind("rel:Relationship", NS)}
 
 
 def _outside_form(book: Book, sheet: str) -> list[Issue]:

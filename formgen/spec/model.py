@@ -21,6 +21,8 @@ from formgen.paths import get_path
 BOOL_LABELS = ("是", "否")
 #: What separates the choices typed into one multi-select cell: 、 ， , ; ；
 MULTI_SEPARATORS = "、，,;；"
+#: how many addresses a form remembers the field of
+LOOKUP_MEMO = 10_000
 
 
 def canonical_json(obj: Any) -> bytes:
@@ -229,7 +231,15 @@ class Group:
         return int(self.ann.get("rows", max(3, self.schema.get("minItems", 0))))
 
     def column(self, name: str) -> Field | None:
-        return next((c for c in self.columns if c.name == name), None)
+        return self._columns.get(name)
+
+    @cached_property
+    def _columns(self) -> dict[str, Field]:
+        """Each column by its name (the first of a name, as a scan finds it)."""
+        out: dict[str, Field] = {}
+        for col in self.columns:
+            out.setdefault(col.name, col)
+        return out
 
     @property
     def total_label(self) -> str:
@@ -278,10 +288,18 @@ class FormSpec:
         return definition_hash(self.definition)
 
     def fields(self) -> list[Field]:
-        return [i for i in self.items if isinstance(i, Field)]
+        return list(self._fields)
 
     def groups(self) -> list[Group]:
-        return [i for i in self.items if isinstance(i, Group)]
+        return list(self._groups)
+
+    @cached_property
+    def _fields(self) -> tuple[Field, ...]:
+        return tuple(i for i in self.items if isinstance(i, Field))
+
+    @cached_property
+    def _groups(self) -> tuple[Group, ...]:
+        return tuple(i for i in self.items if isinstance(i, Group))
 
     def sections(self) -> list[tuple[str | None, list[Item]]]:
         """Items grouped by section, in order of first appearance."""
@@ -341,9 +359,31 @@ class FormSpec:
             index.setdefault(item.path, (place, item))
         return index
 
+    @cached_property
+    def _lookups(self) -> dict[tuple[str, ...], Field | Group | None]:
+        """What :meth:`lookup` found, by the address with its row numbers as ``.`` (every row of a column is
+        the same column; no part of an address can be ``.``), unless some item's own path has a part of digits."""
+        return {}
+
+    @cached_property
+    def _digit_paths(self) -> bool:
+        return any(part.isdigit() for item in self.items for part in item.path)
+
     def lookup(self, address: str) -> Field | Group | None:
         """The field or group an address names (``persons.2.name`` -> the ``name`` column)."""
         parts = address.split(".") if address else []
+        key = tuple(parts) if self._digit_paths else tuple("." if p.isdigit() else p for p in parts)
+        try:
+            return self._lookups[key]
+        except KeyError:
+            pass
+        if len(self._lookups) >= LOOKUP_MEMO:  # addresses come from files: the memo stays bounded
+            self._lookups.clear()
+        found = self._lookups[key] = self._find(parts)
+        return found
+
+    def _find(self, parts: list[str]) -> Field | Group | None:
+        """The item of the shortest path the address starts with, and the column within a group's row."""
         prefixes = (tuple(parts[:n]) for n in range(len(parts) + 1))
         found = [self._by_path[p] for p in prefixes if p in self._by_path]
         if found:

@@ -304,6 +304,10 @@ def values(spec: FormSpec, record: dict, fmt: str) -> list[Value]:
     return out
 
 
+#: A number, a date, a code or a Latin word: printed whole on one line.
+WORD = re.compile(r"[0-9A-Za-z][0-9A-Za-z\-_./@:]*")
+
+
 def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
@@ -349,8 +353,11 @@ def missing_values(pages_: list[Page], expected: list[Value]) -> list[str]:
     """Values whose whole text is on no single page, read line by line or cell by cell (line breaks and
     spaces ignored)."""
     texts = [[_squash(p.text)] + [_squash(t) for t in cell_texts(p)] for p in pages_]
-    return [f"{v.address} {v.text[:30]!r} not on any page" for v in expected
-            if not any(_squash(v.text) in t for page in texts for t in page)]
+    faults = [f"{v.address} {v.text[:30]!r} not on any page" for v in expected
+              if not any(_squash(v.text) in t for page in texts for t in page)]
+    lines = [_squash(line.text) for p in pages_ for line in p.lines]
+    return faults + [f"{v.address} {v.text!r} broken across lines" for v in expected
+                     if WORD.fullmatch(v.text) and not any(v.text in line for line in lines)]
 
 
 def label_apart(pages_: list[Page], expected: list[Value]) -> list[str]:

@@ -24,6 +24,8 @@ _CHECKLIST = ("the policy checklist's table is being re-laid-out on the table br
               "units fit the landscape page at 57 %, so 11 pt prints at 6.3 pt and a long 说明 is cut in its row")
 _CALC_BREAKS = ("LibreOffice Calc wraps a cell's text without the Chinese rule against closing punctuation at a "
                 "line start (Excel keeps it); no cell property of the workbook asks for it")
+_NUMBER_BREAKS = ("Word breaks a number, a date or a code at a line end (21030/2, 024-/86123456, 2021-03-/08); the "
+                  "no-break branch changes docx_template.py to keep them whole")
 #: Cases that fail for a reason named here, each expected to fail (strict: a fix shows up as a pass to
 #: re-enable).  Keys are (form, format, kind, check).
 PENDING: dict[tuple[str, str, str, str], str] = {
@@ -33,6 +35,11 @@ PENDING: dict[tuple[str, str, str, str], str] = {
         "the Word letter's lines with ＿＿＿ blanks run 14 pt past the right margin (联系人：＿＿＿＿＿＿，联系电话："
         "＿＿＿＿＿＿。): LibreOffice does not break inside a run of ＿; the letters branch rewrites the letter body"),
     ("notice-letter", "xlsx", "filled", "line starts"): _CALC_BREAKS,
+    **{(form_id, "docx", "filled", "values"): _NUMBER_BREAKS for form_id in ("basic-stats", "parent-notice", "task-list")},
+    **{("basic-stats", "docx", kind, "line starts"): (
+        "the 12 count columns of the Word statistics table are two characters wide, so a header breaks as 发现/"
+        "隐患/（个/）*: LibreOffice cannot keep （个） whole in a narrower column; not fixed here (it needs a "
+        "landscape page or a narrower label column, a table-layout decision)") for kind in KINDS},
     **{("policy-checklist", "xlsx", kind, "line starts"): _CALC_BREAKS for kind in KINDS},
     **{("policy-checklist", "xlsx", kind, "size"): _CHECKLIST for kind in KINDS},
     ("policy-checklist", "xlsx", "filled", "values"): _CHECKLIST,

@@ -34,7 +34,7 @@ PENDING: dict[tuple[str, str, str, str], str] = {
     ("parent-notice", "docx", "blank", "text block"): (
         "the Word letter's lines with ＿＿＿ blanks run 14 pt past the right margin (联系人：＿＿＿＿＿＿，联系电话："
         "＿＿＿＿＿＿。): LibreOffice does not break inside a run of ＿; the letters branch rewrites the letter body"),
-    ("notice-letter", "xlsx", "filled", "line starts"): _CALC_BREAKS,
+    **{(form_id, "xlsx", "filled", "line starts"): _CALC_BREAKS for form_id in ("hazard-ledger", "notice-letter")},
     **{(form_id, "docx", "filled", "values"): _NUMBER_BREAKS for form_id in ("basic-stats", "parent-notice", "task-list")},
     **{("basic-stats", "docx", kind, "line starts"): (
         "the 12 count columns of the Word statistics table are two characters wide, so a header breaks as 发现/"

@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 from pypdf import PdfReader
 
-from formgen.compile.pdf import NO_LINE_START
+from formgen.layout.linebreak import NO_LINE_START
 from tests.conftest import example, run_cli
 
 MULTILINE_FLAG = 1 << 12

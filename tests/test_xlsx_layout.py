@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+from openpyxl import load_workbook
 
 from tests.conftest import EXAMPLES, run_cli
 from tests.dump import check_golden, dump_xlsx
@@ -35,3 +36,15 @@ def test_prefilled_workbook_prints_on_one_page_width(tmp_path):
     for expected in ("学生欺凌事件报告表", "报告学校", "涉及人员", "年龄", "沈阳市第八十二中学", "是否已报告公安机关",
                      "已采取的措施"):
         assert expected in text
+
+
+@pytest.mark.parametrize("form_id,orientation,small", [("incident-report", "portrait", 11), ("basic-stats", "landscape", 9)])
+def test_a_wide_sheet_prints_landscape_and_fine_print_stays_legible(tmp_path, form_id, orientation, small):
+    """The statistics table's 14 columns would print at 57 % on a portrait page (11 pt at 6.3 pt): landscape;
+    the form number is set large enough to print at 7.5 pt or more once fitted to the page width."""
+    out = tmp_path / f"{form_id}.xlsx"
+    assert run_cli("generate", form_id, "-o", str(out)).exit_code == 0
+    ws = load_workbook(out).active
+    assert ws.page_setup.orientation == orientation
+    number = next(c for row in ws.iter_rows(max_row=4) for c in row if str(c.value or "").startswith("表单编号"))
+    assert number.font.size == small

@@ -43,6 +43,9 @@ LABEL_WIDTH = 24
 PAGE_WIDTH = 100  # total column width in character units: one A4 page width at about 10 pt
 LINE_HEIGHT = 15.7  # points per line of 11 pt CJK text, as LibreOffice's optimal row height measures it
 CJK_UNITS = 1.65  # column-width units one CJK character takes at 11 pt (measured in LibreOffice)
+PT_PER_UNIT = 7.0  # points one column-width unit takes on paper before fitting to the page (LibreOffice)
+PRINTABLE_PT = {"portrait": 595.3 - 72, "landscape": 841.9 - 72}  # A4 less the half-inch side margins
+SMALL_PT, SMALL_PRINTED_PT = 9, 7.5  # fine print (form number, notes) and the least it may print at
 
 _thin = Side(style="thin", color="000000")
 BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
@@ -130,6 +133,21 @@ class _Builder:
         widths = [asked.get(i, w) for i, w in enumerate(widths)]
         return widths
 
+    def _scale(self, orientation: str) -> float:
+        """How much fitting the sheet to the page's width shrinks it."""
+        return min(1.0, PRINTABLE_PT[orientation] / (sum(self.widths) * PT_PER_UNIT))
+
+    @property
+    def orientation(self) -> str:
+        """The definition's, or landscape when a portrait page would shrink 11 pt values under 7.5 pt."""
+        if self.spec.ann.get("orientation") == "landscape" or self._scale("portrait") * 11 < SMALL_PRINTED_PT:
+            return "landscape"
+        return "portrait"
+
+    def _small_size(self) -> int:
+        """Fine print large enough to stay legible once the sheet is fitted to the page's width."""
+        return max(SMALL_PT, math.ceil(SMALL_PRINTED_PT / self._scale(self.orientation)))
+
     def _label_span(self) -> int:
         """How many columns a field label spans: enough for LABEL_WIDTH when the first columns are narrow."""
         span, total = 1, self.widths[0]
@@ -161,8 +179,9 @@ class _Builder:
             self._merge_row(line, Font(name=FONT, size=12, bold=True), 20,
                             align=Alignment(horizontal="left", vertical="center"))
         self._merge_row(self.spec.title, Font(name=FONT, size=18, bold=True), 36)
+        small = self._small_size()
         self._merge_row(f"表单编号：{self.spec.id}    版本：{self.spec.version}",
-                        Font(name=FONT, size=9, color="666666"), 16,
+                        Font(name=FONT, size=small, color="666666"), 16 * small / SMALL_PT,
                         align=Alignment(horizontal="right", vertical="center"))
 
     def _section(self, title: str) -> None:
@@ -170,7 +189,8 @@ class _Builder:
                         Alignment(horizontal="left", vertical="center"))
 
     def _note(self, text: str) -> None:
-        self._merge_row(text, Font(name=FONT, size=9), 30,
+        small = self._small_size()
+        self._merge_row(text, Font(name=FONT, size=small), 30 * small / SMALL_PT,
                         align=Alignment(horizontal="left", vertical="center", wrap_text=True))
 
     # -- fields ------------------------------------------------------------
@@ -377,7 +397,7 @@ class _Builder:
         prot.formatCells = False
         prot.autoFilter = False
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.orientation = "landscape" if self.spec.ann.get("orientation") == "landscape" else "portrait"
+        ws.page_setup.orientation = self.orientation
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True

@@ -148,7 +148,11 @@ def lint(ctx: click.Context, files: tuple[Path, ...]) -> None:
                 templates.append(stored)
         found.append((path, spec, issues))
     given = {(s.id, s.version): s for _p, s, _i in found if s is not None}
-    versions = [*given.values(), *(s for s in _registry(ctx).versions() if (s.id, s.version) not in given)]
+    try:
+        installed = _registry(ctx).versions()
+    except FormgenError as err:  # a --forms folder that does not exist
+        raise CliError(err) from None
+    versions = [*given.values(), *(s for s in installed if (s.id, s.version) not in given)]
     failed = False
     for path, spec, issues in found:
         if spec is not None:

@@ -188,3 +188,9 @@ def test_a_broken_word_template(tmp_path):
     assert result.exit_code == 2
     lines = [line for line in result.stdout.splitlines() if line.startswith("FG441")]
     assert len(lines) == 2 and "not a Word document" in lines[0] and "does not parse" in lines[1]
+
+
+def test_lint_names_a_forms_folder_that_does_not_exist(tmp_path):
+    result = run_cli("lint", "--forms", str(tmp_path / "missing"), lang="en")
+    assert result.exit_code == 2
+    assert "missing does not exist" in result.output and "unexpected" not in result.output

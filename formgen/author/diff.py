@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from formgen.i18n import N_, gettext
+from formgen.spec.migrate import inputs
 from formgen.spec.model import Field, FormSpec, Group
 
 MESSAGES = {
@@ -66,23 +67,13 @@ def _show(value) -> str:
     return "" if value is None else str(value)
 
 
-def _inputs(spec: FormSpec) -> dict[str, Field | Group]:
-    out: dict[str, Field | Group] = {}
-    for item in spec.items:
-        out[item.address] = item
-        if isinstance(item, Group):
-            for column in item.columns:
-                out[f"{item.address}.{column.name}"] = column
-    return out
-
-
 def diff(old: FormSpec, new: FormSpec) -> list[Change]:
     changes: list[Change] = []
     if old.version != new.version:
         changes.append(Change("version", "$", old=old.version, new=new.version))
     if old.title != new.title:
         changes.append(Change("title", "$", old=old.title, new=new.title))
-    before, after = _inputs(old), _inputs(new)
+    before, after = inputs(old), inputs(new)
     added = [a for a in after if a not in before]
     removed = [a for a in before if a not in after]
     for address in list(removed):

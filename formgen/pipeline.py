@@ -93,7 +93,7 @@ def extract(path: str | Path, registry: Registry, data: bytes | None = None) -> 
     except Unreadable as exc:
         extraction.issues.append(exc.issue)
         return extraction, None
-    except Exception as exc:  # a damaged or hostile file: any parser error means "unreadable", never a crash
+    except Exception:  # a damaged or hostile file: any parser error means "unreadable", never a crash
         extraction.issues.append(Issue(Code.FILE_UNREADABLE, params={"format": fmt_name,
                                                                       "reason": unreadable_reason(fmt, data)}))
         return extraction, None

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import re
 import zipfile
 from collections import Counter
 from pathlib import Path

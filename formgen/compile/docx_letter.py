@@ -43,7 +43,7 @@ from formgen.compile.docx_template import (
     package,
 )
 from formgen.compile.docx_template import _style as _paragraph_style
-from formgen.layout.docx import CHECKBOX, DATE, DROPDOWN, TEXT, Table
+from formgen.layout.docx import DATE, DROPDOWN, TEXT, Table
 from formgen.layout.docx_letter import (
     TWIPS_PER_MM,
     Part,

@@ -378,7 +378,7 @@ def _widget_field(widget: pikepdf.Dictionary) -> tuple[str, Any]:
 def _of_form(name: str, spec: FormSpec) -> bool:
     """Whether a field is one formgen writes: a field's address, a cell of a row (``persons.2.name``), a box of a
     multiple choice (``formgen.layout.pdf.multi_box``), the identity."""
-    found, (head, _dot, index) = spec.lookup(name), name.rpartition(".")
+    found, (head, index) = spec.lookup(name), name.rpartition(".")[::2]
     multi = spec.lookup(head)
     return name == IDENTITY_FIELD or isinstance(found, Field) and (
         found.address == name or re.search(r"\.\d+\.[^.]+$", name) is not None) or (

@@ -1,15 +1,18 @@
 """One letter model, two renderers: the Word letter (rendered by LibreOffice) and the PDF letter have the same
-margins, line pitch and characters per line, and place 署名 and 成文日期 alike, measured on the rendered pages."""
+margins, line pitch and characters per line, and place 署名, 成文日期 and the 版记 alike, measured on the rendered
+pages."""
 
 from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
-from formgen.layout.letter import page_of, title_lines
+from formgen.layout.letter import A4_MM, page_of, title_lines
 from tests.conftest import example, run_cli
 from tests.letter_measure import MM_PER_PT, measure, text_lines
 from tests.office import convert
@@ -123,6 +126,36 @@ def test_the_notice_title_breaks_between_words_alike_in_word_and_pdf(rendered, r
         texts = [line.text for line in text_lines(path) if line.page == 1]
         at = texts.index(lines[0])
         assert texts[at:at + 2] == lines
+
+
+def _lowest_rule_mm(pdf: Path, page: int, folder: Path) -> float:
+    """The lowest row (mm from the top) of a 100 dpi rendering of the page with dark ink across more than half
+    the page: the last rule of a 版记."""
+    stem = folder / f"{pdf.stem}-rule"
+    subprocess.run(["pdftoppm", "-r", "100", "-png", "-f", str(page), "-l", str(page), "-singlefile", str(pdf),
+                    str(stem)], check=True)
+    image = Image.open(stem.with_suffix(".png")).convert("L")
+    px = image.load()
+    rows = [y for y in range(image.height) if sum(px[x, y] < 110 for x in range(image.width)) > image.width / 2]
+    return (rows[-1] + 0.5) * 25.4 / 100
+
+
+@pytest.mark.parametrize("filled", [True, False], ids=["filled", "blank"])
+def test_the_record_stands_at_the_foot_of_the_last_page_in_word_and_pdf(rendered, blank, registry, filled,
+                                                                          tmp_path):
+    """GB/T 9704 §9: the 版记 (部内发送 and 印发 between their rules) at the foot of the last page, its last rule
+    on the text block's bottom edge, in Word as in the PDF (LibreOffice once set it right after the body)."""
+    page = page_of(registry.get("notice-letter"))
+    foot = A4_MM[1] - page.bottom
+    printed = {}
+    for kind, path in (rendered if filled else blank)["notice-letter"].items():
+        lines = text_lines(path)
+        last = max(line.page for line in lines)
+        assert abs(_lowest_rule_mm(path, last, tmp_path) - foot) < 0.5, kind
+        printed[kind] = next(line for line in lines if line.text.replace("＿", "").endswith("印发"))
+        assert printed[kind].page == last, kind
+    # the 印发 line on the same baseline (the bottoms of the word boxes: the faces' descents differ a little)
+    assert abs(printed["word"].y1 - printed["pdf"].y1) < 1
 
 
 @pytest.mark.parametrize("form", FORMS)

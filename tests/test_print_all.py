@@ -23,7 +23,10 @@ _LETTER_BREAKS = ("a blank letter's body line breaks after a fill-in blank, so t
 _CHECKLIST = ("the Excel checklist's long 说明 of a measure is cut in its row: Calc does not grow a row of a "
               "merged range to its text (issue 10)")
 _CALC_BREAKS = ("LibreOffice Calc wraps a cell's text without the Chinese rule against closing punctuation at a "
-                "line start (Excel keeps it); no cell property of the workbook asks for it")
+                "line start: the cell attribute that applies it (Format Cells > Asian Typography, "
+                "ParaIsForbiddenRules) is off by default, under a zh_CN.UTF-8 locale too, and an xlsx cannot "
+                "turn it on (Calc's own xlsx export drops it, only ODS keeps it); a GB 2312 font charset, a theme "
+                "East Asian font or word joiners change nothing.  Excel and Gnumeric keep the rule")
 #: Cases that fail for a reason named here, each expected to fail (strict: a fix shows up as a pass to
 #: re-enable).  Keys are (form, format, kind, check).
 PENDING: dict[tuple[str, str, str, str], str] = {

@@ -14,8 +14,9 @@ blank (``＿＿＿＿``) to write on.
 
 The page follows ``x-formgen.page``: the line pitch is a line grid (``w:docGrid``),
 the characters per line a character spacing; with ``GB/T 9704-2012`` the 版记 (the
-trailing ``cc``/``printed`` paragraphs and their rules) sits in a frame at the
-foot of the last page, and page numbers ``— 1 —`` alternate right and left.
+trailing ``cc``/``printed`` paragraphs and their rules) sits in a floating table at
+the foot of the last page (a frame in LibreOffice), and page numbers ``— 1 —``
+alternate right and left.
 
 The reader (``formgen.read.docx``) recomputes the parts (``formgen.layout.docx_letter``) from the definition.
 """
@@ -247,12 +248,15 @@ class LetterBuilder:
         return el("w:p", None, el("w:pPr", None, el("w:pStyle", {"w:val": style})))
 
     def _foot(self, paragraphs: list[etree._Element]) -> etree._Element:
-        """The 版记: a borderless one-cell table floating at the foot of the text block.  It is one point
-        narrower than the text block: LibreOffice keeps a table as wide as the text block in the text flow."""
-        width = str(self.width - 20)
+        """The 版记: a borderless one-cell table as wide as the text block, floating at the foot of the text
+        block, its last rule on the block's bottom edge.  Placed from the page's left edge: LibreOffice keeps
+        a floating table placed within the margins in the text flow (after the body) unless it is about 5 mm
+        narrower than the text block, but floats one placed on the page."""
+        width = str(self.width)
         tblpr = el("w:tblPr", None,
                    el("w:tblpPr", {"w:leftFromText": "0", "w:rightFromText": "0", "w:vertAnchor": "margin",
-                                   "w:horzAnchor": "margin", "w:tblpXSpec": "center", "w:tblpYSpec": "bottom"}),
+                                   "w:horzAnchor": "page", "w:tblpX": str(twips(self.page.left)),
+                                   "w:tblpYSpec": "bottom"}),
                    el("w:tblW", {"w:w": width, "w:type": "dxa"}), el("w:tblLayout", {"w:type": "fixed"}),
                    el("w:tblCellMar", None, el("w:left", {"w:w": "0", "w:type": "dxa"}),
                       el("w:right", {"w:w": "0", "w:type": "dxa"})))

@@ -20,8 +20,6 @@ CHECKS = ("text block", "cells", "size", "values", "line starts", "label and val
 _LETTER_BREAKS = ("a blank letter's body line breaks after a fill-in blank, so the closing punctuation that follows "
                   "it opens the next line (，系 / ）不服): the PDF letter does not yet keep a blank with the "
                   "punctuation after it (issue 10)")
-_CHECKLIST = ("the Excel checklist's long 说明 of a measure is cut in its row: Calc does not grow a row of a "
-              "merged range to its text (issue 10)")
 _CALC_BREAKS = ("LibreOffice Calc wraps a cell's text without the Chinese rule against closing punctuation at a "
                 "line start (Excel keeps it); no cell property of the workbook asks for it")
 #: Cases that fail for a reason named here, each expected to fail (strict: a fix shows up as a pass to
@@ -45,7 +43,6 @@ PENDING: dict[tuple[str, str, str, str], str] = {
         "Calc centres the text of a cell merged down over rows that cross a page break, so 省直有关部门 and 项目 "
         "print across the page's top margin and through the row rules (issue 10)")
        for kind in KINDS for check in ("text block", "cells")},
-    ("policy-checklist", "xlsx", "filled", "values"): _CHECKLIST,
     **{("task-list", "xlsx", kind, "line starts"): _CALC_BREAKS for kind in KINDS},
 }
 
@@ -119,3 +116,13 @@ def test_the_checks_see_a_word_over_a_rule_a_margin_and_small_type():
     assert printcheck.across_rules(page) == ["p1 '溢出的文字' at (90,100)-(150,112) crossed by a column rule at x=120"]
     assert printcheck.outside_block(page, box) == ["p1 '溢出的文字' at (90,100)-(150,112) over the side margin"]
     assert printcheck.too_small(page) == ["p1 '溢出的文字' at (90,100)-(150,112) set in 6.5 pt"]
+
+
+def test_a_cell_text_ends_at_its_column_rule():
+    """Two cells whose texts stand closer than a character (the first fills its cell to the rule) read as two."""
+    note = printcheck.Word("预计9月完成", 100, 100, 150, 110, size=7.3)
+    evidence = printcheck.Word("问卷汇总表", 154, 100, 190, 110, size=7.3)
+    ruled = printcheck.Page(1, 842, 595, [printcheck.Line((note, evidence))], rules=[(152, 90, 152, 120)])
+    unruled = printcheck.Page(1, 842, 595, [printcheck.Line((note, evidence))])
+    assert printcheck.cell_texts(ruled) == ["预计9月完成", "问卷汇总表"]
+    assert printcheck.cell_texts(unruled) == ["预计9月完成问卷汇总表"]

@@ -313,13 +313,19 @@ def _squash(text: str) -> str:
 
 
 def _fragments(page: Page) -> list[list[Word]]:
-    """Each line cut where words stand more than a character apart: the text of one cell of the line."""
+    """Each line cut where words stand more than a character apart or a column rule runs between them: the text
+    of one cell of the line (a cell's text may fill it to the rule, so that the next cell's starts closer than a
+    character)."""
+    columns = [(x0, y0, y1) for x0, y0, x1, y1 in page.rules if x1 - x0 < 0.5]
     out = []
     for line in page.lines:
         words = sorted(line.words, key=lambda w: w.x0)
         out.append([words[0]])
         for w in words[1:]:
-            if w.x0 - out[-1][-1].x1 > max(0.6 * w.size, 3.0):
+            before = out[-1][-1]
+            middle = (w.y0 + w.y1) / 2
+            ruled = any(before.x1 - SLACK_PT <= x <= w.x0 + SLACK_PT and y0 < middle < y1 for x, y0, y1 in columns)
+            if ruled or w.x0 - before.x1 > max(0.6 * w.size, 3.0):
                 out.append([w])
             else:
                 out[-1].append(w)

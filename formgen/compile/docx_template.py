@@ -111,7 +111,7 @@ class TemplateBuilder:
             header.append(_label_cell(cell.label, width, 1))
         tbl.append(header)
         tbl.append(_loop_row("{%%tr for row in g[%r] %%}" % group.address, table.widths))
-        data = _row(group_row_height(group), split=bool(group.fixed_rows))
+        data = _row(group_row_height(group))
         merged = {col.name for col in merged_columns(group)}
         for col, width in zip(group.shown_columns, table.widths):
             cell = _cell(width, 1, self._row_value(group, col))
@@ -223,11 +223,11 @@ def _table(widths: list[int]) -> etree._Element:
     return el("w:tbl", None, tblpr, grid)
 
 
-def _row(height: int, header: bool = False, split: bool = False) -> etree._Element:
-    """A table row at least ``height`` tall, kept on one page unless it may ``split`` (a pre-printed row with
-    long text: kept whole it leaves the foot of each page empty)."""
-    trpr = el("w:trPr", None, *([] if split else [el("w:cantSplit")]),
-              el("w:trHeight", {"w:val": str(height), "w:hRule": "atLeast"}))
+def _row(height: int, header: bool = False) -> etree._Element:
+    """A table row at least ``height`` tall, kept on one page: a row split by a page break prints each value
+    in two halves, which a reader no longer takes for one (a pre-printed row too: the checklist's cells merged
+    over a group's rows continue on the next page, as Word continues a merge)."""
+    trpr = el("w:trPr", None, el("w:cantSplit"), el("w:trHeight", {"w:val": str(height), "w:hRule": "atLeast"}))
     if header:
         trpr.append(el("w:tblHeader"))
     return el("w:tr", None, trpr)

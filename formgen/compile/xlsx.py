@@ -3,7 +3,9 @@
 Layout (one sheet, like the paper form): title; per section a heading row;
 per scalar field a bordered label cell (column A) and a value cell merged
 across the other columns; per repeating group a header row and an Excel table
-of blank rows.  Input cells are unlocked, the rest protected (no password,
+of blank rows; pre-printed rows whose cells merge down over a run of equal values
+are laid on the pages by formgen, which places the page breaks so that no
+merged range crosses one.  Input cells are unlocked, the rest protected (no password,
 rows may be inserted).  Each scalar value cell carries a defined name
 ``fg.<address>``; each group is a table named ``tbl.<address>`` whose columns
 are the group's column titles.  Choice lists live on the hidden sheet
@@ -16,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from copy import copy
+from dataclasses import dataclass
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -27,6 +30,7 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from formgen import __version__
@@ -44,7 +48,12 @@ PAGE_WIDTH = 100  # total column width in character units: one A4 page width at 
 LINE_HEIGHT = 15.7  # points per line of 11 pt CJK text, as LibreOffice's optimal row height measures it
 CJK_UNITS = 1.65  # column-width units one CJK character takes at 11 pt (measured in LibreOffice)
 PT_PER_UNIT = 7.0  # points one column-width unit takes on paper before fitting to the page (LibreOffice)
-PRINTABLE_PT = {"portrait": 595.3 - 72, "landscape": 841.9 - 72}  # A4 less the half-inch side margins
+SIDE_MARGIN, TOP_MARGIN = 0.5, 0.6  # inches: the page's side margins, and its top and bottom ones
+PRINTABLE_PT = {"portrait": 595.3 - 72 * 2 * SIDE_MARGIN, "landscape": 841.9 - 72 * 2 * SIDE_MARGIN}  # A4 wide
+PRINTABLE_HEIGHT_PT = {"portrait": 841.9 - 72 * 2 * TOP_MARGIN, "landscape": 595.3 - 72 * 2 * TOP_MARGIN}
+#: The share of a page the rows are laid on when formgen places the page breaks: LibreOffice fits the sheet to the
+#: page's width by a scale a little off the one computed here, and must not break a page before formgen does.
+PAGE_FILL = 0.98
 SMALL_PT, SMALL_PRINTED_PT = 9, 7.5  # fine print (form number, notes) and the least it may print at
 
 _thin = Side(style="thin", color="000000")
@@ -93,6 +102,8 @@ class _Builder:
         self.widths = self._widths()
         self.label_span = self._label_span()
         self.title_rows = (0, 0)  # (header row, row count) of the longest table: its header repeats on each page
+        self.runs: list[Run] = []  # the cells merged down a column over pre-printed rows
+        self.keep: set[int] = set()  # rows printed on the page of the row under them (headings)
         self.row = 1
         self.list_col = 4  # choice lists start in column D of the meta sheet
         # an input cell's style ids in this workbook, by (alignment, number format, locked): openpyxl hashes every
@@ -106,6 +117,7 @@ class _Builder:
         self._columns()
         self._title()
         self.spec.walk(self._section, self._field, self._group, self._note, total_rows=True)
+        self._paginate()
         self._protect_and_print()
         return self.wb
 
@@ -185,6 +197,7 @@ class _Builder:
                         align=Alignment(horizontal="right", vertical="center"))
 
     def _section(self, title: str) -> None:
+        self.keep.add(self.row)
         self._merge_row(title, Font(name=FONT, size=12, bold=True), 22, SECTION_FILL,
                         Alignment(horizontal="left", vertical="center"))
 
@@ -241,9 +254,11 @@ class _Builder:
     def _group(self, group: Group) -> None:
         ws = self.ws
         if group.section is None or group.title != group.section:
+            self.keep.add(self.row)
             self._merge_row(self._label_text(group), Font(name=FONT, size=11, bold=True), 20,
                             align=Alignment(horizontal="left", vertical="center"))
         header = self.row
+        self.keep.add(header)
         columns = group.shown_columns
         for c, col in enumerate(columns, start=1):
             cell = ws.cell(header, c, col.title)
@@ -289,20 +304,37 @@ class _Builder:
         self.row = last + (3 if totals else 2)  # one empty row: the reader reads rows added below the table up to it
 
     def _merge_runs(self, group: Group, spans: dict[str, list[int]], first: int) -> None:
-        """Merge the cells of a run of equal pre-printed values down over its rows (``x-formgen.span``), its text
-        centred, and make its rows tall enough for it."""
-        ws = self.ws
+        """Note the runs of equal pre-printed values (``x-formgen.span``) and the height their text needs: they are
+        merged once the page breaks are placed (``_paginate``)."""
         for c, col in enumerate(group.shown_columns, start=1):
             for i, n in enumerate(spans[col.name]):
-                if n < 2:
-                    continue
-                cell = ws.cell(first + i, c)
-                cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-                ws.merge_cells(start_row=first + i, start_column=c, end_row=first + i + n - 1, end_column=c)
-                rows = [ws.row_dimensions[first + k] for k in range(n)]
-                short = LINE_HEIGHT * text_lines(cell.value, self.widths[c - 1]) + 5 - sum(r.height for r in rows)
-                if short > 0:
-                    rows[-1].height += short
+                if n > 1:
+                    text = self.ws.cell(first + i, c).value
+                    self.runs.append(Run(c, first + i, first + i + n - 1, text,
+                                         LINE_HEIGHT * text_lines(text, self.widths[c - 1]) + 5))
+
+    def _paginate(self) -> None:
+        """Place the page breaks of a sheet with merged runs, and merge them: LibreOffice centres the text of a
+        cell merged over rows that a page break crosses on the whole range, so it prints over the page's margin
+        and through the rows.  A run that a break crosses is merged as two, its text repeated at the top of the
+        next page; each part's rows grow to hold its text (a merged range's rows do not grow by themselves)."""
+        ws = self.ws
+        if not self.runs:
+            return
+        heights = [ws.row_dimensions[r].height or LINE_HEIGHT for r in range(1, self.row)]
+        page = PRINTABLE_HEIGHT_PT[self.orientation] / self._scale(self.orientation) * PAGE_FILL
+        repeat = ws.row_dimensions[self.title_rows[0]].height if self.title_rows[0] else 0.0
+        breaks, parts, grown = paginate(heights, self.runs, page, repeat, self.keep)
+        for r, (height, was) in enumerate(zip(grown, heights), start=1):
+            if height != was:
+                ws.row_dimensions[r].height = height
+        for run in parts:
+            cell = ws.cell(run.first, run.column, run.text)
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            if run.last > run.first:
+                ws.merge_cells(start_row=run.first, start_column=run.column, end_row=run.last, end_column=run.column)
+        for r in breaks:
+            ws.row_breaks.append(Break(id=r - 1))
 
     def _total_row(self, group: Group, totals: dict[str, Field], first: int, last: int) -> None:
         """合计 under the rows: the label over the leading columns without a total, then ``=SUM`` of each totalled
@@ -402,12 +434,78 @@ class _Builder:
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.print_options.horizontalCentered = True
-        ws.page_margins.left = ws.page_margins.right = 0.5
-        ws.page_margins.top = ws.page_margins.bottom = 0.6
+        ws.page_margins.left = ws.page_margins.right = SIDE_MARGIN
+        ws.page_margins.top = ws.page_margins.bottom = TOP_MARGIN
         ws.print_area = f"A1:{get_column_letter(self.ncols)}{self.row - 1}"
         if self.title_rows[0]:
             ws.print_title_rows = f"{self.title_rows[0]}:{self.title_rows[0]}"
         ws.sheet_view.showGridLines = False
+
+
+@dataclass(frozen=True)
+class Run:
+    """A pre-printed text merged down column ``column`` (1 = A) over rows ``first`` to ``last``, which needs
+    ``need`` pt of height to print whole."""
+
+    column: int
+    first: int
+    last: int
+    text: Any
+    need: float
+
+
+def paginate(heights: list[float], runs: list[Run], page: float, repeat: float,
+             keep: set[int]) -> tuple[list[int], list[Run], list[float]]:
+    """Lay rows of ``heights`` pt (row 1 first) on pages holding ``page`` pt each, the pages after the first
+    starting with ``repeat`` pt of repeated title rows; a row is never split, and a row in ``keep`` goes onto the
+    page of the row under it.  Each run's rows grow to hold its text (its last row takes what they lack); a run
+    a page break crosses is cut there in two, each holding the text.  Returns the first row of each page after
+    the first, the runs as cut, and the rows' heights."""
+    rows = len(heights)
+    grown = list(heights)
+    starts = [run.first for run in runs]  # where the part of each run still to be placed starts
+    ending: dict[int, list[int]] = {}
+    for k, run in enumerate(runs):
+        ending.setdefault(run.last, []).append(k)
+    parts: list[Run] = []
+    breaks: list[int] = []
+
+    def need(k: int, last: int, height: float) -> float:
+        """Row ``last``'s height once the part of run ``k`` ending there holds its text."""
+        return max(height, runs[k].need - sum(grown[starts[k] - 1:last - 1]))
+
+    def cut_at(top: int, cut: int) -> tuple[list[int], float, bool]:
+        """A break before row ``cut`` of the page from row ``top``: the runs it cuts, the height of the row above
+        it once their parts there hold their text, and whether the page then holds its rows."""
+        crossed = [k for k, run in enumerate(runs) if starts[k] < cut <= run.last]
+        last = grown[cut - 2]
+        for k in crossed:
+            last = need(k, cut - 1, last)
+        return crossed, last, (repeat if breaks else 0.0) + sum(grown[top - 1:cut - 2]) + last <= page
+
+    top, used, r = 1, 0.0, 1
+    while r <= rows:
+        height = heights[r - 1]
+        for k in ending.get(r, []):
+            height = need(k, r, height)
+        if r == top or used + height <= page:
+            grown[r - 1] = height
+            used += height
+            r += 1
+            continue
+        # the first row of the next page: the row that does not fit, or the nearest one above it that lets the
+        # parts above the break hold their text on the page, or when none does, that row after all
+        candidates = [c for c in range(r, top, -1) if c - 1 == top or c - 1 not in keep]
+        cut = next((c for c in candidates if cut_at(top, c)[2]), candidates[0])
+        crossed, last, _fits = cut_at(top, cut)
+        grown[cut - 2] = last
+        for k in crossed:
+            parts.append(Run(runs[k].column, starts[k], cut - 1, runs[k].text, runs[k].need))
+            starts[k] = cut
+        breaks.append(cut)
+        top, used, r = cut, repeat, cut
+    parts += [Run(run.column, starts[k], run.last, run.text, run.need) for k, run in enumerate(runs)]
+    return breaks, parts, grown
 
 
 def text_lines(value: Any, width: float) -> int:

@@ -9,6 +9,9 @@ import subprocess
 import pytest
 from openpyxl import load_workbook
 
+from formgen.layout.docx import landscape as word_landscape
+from formgen.layout.letter import is_letter
+
 from tests.conftest import EXAMPLES, FORMS, example, run_cli
 from tests.office import convert
 
@@ -105,6 +108,9 @@ def test_prefilled_form_prints_title_and_labels(form_id, fmt, registry, tmp_path
     landscape = spec.ann.get("orientation") == "landscape"
     if fmt == "xlsx":  # a sheet too wide for a legible portrait page prints landscape
         assert (width > height) == (load_workbook(out).active.page_setup.orientation == "landscape")
+        assert width > height or not landscape
+    elif fmt == "docx" and not is_letter(spec):  # so is a Word form whose table is too narrow for portrait
+        assert (width > height) == word_landscape(spec)
         assert width > height or not landscape
     else:
         assert (width > height) == landscape

@@ -30,17 +30,7 @@ _CALC_BREAKS = ("LibreOffice Calc wraps a cell's text without the Chinese rule a
 PENDING: dict[tuple[str, str, str, str], str] = {
     **{(form_id, "pdf", "blank", "line starts"): _LETTER_BREAKS
        for form_id in ("appeal", "committee-determination", "notice-letter", "parent-notice", "review-decision")},
-    ("parent-notice", "docx", "blank", "text block"): (
-        "the Word letter's lines with ＿＿＿ blanks run 14 pt past the right margin (联系人：＿＿＿＿＿＿，联系电话："
-        "＿＿＿＿＿＿。): LibreOffice does not break inside a run of ＿; the letters branch rewrites the letter body"),
     **{(form_id, "xlsx", "filled", "line starts"): _CALC_BREAKS for form_id in ("hazard-ledger", "notice-letter")},
-    ("committee-determination", "docx", "filled", "text block"): (
-        "a Word body line (本委员会于2021年3月16日召开会议集体研究。是否认定为学生欺凌：) runs past the right margin "
-        "in LibreOffice since the letters keep numbers and dates whole with word joiners (issue 10)"),
-    **{("basic-stats", "docx", kind, "line starts"): (
-        "the 12 count columns of the Word statistics table are two characters wide, so a header breaks as 发现/"
-        "隐患/（个/）*: LibreOffice cannot keep （个） whole in a narrower column; not fixed here (it needs a "
-        "landscape page or a narrower label column, a table-layout decision)") for kind in KINDS},
     **{("policy-checklist", "xlsx", kind, "line starts"): _CALC_BREAKS for kind in KINDS},
     **{("task-list", "xlsx", kind, "line starts"): _CALC_BREAKS for kind in KINDS},
 }
@@ -106,6 +96,27 @@ def test_the_printed_form(printed, form_id, fmt, kind, check):
     else:
         faults = printcheck.label_apart(pages, expected)
     assert not faults, "\n".join(faults[:30])
+
+
+@pytest.mark.office
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_word_checklist_prints_each_department_whole(printed, kind):
+    """The 省直有关部门 column of the Word checklist breaks its lists (法院 检察院 公安厅) between names: every
+    word printed in the column is one whole name (not 检 and 察院)."""
+    spec, _source, pages = printed["policy-checklist", "docx", kind]
+    group = spec.groups()[0]
+    column = group.column("provincial_depts")
+    names = {name for row in group.fixed_rows for name in (row.get(column.name) or "").split()}
+    head_page, head = next((page, w) for page in pages for w in page.words if w.text.startswith(column.title[:3]))
+    verticals = [x0 for x0, y0, x1, y1 in head_page.rules if x1 - x0 < 0.5 and y0 <= head.y0 <= y1]
+    left = max(x for x in verticals if x < head.x0)
+    right = min(x for x in verticals if x > head.x1)
+    printed_names = [(page.number, w.text) for page in pages for w in page.words
+                     if left <= w.x0 and w.x1 <= right and w.text not in column.title
+                     and (page is not head_page or w.y0 > head.y1)]
+    assert printed_names, "no department printed in the column"
+    broken = [f"p{n} {text!r}" for n, text in printed_names if text not in names]
+    assert not broken, "department names broken inside: " + ", ".join(broken[:20])
 
 
 def test_the_checks_see_a_word_over_a_rule_a_margin_and_small_type():

@@ -24,7 +24,18 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2 import sandbox
 from jinja2.sandbox import SandboxedEnvironment
 
-from formgen.layout.docx import CELL, CHECKBOX, MERGE_UNDER, merge_of, merged_columns, placeholder, widget
+from formgen.layout.docx import (
+    CELL,
+    CHECKBOX,
+    MERGE_UNDER,
+    PRINTED_SIZE,
+    layout,
+    merge_of,
+    merged_columns,
+    placeholder,
+    spaced_lines,
+    widget,
+)
 from formgen.compile.docx_letter import build_letter
 from formgen.compile.docx_template import build_template, template_path
 from formgen.layout.letter import is_letter
@@ -38,6 +49,7 @@ from formgen.layout.ooxml import (
     qn,
     safe_parser,
     unbroken,
+    without_joiners,
 )
 from formgen.fsutil import PRIVATE, atomic_path
 from formgen.i18n import N_
@@ -80,19 +92,26 @@ def context(spec: FormSpec, data: dict | None, finished: bool | None = None) -> 
     filled = data is not None if finished is None else finished
     data = data or {}
     fields = {f.address: shown(f, get_path(data, f.address), filled=filled) for f in spec.fields()}
-    groups = {g.address: _rows(g, get_path(data, g.address) or [], filled) for g in spec.groups()}
+    widths = {t.group.address: t.widths for t in layout(spec).tables if t.group is not None}
+    groups = {g.address: _rows(g, get_path(data, g.address) or [], filled, widths[g.address])
+              for g in spec.groups()}
     return {"f": fields, "g": groups}
 
 
-def _rows(group: Group, rows: list, filled: bool) -> list[dict[str, Shown]]:
+def _rows(group: Group, rows: list, filled: bool, widths: list[int]) -> list[dict[str, Shown]]:
     fixed = group.fixed_rows
     merged = merged_columns(group)
+    width = dict(zip((col.name for col in group.shown_columns), widths))
     out = []
     for i in range(max(group.blank_rows, len(rows))):
         row = rows[i] if i < len(rows) and isinstance(rows[i], dict) else {}
         fixed_row = fixed[i] if i < len(fixed) else {}
         cells = {col.name: shown(col, row.get(col.name, fixed_row.get(col.name)), in_row=True, filled=filled)
                  for col in group.shown_columns}
+        for col in group.shown_columns:
+            if group.printed_only(col):  # pre-printed words written apart break between words
+                cells[col.name].text = unbroken(spaced_lines(without_joiners(cells[col.name].text),
+                                                             width[col.name], PRINTED_SIZE))
         for col in merged:
             cells[col.name].merge = merge_of(group, col, i)
             if cells[col.name].merge == MERGE_UNDER:
@@ -115,6 +134,23 @@ def template_bytes(spec: FormSpec) -> bytes:
                     stored = None
         _TEMPLATE_CACHE[spec.hash] = stored or build_template(spec)
     return _TEMPLATE_CACHE[spec.hash]
+
+
+def _line_breaks(body) -> None:
+    """A line break (``\n``) in a value's text as Word writes one (``w:br``); the reader reads it back as
+    ``\n``."""
+    text_tag, break_tag = qn("w:t"), qn("w:br")
+    for node in [t for t in body.iter(text_tag) if "\n" in (t.text or "")]:
+        first, *rest = node.text.split("\n")
+        node.text = first
+        at = node
+        for line in rest:
+            br = node.makeelement(break_tag, {})
+            t = node.makeelement(text_tag, dict(node.attrib))
+            t.text = line
+            at.addnext(br)
+            br.addnext(t)
+            at = t
 
 
 def _drop_placeholder_flags(body) -> None:
@@ -147,6 +183,7 @@ class DocxCompiler:
                                          "which formgen does not run. Rebuild the templates with `make templates`."),
                                       file=template_path(spec).name) from None
             _drop_placeholder_flags(tpl.docx.element.body)
+            _line_breaks(tpl.docx.element.body)
             buf = io.BytesIO()
             tpl.save(buf)
             document = buf.getvalue()

@@ -23,6 +23,7 @@ The reader (``formgen.read.docx``) recomputes the parts (``formgen.layout.docx_l
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 
@@ -78,7 +79,7 @@ from formgen.layout.letter import (
     text_chars,
     title_lines,
 )
-from formgen.layout.ooxml import NSMAP, clean, el, unbroken
+from formgen.layout.ooxml import JOINED, NO_BREAK, NSMAP, clean, el, qn, unbroken, whole
 from formgen.paths import get_path
 from formgen.present import native
 from formgen.spec.model import Field, FormSpec, Group
@@ -93,6 +94,11 @@ RED = "FF0000"
 DATE_FORMAT = "yyyy年M月d日"
 RULES = {"red-rule": ("12", RED), "thick-rule": ("8", "000000"), "thin-rule": ("4", "000000")}
 JC = {"left": "both", "center": "center", "right": "right"}
+#: The language of a run that word joiners hold together (zxx, no linguistic content): LibreOffice breaks text
+#: in Chinese between any two characters its forbidden-character rules allow and passes over joiners there
+#: (024-8612|3456 stays whole, 2021年3|月 does not); text in another language it breaks by the Unicode
+#: line-breaking rules, which keep joined characters together.
+JOINED_LANG = "zxx"
 
 
 def twips(mm: float) -> int:
@@ -174,6 +180,7 @@ class LetterBuilder:
             body.append(self._foot(foot))
             body.append(self._para("LetterAnchor"))
         body.append(self._section())
+        _keep_joined(body)
         return el("w:document", {"mc:Ignorable": "w14"}, body, nsmap=NSMAP)
 
     def _xinhan_head(self, name: str, elements: list[etree._Element]) -> list[etree._Element]:
@@ -286,13 +293,14 @@ class LetterBuilder:
 
     def _control(self, field: Field, tag: str, value, line: bool = False, in_row: bool = False,
                  title: bool = False) -> etree._Element:
-        """An inline control showing the value, or the blank when there is none; a yes/no field in a table
+        """An inline control showing the value, or the blank when there is none (kept whole on its line in
+        running text; a blank ``line`` and a table cell's blank may break to fit); a yes/no field in a table
         row is a dropdown; a ``title``'s lines break between words (line breaks the reader takes out)."""
         kind = DROPDOWN if in_row and field.kind == "boolean" else letter_widget(field)
         text = clean(letter_text(field, value))
         if title and text:
             text = "\n".join(title_lines(text, self.page.width_pt / self.page.title_pt))
-        shown = unbroken(text) or blank(field, line)
+        shown = unbroken(text) or (blank(field, line) if line or in_row else whole(blank(field)))
         full_date = f"{native(field, value).isoformat()}T00:00:00Z" if kind == DATE and text and isinstance(
             native(field, value), dt.date) else None
         sdt = _control(field, kind, tag, shown, "1", content=_runs(shown)[0], date_format=DATE_FORMAT,
@@ -420,8 +428,8 @@ class LetterBuilder:
                          el("w:ind", {"w:left": str(round(RECORD_PT * 20)), "w:right": str(round(RECORD_PT * 20))}),
                          _exact(page.line_pt(RECORD_PT)), el("w:snapToGrid", {"w:val": "0"})], [*_size(RECORD_PT), _tracking(0)]),
         }
-        styles = [_style("Normal", "Normal", [], [_fonts(FONT_FANGSONG), _condensed(page), *_size(page.body_pt)],
-                         default=True)]
+        styles = [_style("Normal", "Normal", [_no_hanging()],
+                         [_fonts(FONT_FANGSONG), _condensed(page), *_size(page.body_pt)], default=True)]
         for name, spec in STYLES.items():
             ppr, rpr = extra.get(name, ([], []))
             ppr = list(ppr)
@@ -464,6 +472,59 @@ class LetterBuilder:
         return next((p for p in parts(self.spec, self.page) if p.block.style == "cc" and p.kind == "text"), None)
 
 
+def _keep_joined(root: etree._Element) -> None:
+    """Give every stretch of text that word joiners hold together (``formgen.layout.ooxml.unbroken``) a run of
+    its own in the language ``JOINED_LANG``, with the properties of the run it was in, so that LibreOffice
+    keeps it on one line as Word does.  The letter's fonts are the same in any language (fontconfig aliases
+    them, scripts/fontconfig); the forms' 宋体 is not, so forms keep their runs as they are."""
+    run_tag, text_tag, props_tag = qn("w:r"), qn("w:t"), qn("w:rPr")
+    for run in [r for r in root.iter(run_tag)
+                if any(NO_BREAK in (t.text or "") for t in r.iterchildren(text_tag))]:
+        props = run.find(props_tag)
+        out: list[etree._Element] = []
+
+        def start(joined: bool) -> etree._Element:
+            new = run.makeelement(run_tag, dict(run.attrib))
+            if props is not None or joined:
+                own = copy.deepcopy(props) if props is not None else run.makeelement(props_tag, {})
+                if joined:
+                    lang = own.find(qn("w:lang"))
+                    if lang is None:
+                        lang = own.makeelement(qn("w:lang"), {})
+                        own.append(lang)
+                    lang.set(qn("w:eastAsia"), JOINED_LANG)
+                new.append(own)
+            out.append(new)
+            return new
+
+        plain = None
+        for child in list(run):
+            if child.tag == props_tag:
+                continue
+            if child.tag != text_tag or NO_BREAK not in (child.text or ""):
+                plain = plain if plain is not None else start(False)
+                plain.append(child)
+                continue
+            text, at = child.text, 0
+            for piece in [*JOINED.finditer(text), None]:
+                before = text[at:piece.start() if piece else len(text)]
+                if before:
+                    plain = plain if plain is not None else start(False)
+                    plain.append(_text(run, before))
+                if piece:
+                    start(True).append(_text(run, piece[0]))
+                    plain, at = None, piece.end()
+        parent = run.getparent()
+        at = parent.index(run)
+        parent[at:at + 1] = out
+
+
+def _text(run: etree._Element, text: str) -> etree._Element:
+    node = run.makeelement(qn("w:t"), {qn("xml:space"): "preserve"})
+    node.text = text
+    return node
+
+
 def _kept(paragraphs: list[etree._Element]) -> list[etree._Element]:
     """The paragraphs of a multi-line field kept on one page, as the PDF letter's one box of it."""
     for i, p in enumerate(paragraphs):
@@ -481,6 +542,16 @@ def _paragraph_layout(p: etree._Element, before: int | None, right: int | None, 
         ppr.append(el("w:spacing", {"w:before": str(before)}))
     if right is not None:
         ppr.append(el("w:ind", {"w:right": str(right)}))
+
+
+def _no_hanging() -> etree._Element:
+    """No punctuation hanging past the right margin: the PDF letter keeps every character inside the text
+    block, breaking before the character a closing ，。： follows, where LibreOffice by default hangs the mark
+    in the margin.  LibreOffice reads ``w:overflowPunct`` inverted (its DOCX import sets hanging punctuation
+    when the value is off, its export writes the value as ECMA-376 means it), so the value that stops it
+    hanging is on; to Word that value allows hanging, which Word does for Chinese text when the element is
+    absent too."""
+    return el("w:overflowPunct", {"w:val": "1"})
 
 
 def _no_auto_space() -> list[etree._Element]:
@@ -521,7 +592,7 @@ def _style(style_id_: str, name: str, ppr: list[etree._Element], rpr: list[etree
     return _paragraph_style(style_id_, name, _ordered(ppr, _ORDER), _ordered(rpr, _RUN_ORDER), default=default)
 
 
-_ORDER = ["keepNext", "pBdr", "tabs", "snapToGrid", "spacing", "ind", "contextualSpacing", "jc"]
+_ORDER = ["keepNext", "pBdr", "tabs", "overflowPunct", "snapToGrid", "spacing", "ind", "contextualSpacing", "jc"]
 _RUN_ORDER = ["rFonts", "b", "color", "spacing", "sz", "szCs"]
 
 

@@ -22,11 +22,13 @@ from lxml import etree
 
 from formgen import __version__
 from formgen.layout.docx import (
+    BODY_SIZE,
     CHECKBOX,
     DATE,
     DROPDOWN,
     PAGE_LONG,
     PAGE_SHORT,
+    PRINTED_SIZE,
     SIDE_MARGIN,
     TEXT,
     Cell,
@@ -39,9 +41,19 @@ from formgen.layout.docx import (
     landscape,
     merged_columns,
     layout,
+    title_size,
     widget,
 )
-from formgen.layout.ooxml import CUSTOM, NSMAP, PROP_FORM, PROP_HASH, PROP_VERSION, VT, el
+from formgen.layout.ooxml import (
+    CUSTOM,
+    NSMAP,
+    PROP_FORM,
+    PROP_HASH,
+    PROP_VERSION,
+    VT,
+    el,
+    qn,
+)
 from formgen.spec import Registry
 from formgen.spec.model import Field, FormSpec, Group
 
@@ -54,7 +66,6 @@ FONT_BOX = "MS Gothic"
 BOX_ON, BOX_OFF = "☑", "☐"  # a ticked box: ☒ reads as 否 on Chinese forms
 LABEL_FILL = "F2F2F2"
 DATE_FORMAT = "yyyy-MM-dd"
-PRINTED_SIZE = "18"  # half-points: 9 pt, the pre-printed text of a group's rows
 
 
 def _expr(var: str, address: str, attr: str) -> str:
@@ -108,7 +119,7 @@ class TemplateBuilder:
         tbl = _table(table.widths)
         header = _row(table.rows[0].height, header=True)
         for cell, width in zip(table.rows[0].cells, table.widths):
-            header.append(_label_cell(cell.label, width, 1))
+            header.append(_title_cell(cell.label, width))
         tbl.append(header)
         tbl.append(_loop_row("{%%tr for row in g[%r] %%}" % group.address, table.widths))
         data = _row(group_row_height(group))
@@ -155,7 +166,7 @@ class TemplateBuilder:
                                                     "{{ row[%r].ph }}" % col.name))
         if group.printed_only(col):  # pre-printed text of a row in 小五, as the seed's dense tables
             return el("w:p", None, _ppr(align="center" if col.ann.get("span") else None),
-                      _run(expr, el("w:sz", {"w:val": PRINTED_SIZE}), el("w:szCs", {"w:val": PRINTED_SIZE})))
+                      _run(expr, *_size(PRINTED_SIZE)))
         return el("w:p", None, _ppr(), _run(expr))
 
 
@@ -250,6 +261,17 @@ def _cell(width: int, span: int, paragraph: etree._Element) -> etree._Element:
 def _label_cell(text: str, width: int, span: int) -> etree._Element:
     return el("w:tc", None, _tcpr(width, span, LABEL_FILL),
               el("w:p", None, _ppr(align="center"), _run(text, el("w:b"))))
+
+
+def _title_cell(title: str, width: int) -> etree._Element:
+    """A group column's title, bold, smaller where its name would otherwise break (``title_size``)."""
+    size = title_size(title, width)
+    return el("w:tc", None, _tcpr(width, 1, LABEL_FILL),
+              el("w:p", None, _ppr(align="center"), _run(title, el("w:b"), *(_size(size) if size else ()))))
+
+
+def _size(half_points: int) -> tuple[etree._Element, etree._Element]:
+    return el("w:sz", {"w:val": str(half_points)}), el("w:szCs", {"w:val": str(half_points)})
 
 
 def _loop_row(tag: str, widths: list[int]) -> etree._Element:
@@ -430,8 +452,7 @@ def _style(style_id: str, name: str, ppr: list[etree._Element], rpr: list[etree.
 
 def _styles() -> etree._Element:
     defaults = el("w:docDefaults", None,
-                  el("w:rPrDefault", None, el("w:rPr", None, _fonts(), el("w:sz", {"w:val": "21"}),
-                                              el("w:szCs", {"w:val": "21"}),
+                  el("w:rPrDefault", None, el("w:rPr", None, _fonts(), *_size(BODY_SIZE),
                                               el("w:lang", {"w:val": "en-US", "w:eastAsia": "zh-CN"}))),
                   el("w:pPrDefault", None, el("w:pPr", None, el("w:spacing", {"w:after": "0", "w:line": "240",
                                                                              "w:lineRule": "auto"}))))

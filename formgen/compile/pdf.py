@@ -61,7 +61,7 @@ from formgen.compile import pdffonts
 from formgen.fsutil import PRIVATE, atomic_write_bytes
 from formgen.layout.letter import is_letter
 from formgen.layout.labels import printed_label
-from formgen.layout.linebreak import NO_LINE_END, NO_LINE_START
+from formgen.layout.linebreak import NO_LINE_END, NO_LINE_START, SPACED_WORD
 from formgen.layout.pdf import (IDENTITY_FIELD, INFO_FORM, INFO_HASH, INFO_PAGES, INFO_UNIT, INFO_VERSION, NO, OFF, YES,
                                 multi_box, multi_choice)
 from formgen.paths import get_path
@@ -973,7 +973,6 @@ def check_mark(w: float, h: float) -> bytes:
         max(w, h) * 0.12, w * 0.2, h * 0.52, w * 0.42, h * 0.25, w * 0.8, h * 0.8)
 
 
-SPACED_WORD = 8  # characters: the longest word of a space-separated list kept whole
 WORD = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_./@")
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 
 from formgen.layout.labels import REQUIRED_MARK, printed_label
+from formgen.layout.linebreak import SPACED_WORD
 from formgen.spec.model import Field, FormSpec, Group
 
 #: A4 in twentieths of a point, and the side margins (22 mm).
@@ -58,6 +59,36 @@ def widget(field: Field, in_row: bool = False) -> str:
 #: Twips a character of the value text takes (10.5 pt): a CJK character, and an ASCII one about half of it.
 CHAR_TWIPS = 210
 CELL_MARGINS = 170
+#: Half-points: the tables' text (10.5 pt), and the pre-printed text of a group's rows (9 pt, 小五, as the
+#: seed's dense tables), also a column title's size where its name fits a line only so.
+BODY_SIZE, PRINTED_SIZE = 21, 18
+
+
+def title_size(title: str, width: int) -> int | None:
+    """The size in half-points of a group column's title in a column ``width`` twips wide: the printed rows'
+    PRINTED_SIZE where the title's name (before a unit in brackets: 学校总数 of 学校总数（所）) fits a line
+    only in that size, so that it does not break inside (学校总/数), else None (the table's BODY_SIZE)."""
+    name = title.removesuffix(REQUIRED_MARK).partition("（")[0] or title
+    room = width - CELL_MARGINS
+    return PRINTED_SIZE if _twips(name) > room >= _twips(name) * PRINTED_SIZE / BODY_SIZE else None
+
+
+def spaced_lines(text: str, width: int, size: int) -> str:
+    """Text whose words are written apart (法院 检察院 公安厅) as lines (``\n``) that break between words in a
+    cell ``width`` twips wide at ``size`` half-points, as the PDF wraps it: Word and LibreOffice break a line
+    of Chinese between any two characters (检|察院); other text (one with no spaces or with a word longer than
+    SPACED_WORD) as it is."""
+    words = text.split()
+    if len(words) < 2 or max(len(word) for word in words) > SPACED_WORD:
+        return text
+    room = (width - CELL_MARGINS) * BODY_SIZE / size
+    lines: list[str] = []
+    for word in words:
+        if lines and _twips(f"{lines[-1]} {word}") <= room:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return "\n".join(lines)
 
 
 def _twips(text: str) -> int:
@@ -137,13 +168,33 @@ class Layout:
         return [b for b in self.blocks if isinstance(b, Table)]
 
 
+#: The narrowest column a group table may have on a portrait page, in twips: three characters (a unit such
+#: as （个） on a line of its own) and the cell's margins.
+NARROWEST_COLUMN = 3 * CHAR_TWIPS + CELL_MARGINS
+
+
 def landscape(spec: FormSpec) -> bool:
-    return spec.ann.get("orientation") == "landscape"
+    """The definition's orientation, or landscape when a portrait page would make a column of a group table
+    narrower than NARROWEST_COLUMN (the statistics table's count columns), as the Excel workbook turns to
+    landscape rather than shrink its text."""
+    if spec.ann.get("orientation") == "landscape":
+        return True
+    portrait = PAGE_SHORT - 2 * SIDE_MARGIN
+    return any(min(_column_widths(group, portrait)) < NARROWEST_COLUMN for group in spec.groups()
+               if group.shown_columns)
 
 
 def text_width(spec: FormSpec) -> int:
     """Width of the text block: the page width (long side when landscape) less the side margins."""
     return (PAGE_LONG if landscape(spec) else PAGE_SHORT) - 2 * SIDE_MARGIN
+
+
+def _column_widths(group: Group, width: int) -> list[int]:
+    """A group table's column widths (twips) in a text block ``width`` wide, by the columns' weights."""
+    weights = [col.ann.get("width", 10) for col in group.shown_columns]
+    widths = [width * w // sum(weights) for w in weights]
+    widths[-1] += width - sum(widths)
+    return widths
 
 
 def layout(spec: FormSpec) -> Layout:
@@ -201,9 +252,7 @@ def _field_table(spec: FormSpec, number: int, fields: list[Field], width: int) -
 
 def _group_table(number: int, group: Group, width: int, totals: dict[str, Field]) -> Table:
     columns = group.shown_columns
-    weights = [col.ann.get("width", 10) for col in columns]
-    widths = [width * w // sum(weights) for w in weights]
-    widths[-1] += width - sum(widths)
+    widths = _column_widths(group, width)
     header = Row([Cell(1, label_text(col)) for col in columns])
     total = None
     if totals:

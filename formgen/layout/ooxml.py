@@ -8,6 +8,8 @@ import zipfile
 
 from lxml import etree
 
+from formgen.layout.linebreak import SPACED_WORD
+
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -25,23 +27,41 @@ PROP_UNIT = "formgen.unit"
 
 
 #: U+2060 WORD JOINER: no line break here.  Word and LibreOffice break a value where Chinese text may break
-#: (024-|86123456, 2021年|3月, 〔2021〕|5号); WordprocessingML has no run property that keeps a run on one
-#: line (w:noBreakHyphen covers hyphens only), so values get joiners and the reader takes them out.
+#: (024-|86123456, 2021年|3月, 〔2021〕|5号, 检|察院); WordprocessingML has no run property that keeps a run on
+#: one line (w:noBreakHyphen covers hyphens only), so values get joiners and the reader takes them out.
+#: LibreOffice honours a joiner next to a Chinese character only in a run of another language (the letters'
+#: runs of joined text, ``formgen.compile.docx_letter.JOINED_LANG``).
 NO_BREAK = "\u2060"
 _UNBROKEN = re.compile(r"\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{1,2}月\d{1,2}日|\d{1,2}时\d{2}分(?:\d{2}秒)?"
                        r"|〔\d{4}〕\d+号|[0-9A-Za-z]+(?:[-/.:_@][0-9A-Za-z]+)+")
 _ALNUM = re.compile(r"[0-9A-Za-z]")
+#: A word of text written apart (法院 检察院 公安厅), as the PDF wraps it: kept whole up to SPACED_WORD long.
+_SPACED = re.compile(r"(?<![^ ])[^ \n]{2,}(?![^ ])")
+#: A stretch of text that joiners hold together: letters and digits run together, or single characters,
+#: with a joiner between each two.
+JOINED = re.compile(f"(?:[0-9A-Za-z]+|[^{NO_BREAK}])(?:{NO_BREAK}(?:[0-9A-Za-z]+|[^{NO_BREAK}]))+")
+
+
+def _joined(word: str) -> str:
+    return word[0] + "".join(("" if _ALNUM.match(a) and _ALNUM.match(b) else NO_BREAK) + b
+                             for a, b in zip(word, word[1:]))
 
 
 def unbroken(text: str) -> str:
     """Text with word joiners wherever Word or LibreOffice could break a number, a date, a time, a code or a
-    phone number: between every two of its characters that are not both letters or digits (which neither
-    breaks between)."""
-    def join(m: re.Match) -> str:
-        word = m[0]
-        return word[0] + "".join(("" if _ALNUM.match(a) and _ALNUM.match(b) else NO_BREAK) + b
-                                 for a, b in zip(word, word[1:]))
-    return _UNBROKEN.sub(join, text)
+    phone number (between every two of its characters that are not both letters or digits, which neither
+    breaks between), and inside each word of text written apart by spaces (法院 检察院 公安厅)."""
+    text = _UNBROKEN.sub(lambda m: _joined(m[0]), text)
+    if " " in text.strip(" "):
+        text = _SPACED.sub(lambda m: _joined(without_joiners(m[0])) if len(without_joiners(m[0])) <= SPACED_WORD
+                           else m[0], text)
+    return text
+
+
+def whole(text: str) -> str:
+    """Text kept on one line: a word joiner between every two of its characters (a fill-in blank that
+    moves to the next line whole, as the PDF letter's field does, rather than parting there)."""
+    return NO_BREAK.join(text)
 
 
 def without_joiners(text: str) -> str:

@@ -17,9 +17,6 @@ FORMATS = ("pdf", "docx", "xlsx")
 KINDS = ("blank", "filled")
 CHECKS = ("text block", "cells", "size", "values", "line starts", "label and value")
 
-_LETTER_BREAKS = ("a blank letter's body line breaks after a fill-in blank, so the closing punctuation that follows "
-                  "it opens the next line (，系 / ）不服): the PDF letter does not yet keep a blank with the "
-                  "punctuation after it (issue 10)")
 _CHECKLIST = ("the Excel checklist's long 说明 of a measure is cut in its row: Calc does not grow a row of a "
               "merged range to its text (issue 10)")
 _CALC_BREAKS = ("LibreOffice Calc wraps a cell's text without the Chinese rule against closing punctuation at a "
@@ -27,8 +24,6 @@ _CALC_BREAKS = ("LibreOffice Calc wraps a cell's text without the Chinese rule a
 #: Cases that fail for a reason named here, each expected to fail (strict: a fix shows up as a pass to
 #: re-enable).  Keys are (form, format, kind, check).
 PENDING: dict[tuple[str, str, str, str], str] = {
-    **{(form_id, "pdf", "blank", "line starts"): _LETTER_BREAKS
-       for form_id in ("appeal", "committee-determination", "notice-letter", "parent-notice", "review-decision")},
     ("parent-notice", "docx", "blank", "text block"): (
         "the Word letter's lines with ＿＿＿ blanks run 14 pt past the right margin (联系人：＿＿＿＿＿＿，联系电话："
         "＿＿＿＿＿＿。): LibreOffice does not break inside a run of ＿; the letters branch rewrites the letter body"),
@@ -122,3 +117,17 @@ def test_the_checks_see_a_word_over_a_rule_a_margin_and_small_type():
     assert printcheck.across_rules(page) == ["p1 '溢出的文字' at (90,100)-(150,112) crossed by a column rule at x=120"]
     assert printcheck.outside_block(page, box) == ["p1 '溢出的文字' at (90,100)-(150,112) over the side margin"]
     assert printcheck.too_small(page) == ["p1 '溢出的文字' at (90,100)-(150,112) set in 6.5 pt"]
+
+
+def test_a_closing_mark_after_a_fill_in_blank_does_not_start_a_line():
+    """pdftotext starts a new line after a blank's gap (申诉人：______ / ，系); the underline that ends where the
+    ，starts shows it goes on from the blank.  A ，at the left margin, or after a cell's rule, starts a line."""
+    after = printcheck.Word("，系", 267.6, 119.7, 295.7, 133.7, size=14, base=132)
+    alone = printcheck.Word("，系", 70.9, 143.5, 98.9, 157.5, size=14, base=156)
+    underline = (127.4, 134.5, 267.6, 134.5)
+    cell_rule = (70.9, 140, 70.9, 160)
+    page = printcheck.Page(1, 595, 842, [printcheck.Line((after,)), printcheck.Line((alone,))],
+                           rules=[underline, cell_rule])
+    assert printcheck.closing_starts(page) == ["p1 line '，系' starts with '，'"]
+    assert printcheck.closing_starts(printcheck.Page(1, 595, 842, [printcheck.Line((after,))])) == [
+        "p1 line '，系' starts with '，'"]

@@ -309,3 +309,18 @@ def test_the_incident_report_fills_two_pages_breaking_between_its_sections(tmp_p
     page2 = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(out), "-"], capture_output=True, text=True,
                            check=True).stdout
     assert page2.split()[0] == "涉及人员"
+
+
+def test_the_longest_values_of_a_grid_print_whole_at_7_pt_or_more(tmp_path, registry):
+    """A text whose maxLength does not go on one line of its cell at 7 pt gets a box that wraps it: 100
+    characters of 报告学校 and 200 of 发生地点 across the page, 40 of 报告人 beside 学校标识码."""
+    from tests import printcheck
+
+    record = example("incident-report")
+    record.update(report_no="甲" * 40, reporter="乙" * 40, school_name="丙" * 99 + "丁", place="戊" * 199 + "己")
+    data, out = tmp_path / "long.json", tmp_path / "long.pdf"
+    data.write_text(json.dumps(record, ensure_ascii=False), "utf-8")
+    assert run_cli("generate", "incident-report", "--format", "pdf", "-o", str(out), "--data", str(data)).exit_code == 0
+    pages = printcheck.pages(out)
+    assert printcheck.missing_values(pages, printcheck.values(registry.get("incident-report"), record, "pdf")) == []
+    assert [fault for page in pages for fault in printcheck.too_small(page) + printcheck.across_rules(page)] == []

@@ -377,7 +377,7 @@ class _Layout:
             hint = self._lines(self._hint(field), LABEL_W - 2 * PAD, 7) if self._hint(field) else []
             places = self._choice_boxes(field, vw) if field.kind == "multi" else []
             cells.append((field, label, hint, places))
-        h = max(self._field_h(field, label, hint, places) for field, label, hint, places in cells)
+        h = max(self._field_h(field, label, hint, places, vw) for field, label, hint, places in cells)
         self._room(h)
         x, y = MARGIN, self.y
         for field, label, hint, places in cells:
@@ -404,11 +404,18 @@ class _Layout:
     def _boxes_h(places: list[tuple[float, float]]) -> float:
         return max((top for _x, top in places), default=0) + ROW_H
 
-    def _field_h(self, field: Field, label: list[str], hint: list[str], places: list[tuple[float, float]]) -> float:
+    def _field_h(self, field: Field, label: list[str], hint: list[str], places: list[tuple[float, float]],
+                 width: float) -> float:
+        """The height of a field's row: its label, its lines, its boxes, and for a text whose longest value
+        (``maxLength`` characters) does not go on one line of ``width`` mm at the smallest size, a box tall
+        enough to wrap it (a box of two lines or more is a multi-line field)."""
         label_h = len(label) * 4.5 + len(hint) * 3.15
         lines = field.ann.get("lines", 3) if field.multiline else 1
+        longest = field.schema.get("maxLength", 0) if is_text(field) and not field.multiline else 0
+        wrapped = -(-longest * MIN_FONT_SIZE // (width * MM - 4))
+        wrapped_h = max(2 * LINE_H, (wrapped * MIN_FONT_SIZE * 1.25 + 2) / MM) + 1 if wrapped > 1 else 0
         return max(ROW_H, label_h + 2 * PAD, lines * LINE_H + 2 if field.multiline else 0,
-                   self._boxes_h(places) if places else 0)
+                   self._boxes_h(places) if places else 0, wrapped_h)
 
     def _box(self, address: str, field: Field, x: float, y: float, w: float, h: float, readonly: bool) -> None:
         self.boxes.append(Box(address, field, self.pdf.page_no() - 1, x + 0.5, y + 0.5, w - 1, h - 1, readonly))

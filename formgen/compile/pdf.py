@@ -826,7 +826,8 @@ class _Fields:
                             (box.x * MM, (self.page.height - box.y - box.h) * MM, w, h), resources,
                             readonly=box.readonly, size=FONT_SIZE, colour="0 g", align=align,
                             multiline=multiline, on=box.state,
-                            appearance=lambda: self._text_appearance(value, w, h, multiline, align))
+                            appearance=lambda: self._text_appearance(value, w, h, multiline, align,
+                                                                     top=field.multiline))
 
     # -- drawing values ---------------------------------------------------------------
     def _width(self, ch: str) -> int:
@@ -834,7 +835,10 @@ class _Fields:
             return self.font.subset.width(ch)
         return self.extra.subset.width(ch)
 
-    def _text_appearance(self, text: str, w: float, h: float, multiline: bool, align: int) -> bytes:
+    def _text_appearance(self, text: str, w: float, h: float, multiline: bool, align: int,
+                         top: bool = True) -> bytes:
+        """The value drawn in its box: wrapped when ``multiline``, from the top when ``top`` or longer than a line
+        (a value of one line in a box tall only to take a longer one stands in the middle, as in a short box)."""
         body = [b"/Tx BMC"]
         if text:
             inner = w - 4
@@ -851,7 +855,7 @@ class _Fields:
                     size = max(MIN_FONT_SIZE, size * inner / natural)
             ascent, descent = self.font.subset.ascent, self.font.subset.descent
             leading = size * 1.25
-            if multiline:
+            if multiline and (top or len(lines) > 1):
                 baseline = h - 1 - size * ascent / 1000
             else:
                 baseline = (h - size * (ascent - descent) / 1000) / 2 - size * descent / 1000

@@ -264,9 +264,19 @@ def too_small(page: Page) -> list[str]:
 PAGE_NUMBER = re.compile(r"^—\s*\d+\s*—$")
 
 
+def _after_blank(page: Page, word: Word) -> bool:
+    """Whether ``word`` goes on from a fill-in blank on its printed line: an underline under its baseline ends
+    where the word starts.  pdftotext starts a new line after the blank's gap; the printed line does not."""
+    size = word.size or (word.y1 - word.y0) / 1.33
+    base = word.base or word.y1 - 0.12 * size
+    return any(y1 - y0 < 0.5 and x1 - x0 > size and abs(x1 - word.x0) <= SLACK_PT
+               and base - 0.1 * size <= y0 <= base + 0.4 * size for x0, y0, x1, y1 in page.rules)
+
+
 def closing_starts(page: Page) -> list[str]:
     return [f"p{page.number} line {line.text[:20]!r} starts with {line.text[0]!r}"
-            for line in page.lines if line.text[0] in NO_LINE_START and not PAGE_NUMBER.match(line.text)]
+            for line in page.lines if line.text[0] in NO_LINE_START and not PAGE_NUMBER.match(line.text)
+            and not _after_blank(page, line.words[0])]
 
 
 @dataclass(frozen=True)

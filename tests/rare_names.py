@@ -1,5 +1,5 @@
 """Names with characters beyond GB 2312 (〇 喆 堃) typed into the incident report by a real PDF filler, and the
-check that the filled file reads back exactly and that poppler draws every one of them on page 1."""
+check that the filled file reads back exactly and that poppler draws every one of them on its page."""
 
 from __future__ import annotations
 
@@ -21,6 +21,5 @@ def assert_read_back_and_drawn(filled: Path, registry) -> None:
     expected["data"]["persons"][0]["name"] = BULLY
     assert [i.code.id for i in result.issues] == []
     assert {"form": result.form, "version": result.version, "data": result.data} == expected
-    text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(filled), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(["pdftotext", str(filled), "-"], capture_output=True, text=True, check=True).stdout
     assert [value for value in (SCHOOL, REPORTER, BULLY) if value not in text] == []

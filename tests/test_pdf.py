@@ -267,3 +267,60 @@ def test_unusable_field_font_is_named(tmp_path, monkeypatch, setting, named):
     assert result.exit_code == 2
     assert [word for word in named if word not in result.stderr] == []
     assert not (tmp_path / "x.pdf").exists()
+
+
+def _widget_places(path: Path) -> dict[str, tuple[int, float, float]]:
+    """Each field's first widget: (page number, top, bottom) in pt from the page's top."""
+    places: dict[str, tuple[int, float, float]] = {}
+    for number, page in enumerate(PdfReader(path).pages, 1):
+        height = float(page.mediabox.height)
+        for annot in page.get("/Annots") or []:
+            widget, names = annot.get_object(), []
+            node = widget
+            while node is not None:
+                if "/T" in node:
+                    names.insert(0, str(node["/T"]))
+                node = node.get("/Parent")
+                node = node.get_object() if node is not None else None
+            x0, y0, x1, y1 = (float(v) for v in widget["/Rect"])
+            places.setdefault(".".join(names), (number, height - y1, height - y0))
+    return places
+
+
+@pytest.mark.parametrize("data", [False, True])
+def test_the_incident_report_fills_two_pages_breaking_between_its_sections(tmp_path, data):
+    """Short fields share a row (as in Word); 涉及人员 and 处置情况 start page 2 whole, so that both pages are
+    more than half used and the table of persons is not cut."""
+    out = tmp_path / "report.pdf"
+    args = ["--data", str(EXAMPLES / "incident-report.json")] if data else []
+    assert run_cli("generate", "incident-report", "--format", "pdf", "-o", str(out), *args).exit_code == 0
+    reader = PdfReader(out)
+    assert len(reader.pages) == 2 and reader.metadata["/FormgenPages"] == "2"
+    places = _widget_places(out)
+    assert places["report_kind"][:2] == places["report_no"][:2]
+    assert places["reported_at"][:2] == places["reporter_phone"][:2]
+    first = ("report_kind", "school_name", "reported_at", "occurred_at", "place", "cause", "process")
+    assert {places[name][0] for name in first} == {1}
+    second = [name for name in places if name.startswith("persons.")] + ["harm", "measures", "severity",
+                                                                          "authority_notified"]
+    assert {places[name][0] for name in second} == {2}
+    half = float(reader.pages[0].mediabox.height) / 2
+    assert all(max(bottom for page, _top, bottom in places.values() if page == n) > half for n in (1, 2))
+    page2 = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(out), "-"], capture_output=True, text=True,
+                           check=True).stdout
+    assert page2.split()[0] == "涉及人员"
+
+
+def test_the_longest_values_of_a_grid_print_whole_at_7_pt_or_more(tmp_path, registry):
+    """A text whose maxLength does not go on one line of its cell at 7 pt gets a box that wraps it: 100
+    characters of 报告学校 and 200 of 发生地点 across the page, 40 of 报告人 beside 学校标识码."""
+    from tests import printcheck
+
+    record = example("incident-report")
+    record.update(report_no="甲" * 40, reporter="乙" * 40, school_name="丙" * 99 + "丁", place="戊" * 199 + "己")
+    data, out = tmp_path / "long.json", tmp_path / "long.pdf"
+    data.write_text(json.dumps(record, ensure_ascii=False), "utf-8")
+    assert run_cli("generate", "incident-report", "--format", "pdf", "-o", str(out), "--data", str(data)).exit_code == 0
+    pages = printcheck.pages(out)
+    assert printcheck.missing_values(pages, printcheck.values(registry.get("incident-report"), record, "pdf")) == []
+    assert [fault for page in pages for fault in printcheck.too_small(page) + printcheck.across_rules(page)] == []

@@ -148,3 +148,31 @@ def test_blank_letter_filled_by_pdftk_reads_back(tmp_path):
                     "is_bullying": True, "type_physical": False, "type_verbal": False, "type_property": True,
                     "severity": "serious",
                     "determined_on": "2021-03-17"}
+
+
+def _line_texts(lines) -> list[str]:
+    return ["".join(p.atom.text or "[" + p.atom.address + "]" for p in line) for line in lines]
+
+
+def test_a_closing_mark_stays_on_the_line_of_the_blank_or_value_before_it(registry):
+    """A blank that ends a line gives up a little of its width so that the ，after it stays on its line; a
+    value that cannot shrink goes down to the next line with the ，."""
+    from formgen.compile.pdfletter import Letter
+    from formgen.spec.letter import split
+
+    spec = registry.get("appeal")
+    segments = split("申诉人：{appellant_name}，系", spec)
+    for data in ({}, {"appellant_name": "张建华"}):
+        letter = Letter(spec, data)
+        size = letter.geo.body
+        atoms = letter.atoms(segments, "body", size, False)
+        width = sum(a.width for a in atoms[:5]) + 0.4 * atoms[5].width  # the ，overflows by 0.6 of its width
+        lines = letter.layout(atoms, width, 0.0, "body", size)
+        texts = _line_texts(lines)
+        if data:
+            assert texts == ["申诉人：", "[appellant_name]，系"]
+        else:
+            assert texts == ["申诉人：[appellant_name]，", "系"]
+            blank = lines[0][4]
+            assert blank.atom.width == pytest.approx(atoms[4].width - 0.6 * atoms[5].width)
+            assert blank.x + blank.atom.width + atoms[5].width == pytest.approx(width)

@@ -40,7 +40,7 @@ def test_filled_by_mutool_reads_back_exactly_and_draws_every_character(tmp_path,
 
     # MuPDF 1.21 writes each filled field's appearance in its own non-embedded Adobe-GB1 font ("Song"), not
     # in the form's field font; poppler (with poppler-data) draws it with a system Chinese font. The text
-    # layer of page 1 holds the characters only where a glyph was drawn for them.
+    # layer holds the characters only where a glyph was drawn for them.
     assert_read_back_and_drawn(filled, registry)
     subprocess.run(["pdftoppm", "-r", "100", "-f", "1", "-l", "1", "-png", str(filled), str(tmp_path / "page")],
                    check=True)

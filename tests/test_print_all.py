@@ -17,9 +17,6 @@ FORMATS = ("pdf", "docx", "xlsx")
 KINDS = ("blank", "filled")
 CHECKS = ("text block", "cells", "size", "values", "line starts", "label and value")
 
-_LETTER_BREAKS = ("a blank letter's body line breaks after a fill-in blank, so the closing punctuation that follows "
-                  "it opens the next line (，系 / ）不服): the PDF letter does not yet keep a blank with the "
-                  "punctuation after it (issue 10)")
 _CALC_BREAKS = ("LibreOffice Calc wraps a cell's text without the Chinese rule against closing punctuation at a "
                 "line start: the cell attribute that applies it (Format Cells > Asian Typography, "
                 "ParaIsForbiddenRules) is off by default, under a zh_CN.UTF-8 locale too, and an xlsx cannot "
@@ -28,8 +25,6 @@ _CALC_BREAKS = ("LibreOffice Calc wraps a cell's text without the Chinese rule a
 #: Cases that fail for a reason named here, each expected to fail (strict: a fix shows up as a pass to
 #: re-enable).  Keys are (form, format, kind, check).
 PENDING: dict[tuple[str, str, str, str], str] = {
-    **{(form_id, "pdf", "blank", "line starts"): _LETTER_BREAKS
-       for form_id in ("appeal", "committee-determination", "notice-letter", "parent-notice", "review-decision")},
     **{(form_id, "xlsx", "filled", "line starts"): _CALC_BREAKS for form_id in ("hazard-ledger", "notice-letter")},
     **{("policy-checklist", "xlsx", kind, "line starts"): _CALC_BREAKS for kind in KINDS},
     **{("task-list", "xlsx", kind, "line starts"): _CALC_BREAKS for kind in KINDS},
@@ -136,3 +131,17 @@ def test_a_cell_text_ends_at_its_column_rule():
     unruled = printcheck.Page(1, 842, 595, [printcheck.Line((note, evidence))])
     assert printcheck.cell_texts(ruled) == ["预计9月完成", "问卷汇总表"]
     assert printcheck.cell_texts(unruled) == ["预计9月完成问卷汇总表"]
+
+
+def test_a_closing_mark_after_a_fill_in_blank_does_not_start_a_line():
+    """pdftotext starts a new line after a blank's gap (申诉人：______ / ，系); the underline that ends where the
+    ，starts shows it goes on from the blank.  A ，at the left margin, or after a cell's rule, starts a line."""
+    after = printcheck.Word("，系", 267.6, 119.7, 295.7, 133.7, size=14, base=132)
+    alone = printcheck.Word("，系", 70.9, 143.5, 98.9, 157.5, size=14, base=156)
+    underline = (127.4, 134.5, 267.6, 134.5)
+    cell_rule = (70.9, 140, 70.9, 160)
+    page = printcheck.Page(1, 595, 842, [printcheck.Line((after,)), printcheck.Line((alone,))],
+                           rules=[underline, cell_rule])
+    assert printcheck.closing_starts(page) == ["p1 line '，系' starts with '，'"]
+    assert printcheck.closing_starts(printcheck.Page(1, 595, 842, [printcheck.Line((after,))])) == [
+        "p1 line '，系' starts with '，'"]

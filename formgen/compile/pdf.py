@@ -59,6 +59,7 @@ from pypdf.generic import (
 from formgen import __version__
 from formgen.compile import pdffonts
 from formgen.fsutil import PRIVATE, atomic_write_bytes
+from formgen.layout.fieldrows import field_rows
 from formgen.layout.letter import is_letter
 from formgen.layout.labels import printed_label
 from formgen.layout.linebreak import NO_LINE_END, NO_LINE_START, SPACED_WORD
@@ -232,10 +233,16 @@ def _pdf_class() -> type:
 
 class _Layout:
     def __init__(self, spec: FormSpec, rows: tuple[int, ...], font: pdffonts.FontFile,
-                 whole: pdffonts.FontFile | None = None):
-        """``whole``: the font that ``font`` was cut from, to lay the page out with if ``font`` lacks a glyph."""
+                 whole: pdffonts.FontFile | None = None, endless: bool = False):
+        """``whole``: the font that ``font`` was cut from, to lay the page out with if ``font`` lacks a glyph.
+        ``endless``: on one page without a foot, to measure the sections (``_measure``)."""
         self.spec = spec
+        self.font_file = font
         self.whole = whole if whole != font else None
+        self.endless = endless
+        self.pending: list[Field] = []  # single fields not yet laid out, to pair (``field_rows``)
+        self.sections: list[float] = []  # the height of each section, laid out endless
+        self.tops: list[float] = []  # where each section starts
         self.rows = dict(zip((g.address for g in spec.groups()), rows))
         landscape = spec.ann.get("orientation") == "landscape"
         self.pdf = _pdf_class()(orientation="L" if landscape else "P", unit="mm", format="A4")
@@ -251,13 +258,36 @@ class _Layout:
         self.repeat: Any = None  # the header of the group being laid out, repeated on a new page
 
     def build(self) -> Page:
+        if not self.endless:
+            self.sections = self._measure()
         self.pdf.add_page()
         self._title()
-        self.spec.walk(lambda title: self._band(title, SECTION_FILL, 11), self._field, self._group, self._note,
-                       total_rows=True)
+        self.spec.walk(self._section, self._field, self._group, self._note, total_rows=True)
+        self._flush()
         if self.font.missing_glyphs and self.whole:
             return _Layout(self.spec, tuple(self.rows.values()), self.whole).build()
-        return Page(bytes(self.pdf.output()), self.boxes, self.pdf.h)
+        return Page(b"" if self.endless else bytes(self.pdf.output()), self.boxes, self.pdf.h)
+
+    def _measure(self) -> list[float]:
+        """The height of each section (its heading to the next one's, the last to the foot notes' end) when the
+        form is laid out on one endless page."""
+        probe = _Layout(self.spec, tuple(self.rows.values()), self.font_file, endless=True)
+        probe.build()
+        ends = probe.tops[1:] + [probe.y]
+        return [end - top for top, end in zip(probe.tops, ends)]
+
+    def _section(self, title: str) -> None:
+        """A section's heading band.  On a page at least half full, a section starts the next page when it does
+        not fit in what is left but fits on a page of its own, or when the sections from it to the end do: a
+        form of two pages breaks between sections, its last page as full as it can be."""
+        self._flush()
+        n = len(self.tops)
+        self.tops.append(self.y)
+        if not self.endless and self.y - MARGIN >= (self._bottom() - MARGIN) / 2:
+            left, page = self._bottom() - self.y, self._bottom() - MARGIN
+            if any(left < height <= page for height in (self.sections[n], sum(self.sections[n:]))):
+                self._room(self._bottom())
+        self._band(title, SECTION_FILL, 11)
 
     # -- drawing helpers ---------------------------------------------------------
     def _lines(self, text: str, width: float, size: float) -> list[str]:
@@ -314,6 +344,7 @@ class _Layout:
         self.y += h
 
     def _note(self, text: str) -> None:
+        self._flush()
         lines = self._lines(text, self.width, 8)
         self.y += 2
         self._room(len(lines) * 3.6)
@@ -328,32 +359,63 @@ class _Layout:
         return field.ann.get("help") or DATE_HINTS.get(field.kind, "")
 
     def _field(self, field: Field) -> None:
-        label = self._lines(self._label(field), LABEL_W - 2 * PAD, FONT_SIZE)
-        hint = self._lines(self._hint(field), LABEL_W - 2 * PAD, 7) if self._hint(field) else []
+        """A single field waits for the next, to share its row when both are short (``field_rows``)."""
+        self.pending.append(field)
+
+    def _flush(self) -> None:
+        for row in field_rows(self.pending):
+            self._field_row(row)
+        self.pending.clear()
+
+    def _field_row(self, fields: tuple[Field, ...]) -> None:
+        """One row of the grid: label and value of one field across the page, or of two short fields side by
+        side, as tall as the taller."""
+        vw = (self.width - len(fields) * LABEL_W) / len(fields)
+        cells = []
+        for field in fields:
+            label = self._lines(self._label(field), LABEL_W - 2 * PAD, FONT_SIZE)
+            hint = self._lines(self._hint(field), LABEL_W - 2 * PAD, 7) if self._hint(field) else []
+            places = self._choice_boxes(field, vw) if field.kind == "multi" else []
+            cells.append((field, label, hint, places))
+        h = max(self._field_h(field, label, hint, places, vw) for field, label, hint, places in cells)
+        self._room(h)
+        x, y = MARGIN, self.y
+        for field, label, hint, places in cells:
+            label_h = len(label) * 4.5 + len(hint) * 3.15
+            self._cell(x, y, LABEL_W, h, LABEL_FILL)
+            top = y + (h - label_h) / 2
+            self._text(x + PAD, top, LABEL_W - 2 * PAD, label, FONT_SIZE, "C")
+            self._text(x + PAD, top + len(label) * 4.5, LABEL_W - 2 * PAD, hint, 7, "C", grey=True)
+            self._cell(x + LABEL_W, y, vw, h)
+            if field.kind == "boolean":
+                self._checkbox(field.address, field, x + LABEL_W + 2, y, h, BOOL_LABELS[0])
+                self._checkbox(field.address, field, x + LABEL_W + 2 + PAIR_GAP, y, h, BOOL_LABELS[1], NO)
+            elif places:
+                top = y + (h - self._boxes_h(places)) / 2
+                for i, (left, down) in enumerate(places):
+                    self._checkbox(multi_box(field.address, i), field, x + LABEL_W + 2 + left, top + down, ROW_H,
+                                   field.choice_labels[i], width=vw)
+            else:
+                self._box(field.address, field, x + LABEL_W, y, vw, h, field.readonly)
+            x += LABEL_W + vw
+        self.y += h
+
+    @staticmethod
+    def _boxes_h(places: list[tuple[float, float]]) -> float:
+        return max((top for _x, top in places), default=0) + ROW_H
+
+    def _field_h(self, field: Field, label: list[str], hint: list[str], places: list[tuple[float, float]],
+                 width: float) -> float:
+        """The height of a field's row: its label, its lines, its boxes, and for a text whose longest value
+        (``maxLength`` characters) does not go on one line of ``width`` mm at the smallest size, a box tall
+        enough to wrap it (a box of two lines or more is a multi-line field)."""
         label_h = len(label) * 4.5 + len(hint) * 3.15
         lines = field.ann.get("lines", 3) if field.multiline else 1
-        x, y, vw = MARGIN, self.y, self.width - LABEL_W
-        places = self._choice_boxes(field, vw) if field.kind == "multi" else []
-        boxes_h = max((top for _x, top in places), default=0) + ROW_H
-        h = max(ROW_H, label_h + 2 * PAD, lines * LINE_H + 2 if field.multiline else 0, boxes_h if places else 0)
-        self._room(h)
-        y = self.y
-        self._cell(x, y, LABEL_W, h, LABEL_FILL)
-        top = y + (h - label_h) / 2
-        self._text(x + PAD, top, LABEL_W - 2 * PAD, label, FONT_SIZE, "C")
-        self._text(x + PAD, top + len(label) * 4.5, LABEL_W - 2 * PAD, hint, 7, "C", grey=True)
-        self._cell(x + LABEL_W, y, vw, h)
-        if field.kind == "boolean":
-            self._checkbox(field.address, field, x + LABEL_W + 2, y, h, BOOL_LABELS[0])
-            self._checkbox(field.address, field, x + LABEL_W + 2 + PAIR_GAP, y, h, BOOL_LABELS[1], NO)
-        elif places:
-            top = y + (h - boxes_h) / 2
-            for i, (left, down) in enumerate(places):
-                self._checkbox(multi_box(field.address, i), field, x + LABEL_W + 2 + left, top + down, ROW_H,
-                               field.choice_labels[i], width=vw)
-        else:
-            self._box(field.address, field, x + LABEL_W, y, vw, h, field.readonly)
-        self.y += h
+        longest = field.schema.get("maxLength", 0) if is_text(field) and not field.multiline else 0
+        wrapped = -(-longest * MIN_FONT_SIZE // (width * MM - 4))
+        wrapped_h = max(2 * LINE_H, (wrapped * MIN_FONT_SIZE * 1.25 + 2) / MM) + 1 if wrapped > 1 else 0
+        return max(ROW_H, label_h + 2 * PAD, lines * LINE_H + 2 if field.multiline else 0,
+                   self._boxes_h(places) if places else 0, wrapped_h)
 
     def _box(self, address: str, field: Field, x: float, y: float, w: float, h: float, readonly: bool) -> None:
         self.boxes.append(Box(address, field, self.pdf.page_no() - 1, x + 0.5, y + 0.5, w - 1, h - 1, readonly))
@@ -380,10 +442,25 @@ class _Layout:
         return places
 
     def _widths(self, group: Group) -> list[float]:
-        weights = [float(c.ann.get("width") or 0) / 10 or COLUMN_WEIGHTS.get(c.kind, 1.0) for c in group.shown_columns]
-        return [self.width * w / sum(weights) for w in weights]
+        """The columns' widths by their weights; a column of choices printed under its fields is widened, by half
+        its width at most and taken from the other columns, so that its choices print on one line."""
+        columns = group.shown_columns
+        weights = [float(c.ann.get("width") or 0) / 10 or COLUMN_WEIGHTS.get(c.kind, 1.0) for c in columns]
+        widths = [self.width * w / sum(weights) for w in weights]
+        self.pdf.set_font("page", size=OPTION_SIZE)
+        choices = [i for i, c in enumerate(columns) if c.kind in ("choice", "multi") and not group.printed_only(c)]
+        others = sum(w for i, w in enumerate(widths) if i not in choices)
+        for i in choices:
+            one = self.pdf.get_string_width("　".join("□" + label for label in columns[i].choice_labels))
+            grow = one + 2 * PAD + 0.5 - widths[i]
+            if 0 < grow <= widths[i] / 2 and grow < others / 4:
+                widths = [w + grow if j == i else w if j in choices else w * (1 - grow / others)
+                          for j, w in enumerate(widths)]
+                others -= grow
+        return widths
 
     def _group(self, group: Group) -> None:
+        self._flush()
         if group.section is None or group.title != group.section:
             self._band(self._label(group), None, 10.5)
         columns, widths = group.shown_columns, self._widths(group)
@@ -419,14 +496,18 @@ class _Layout:
 
     def _bottom(self) -> float:
         """The lowest y a row may reach on a page."""
-        return self.pdf.h - MARGIN - 5
+        return float("inf") if self.endless else self.pdf.h - MARGIN - 5
 
     def _options(self, field: Field, width: float) -> list[str]:
-        """A choice field's options as printed under it (□已落实　□部分落实): on one line when they fit,
-        else one a line, so that no option breaks."""
-        boxes = ["□" + label for label in field.choice_labels]
-        one = self._lines("　".join(boxes), width, OPTION_SIZE)
-        return one if len(one) == 1 else self._lines("\n".join(boxes), width, OPTION_SIZE)
+        """A choice field's options as printed under it (□已落实　□部分落实): as many on a line as fit, a line
+        breaking between two options, never inside one."""
+        lines: list[str] = []
+        for box in ("□" + label for label in field.choice_labels):
+            if lines and len(self._lines(lines[-1] + "　" + box, width, OPTION_SIZE)) == 1:
+                lines[-1] += "　" + box
+            else:
+                lines += self._lines(box, width, OPTION_SIZE)
+        return lines
 
     def _total_row(self, group: Group, totals: dict[str, Field], widths: list[float]) -> None:
         """合计 under the rows: the label over the leading columns without a total, a box per total."""
@@ -745,7 +826,8 @@ class _Fields:
                             (box.x * MM, (self.page.height - box.y - box.h) * MM, w, h), resources,
                             readonly=box.readonly, size=FONT_SIZE, colour="0 g", align=align,
                             multiline=multiline, on=box.state,
-                            appearance=lambda: self._text_appearance(value, w, h, multiline, align))
+                            appearance=lambda: self._text_appearance(value, w, h, multiline, align,
+                                                                     top=field.multiline))
 
     # -- drawing values ---------------------------------------------------------------
     def _width(self, ch: str) -> int:
@@ -753,7 +835,10 @@ class _Fields:
             return self.font.subset.width(ch)
         return self.extra.subset.width(ch)
 
-    def _text_appearance(self, text: str, w: float, h: float, multiline: bool, align: int) -> bytes:
+    def _text_appearance(self, text: str, w: float, h: float, multiline: bool, align: int,
+                         top: bool = True) -> bytes:
+        """The value drawn in its box: wrapped when ``multiline``, from the top when ``top`` or longer than a line
+        (a value of one line in a box tall only to take a longer one stands in the middle, as in a short box)."""
         body = [b"/Tx BMC"]
         if text:
             inner = w - 4
@@ -770,7 +855,7 @@ class _Fields:
                     size = max(MIN_FONT_SIZE, size * inner / natural)
             ascent, descent = self.font.subset.ascent, self.font.subset.descent
             leading = size * 1.25
-            if multiline:
+            if multiline and (top or len(lines) > 1):
                 baseline = h - 1 - size * ascent / 1000
             else:
                 baseline = (h - size * (ascent - descent) / 1000) / 2 - size * descent / 1000

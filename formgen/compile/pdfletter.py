@@ -30,7 +30,7 @@ be laid out once per form.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
 from typing import Any
 
@@ -84,6 +84,8 @@ ROLE_FONTS = {"body": "/FB", "title": "/FT", "heading": "/FH"}
 RULE_WIDTHS = {"red-rule": 1.0, "thin-rule": 0.25 * MM, "thick-rule": 0.35 * MM}  # pt
 BLANK_EM = {"date": 7.0, "datetime": 10.5, "integer": 3.0, "number": 4.0}
 FIXED_CHARS = "附件：0123456789. —"
+#: The part of a blank's width it may give up so that the closing mark after it stays on its line.
+SQUEEZE = 0.25
 
 
 @dataclass(frozen=True)
@@ -415,6 +417,11 @@ class Letter:
                 x = self.measure(role, wrapped[-1], size) if wrapped else width
                 continue
             if x + atom.width > width + 0.01 and line:
+                if self.squeeze(line, row, atom, x + atom.width - width):
+                    x = line[-1].x + line[-1].atom.width
+                    lines[-1].append(Placed(atom, x, row=row))
+                    x += atom.width
+                    continue
                 carry = self.carry(line, row, atom)
                 lines.append([])
                 x, row = 0.0, 0
@@ -429,16 +436,30 @@ class Letter:
         return [line for line in lines if line]
 
     @staticmethod
+    def squeeze(line: list[Placed], row: int, coming: Atom, over: float) -> bool:
+        """Whether a closing mark (，。）) that would open the next line stays on this one because the blank before
+        it (an underlined space for a text, date or number not filled) gives up ``over`` pt of its width, at most
+        SQUEEZE of it."""
+        last = line[-1]
+        blank = last.atom
+        if coming.field is not None or coming.text not in NO_LINE_START or last.row != row or last.lines \
+                or blank.field is None or blank.value or blank.field.kind in ("boolean", "choice") \
+                or over > SQUEEZE * blank.width:
+            return False
+        last.atom = replace(blank, width=blank.width - over)
+        return True
+
+    @staticmethod
     def carry(line: list[Placed], row: int, coming: Atom) -> list[Placed]:
-        """What moves down to the next line with ``coming``: the character before a closing mark (，。）),
-        and opening marks (（《“) left at the end of the line."""
+        """What moves down to the next line with ``coming``: the character or inline field before a closing mark
+        (，。）), and opening marks (（《“) left at the end of the line."""
         carry: list[Placed] = []
 
-        def movable() -> bool:
+        def movable(fields: bool = False) -> bool:
             last = line[-1]
-            return len(line) > 1 and last.atom.field is None and last.row == row
+            return len(line) > 1 and (last.atom.field is None or fields and not last.lines) and last.row == row
 
-        if coming.field is None and coming.text in NO_LINE_START and movable():
+        if coming.field is None and coming.text in NO_LINE_START and movable(fields=True):
             carry.insert(0, line.pop())
         while movable() and line[-1].atom.text in NO_LINE_END:
             carry.insert(0, line.pop())

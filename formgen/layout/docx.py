@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
+from formgen.layout.fieldrows import field_rows
 from formgen.layout.labels import REQUIRED_MARK, printed_label
 from formgen.layout.linebreak import SPACED_WORD
 from formgen.spec.model import Field, FormSpec, Group
@@ -33,7 +34,6 @@ CHECKBOX, DROPDOWN, DATE, TEXT, CELL = "checkbox", "dropdown", "date", "text", "
 
 MAX_CHECKBOXES = 4
 MAX_CHECKBOX_LABEL_CHARS = 12
-LONG_TEXT = 50
 
 PLACEHOLDERS = {"choice": "［请选择］", "boolean": "［请选择］", "date": "［选择日期］",
                 "datetime": "［年-月-日 时:分］", "integer": "［填写整数］", "number": "［填写数字］"}
@@ -121,11 +121,6 @@ def placeholder(field: Field) -> str:
 
 def label_text(item: Field | Group) -> str:
     return item.title + (REQUIRED_MARK if item.required else "")
-
-
-def is_wide(field: Field) -> bool:
-    """A field with a row of its own: multi-line text, long text, and the row of boxes of a multiple choice."""
-    return field.multiline or field.schema.get("maxLength", 0) > LONG_TEXT or field.kind == "multi"
 
 
 @dataclass(frozen=True)
@@ -235,17 +230,13 @@ def _height(field: Field) -> int:
 
 def _field_table(spec: FormSpec, number: int, fields: list[Field], width: int) -> Table:
     rows: list[Row] = []
-    i = 0
-    while i < len(fields):
-        first = fields[i]
-        second = fields[i + 1] if i + 1 < len(fields) else None
-        if not is_wide(first) and second is not None and not is_wide(second):
+    for pair in field_rows(fields):
+        if len(pair) == 2:
+            first, second = pair
             rows.append(Row([Cell(1, printed_label(spec, first)), Cell(1, field=first),
                              Cell(1, printed_label(spec, second)), Cell(1, field=second)]))
-            i += 2
         else:
-            rows.append(Row([Cell(1, printed_label(spec, first)), Cell(3, field=first)], _height(first)))
-            i += 1
+            rows.append(Row([Cell(1, printed_label(spec, pair[0])), Cell(3, field=pair[0])], _height(pair[0])))
     value = (width - 2 * LABEL_WIDTH) // 2
     return Table(number, [LABEL_WIDTH, value, LABEL_WIDTH, value], rows)
 

@@ -60,18 +60,42 @@ _COMPARE = {"=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, 
 
 
 class _Evaluator:
+    """Evaluates nodes on one record.  What it looks up (a group's rows, a field's kind) it remembers: the
+    record does not change while it is evaluated, and a rule over a group asks the same for every row."""
+
     def __init__(self, spec: FormSpec, record: dict, failed: set[str]):
         self.spec = spec
         self.record = record
         self.failed = failed
         self.culprits: list[str] = []
+        self._rows: dict[str, list] = {}
+        self._kinds: dict[tuple[str, str], str] = {}
 
     def value(self, address: str) -> Any:
         """The typed value at an address; None when empty, unreadable, or not of the field's type."""
         if address in self.failed:
             return None
-        value = get_path(self.record, address)
-        kind = getattr(self.spec.lookup(address), "kind", "")
+        return self._typed(get_path(self.record, address), getattr(self.spec.lookup(address), "kind", ""))
+
+    def row_value(self, ref: Ref, row: int) -> Any:
+        """:meth:`value` of column ``ref.column`` in row ``row`` of group ``ref.address``."""
+        if self.failed and f"{ref.address}.{row}.{ref.column}" in self.failed:
+            return None
+        value = self.raw_row_value(ref, row)
+        key = (ref.address, ref.column)
+        kind = self._kinds.get(key)
+        if kind is None:
+            kind = self._kinds[key] = getattr(self.spec.lookup(f"{ref.address}.0.{ref.column}"), "kind", "")
+        return self._typed(value, kind)
+
+    def raw_row_value(self, ref: Ref, row: int) -> Any:
+        """What the record holds in column ``ref.column`` of row ``row`` of group ``ref.address``."""
+        rows = self.group_rows(ref.address)
+        cells = rows[row] if row < len(rows) else None
+        return cells.get(ref.column) if isinstance(cells, dict) else None
+
+    @staticmethod
+    def _typed(value: Any, kind: str) -> Any:
         if value is None or value == "":
             return None
         if kind in ("date", "datetime"):
@@ -84,17 +108,22 @@ class _Evaluator:
             return None
         return value
 
+    def group_rows(self, group: str) -> list:
+        """The group's rows in the record ([] when it has none or they are not a list)."""
+        rows = self._rows.get(group)
+        if rows is None:
+            found = get_path(self.record, group)
+            rows = self._rows[group] = found if isinstance(found, list) else []
+        return rows
+
     def rows(self, group: str) -> list[int]:
-        rows = get_path(self.record, group)
-        return list(range(len(rows))) if isinstance(rows, list) else []
+        return list(range(len(self.group_rows(group))))
 
     def evaluate(self, node: Node, row: int | None = None) -> Any:
         if isinstance(node, Literal):
             return node.value
         if isinstance(node, Ref):
-            if node.kind == "row":
-                return self.value(f"{node.address}.{row}.{node.column}")
-            return self.value(node.address)
+            return self.row_value(node, row) if node.kind == "row" else self.value(node.address)
         if isinstance(node, Unary):
             operand = self.evaluate(node.operand, row)
             if operand is None:
@@ -135,17 +164,20 @@ class _Evaluator:
         func, args = node.func, node.args
         if func in ("filled", "empty"):
             ref = args[0]
-            address = ref.address if ref.kind != "row" else f"{ref.address}.{row}.{ref.column}"
             if ref.kind == "group":
-                present = bool(self.rows(address))
+                present = bool(self.group_rows(ref.address))
+            elif ref.kind == "row":
+                present = (bool(self.failed) and f"{ref.address}.{row}.{ref.column}" in self.failed) \
+                    or self.raw_row_value(ref, row) not in (None, "")
             else:
-                present = address in self.failed or get_path(self.record, address) not in (None, "")
+                present = ref.address in self.failed or get_path(self.record, ref.address) not in (None, "")
             return present if func == "filled" else not present
         if func in ("count", "any", "all"):
             group = args[0].address
-            if not self.rows(group):
+            rows = self.rows(group)
+            if not rows:
                 return None  # an empty group is reported once, by its own required/minItems check
-            results = {i: (self.evaluate(args[1], i) if len(args) == 2 else True) for i in self.rows(group)}
+            results = {i: (self.evaluate(args[1], i) if len(args) == 2 else True) for i in rows}
             if func == "count":
                 return sum(1 for v in results.values() if v is True)
             if func == "any":
@@ -155,7 +187,7 @@ class _Evaluator:
             return False if false_rows else (None if None in results.values() else True)
         if func == "sum":
             ref = args[0]
-            values = [self.value(f"{ref.address}.{i}.{ref.column}") for i in self.rows(ref.address)]
+            values = [self.row_value(ref, i) for i in self.rows(ref.address)]
             if any(f"{ref.address}.{i}.{ref.column}" in self.failed for i in self.rows(ref.address)):
                 return None
             return sum(v for v in values if v is not None)
@@ -163,7 +195,7 @@ class _Evaluator:
             return self.unique(args)
         if func == "selected":
             ref, code = args[0], args[1].value
-            value = self.value(ref.address if ref.kind != "row" else f"{ref.address}.{row}.{ref.column}")
+            value = self.value(ref.address) if ref.kind != "row" else self.row_value(ref, row)
             if value is None:
                 return None
             chosen = value if isinstance(value, list) else [value]
@@ -179,7 +211,7 @@ class _Evaluator:
         seen: set[tuple] = set()
         self.culprits = []
         for i in self.rows(group):
-            key = tuple(self.value(f"{group}.{i}.{c.column}") for c in columns)
+            key = tuple(self.row_value(c, i) for c in columns)
             if None in key:
                 continue
             if key in seen:
@@ -219,9 +251,9 @@ def check_rules(spec: FormSpec, record: dict, failed: set[str] = frozenset()) ->
     """RULE_FAILED issues for the rules of the definition that the record breaks."""
     issues = []
     declared = spec.definition.get("x-formgen-rules", [])
+    evaluator = _Evaluator(spec, record, set(failed))
     for rule in rules_of(spec):
         code = Code.RULE_WARNING if declared[rule.index].get("severity") == "warning" else Code.RULE_FAILED
-        evaluator = _Evaluator(spec, record, set(failed))
         if rule.when is not None and evaluator.evaluate(rule.when) is not True:
             continue
         evaluator.culprits = []

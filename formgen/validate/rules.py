@@ -75,7 +75,11 @@ class _Evaluator:
         """The typed value at an address; None when empty, unreadable, or not of the field's type."""
         if address in self.failed:
             return None
-        return self._typed(get_path(self.record, address), getattr(self.spec.lookup(address), "kind", ""))
+        key = (address, "")
+        kind = self._kinds.get(key)
+        if kind is None:
+            kind = self._kinds[key] = getattr(self.spec.lookup(address), "kind", "")
+        return self._typed(get_path(self.record, address), kind)
 
     def row_value(self, ref: Ref, row: int) -> Any:
         """:meth:`value` of column ``ref.column`` in row ``row`` of group ``ref.address``."""

@@ -179,10 +179,11 @@ class _Reading:
         if table.total is not None:
             rows = rows[:-1] if rows[1:] and self._total_row(table, rows[-1], len(rows)) else rows
         may_merge = {c for col, c in places if col.ann.get("span") and group.printed_only(col)}
+        blanks = [(c, blank_of(col)) for col, c in places]
         index = 0
         for r, tr in enumerate(rows[1:], start=2):
             cells = tr.findall(_TC)
-            texts = [_cell_text(cells[c], blank_of(col)) if c < len(cells) else "" for col, c in places]
+            texts = [_cell_text(cells[c], blank) if c < len(cells) else "" for c, blank in blanks]
             if all(is_empty(_cell_text(tc)) for tc in cells) and all(is_empty(t) for t in texts):
                 continue
             if len(cells) != len(header) or any(_merged(tc) and not (c in may_merge and _merged_down(tc))
@@ -223,11 +224,11 @@ def _ancestor(node: etree._Element, tag: str) -> etree._Element | None:
     return node
 
 
-_MERGES = (f"{qn('w:tcPr')}/{qn('w:vMerge')}", f"{qn('w:tcPr')}/{qn('w:hMerge')}")
+_TC_PR, _MERGES = qn("w:tcPr"), (qn("w:vMerge"), qn("w:hMerge"))
 
 
 def _merged(tc: etree._Element) -> bool:
-    return any(tc.find(path) is not None for path in _MERGES)
+    return any(props.find(merge) is not None for props in tc.iterchildren(_TC_PR) for merge in _MERGES)
 
 
 def _merged_down(tc: etree._Element) -> bool:

@@ -193,7 +193,7 @@ def _walk(acroform: pikepdf.Dictionary | None) -> dict[str, dict[str, Any]]:
             entries += len(kids)
             if entries > FIELD_ENTRIES:
                 raise ValueError("too many form fields")
-            stack.extend((kid, name, depth + 1) for kid in reversed(kids))
+            stack.extend((kid, name, depth + 1) for kid in reversed(list(kids)))  # one pass through qpdf
     return fields
 
 

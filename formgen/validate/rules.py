@@ -60,8 +60,9 @@ _COMPARE = {"=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, 
 
 
 class _Evaluator:
-    """Evaluates nodes on one record.  What it looks up (a group's rows, a field's kind) it remembers: the
-    record does not change while it is evaluated, and a rule over a group asks the same for every row."""
+    """Evaluates nodes on one record.  What it looks up (a group's rows, a column's kind, a field's value) it
+    remembers: the record does not change while it is evaluated, and a rule over a group asks the same for
+    every row."""
 
     def __init__(self, spec: FormSpec, record: dict, failed: set[str]):
         self.spec = spec
@@ -70,16 +71,20 @@ class _Evaluator:
         self.culprits: list[str] = []
         self._rows: dict[str, list] = {}
         self._kinds: dict[tuple[str, str], str] = {}
+        self._values: dict[str, Any] = {}
 
     def value(self, address: str) -> Any:
         """The typed value at an address; None when empty, unreadable, or not of the field's type."""
+        try:
+            return self._values[address]
+        except KeyError:
+            pass
         if address in self.failed:
-            return None
-        key = (address, "")
-        kind = self._kinds.get(key)
-        if kind is None:
-            kind = self._kinds[key] = getattr(self.spec.lookup(address), "kind", "")
-        return self._typed(get_path(self.record, address), kind)
+            value = None
+        else:
+            value = self._typed(get_path(self.record, address), getattr(self.spec.lookup(address), "kind", ""))
+        self._values[address] = value
+        return value
 
     def row_value(self, ref: Ref, row: int) -> Any:
         """:meth:`value` of column ``ref.column`` in row ``row`` of group ``ref.address``."""

@@ -183,16 +183,35 @@ def bench_read(reps: int, rows: list[int], tmp: Path, formats=("xlsx", "docx", "
 
 # -- writing -----------------------------------------------------------------------------------------------
 
+#: what a data validation says, as formgen's writer and the floor set it
+_VALIDATION = ("type", "operator", "formula1", "formula2", "allow_blank", "showErrorMessage", "showInputMessage",
+               "promptTitle", "prompt", "error", "errorTitle")
+
+
 def openpyxl_floor(path: Path, out: Path) -> Callable[[], None]:
-    """Bare openpyxl writing the same cells (values, merged ranges, column widths) with one shared set of
-    style objects, as a function to time."""
+    """Bare openpyxl writing the same content as formgen's file (read back from it): the cells' values, merged
+    ranges, column widths and row heights, data validations, tables, defined names, the sheets' protection,
+    visibility and print setup; with one shared set of style objects; as a function to time."""
     from openpyxl import Workbook, load_workbook
     from openpyxl.styles import Alignment, Border, Font, Protection, Side
+    from openpyxl.workbook.defined_name import DefinedName
+    from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.table import Table, TableStyleInfo
     src = load_workbook(path)
     sheets = []
     for ws in src.worksheets:
-        cells = [(c.row, c.column, c.value) for row in ws.iter_rows() for c in row if c.value is not None]
-        sheets.append((ws.title, cells, [str(r) for r in ws.merged_cells.ranges]))
+        sheets.append({
+            "title": ws.title, "state": ws.sheet_state, "protected": bool(ws.protection.sheet),
+            "cells": [(c.row, c.column, c.value) for row in ws.iter_rows() for c in row if c.value is not None],
+            "merged": [str(r) for r in ws.merged_cells.ranges],
+            "widths": {k: d.width for k, d in ws.column_dimensions.items() if d.width},
+            "heights": {k: d.height for k, d in ws.row_dimensions.items() if d.height},
+            "validations": [({k: getattr(dv, k) for k in _VALIDATION}, str(dv.sqref))
+                            for dv in ws.data_validations.dataValidation],
+            "tables": [(t.displayName, t.ref, t.tableStyleInfo.name if t.tableStyleInfo else None)
+                       for t in ws.tables.values()],
+            "print_area": ws.print_area, "print_titles": ws.print_title_rows, "orientation": ws.page_setup.orientation})
+    names = [(name, d.attr_text) for name, d in src.defined_names.items()]
     side = Side(style="thin")
     font, align = Font(name="SimSun", size=11), Alignment(wrap_text=True, vertical="center")
     border, unlocked = Border(left=side, right=side, top=side, bottom=side), Protection(locked=False)
@@ -200,13 +219,35 @@ def openpyxl_floor(path: Path, out: Path) -> Callable[[], None]:
     def write() -> None:
         wb = Workbook()
         wb.remove(wb.active)
-        for title, cells, merged in sheets:
-            ws = wb.create_sheet(title)
-            for r, c, v in cells:
+        for sheet in sheets:
+            ws = wb.create_sheet(sheet["title"])
+            for r, c, v in sheet["cells"]:
                 cell = ws.cell(r, c, v)
                 cell.font, cell.alignment, cell.border, cell.protection = font, align, border, unlocked
-            for rng in merged:
+            for rng in sheet["merged"]:
                 ws.merge_cells(rng)
+            for letter, width in sheet["widths"].items():
+                ws.column_dimensions[letter].width = width
+            for r, height in sheet["heights"].items():
+                ws.row_dimensions[r].height = height
+            for params, ref in sheet["validations"]:
+                dv = DataValidation(**params)
+                dv.add(ref)
+                ws.add_data_validation(dv)
+            for name, ref, style in sheet["tables"]:
+                table = Table(displayName=name, ref=ref)
+                if style:
+                    table.tableStyleInfo = TableStyleInfo(name=style, showRowStripes=False)
+                ws.add_table(table)
+            ws.sheet_state = sheet["state"]
+            ws.protection.sheet = sheet["protected"]
+            if sheet["print_area"]:
+                ws.print_area = sheet["print_area"]
+            if sheet["print_titles"]:
+                ws.print_title_rows = sheet["print_titles"]
+            ws.page_setup.orientation = sheet["orientation"]
+        for name, ref in names:
+            wb.defined_names[name] = DefinedName(name, attr_text=ref)
         wb.save(out)
     return write
 

@@ -303,8 +303,29 @@ def _choice_key(text: str) -> str:
     return _compact(text).casefold()
 
 
+_CHOICE_INDEXES: dict[int, tuple[Field, dict[str, list], str]] = {}
+
+
+def _choice_index(field: Field) -> tuple[dict[str, list], str]:
+    """The field's codes by the key of each of their names (code, label, English label), each name's codes in
+    the definition's order, and its labels joined for a message; made once per field (it holds the field, so
+    its id is not reused while it is remembered)."""
+    entry = _CHOICE_INDEXES.get(id(field))
+    if entry is None or entry[0] is not field:
+        if len(_CHOICE_INDEXES) >= 4096:
+            _CHOICE_INDEXES.clear()
+        labels_en = field.ann.get("labels_en") or []
+        index: dict[str, list] = {}
+        for i, code in enumerate(field.choices):
+            names = [str(code), field.choice_labels[i]] + ([labels_en[i]] if i < len(labels_en) else [])
+            for key in {_choice_key(n) for n in names}:
+                index.setdefault(key, []).append(code)
+        entry = _CHOICE_INDEXES[id(field)] = (field, index, "、".join(field.choice_labels))
+    return entry[1], entry[2]
+
+
 def to_choice(value: Any, field: Field, ctx: Context) -> Any:
-    choices = "、".join(field.choice_labels)
+    index, choices = _choice_index(field)
     if not isinstance(value, str):
         for code in field.choices:
             if isinstance(value, bool) or isinstance(code, bool):
@@ -312,13 +333,7 @@ def to_choice(value: Any, field: Field, ctx: Context) -> Any:
             if isinstance(code, (int, float)) and isinstance(value, (int, float)) and code == value:
                 return code
         value = str(int(value) if isinstance(value, float) and value.is_integer() else value)
-    key = _choice_key(value)
-    labels_en = field.ann.get("labels_en") or []
-    found = []
-    for i, code in enumerate(field.choices):
-        names = [str(code), field.choice_labels[i]] + ([labels_en[i]] if i < len(labels_en) else [])
-        if key in {_choice_key(n) for n in names}:
-            found.append(code)
+    found = index.get(_choice_key(value), [])
     if len(found) > 1:
         raise CoerceError(Code.AMBIGUOUS_VALUE, expected=choices)
     if found:

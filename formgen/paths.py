@@ -6,17 +6,21 @@ from typing import Any
 
 
 def set_path(record: dict, address: str, value: Any) -> None:
-    parts = address.split(".")
+    set_parts(record, address.split("."), value)
+
+
+def set_parts(record: dict, parts: list[str], value: Any) -> None:
+    """:func:`set_path` with the address already split at its dots."""
     node: Any = record
-    for i, part in enumerate(parts[:-1]):
-        nxt = parts[i + 1]
-        key: Any = int(part) if isinstance(node, list) else part
+    for i in range(len(parts) - 1):
+        part = parts[i]
         if isinstance(node, list):
+            key = int(part)
             while len(node) <= key:
                 node.append({})
             node = node[key]
         else:
-            node = node.setdefault(key, [] if nxt.isdigit() else {})
+            node = node.setdefault(part, [] if parts[i + 1].isdigit() else {})
     last = parts[-1]
     if isinstance(node, list):
         idx = int(last)

@@ -15,8 +15,8 @@ from typing import Any
 
 from formgen.coerce import CoerceError, Context, coerce
 from formgen.issues import Issue
-from formgen.paths import set_path
-from formgen.spec.model import Field, FormSpec, Group
+from formgen.paths import set_parts, set_path
+from formgen.spec.model import LOOKUP_MEMO, Field, FormSpec, Group
 
 
 @dataclass(frozen=True)
@@ -90,15 +90,56 @@ def original_text(value: Any) -> str:
     return str(value)
 
 
+class _Reading:
+    """The field whose value an address puts in the record, remembered by the address with its row numbers
+    masked (every row of a column reads the same field), unless some item's own path has a part of digits."""
+
+    def __init__(self, spec: FormSpec):
+        self.spec = spec
+        self.masked = not any(part.isdigit() for item in spec.items for part in item.path)
+        self.fields: dict[Any, Field | None] = {}
+
+    def field(self, address: str, parts: list[str]) -> Field | None:
+        """The field read at ``address`` (split into ``parts``); None when it is not a field or is a column
+        the form only prints."""
+        key = tuple("." if p.isdigit() else p for p in parts) if self.masked else address
+        try:
+            return self.fields[key]
+        except KeyError:
+            pass
+        if len(self.fields) >= LOOKUP_MEMO:  # addresses come from files: the memo stays bounded
+            self.fields.clear()
+        target = self.spec.lookup(address)
+        if isinstance(target, Field):
+            in_group = column_of(self.spec, address)
+            found = None if in_group and in_group[0].printed_only(target) else target
+        else:
+            found = None
+        self.fields[key] = found
+        return found
+
+
+_READINGS: dict[str, _Reading] = {}
+
+
+def _reading(spec: FormSpec) -> _Reading:
+    """The definition's :class:`_Reading`, kept across the files of a process (by the definition's hash)."""
+    reading = _READINGS.get(spec.hash)
+    if reading is None:
+        if len(_READINGS) >= 64:
+            _READINGS.clear()
+        reading = _READINGS[spec.hash] = _Reading(spec)
+    return reading
+
+
 def build_record(spec: FormSpec, extraction: Extraction) -> Built:
     """Coerce raw values to the schema's types; bad values become issues, never exceptions."""
     built = Built({}, [], set(), {})
+    reading = _reading(spec)
     for raw in extraction.values:
-        target = spec.lookup(raw.address)
-        if not isinstance(target, Field):
-            continue
-        in_group = column_of(spec, raw.address)
-        if in_group and in_group[0].printed_only(target):
+        parts = raw.address.split(".")
+        target = reading.field(raw.address, parts)
+        if target is None:
             continue
         built.originals[raw.address] = original_text(raw.value)
         try:
@@ -109,7 +150,7 @@ def build_record(spec: FormSpec, extraction: Extraction) -> Built:
                                       {"label": spec.labels_of(raw.address), **err.params}))
             value = built.originals[raw.address]
         if value is not None:
-            set_path(built.record, raw.address, value)
+            set_parts(built.record, parts, value)
     _unprinted_keys(spec, extraction, built.record)
     return built
 

@@ -29,6 +29,7 @@ from formgen.layout.ooxml import (
     PROP_HASH,
     PROP_UNIT,
     PROP_VERSION,
+    W,
     properties_of,
     qn,
     safe_parser,
@@ -46,6 +47,7 @@ _SKIP = {qn(n) for n in ("w:del", "w:moveFrom", "w:sdtPr", "w:rPr", "w:pPr", "w:
                          "w:delText", "mc:Fallback")}
 _CHECKBOX, _CHECKED = qn("w14:checkbox"), qn("w14:checked")
 _ALT_CHUNK = qn("w:altChunk")
+_SDT_TAG, _VAL = f"{qn('w:sdtPr')}/{qn('w:tag')}", qn("w:val")
 _TRUE = {"1", "true", "on"}
 _BOXES = "☐☒☑■□✓✔√"
 
@@ -103,9 +105,9 @@ class _Reading:
                     self.where[tc] = f"表{t}!R{r}C{c}"
         self.tagged: dict[str, list[etree._Element]] = {}
         for sdt in body.iter(_SDT):
-            tag = sdt.find(f"{qn('w:sdtPr')}/{qn('w:tag')}")
-            if tag is not None and tag.get(qn("w:val")):
-                self.tagged.setdefault(tag.get(qn("w:val")), []).append(sdt)
+            tag = sdt.find(_SDT_TAG)
+            if tag is not None and tag.get(_VAL):
+                self.tagged.setdefault(tag.get(_VAL), []).append(sdt)
         self.values: list[RawValue] = []
         self.issues: list[Issue] = []
 
@@ -179,11 +181,12 @@ class _Reading:
         if table.total is not None:
             rows = rows[:-1] if rows[1:] and self._total_row(table, rows[-1], len(rows)) else rows
         may_merge = {c for col, c in places if col.ann.get("span") and group.printed_only(col)}
+        blanks = [(c, blank_of(col)) for col, c in places]
         index = 0
         for r, tr in enumerate(rows[1:], start=2):
             cells = tr.findall(_TC)
-            texts = [_cell_text(cells[c], blank_of(col)) if c < len(cells) else "" for col, c in places]
-            if all(is_empty(_cell_text(tc)) for tc in cells) and all(is_empty(t) for t in texts):
+            texts = [_cell_text(cells[c], blank) if c < len(cells) else "" for c, blank in blanks]
+            if all(is_empty(t) for t in texts) and all(is_empty(_cell_text(tc)) for tc in cells):
                 continue
             if len(cells) != len(header) or any(_merged(tc) and not (c in may_merge and _merged_down(tc))
                                                   for c, tc in enumerate(cells)):
@@ -223,11 +226,8 @@ def _ancestor(node: etree._Element, tag: str) -> etree._Element | None:
     return node
 
 
-_MERGES = (f"{qn('w:tcPr')}/{qn('w:vMerge')}", f"{qn('w:tcPr')}/{qn('w:hMerge')}")
-
-
-def _merged(tc: etree._Element) -> bool:
-    return any(tc.find(path) is not None for path in _MERGES)
+#: whether a cell is merged with another (compiled once: a path given to find is parsed at every call)
+_merged = etree.XPath("boolean(w:tcPr/w:vMerge | w:tcPr/w:hMerge)", namespaces={"w": W})
 
 
 def _merged_down(tc: etree._Element) -> bool:

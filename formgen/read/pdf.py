@@ -193,7 +193,7 @@ def _walk(acroform: pikepdf.Dictionary | None) -> dict[str, dict[str, Any]]:
             entries += len(kids)
             if entries > FIELD_ENTRIES:
                 raise ValueError("too many form fields")
-            stack.extend((kid, name, depth + 1) for kid in reversed(kids))
+            stack.extend((kid, name, depth + 1) for kid in reversed(list(kids)))  # one pass through qpdf
     return fields
 
 
@@ -295,22 +295,23 @@ def _marks(pdf: pikepdf.Pdf) -> list[list[Mark] | None] | None:
     except _DAMAGED:
         return None
     out: list[list[Mark] | None] = []
+    parents: dict[tuple[int, int], tuple[list[str], Any, int]] = {}
     for page in pages:
         try:
-            out.append(_page_marks(page.obj))
+            out.append(_page_marks(page.obj, parents))
         except _DAMAGED:
             out.append(None)
     return out
 
 
-def _page_marks(page: pikepdf.Dictionary) -> list[Mark]:
+def _page_marks(page: pikepdf.Dictionary, parents: dict) -> list[Mark]:
     listed = page.get("/Annots")
     marks = []
     for annotation in listed if isinstance(listed, pikepdf.Array) else ():
         if not isinstance(annotation, pikepdf.Dictionary):
             continue
         kind = str(annotation.get("/Subtype", ""))
-        marks.append(Mark(kind, *_widget_field(annotation)) if kind == "/Widget" else Mark(kind))
+        marks.append(Mark(kind, *_widget_field(annotation, parents)) if kind == "/Widget" else Mark(kind))
     return marks
 
 
@@ -360,10 +361,17 @@ def _outside(page: int, what: str | Text | None = None, where: Text | None = Non
     return Issue(Code.EXTRA_CONTENT, location=f"第{page}页", params={"location": where})
 
 
-def _widget_field(widget: pikepdf.Dictionary) -> tuple[str, Any]:
-    """The full name of the field a widget belongs to (page tools' renaming undone), and its value."""
-    parts, value, node = [], None, widget
-    for _depth in range(32):  # a loop of /Parent links ends too
+_PARENT_LINKS = 32  # a loop of /Parent links ends too
+
+
+def _widget_field(widget: pikepdf.Dictionary, parents: dict) -> tuple[str, Any]:
+    """The full name of the field a widget belongs to (page tools' renaming undone), and its value.
+
+    ``parents`` remembers, by object, what a widget's parent and its own parents give (their names, the first
+    value among them, how many they are): the widgets of one field or row share them."""
+    parts, value, node, chain = [], None, widget, []
+    for depth in range(_PARENT_LINKS):
+        chain.append(node)
         if "/T" in node:
             parts.append(_RENAMED.sub("", str(node["/T"])))
         if value is None and "/V" in node:
@@ -371,7 +379,20 @@ def _widget_field(widget: pikepdf.Dictionary) -> tuple[str, Any]:
         parent = node.get("/Parent")
         if not isinstance(parent, pikepdf.Dictionary):
             break
+        known = parents.get(parent.objgen) if depth == 0 else None
+        if known is not None and known[2] < _PARENT_LINKS:  # the widget and its parents' chain end in the bound
+            return ".".join(reversed(parts + known[0])), known[1] if value is None else value
         node = parent
+    else:
+        return ".".join(reversed(parts)), value
+    if len(chain) > 1 and chain[1].objgen != (0, 0):  # the chain ended: what the parent gives is known
+        above_value = value
+        if "/V" in widget:  # the widget's own value came first: the parents' is the first among them
+            above_value = None
+            for node in chain[1:]:
+                if above_value is None and "/V" in node:
+                    above_value = _python(node["/V"])
+        parents[chain[1].objgen] = (parts[1 if "/T" in widget else 0:], above_value, len(chain) - 1)
     return ".".join(reversed(parts)), value
 
 

@@ -163,16 +163,19 @@ def _rows(book: Book, spec: FormSpec, group: Group, sheet: str, columns: list[tu
     values: list[RawValue] = []
     issues: list[Issue] = []
     index = 0
+    cells, formula_cells, address = book.cells.get(sheet, {}), book.formulas.get(sheet, {}), group.address
+    letters = [(col, c, get_column_letter(c)) for col, c in columns]
     for r in range(first, last + 1):
-        filled = [(col, c, book.value(sheet, r, c)) for col, c in columns if not is_empty(book.value(sheet, r, c))]
-        formulas = [(col, c) for col, c in columns if (r, c) in book.formulas.get(sheet, {})]
+        filled = [(col, letter, v) for col, c, letter in letters
+                  if not is_empty(v := cells.get((r, c)))]
+        formulas = [(col, c) for col, c in columns if (r, c) in formula_cells] if formula_cells else []
         if r > table_end and not filled and not formulas:
             break  # rows typed just below the table belong to it, up to the first empty row
         for col, c in formulas:
-            issues.extend(_formula(book, spec, col, f"{group.address}.{index}.{col.name}", sheet, r, c))
+            issues.extend(_formula(book, spec, col, f"{address}.{index}.{col.name}", sheet, r, c))
         if filled:
-            for col, c, v in filled:
-                values.append(RawValue(f"{group.address}.{index}.{col.name}", v, f"{sheet}!{get_column_letter(c)}{r}"))
+            for col, letter, v in filled:
+                values.append(RawValue(f"{address}.{index}.{col.name}", v, f"{sheet}!{letter}{r}"))
             index += 1
     return values, issues
 

@@ -8,27 +8,20 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from formgen.i18n import N_
 from formgen.issues import Code, Issue
 from formgen.spec.lint import json_path
 from formgen.spec.model import FormSpec
-from formgen.validate.formats import FORMAT_CHECKER, FORMAT_NAMES, reason_of
+from formgen.validate.formats import FORMAT_NAMES, reason_of
 from formgen.validate.deadlines import record_deadline_issues
 from formgen.validate.relevance import check_relevance, conditional
+from formgen.validate.rows import RowError, plan_of
 from formgen.validate.rules import check_rules
 
 _TYPE_NAMES = {"string": N_("text"), "integer": N_("a whole number"), "number": N_("a number"),
                "boolean": N_("yes or no"), "array": N_("table rows"), "object": N_("a group of fields")}
-_VALIDATORS: dict[str, Draft202012Validator] = {}
-
-
-def _validator(spec: FormSpec) -> Draft202012Validator:
-    if spec.hash not in _VALIDATORS:
-        _VALIDATORS[spec.hash] = Draft202012Validator(spec.definition, format_checker=FORMAT_CHECKER)
-    return _VALIDATORS[spec.hash]
 
 
 def address_of(path: Iterable) -> str:
@@ -39,10 +32,9 @@ def validate(spec: FormSpec, record: dict, skip: set[str] = frozenset()) -> list
     """All issues of a record: the schema's, the rules', then a deadline relative to a field.  Addresses in
     ``skip`` already have a coercion issue: the schema does not report them again and the rules treat them as
     unknown."""
-    validator = _validator(spec)
     issues: dict[tuple[str, str], Issue] = {}
     when = conditional(spec)
-    for err in sorted(validator.iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
+    for err in sorted(plan_of(spec).errors(record), key=lambda e: list(map(str, e.absolute_path))):
         for issue in _issues_of(spec, err):
             if issue.path not in skip and not (issue.code is Code.REQUIRED and issue.path in when):
                 issues.setdefault((issue.code.id, issue.path), issue)
@@ -60,7 +52,7 @@ def _multi_field(spec: FormSpec, parts: list) -> tuple[str, bool]:
     return address_of(parts), False
 
 
-def _issues_of(spec: FormSpec, err: ValidationError) -> Iterator[Issue]:
+def _issues_of(spec: FormSpec, err: ValidationError | RowError) -> Iterator[Issue]:
     path, multi = _multi_field(spec, list(err.absolute_path))
     kw = err.validator
 

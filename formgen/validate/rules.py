@@ -16,7 +16,7 @@ mistake to fix) with the rule's message and the labels of the fields involved; w
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from formgen.issues import Code, Issue
 from formgen.paths import get_path
@@ -60,18 +60,51 @@ _COMPARE = {"=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, 
 
 
 class _Evaluator:
+    """Evaluates nodes on one record.  What it looks up (a group's rows, a column's kind, a field's value) it
+    remembers: the record does not change while it is evaluated, and a rule over a group asks the same for
+    every row."""
+
     def __init__(self, spec: FormSpec, record: dict, failed: set[str]):
         self.spec = spec
         self.record = record
         self.failed = failed
         self.culprits: list[str] = []
+        self._rows: dict[str, list] = {}
+        self._kinds: dict[tuple[str, str], str] = {}
+        self._values: dict[str, Any] = {}
 
     def value(self, address: str) -> Any:
         """The typed value at an address; None when empty, unreadable, or not of the field's type."""
+        try:
+            return self._values[address]
+        except KeyError:
+            pass
         if address in self.failed:
+            value = None
+        else:
+            value = self._typed(get_path(self.record, address), getattr(self.spec.lookup(address), "kind", ""))
+        self._values[address] = value
+        return value
+
+    def row_value(self, ref: Ref, row: int) -> Any:
+        """:meth:`value` of column ``ref.column`` in row ``row`` of group ``ref.address``."""
+        if self.failed and f"{ref.address}.{row}.{ref.column}" in self.failed:
             return None
-        value = get_path(self.record, address)
-        kind = getattr(self.spec.lookup(address), "kind", "")
+        value = self.raw_row_value(ref, row)
+        key = (ref.address, ref.column)
+        kind = self._kinds.get(key)
+        if kind is None:
+            kind = self._kinds[key] = getattr(self.spec.lookup(f"{ref.address}.0.{ref.column}"), "kind", "")
+        return self._typed(value, kind)
+
+    def raw_row_value(self, ref: Ref, row: int) -> Any:
+        """What the record holds in column ``ref.column`` of row ``row`` of group ``ref.address``."""
+        rows = self.group_rows(ref.address)
+        cells = rows[row] if row < len(rows) else None
+        return cells.get(ref.column) if isinstance(cells, dict) else None
+
+    @staticmethod
+    def _typed(value: Any, kind: str) -> Any:
         if value is None or value == "":
             return None
         if kind in ("date", "datetime"):
@@ -84,94 +117,20 @@ class _Evaluator:
             return None
         return value
 
+    def group_rows(self, group: str) -> list:
+        """The group's rows in the record ([] when it has none or they are not a list)."""
+        rows = self._rows.get(group)
+        if rows is None:
+            found = get_path(self.record, group)
+            rows = self._rows[group] = found if isinstance(found, list) else []
+        return rows
+
     def rows(self, group: str) -> list[int]:
-        rows = get_path(self.record, group)
-        return list(range(len(rows))) if isinstance(rows, list) else []
+        return list(range(len(self.group_rows(group))))
 
     def evaluate(self, node: Node, row: int | None = None) -> Any:
-        if isinstance(node, Literal):
-            return node.value
-        if isinstance(node, Ref):
-            if node.kind == "row":
-                return self.value(f"{node.address}.{row}.{node.column}")
-            return self.value(node.address)
-        if isinstance(node, Unary):
-            operand = self.evaluate(node.operand, row)
-            if operand is None:
-                return None
-            return (not operand) if node.op == "not" else -operand
-        if isinstance(node, InList):
-            operand = self.evaluate(node.operand, row)
-            if operand is None:
-                return None
-            found = operand in [self.evaluate(item, row) for item in node.items]
-            return found != node.negated
-        if isinstance(node, Binary):
-            return self.binary(node, row)
-        return self.call(node, row)
-
-    def binary(self, node: Binary, row: int | None) -> Any:
-        if node.op in ("and", "or"):
-            values = [self.evaluate(node.left, row), self.evaluate(node.right, row)]
-            decisive = node.op == "or"  # True decides an or, False decides an and
-            if decisive in values:
-                return decisive
-            return None if None in values else not decisive
-        left, right = self.evaluate(node.left, row), self.evaluate(node.right, row)
-        if left is None or right is None:
-            return None
-        if node.op == "+":
-            return left + right
-        if node.op == "-":
-            return left - right
-        if node.op == "*":
-            return left * right
-        if node.op == "/":
-            return None if right == 0 else left / right
-        left, right = _comparable(left, right)
-        return _COMPARE[node.op](left, right)
-
-    def call(self, node: Call, row: int | None) -> Any:
-        func, args = node.func, node.args
-        if func in ("filled", "empty"):
-            ref = args[0]
-            address = ref.address if ref.kind != "row" else f"{ref.address}.{row}.{ref.column}"
-            if ref.kind == "group":
-                present = bool(self.rows(address))
-            else:
-                present = address in self.failed or get_path(self.record, address) not in (None, "")
-            return present if func == "filled" else not present
-        if func in ("count", "any", "all"):
-            group = args[0].address
-            if not self.rows(group):
-                return None  # an empty group is reported once, by its own required/minItems check
-            results = {i: (self.evaluate(args[1], i) if len(args) == 2 else True) for i in self.rows(group)}
-            if func == "count":
-                return sum(1 for v in results.values() if v is True)
-            if func == "any":
-                return True if True in results.values() else (None if None in results.values() else False)
-            false_rows = [i for i, v in results.items() if v is False]
-            self.culprits = [f"{group}.{i}" for i in false_rows]
-            return False if false_rows else (None if None in results.values() else True)
-        if func == "sum":
-            ref = args[0]
-            values = [self.value(f"{ref.address}.{i}.{ref.column}") for i in self.rows(ref.address)]
-            if any(f"{ref.address}.{i}.{ref.column}" in self.failed for i in self.rows(ref.address)):
-                return None
-            return sum(v for v in values if v is not None)
-        if func == "unique":
-            return self.unique(args)
-        if func == "selected":
-            ref, code = args[0], args[1].value
-            value = self.value(ref.address if ref.kind != "row" else f"{ref.address}.{row}.{ref.column}")
-            if value is None:
-                return None
-            chosen = value if isinstance(value, list) else [value]
-            return any(v == code and type(v) is type(code) for v in chosen)
-        start, end = (_as_date(self.evaluate(a, row)) for a in args)  # days(from, to)
-        if start is None or end is None:
-            return None
-        return (end - start).days
+        """The node's value on the record (in row ``row`` of the group an ``any``/``all``/``count`` walks)."""
+        return _compiled(node)(self, row)
 
     def unique(self, columns: Iterable[Ref]) -> bool:
         columns = list(columns)
@@ -179,13 +138,154 @@ class _Evaluator:
         seen: set[tuple] = set()
         self.culprits = []
         for i in self.rows(group):
-            key = tuple(self.value(f"{group}.{i}.{c.column}") for c in columns)
+            key = tuple(self.row_value(c, i) for c in columns)
             if None in key:
                 continue
             if key in seen:
                 self.culprits.append(f"{group}.{i}.{columns[0].column}")
             seen.add(key)
         return not self.culprits
+
+
+Compiled = Callable[[_Evaluator, "int | None"], Any]
+_COMPILED: dict[int, tuple[Node, Compiled]] = {}
+
+
+def _compiled(node: Node) -> Compiled:
+    """The node made into a function of an evaluator and a row, once per node (the entry holds the node, so its
+    id is not reused while it is remembered): a rule over a group is applied to every row, and walking its
+    tree again for each row was most of a large table's rule time."""
+    entry = _COMPILED.get(id(node))
+    if entry is None or entry[0] is not node:
+        if len(_COMPILED) >= 4096:
+            _COMPILED.clear()
+        entry = _COMPILED[id(node)] = (node, _compile(node))
+    return entry[1]
+
+
+def _compile(node: Node) -> Compiled:
+    if isinstance(node, Literal):
+        value = node.value
+        return lambda ev, row: value
+    if isinstance(node, Ref):
+        if node.kind == "row":
+            return lambda ev, row: ev.row_value(node, row)
+        address = node.address
+        return lambda ev, row: ev.value(address)
+    if isinstance(node, Unary):
+        return _unary(node.op, _compile(node.operand))
+    if isinstance(node, InList):
+        operand, items, negated = _compile(node.operand), [_compile(item) for item in node.items], node.negated
+
+        def in_list(ev: _Evaluator, row: int | None) -> Any:
+            found = operand(ev, row)
+            if found is None:
+                return None
+            return (found in [item(ev, row) for item in items]) != negated
+        return in_list
+    if isinstance(node, Binary):
+        return _binary(node.op, _compile(node.left), _compile(node.right))
+    return _call(node)
+
+
+def _unary(op: str, operand: Compiled) -> Compiled:
+    def unary(ev: _Evaluator, row: int | None) -> Any:
+        value = operand(ev, row)
+        if value is None:
+            return None
+        return (not value) if op == "not" else -value
+    return unary
+
+
+def _binary(op: str, left: Compiled, right: Compiled) -> Compiled:
+    if op in ("and", "or"):
+        decisive = op == "or"  # True decides an or, False decides an and
+
+        def logic(ev: _Evaluator, row: int | None) -> Any:
+            values = [left(ev, row), right(ev, row)]
+            if decisive in values:
+                return decisive
+            return None if None in values else not decisive
+        return logic
+    compare = _COMPARE.get(op)
+
+    def binary(ev: _Evaluator, row: int | None) -> Any:
+        a, b = left(ev, row), right(ev, row)
+        if a is None or b is None:
+            return None
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        if op == "/":
+            return None if b == 0 else a / b
+        a, b = _comparable(a, b)
+        return compare(a, b)
+    return binary
+
+
+def _call(node: Call) -> Compiled:
+    func, args = node.func, node.args
+    if func in ("filled", "empty"):
+        ref, wanted = args[0], func == "filled"
+
+        def filled(ev: _Evaluator, row: int | None) -> bool:
+            if ref.kind == "group":
+                present = bool(ev.group_rows(ref.address))
+            elif ref.kind == "row":
+                present = (bool(ev.failed) and f"{ref.address}.{row}.{ref.column}" in ev.failed) \
+                    or ev.raw_row_value(ref, row) not in (None, "")
+            else:
+                present = ref.address in ev.failed or get_path(ev.record, ref.address) not in (None, "")
+            return present if wanted else not present
+        return filled
+    if func in ("count", "any", "all"):
+        group, check = args[0].address, _compile(args[1]) if len(args) == 2 else None
+
+        def over_rows(ev: _Evaluator, row: int | None) -> Any:
+            rows = ev.rows(group)
+            if not rows:
+                return None  # an empty group is reported once, by its own required/minItems check
+            results = {i: (check(ev, i) if check is not None else True) for i in rows}
+            if func == "count":
+                return sum(1 for v in results.values() if v is True)
+            if func == "any":
+                return True if True in results.values() else (None if None in results.values() else False)
+            false_rows = [i for i, v in results.items() if v is False]
+            ev.culprits = [f"{group}.{i}" for i in false_rows]
+            return False if false_rows else (None if None in results.values() else True)
+        return over_rows
+    if func == "sum":
+        ref = args[0]
+
+        def total(ev: _Evaluator, row: int | None) -> Any:
+            values = [ev.row_value(ref, i) for i in ev.rows(ref.address)]
+            if any(f"{ref.address}.{i}.{ref.column}" in ev.failed for i in ev.rows(ref.address)):
+                return None
+            return sum(v for v in values if v is not None)
+        return total
+    if func == "unique":
+        return lambda ev, row: ev.unique(args)
+    if func == "selected":
+        ref, code = args[0], args[1].value
+
+        def selected(ev: _Evaluator, row: int | None) -> Any:
+            value = ev.value(ref.address) if ref.kind != "row" else ev.row_value(ref, row)
+            if value is None:
+                return None
+            chosen = value if isinstance(value, list) else [value]
+            return any(v == code and type(v) is type(code) for v in chosen)
+        return selected
+    start_at, end_at = (_compile(a) for a in args)  # days(from, to)
+
+    def days(ev: _Evaluator, row: int | None) -> Any:
+        start, end = _as_date(start_at(ev, row)), _as_date(end_at(ev, row))
+        if start is None or end is None:
+            return None
+        return (end - start).days
+    return days
 
 
 def _labels(spec: FormSpec, addresses: list[str]) -> dict[str, str]:
@@ -219,9 +319,9 @@ def check_rules(spec: FormSpec, record: dict, failed: set[str] = frozenset()) ->
     """RULE_FAILED issues for the rules of the definition that the record breaks."""
     issues = []
     declared = spec.definition.get("x-formgen-rules", [])
+    evaluator = _Evaluator(spec, record, set(failed))
     for rule in rules_of(spec):
         code = Code.RULE_WARNING if declared[rule.index].get("severity") == "warning" else Code.RULE_FAILED
-        evaluator = _Evaluator(spec, record, set(failed))
         if rule.when is not None and evaluator.evaluate(rule.when) is not True:
             continue
         evaluator.culprits = []

@@ -26,10 +26,13 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.cell.cell import MergedCell
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
@@ -109,6 +112,9 @@ class _Builder:
         # an input cell's style ids in this workbook, by (alignment, number format, locked): openpyxl hashes every
         # style object it is given, which was most of the time of a large form
         self.input_styles: dict[tuple[str, str, bool], StyleArray] = {}
+        # a covered cell's style ids, by (border and protection of its range's first cell, the edges it is on)
+        self.covered_styles: dict[tuple[int, int, tuple[bool, ...]], StyleArray] = {}
+        self.named_styles: dict[str, StyleArray] = {}
         self.lists: dict[tuple[str, ...], str] = {}
 
     # -- top level -------------------------------------------------------
@@ -172,6 +178,33 @@ class _Builder:
         for i, width in enumerate(self.widths, start=1):
             self.ws.column_dimensions[get_column_letter(i)].width = width
 
+    def _merge(self, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
+        """``ws.merge_cells``, the covered cells' styles worked out once per style of the range's first cell and edge
+        the cell is on.  openpyxl builds and hashes a border and a protection object for every covered cell, half the
+        time of a small form; the cells come out as its ``MergedCellRange.format`` makes them."""
+        ws = self.ws
+        merged = MergedCellRange(ws, CellRange(min_row=first_row, min_col=first_col,
+                                               max_row=last_row, max_col=last_col).coord)
+        ws.merged_cells.add(merged)
+        start = merged.start_cell
+        for row in range(first_row, last_row + 1):
+            for col in range(first_col, last_col + 1):
+                if row == first_row and col == first_col:
+                    continue
+                edges = (row == first_row, col == first_col, col == last_col, row == last_row)
+                key = (start._style.borderId, start._style.protectionId, edges)
+                cell = MergedCell(ws, row, col)
+                style = self.covered_styles.get(key)
+                if style is None:
+                    for name, on in zip(("top", "left", "right", "bottom"), edges):
+                        side = getattr(start.border, name)
+                        if on and not (side and side.style is None):
+                            cell.border += Border(**{name: side})
+                    cell.protection = copy(start.protection)
+                    style = self.covered_styles[key] = copy(cell._style)
+                cell._style = copy(style)
+                ws._cells[row, col] = cell
+
     def _merge_row(self, text: str, font: Font, height: float, fill: PatternFill | None = None,
                    align: Alignment | None = None) -> None:
         ws, r = self.ws, self.row
@@ -182,7 +215,7 @@ class _Builder:
             for c in range(1, self.ncols + 1):
                 ws.cell(r, c).fill = fill
                 ws.cell(r, c).border = BORDER
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=self.ncols)
+        self._merge(r, 1, r, self.ncols)
         ws.row_dimensions[r].height = height
         self.row += 1
 
@@ -213,15 +246,14 @@ class _Builder:
     def _field(self, field: Field) -> None:
         ws, r = self.ws, self.row
         label = ws.cell(r, 1, self._label_text(field))
-        label.font = Font(name=FONT, size=11, bold=True)
-        label.fill = LABEL_FILL
-        label.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        self._style(label, "label", font=Font(name=FONT, size=11, bold=True), fill=LABEL_FILL,
+                    alignment=Alignment(horizontal="center", vertical="center", wrap_text=True))
         span = self.label_span
         for c in range(2, self.ncols + 1):
-            ws.cell(r, c).border = BORDER
+            self._style(ws.cell(r, c), "ruled", border=BORDER)
         if span > 1:
-            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=span)
-        ws.merge_cells(start_row=r, start_column=span + 1, end_row=r, end_column=self.ncols)
+            self._merge(r, 1, r, span)
+        self._merge(r, span + 1, r, self.ncols)
         cell = ws.cell(r, span + 1)
         self._input_cell(cell, field, get_path(self.data, field.address))
         lines = max(field.ann.get("lines", 1) if field.multiline else 1,
@@ -232,6 +264,16 @@ class _Builder:
         self.wb.defined_names[defined_name(field.address)] = DefinedName(defined_name(field.address), attr_text=ref)
         self._validation(field, cell.coordinate)
         self.row += 1
+
+    def _style(self, cell, name: str, **attrs: Any) -> None:
+        """Style a new cell as ``name``, whose style objects ``attrs`` are hashed only the first time."""
+        style = self.named_styles.get(name)
+        if style is None:
+            for attr, value in attrs.items():
+                setattr(cell, attr, value)
+            self.named_styles[name] = copy(cell._style)
+        else:
+            cell._style = copy(style)
 
     def _input_cell(self, cell, field: Field, value: Any, locked: bool = False) -> None:
         key = ("left" if field.kind not in ("integer", "number") else "right",
@@ -332,7 +374,7 @@ class _Builder:
             cell = ws.cell(run.first, run.column, run.text)
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
             if run.last > run.first:
-                ws.merge_cells(start_row=run.first, start_column=run.column, end_row=run.last, end_column=run.column)
+                self._merge(run.first, run.column, run.last, run.column)
         for r in breaks:
             ws.row_breaks.append(Break(id=r - 1))
 
@@ -349,7 +391,7 @@ class _Builder:
         for c in range(1, len(columns) + 1):
             ws.cell(r, c).border = BORDER
         if span > 1:
-            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=span)
+            self._merge(r, 1, r, span)
         for c, col in enumerate(columns, start=1):
             field = totals.get(col.name)
             if field is None:

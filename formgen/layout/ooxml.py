@@ -51,7 +51,8 @@ def unbroken(text: str) -> str:
     """Text with word joiners wherever Word or LibreOffice could break a number, a date, a time, a code or a
     phone number (between every two of its characters that are not both letters or digits, which neither
     breaks between), and inside each word of text written apart by spaces (法院 检察院 公安厅)."""
-    text = _UNBROKEN.sub(lambda m: _joined(m[0]), text)
+    if _ALNUM.search(text):  # every number, date, time and code holds a letter or digit
+        text = _UNBROKEN.sub(lambda m: _joined(m[0]), text)
     if " " in text.strip(" "):
         text = _SPACED.sub(lambda m: _joined(without_joiners(m[0])) if len(without_joiners(m[0])) <= SPACED_WORD
                            else m[0], text)
@@ -113,6 +114,8 @@ def properties_of(data: bytes | None) -> dict[str, str]:
 
 def clean(text: str) -> str:
     """Drop characters XML or Word cannot hold (control characters except tab and line break)."""
+    if text.isprintable():  # no control, surrogate or non-character code point (nor line break)
+        return text
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return "".join(ch for ch in text if ch in "\t\n" or unicodedata.category(ch) not in ("Cc", "Cs")
                    and ch not in "\ufffe\uffff")

@@ -41,7 +41,6 @@ from formgen.compile import pdffonts
 from formgen.compile.pdf import (
     COLUMN_WEIGHTS,
     EXTRA_FONT,
-    FIELD_FONT,
     MM,
     NO_LINE_END,
     NO_LINE_START,
@@ -51,6 +50,7 @@ from formgen.compile.pdf import (
     extra_font,
     field_widget,
     form_fonts,
+    value_font,
     wrap,
     write_form,
 )
@@ -220,11 +220,13 @@ class Letter:
         self.geo = geometry(spec)
         self.blocks = letter_blocks(spec)
         self.field_font = embedded_field_font(pdffonts.field_font())
-        self.fonts = {role: pdffonts.cached_subset(pdffonts.letter_font(role), chars)
-                      for role, chars in self._chars().items()}
+        drawn = self._chars()
+        self.fonts = {role: pdffonts.cached_subset(pdffonts.letter_font(role), chars) for role, chars in drawn.items()}
         shown = "".join(text for block in self.blocks for text in self._values(block))
         self.extra = extra_font(self.field_font.subset, "".join(
             ch for ch in shown if not any(font.has(ch) for font in self.fonts.values())))
+        self.drawn_name, self.drawn = value_font(self.field_font, "".join(
+            ch for ch in set("".join(drawn.values())) if not any(font.has(ch) for font in self.fonts.values())))
         self.pages: list[list[Run | Line]] = [[]]
         self.widgets: list[Widget] = []
         self.y = self.geo.top
@@ -272,7 +274,7 @@ class Letter:
             return ROLE_FONTS[role], font
         if self.extra is not None and self.extra.subset.has(ch) and not self.field_font.subset.has(ch):
             return EXTRA_FONT, self.extra.subset
-        return FIELD_FONT, self.field_font.subset
+        return self.drawn_name, self.field_font.subset
 
     def advance(self, role: str, ch: str, size: float) -> float:
         return self.font_for(role, ch)[1].width(ch) * size / 1000 + self.geo.tracking(size)
@@ -830,7 +832,7 @@ def render(spec: FormSpec, data: dict, unit: str | None = None) -> bytes:
     letter = Letter(spec, data)
     letter.build()
     writer = PdfWriter()
-    fonts = form_fonts(writer, letter.field_font, letter.extra,
+    fonts = form_fonts(writer, letter.drawn_name, letter.drawn, letter.extra,
                        {ROLE_FONTS[role]: embed_font(font) for role, font in letter.fonts.items()})
     resources = writer._add_object(DictionaryObject({NameObject("/Font"): fonts}))
     pages = []

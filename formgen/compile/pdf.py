@@ -699,11 +699,13 @@ def font_objects(writer: PdfWriter, font: EmbeddedFont) -> IndirectObject:
 
 
 def system_font_objects(writer: PdfWriter, metrics: pdffonts.Subset) -> IndirectObject:
-    """A Chinese font the viewer supplies, not embedded: the CIDs of Adobe-GB1 through the Unicode CMap
-    UniGB-UTF16-H, so a viewer encodes what is typed by its Unicode values and draws it with its own Chinese font
-    (pdf.js, PDFium and MuPDF write the appearance of a typed field in it; poppler and MuPDF draw it with a
-    system font or a built-in one; Acrobat with its Asian fonts).  CIDs 1-95, the proportional ASCII of
-    Adobe-GB1, are as wide as in ``metrics`` (the field font), every other CID 1 em."""
+    """A Chinese font the viewer supplies, not embedded: a CIDFont of Adobe-GB1 whose codes are its CIDs
+    (Identity-H).  Viewers type into it by the character collection's own Unicode map and draw it with a Chinese
+    font of their own: pdf.js (with the character maps Firefox gives it) and PDFium (Chrome, Edge) write a typed
+    field's appearance in it, poppler (fontconfig) and MuPDF (its built-in Noto Serif CJK) draw it, and poppler
+    redraws a field in it when a filler left NeedAppearances (with UniGB-UTF16-H it drew empty boxes); Acrobat
+    draws it with its Asian fonts, which are Adobe-GB1 fonts.  CIDs 1-95, the proportional ASCII of Adobe-GB1,
+    are as wide as in ``metrics`` (the field font), every other CID 1 em."""
     name = NameObject("/" + SYSTEM_FONT)
     ascii_widths = ArrayObject(NumberObject(metrics.width(chr(c))) for c in range(0x20, 0x7F))
     descriptor = writer._add_object(DictionaryObject({
@@ -722,7 +724,7 @@ def system_font_objects(writer: PdfWriter, metrics: pdffonts.Subset) -> Indirect
         NameObject("/W"): ArrayObject([NumberObject(1), ascii_widths])}))
     return writer._add_object(DictionaryObject({
         NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type0"),
-        NameObject("/BaseFont"): name, NameObject("/Encoding"): NameObject("/UniGB-UTF16-H"),
+        NameObject("/BaseFont"): name, NameObject("/Encoding"): NameObject("/Identity-H"),
         NameObject("/DescendantFonts"): ArrayObject([cid_font])}))
 
 
@@ -762,7 +764,8 @@ class _Fields:
 
     def build(self, unit: str | None = None) -> bytes:
         writer = PdfWriter(clone_from=PdfReader(io.BytesIO(self.page.pdf)))
-        resources = writer._add_object(DictionaryObject({NameObject("/Font"): form_fonts(writer, self.drawn_name, self.drawn, self.extra)}))
+        fonts = form_fonts(writer, self.font, self.drawn_name, self.drawn, self.extra)
+        resources = writer._add_object(DictionaryObject({NameObject("/Font"): fonts}))
         widgets = ((box.page, box.address, self._widget(box, writer, resources)) for box in self.page.boxes)
         return write_form(writer, self.spec, writer.pages, widgets, resources, FONT_SIZE, unit)
 
@@ -840,15 +843,16 @@ def value_font(field_font: EmbeddedFont, shown: str) -> tuple[str, EmbeddedFont]
     return VALUE_FONT, embed_font(pdffonts.sparse_subset(field_font.subset, shown + " "))
 
 
-def form_fonts(writer: PdfWriter, drawn_name: str, drawn: EmbeddedFont, extra: EmbeddedFont | None,
-               others: dict[str, EmbeddedFont] | None = None) -> DictionaryObject:
-    """The /Font resources of a fillable PDF: the font viewers type with (the field font, or the viewer's own
-    Chinese font), the font formgen draws values with as ``drawn_name`` (see :func:`value_font`), the extra
-    font for rare characters, ``others`` by resource name, and ZapfDingbats for the check boxes."""
+def form_fonts(writer: PdfWriter, field_font: EmbeddedFont, drawn_name: str, drawn: EmbeddedFont,
+               extra: EmbeddedFont | None, others: dict[str, EmbeddedFont] | None = None) -> DictionaryObject:
+    """The /Font resources of a fillable PDF: the font viewers type with (``field_font``, or the viewer's own
+    Chinese font with its widths), the font formgen draws values with as ``drawn_name`` (see
+    :func:`value_font`), the extra font for rare characters, ``others`` by resource name, and ZapfDingbats for the
+    check boxes."""
     if drawn_name == FIELD_FONT:
         fonts = DictionaryObject({NameObject(FIELD_FONT): font_objects(writer, drawn)})
     else:
-        fonts = DictionaryObject({NameObject(FIELD_FONT): system_font_objects(writer, drawn.subset),
+        fonts = DictionaryObject({NameObject(FIELD_FONT): system_font_objects(writer, field_font.subset),
                                   NameObject(drawn_name): font_objects(writer, drawn)})
     if extra:
         fonts[NameObject(EXTRA_FONT)] = font_objects(writer, extra)

@@ -832,7 +832,7 @@ def render(spec: FormSpec, data: dict, unit: str | None = None) -> bytes:
     letter = Letter(spec, data)
     letter.build()
     writer = PdfWriter()
-    fonts = form_fonts(writer, letter.drawn_name, letter.drawn, letter.extra,
+    fonts = form_fonts(writer, letter.field_font, letter.drawn_name, letter.drawn, letter.extra,
                        {ROLE_FONTS[role]: embed_font(font) for role, font in letter.fonts.items()})
     resources = writer._add_object(DictionaryObject({NameObject("/Font"): fonts}))
     pages = []

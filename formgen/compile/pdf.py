@@ -822,7 +822,7 @@ class _Fields:
         runs: list[tuple[str, bytes]] = []
         for ch in line:
             if self.font.subset.has(ch) or self.extra is None or not self.extra.subset.has(ch):
-                font, cid = self.drawn_name, self.font.subset.codes.get(ch, 0)
+                font, cid = self.drawn_name, self.drawn.subset.codes.get(ch, 0)
             else:
                 font, cid = EXTRA_FONT, self.extra.subset.codes[ch]
             if runs and runs[-1][0] == font:
@@ -840,7 +840,7 @@ def value_font(field_font: EmbeddedFont, shown: str) -> tuple[str, EmbeddedFont]
     else a copy of it holding the glyphs of ``shown`` only."""
     if pdffonts.typing_font() == pdffonts.EMBEDDED:
         return FIELD_FONT, field_font
-    return VALUE_FONT, embed_font(pdffonts.sparse_subset(field_font.subset, shown + " "))
+    return VALUE_FONT, embed_font(pdffonts.glyph_subset(field_font.subset, shown + " "))
 
 
 def form_fonts(writer: PdfWriter, field_font: EmbeddedFont, drawn_name: str, drawn: EmbeddedFont,

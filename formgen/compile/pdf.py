@@ -14,13 +14,14 @@ choices, a pair of 是/否 boxes for a yes/no field (a radio group whose states 
 yes/no column of a repeating group is one check box), dates as text with the
 format printed under the label.
 
-Field font: a subset of a TrueType CJK font (see ``pdffonts``) with ASCII, GB 2312, the
-通用规范汉字表 and 〇, cut once and cached on disk, embedded as ``/FGF`` in ``/AcroForm /DR`` and named by every
-``/DA``, so Chinese typed in a viewer can be drawn.  Pre-filled values are
-drawn by formgen itself (appearance streams), wrapped by the font's widths;
-characters beyond that set (rarer name characters) go into a second
-small subset ``/FGX`` used only by those appearances.  Nothing asks the viewer
-to redraw (no NeedAppearances).
+Fonts of the fields: what a person types into a field is drawn by the viewer with ``/FGF``, the font of
+``/AcroForm /DR`` and every ``/DA``: by default a Chinese font of Adobe-GB1 that the viewer supplies (not
+embedded, see :func:`system_font_objects`); with ``FORMGEN_PDF_TYPING_FONT=embedded`` the field font's base
+subset (see ``pdffonts``: ASCII, GB 2312, the 通用规范汉字表 and 〇, cut once and cached on disk).  Pre-filled values
+are drawn by formgen itself (appearance streams), wrapped by the field font's widths, with ``/FGV``, the glyphs
+of the file's values only (or with the embedded ``/FGF`` itself); characters beyond the base set (rarer name
+characters) go into a second small subset ``/FGX`` used only by those appearances.  Nothing asks the viewer to
+redraw (no NeedAppearances).  The written file is packed into object streams by qpdf.
 
 The form's identity is in the document information: ``/FormgenForm``,
 ``/FormgenVersion`` and ``/FormgenHash``.

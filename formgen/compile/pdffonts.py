@@ -4,9 +4,10 @@ The *page font* draws the static page of a form (title, labels, grid text)
 through fpdf2, which subsets it itself; any CJK font works, OTF/CFF included
 (Noto Serif CJK SC preferred).  fpdf2 is handed a TrueType cut of it with the
 characters of the form's definition, made once and kept on disk
-(:func:`page_font_file`).  The *field font* is the font of the form
-fields: it sits in ``/AcroForm /DR`` and every ``/DA``, so viewers type with
-it, and formgen draws the pre-filled values of forms with it.  It must have
+(:func:`page_font_file`).  The *field font* draws the pre-filled values of
+forms (a file embeds the glyphs it draws, :func:`glyph_subset`), and with
+``FORMGEN_PDF_TYPING_FONT=embedded`` it is also what viewers type with
+(:func:`typing_font`; by default they type with a Chinese font of their own).  It must have
 TrueType outlines (``glyf``): viewers reject CFF fonts as field fonts and the
 standard fonts show Chinese as "????".  Letters use three more roles, named
 after the faces GB/T 9704 asks for (see :data:`LETTER_ROLES`).

@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pikepdf
+import pypdfium2 as pdfium
 import pytest
 
 from formgen.compile import COMPILERS
@@ -55,10 +56,20 @@ def test_a_pre_filled_file_looks_the_same_whatever_viewers_type_with(tmp_path, r
         COMPILERS["pdf"].compile(spec, data, path)
         pages = subprocess.run(["pdftoppm", "-r", "40", "-gray", str(path)], capture_output=True, check=True).stdout
         text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-        shown[setting] = (pages, text)
+        shown[setting] = (pages, text, _pdfium_page(path))
         assert process(path, registry).data == process(tmp_path / "system.pdf", registry).data
     assert shown["system"][1] == shown["embedded"][1]
-    assert shown["system"][0] == shown["embedded"][0]  # the same glyphs, pixel for pixel
+    assert shown["system"][0] == shown["embedded"][0]  # the same glyphs, pixel for pixel, in poppler
+    assert shown["system"][2] == shown["embedded"][2]  # and in PDFium
+
+
+def _pdfium_page(path: Path) -> bytes:
+    """Page 1 as PDFium (Chrome's viewer) draws it, form fields included, in grey at 40 dpi."""
+    pdf = pdfium.PdfDocument(str(path))
+    pdf.init_forms()
+    pixels = pdf[0].render(scale=40 / 72, grayscale=True, may_draw_forms=True).to_pil().tobytes()
+    pdf.close()
+    return pixels
 
 
 def test_an_unknown_typing_font_setting_is_refused_by_name(tmp_path):

@@ -69,10 +69,10 @@ def test_no_such_folder_is_one_message(tmp_path):
 
 @pytest.fixture
 def tiny_disk(tmp_path):
-    """A 64 KiB file system (tmpfs): too small for a PDF form."""
+    """A 16 KiB file system (tmpfs): too small for a PDF form (a blank one is about 50 KiB)."""
     mount = tmp_path / "disk"
     mount.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True)
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(mount)], capture_output=True)
     if made.returncode != 0:
         pytest.skip("cannot mount a tmpfs here (needs root)")
     try:

@@ -17,7 +17,10 @@ from tests.rare_names import BULLY, REPORTER, SCHOOL, assert_read_back_and_drawn
 from tests.test_pdf import CHECKED, DENIED, _filled
 
 
-def test_a_pdf_filled_and_saved_by_pdfjs_reads_back_exactly_and_draws_every_character(tmp_path, registry):
+@pytest.mark.parametrize("typing_font", ["system", "embedded"])
+def test_a_pdf_filled_and_saved_by_pdfjs_reads_back_exactly_and_draws_every_character(tmp_path, registry, monkeypatch,
+                                                                                       typing_font):
+    monkeypatch.setenv("FORMGEN_PDF_TYPING_FONT", typing_font)
     blank, filled, values = tmp_path / "blank.pdf", tmp_path / "filled.pdf", tmp_path / "values.json"
     COMPILERS["pdf"].compile(registry.get("incident-report"), None, blank, "zh_CN")
     typed = _filled()
@@ -25,7 +28,8 @@ def test_a_pdf_filled_and_saved_by_pdfjs_reads_back_exactly_and_draws_every_char
     values.write_text(json.dumps(typed, ensure_ascii=False), "utf-8")
     js_clients.run("pdfjs_fill.mjs", str(blank), str(filled), str(values))
 
-    # pdf.js wrote each field's appearance in the form's field font: poppler draws (and finds) every character
+    # pdf.js wrote each field's appearance in the form's typing font (the viewer's own Chinese font by default, by
+    # Unicode value; the embedded field font by glyph): poppler and MuPDF draw every character
     assert_read_back_and_drawn(filled, registry)
 
 

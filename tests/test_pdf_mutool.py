@@ -6,6 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 
 from formgen.compile import COMPILERS
@@ -32,15 +33,17 @@ def _fill_with_mutool(blank: Path, out: Path) -> None:
     subprocess.run(["mutool", "run", str(SCRIPT), str(blank), str(out), str(spec)], check=True, capture_output=True)
 
 
-def test_filled_by_mutool_reads_back_exactly_and_draws_every_character(tmp_path, registry):
+@pytest.mark.parametrize("typing_font", ["system", "embedded"])
+def test_filled_by_mutool_reads_back_exactly_and_draws_every_character(tmp_path, registry, monkeypatch, typing_font):
+    monkeypatch.setenv("FORMGEN_PDF_TYPING_FONT", typing_font)
     blank = tmp_path / "blank.pdf"
     COMPILERS["pdf"].compile(registry.get("incident-report"), None, blank, "zh_CN")
     filled = tmp_path / "filled.pdf"
     _fill_with_mutool(blank, filled)
 
-    # MuPDF 1.21 writes each filled field's appearance in its own non-embedded Adobe-GB1 font ("Song"), not
-    # in the form's field font; poppler (with poppler-data) draws it with a system Chinese font. The text
-    # layer holds the characters only where a glyph was drawn for them.
+    # MuPDF 1.21 writes each filled field's appearance in its own non-embedded Adobe-GB1 font ("Song"), whatever
+    # the form's typing font; poppler (with poppler-data) draws it with a system Chinese font, MuPDF with the Noto
+    # Serif CJK built into Debian's mutool.
     assert_read_back_and_drawn(filled, registry)
     subprocess.run(["pdftoppm", "-r", "100", "-f", "1", "-l", "1", "-png", str(filled), str(tmp_path / "page")],
                    check=True)

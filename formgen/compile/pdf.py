@@ -14,13 +14,14 @@ choices, a pair of 是/否 boxes for a yes/no field (a radio group whose states 
 yes/no column of a repeating group is one check box), dates as text with the
 format printed under the label.
 
-Field font: a subset of a TrueType CJK font (see ``pdffonts``) with ASCII, GB 2312, the
-通用规范汉字表 and 〇, cut once and cached on disk, embedded as ``/FGF`` in ``/AcroForm /DR`` and named by every
-``/DA``, so Chinese typed in a viewer can be drawn.  Pre-filled values are
-drawn by formgen itself (appearance streams), wrapped by the font's widths;
-characters beyond that set (rarer name characters) go into a second
-small subset ``/FGX`` used only by those appearances.  Nothing asks the viewer
-to redraw (no NeedAppearances).
+Fonts of the fields: what a person types into a field is drawn by the viewer with ``/FGF``, the font of
+``/AcroForm /DR`` and every ``/DA``: by default a Chinese font of Adobe-GB1 that the viewer supplies (not
+embedded, see :func:`system_font_objects`); with ``FORMGEN_PDF_TYPING_FONT=embedded`` the field font's base
+subset (see ``pdffonts``: ASCII, GB 2312, the 通用规范汉字表 and 〇, cut once and cached on disk).  Pre-filled values
+are drawn by formgen itself (appearance streams), wrapped by the field font's widths, with ``/FGV``, the glyphs
+of the file's values only (or with the embedded ``/FGF`` itself); characters beyond the base set (rarer name
+characters) go into a second small subset ``/FGX`` used only by those appearances.  Nothing asks the viewer to
+redraw (no NeedAppearances).  The written file is packed into object streams by qpdf.
 
 The form's identity is in the document information: ``/FormgenForm``,
 ``/FormgenVersion`` and ``/FormgenHash``.
@@ -69,7 +70,8 @@ from formgen.paths import get_path
 from formgen.present import display
 from formgen.spec.model import BOOL_LABELS, Field, FormSpec, Group
 
-FIELD_FONT, EXTRA_FONT = "/FGF", "/FGX"
+FIELD_FONT, EXTRA_FONT, VALUE_FONT = "/FGF", "/FGX", "/FGV"
+SYSTEM_FONT = "AdobeHeitiStd-Regular"  # a name Acrobat knows; iText (pdftk) knows it not and so leaves it alone
 MM = 72 / 25.4
 MARGIN = 15.0
 LABEL_W = 40.0
@@ -778,6 +780,36 @@ def font_objects(writer: PdfWriter, font: EmbeddedFont) -> IndirectObject:
         NameObject("/ToUnicode"): writer._add_object(stream(font.to_unicode, True))}))
 
 
+def system_font_objects(writer: PdfWriter, metrics: pdffonts.Subset) -> IndirectObject:
+    """A Chinese font the viewer supplies, not embedded: a CIDFont of Adobe-GB1 whose codes are its CIDs
+    (Identity-H).  Viewers type into it by the character collection's own Unicode map and draw it with a Chinese
+    font of their own: pdf.js (with the character maps Firefox gives it) and PDFium (Chrome, Edge) write a typed
+    field's appearance in it, poppler (fontconfig) and MuPDF (its built-in Noto Serif CJK) draw it, and poppler
+    redraws a field in it when a filler left NeedAppearances (with UniGB-UTF16-H it drew empty boxes); Acrobat
+    draws it with its Asian fonts, which are Adobe-GB1 fonts.  CIDs 1-95, the proportional ASCII of Adobe-GB1,
+    are as wide as in ``metrics`` (the field font), every other CID 1 em."""
+    name = NameObject("/" + SYSTEM_FONT)
+    ascii_widths = ArrayObject(NumberObject(metrics.width(chr(c))) for c in range(0x20, 0x7F))
+    descriptor = writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/FontDescriptor"), NameObject("/FontName"): name,
+        NameObject("/Flags"): NumberObject(4), NameObject("/FontBBox"): ArrayObject(map(NumberObject, metrics.bbox)),
+        NameObject("/ItalicAngle"): NumberObject(0), NameObject("/Ascent"): NumberObject(metrics.ascent),
+        NameObject("/Descent"): NumberObject(metrics.descent), NameObject("/CapHeight"): NumberObject(metrics.ascent),
+        NameObject("/StemV"): NumberObject(80)}))
+    cid_font = writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/CIDFontType0"),
+        NameObject("/BaseFont"): name,
+        NameObject("/CIDSystemInfo"): DictionaryObject({
+            NameObject("/Registry"): Text("Adobe"), NameObject("/Ordering"): Text("GB1"),
+            NameObject("/Supplement"): NumberObject(4)}),
+        NameObject("/FontDescriptor"): descriptor, NameObject("/DW"): NumberObject(1000),
+        NameObject("/W"): ArrayObject([NumberObject(1), ascii_widths])}))
+    return writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type0"),
+        NameObject("/BaseFont"): name, NameObject("/Encoding"): NameObject("/Identity-H"),
+        NameObject("/DescendantFonts"): ArrayObject([cid_font])}))
+
+
 # -- the fields --------------------------------------------------------------------
 
 class _Fields:
@@ -789,6 +821,7 @@ class _Fields:
         self.values = {box.address: self._value(box) for box in page.boxes}
         shown = "".join(v for v in self.values.values() if isinstance(v, str))
         self.extra = extra_font(font.subset, shown)
+        self.drawn_name, self.drawn = value_font(font, shown)
 
     def _value(self, box: Box) -> Any:
         group_row = self._row(box.address)
@@ -813,7 +846,8 @@ class _Fields:
 
     def build(self, unit: str | None = None) -> bytes:
         writer = PdfWriter(clone_from=PdfReader(io.BytesIO(self.page.pdf)))
-        resources = writer._add_object(DictionaryObject({NameObject("/Font"): form_fonts(writer, self.font, self.extra)}))
+        fonts = form_fonts(writer, self.font, self.drawn_name, self.drawn, self.extra)
+        resources = writer._add_object(DictionaryObject({NameObject("/Font"): fonts}))
         widgets = ((box.page, box.address, self._widget(box, writer, resources)) for box in self.page.boxes)
         return write_form(writer, self.spec, writer.pages, widgets, resources, FONT_SIZE, unit)
 
@@ -874,7 +908,7 @@ class _Fields:
         runs: list[tuple[str, bytes]] = []
         for ch in line:
             if self.font.subset.has(ch) or self.extra is None or not self.extra.subset.has(ch):
-                font, cid = FIELD_FONT, self.font.subset.codes.get(ch, 0)
+                font, cid = self.drawn_name, self.drawn.subset.codes.get(ch, 0)
             else:
                 font, cid = EXTRA_FONT, self.extra.subset.codes[ch]
             if runs and runs[-1][0] == font:
@@ -886,11 +920,26 @@ class _Fields:
 
 # -- the AcroForm (also of letters, formgen.compile.pdfletter) ------------------------
 
-def form_fonts(writer: PdfWriter, field_font: EmbeddedFont, extra: EmbeddedFont | None,
-               others: dict[str, EmbeddedFont] | None = None) -> DictionaryObject:
-    """The /Font resources of a fillable PDF: the field font, the extra font for rare characters, ``others``
-    by resource name, and ZapfDingbats for the check boxes."""
-    fonts = DictionaryObject({NameObject(FIELD_FONT): font_objects(writer, field_font)})
+def value_font(field_font: EmbeddedFont, shown: str) -> tuple[str, EmbeddedFont]:
+    """The resource name and the font that formgen draws the characters of ``shown`` with (pre-filled values):
+    the embedded field font itself when it is what viewers type with (``FORMGEN_PDF_TYPING_FONT=embedded``),
+    else a copy of it holding the glyphs of ``shown`` only."""
+    if pdffonts.typing_font() == pdffonts.EMBEDDED:
+        return FIELD_FONT, field_font
+    return VALUE_FONT, embed_font(pdffonts.glyph_subset(field_font.subset, shown + " "))
+
+
+def form_fonts(writer: PdfWriter, field_font: EmbeddedFont, drawn_name: str, drawn: EmbeddedFont,
+               extra: EmbeddedFont | None, others: dict[str, EmbeddedFont] | None = None) -> DictionaryObject:
+    """The /Font resources of a fillable PDF: the font viewers type with (``field_font``, or the viewer's own
+    Chinese font with its widths), the font formgen draws values with as ``drawn_name`` (see
+    :func:`value_font`), the extra font for rare characters, ``others`` by resource name, and ZapfDingbats for the
+    check boxes."""
+    if drawn_name == FIELD_FONT:
+        fonts = DictionaryObject({NameObject(FIELD_FONT): font_objects(writer, drawn)})
+    else:
+        fonts = DictionaryObject({NameObject(FIELD_FONT): system_font_objects(writer, field_font.subset),
+                                  NameObject(drawn_name): font_objects(writer, drawn)})
     if extra:
         fonts[NameObject(EXTRA_FONT)] = font_objects(writer, extra)
     for name, font in (others or {}).items():
@@ -993,6 +1042,20 @@ def write_form(writer: PdfWriter, spec: FormSpec, pages: Sequence[PageObject],
     writer.add_metadata(info)
     out = io.BytesIO()
     writer.write(out)
+    return packed(out)
+
+
+def packed(pdf: io.BytesIO) -> bytes:
+    """The PDF in ``pdf`` with its objects gathered into compressed object streams by qpdf (pypdf writes none):
+    the dictionaries of the fields and their appearances, the bulk of a form beside its fonts, take a quarter
+    of the room (the checklist: 318 KiB -> 242 KiB); streams are copied as they are, not recompressed."""
+    import pikepdf  # qpdf, as formgen reads PDFs with it; loaded only to write one
+
+    pdf.seek(0)
+    with pikepdf.open(pdf) as doc:
+        out = io.BytesIO()
+        doc.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                 stream_decode_level=pikepdf.StreamDecodeLevel.none)
     return out.getvalue()
 
 

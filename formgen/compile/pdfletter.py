@@ -51,6 +51,7 @@ from formgen.compile.pdf import (
     extra_font,
     field_widget,
     form_fonts,
+    value_font,
     wrap,
     write_form,
 )
@@ -227,6 +228,10 @@ class Letter:
         shown = "".join(text for block in self.blocks for text in self._values(block))
         self.extra = extra_font(self.field_font.subset, "".join(
             ch for ch in shown if not any(font.has(ch) for font in self.fonts.values())))
+        self.fallback: set[str] = set()  # what the field font draws: what the font of a run's role lacks
+        self.drawn_name, self.drawn = "", None  # the font the field font's characters are drawn with, once known
+        for ch in FIXED_CHARS:  # the page numbers, drawn after the font is made
+            self.font_for("body", ch)
         self.pages: list[list[Run | Line]] = [[]]
         self.widgets: list[Widget] = []
         self.y = self.geo.top
@@ -274,7 +279,14 @@ class Letter:
             return ROLE_FONTS[role], font
         if self.extra is not None and self.extra.subset.has(ch) and not self.field_font.subset.has(ch):
             return EXTRA_FONT, self.extra.subset
-        return FIELD_FONT, self.field_font.subset
+        if self.drawn is None:  # laying out
+            self.fallback.add(ch)
+            return FIELD_FONT, self.field_font.subset
+        return self.drawn_name, self.drawn.subset
+
+    def laid_out(self) -> None:
+        """Make the font that draws the field font's characters, from those the layout asked it for."""
+        self.drawn_name, self.drawn = value_font(self.field_font, "".join(sorted(self.fallback)))
 
     def advance(self, role: str, ch: str, size: float) -> float:
         return self.font_for(role, ch)[1].width(ch) * size / 1000 + self.geo.tracking(size)
@@ -850,8 +862,9 @@ def render(spec: FormSpec, data: dict, unit: str | None = None) -> bytes:
     """The PDF bytes of a letter, pre-filled with ``data``; ``unit`` is stamped beside the identity."""
     letter = Letter(spec, data)
     letter.build()
+    letter.laid_out()
     writer = PdfWriter()
-    fonts = form_fonts(writer, letter.field_font, letter.extra,
+    fonts = form_fonts(writer, letter.field_font, letter.drawn_name, letter.drawn, letter.extra,
                        {ROLE_FONTS[role]: embed_font(font) for role, font in letter.fonts.items()})
     resources = writer._add_object(DictionaryObject({NameObject("/Font"): fonts}))
     pages = []

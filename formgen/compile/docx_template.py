@@ -52,7 +52,6 @@ from formgen.layout.ooxml import (
     PROP_VERSION,
     VT,
     el,
-    qn,
 )
 from formgen.spec import Registry
 from formgen.spec.model import Field, FormSpec, Group

@@ -128,6 +128,18 @@ class Ledger:
             row["extra"] = json.loads(row["extra"]) if row["extra"] else []
             yield row
 
+    def records(self, form: str) -> Iterator[tuple[str | None, str, str, str, dict]]:
+        """The valid returns of ``form`` in this run as (version, unit code, unit name, path, record), in the
+        order of unit code, unit name and path (codes and names compare as Python compares them: SQLite's
+        binary order of UTF-8 is the order of code points); only the record and the version are decoded."""
+        cursor = self.db.execute(
+            "SELECT json_extract(k.result, '$.version'), COALESCE(c.unit_code, ''), COALESCE(c.unit_name, ''), "
+            "c.relpath, k.record FROM current c JOIN checks k "
+            "ON k.sha256=c.sha256 AND k.fingerprint=? AND k.expected_form=? "
+            "WHERE c.status='valid' AND c.form=? ORDER BY 2, 3, 4", (*self.key, form))
+        for version, code, name, relpath, record in cursor:
+            yield version, code, name, relpath, json.loads(record)
+
     def relpaths(self) -> Iterator[str]:
         """The paths of this run in order, fetched in pages so that updating rows meanwhile is safe."""
         last = ""

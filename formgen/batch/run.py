@@ -315,9 +315,9 @@ def _outputs(ledger: Ledger, outdir: Path, registry: Registry, roster: Roster | 
         submissions = submission_table(roster, slim, registry, [form] if form else None)
     notes: list[Issue] = []
     for form_id in ledger.forms_with("valid"):
-        entries = ((row["check"].get("version"), Entry(row["unit_code"] or "", row["unit_name"] or "",
-                                                       row["relpath"], row["record"]))
-                   for row in ledger.rows("c.status='valid' AND c.form=?", (form_id,)))
+        def entries(form_id: str = form_id) -> Iterator[tuple[str, Entry]]:
+            return ((version, Entry(unit_code, unit_name, relpath, record))
+                    for version, unit_code, unit_name, relpath, record in ledger.records(form_id))
         notes.extend(consolidate_versions(registry.versions(form_id), entries, outdir, lang, reveal_pii,
                                           suppress_below))
     notes.extend(write_report(outdir / REPORT, results, submissions, lang))

@@ -45,7 +45,7 @@ class Rows:
         self._ids: dict[tuple[str, type | None], str] = {}
         self._letters: list[str] = []
         self._path = create_temporary_file()  # removed by openpyxl once the workbook is saved
-        self._file = open(self._path, "wb")
+        self._file = open(self._path, "wb", buffering=1 << 20)  # rows of a few KiB: one write call per MiB
         ws._writer = WorksheetWriter(ws, out=self._file)
         ws._writer.write_top()
         # openpyxl's own protocol: the writer's stream opens <sheetData> when sent True and closes it when sent

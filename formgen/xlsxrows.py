@@ -94,7 +94,11 @@ class Rows:
         return self.row
 
     def _cell(self, ref: str, value: Any, style: str | None) -> str:
-        start = f'<c r="{ref}"' if style is None else f'<c r="{ref}" s="{self._style_id(style, value)}"'
+        if style is None:
+            start = f'<c r="{ref}"'
+        else:
+            sid = self._ids.get((style, None)) if not isinstance(value, _DATES) else None
+            start = f'<c r="{ref}" s="{sid or self._style_id(style, value)}"'
         if value is None:
             return f'{start} t="n"></c>'
         if isinstance(value, str):
@@ -107,7 +111,7 @@ class Rows:
                 return f"{start}><f>{_text(value[1:])}</f><v></v></c>"
             if value in ERROR_CODES:
                 return f'{start} t="e"><v>{value}</v></c>'
-            space = ' xml:space="preserve"' if value != value.strip() else ""
+            space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
             return f'{start} t="inlineStr"><is><t{space}>{_text(value)}</t></is></c>'
         if isinstance(value, bool):
             kind = "b"

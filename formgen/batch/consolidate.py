@@ -472,7 +472,7 @@ class _Book:
         most = field.schema.get("maxLength")
         typed = len(str(value))
         over_form = isinstance(most, int) and not isinstance(most, bool) and typed > most
-        if length(text) <= CELL_CHARS and not over_form:
+        if not over_form and (2 * len(text) <= CELL_CHARS or length(text) <= CELL_CHARS):  # most texts are short
             return text
         limit = min(CELL_CHARS, most) if over_form else CELL_CHARS
         self.cut.setdefault((entry.path, path), Issue(Code.VALUE_CUT, path=path, params={

@@ -111,11 +111,13 @@ class Ledger:
 
     # -- reading the run back, one row at a time ------------------------------------------------------
 
-    def rows(self, where: str = "1", params: tuple = ()) -> Iterator[dict[str, Any]]:
-        """The files of this run joined with their checks, sorted by path: one dict per file."""
+    def rows(self, where: str = "1", params: tuple = (), records: bool = True) -> Iterator[dict[str, Any]]:
+        """The files of this run joined with their checks, sorted by path: one dict per file (its ``record``
+        None unless ``records``: the typed record is most of a row to decode)."""
         cursor = self.db.execute(
             "SELECT c.relpath, c.sha256, c.size, c.received_at, c.skip, c.failure, c.form, c.unit_code, "
-            "c.unit_name, c.matched_by, c.late, c.status, c.other, c.extra, k.result, k.record, k.unit "
+            "c.unit_name, c.matched_by, c.late, c.status, c.other, c.extra, k.result, "
+            f"{'k.record' if records else 'NULL AS record'}, k.unit "
             "FROM current c LEFT JOIN checks k ON k.sha256=c.sha256 AND k.fingerprint=? AND k.expected_form=? "
             f"WHERE {where} ORDER BY c.relpath", (*self.key, *params))
         names = [d[0] for d in cursor.description]

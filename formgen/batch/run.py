@@ -262,7 +262,7 @@ def _derive(ledger: Ledger, registry: Registry, roster: Roster | None, form: str
     ledger.mark_duplicates()
     ledger.mark_superseded()
     for relpath in ledger.relpaths():
-        row = next(ledger.rows("c.relpath=?", (relpath,)))
+        row = next(ledger.rows("c.relpath=?", (relpath,), records=False))
         if row["status"] is None:
             check = row["check"] or {}
             issues = check.get("issues", []) + row["extra"]
@@ -304,7 +304,7 @@ def _outputs(ledger: Ledger, outdir: Path, registry: Registry, roster: Roster | 
     and the report)."""
 
     def results() -> Iterator[dict]:
-        return (result_line(row, lang) for row in ledger.rows())
+        return (result_line(row, lang) for row in ledger.rows(records=False))
 
     with atomic_path(outdir / RESULTS) as tmp, tmp.open("w", encoding="utf-8") as fh:
         for line in results():

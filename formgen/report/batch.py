@@ -118,6 +118,8 @@ def _received(result: dict) -> dt.datetime | None:
 
 def _width(text: str) -> int:
     """Display width in spreadsheet column units: a Chinese character takes two."""
+    if text.isascii():  # paths, codes, numbers: no wide character
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 

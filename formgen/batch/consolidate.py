@@ -315,6 +315,7 @@ class _Book:
         self.suppressed = {id(f) for stat in stats for f in stat.numbers + stat.checked} if suppress_below else set()
         self.wb = Workbook(write_only=True)
         self.cut: dict[tuple[str, str], Issue] = {}  # (file, address) -> FG124, a value cut in its cells
+        self.fields: dict[int, tuple[str, bool, list[str]]] = {}  # id of a field -> its traits
         for style in _styles():
             self.wb.add_named_style(style)
 
@@ -491,16 +492,30 @@ class _Book:
         """What a cell shows for a field's value: a label, a real date, a number, or masked text."""
         if value is None or value == "":
             return None
-        if field.kind in ("choice", "boolean"):
+        kind, pii, labels = self.traits(field)
+        if kind in ("choice", "boolean"):
             index = _index(field.choices, value)
-            return _choice_labels(field, self.lang)[index] if index is not None else str(value)
-        if field.kind == "multi" and isinstance(value, list):
-            labels = _choice_labels(field, self.lang)
+            return labels[index] if index is not None else str(value)
+        if kind == "multi" and isinstance(value, list):
             return "、".join(labels[i] if i is not None else str(v)
                             for v, i in ((v, _index(field.choices, v)) for v in value)) or None
-        if field.pii and not self.reveal:
+        if pii and not self.reveal:
             return mask(str(value))
-        return native(field, value)
+        return value if kind in _AS_TYPED else native(field, value)
+
+    def traits(self, field: Field) -> tuple[str, bool, list[str]]:
+        """The field's kind, whether it is personal data, and its choices' labels: asked of each of thousands
+        of values, computed once."""
+        key = id(field)
+        if key not in self.fields:
+            kind = field.kind
+            labels = _choice_labels(field, self.lang) if kind in ("choice", "boolean", "multi") else []
+            self.fields[key] = (kind, field.pii, labels)
+        return self.fields[key]
+
+
+#: Kinds whose values a cell shows as they are (:func:`formgen.present.native` changes only the others).
+_AS_TYPED = ("string", "text", "integer", "number")
 
 
 class _Small(str):

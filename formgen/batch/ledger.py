@@ -42,6 +42,7 @@ CREATE TEMP TABLE current (
     skip TEXT, failure TEXT,
     form TEXT, unit_code TEXT, unit_name TEXT, matched_by TEXT, late INTEGER NOT NULL DEFAULT 0,
     status TEXT, other TEXT, extra TEXT);
+CREATE INDEX current_sha256 ON current (sha256);
 """
 
 
@@ -93,6 +94,12 @@ class Ledger:
             received_at = self.db.execute(*query).fetchone()[0]
         self.db.execute("INSERT INTO current (relpath, sha256, size, received_at, skip, failure) VALUES (?,?,?,?,?,?)",
                         (relpath, sha256, size, received_at, skip, json.dumps(failure) if failure else None))
+
+    def met_before(self, sha256: str) -> bool:
+        """Whether another file of this run, recorded before the one just recorded, has these bytes to check
+        (so a run remembers the contents it met in the ledger, not in memory)."""
+        return self.db.execute("SELECT COUNT(*) FROM current WHERE sha256=? AND skip IS NULL AND failure IS NULL",
+                               (sha256,)).fetchone()[0] > 1
 
     # -- checks ------------------------------------------------------------------------------
 

@@ -142,7 +142,6 @@ def _check_all(folder: Path, ledger: Ledger, registry: Registry, form: str | Non
     total = sum(1 for _ in walk(folder))
     done = reused = parsed = 0
     waiting: dict[str, int] = {}  # sha256 -> files of this run waiting for its check
-    handled: set[str] = set()  # the contents of this run met so far
 
     def advance(count: int) -> None:
         nonlocal done
@@ -159,14 +158,12 @@ def _check_all(folder: Path, ledger: Ledger, registry: Registry, form: str | Non
                 advance(1)
             elif job.key in waiting:
                 waiting[job.key] += 1
-            elif job.key in handled:
+            elif ledger.met_before(job.key):
                 advance(1)
             elif ledger.checked(job.key):
-                handled.add(job.key)
                 reused += 1
                 advance(1)
             else:
-                handled.add(job.key)
                 waiting[job.key] = 1
                 yield job
         ledger.commit()

@@ -139,7 +139,9 @@ class _Tally:
     errors: int = 0
     warnings: int = 0
     forms: dict[str | None, Counter] = field(default_factory=dict)
-    units: dict[str | None, Counter] = field(default_factory=dict)
+    #: per unit code: its files of each of FILE_STATUSES, then its late files (a list, not a Counter: a round of
+    #: thousands of units is counted in a few bytes each)
+    units: dict[str | None, list[int]] = field(default_factory=dict)
     unit_names: dict[str, str] = field(default_factory=dict)
     issue_widths: list[int] = field(default_factory=list)
     file_widths: list[int] = field(default_factory=list)
@@ -152,9 +154,15 @@ class _Tally:
         code, name = _unit(result)
         if code and name and code not in self.unit_names:
             self.unit_names[code] = name
-        for counter in (self.forms.setdefault(result.get("form"), Counter()), self.units.setdefault(code, Counter())):
-            counter[status] += 1
-            counter["late"] += late
+        counter = self.forms.setdefault(result.get("form"), Counter())
+        counter[status] += 1
+        counter["late"] += late
+        counts = self.units.get(code)
+        if counts is None:
+            counts = self.units[code] = [0] * (len(FILE_STATUSES) + 1)
+        if status in FILE_STATUSES:
+            counts[FILE_STATUSES.index(status)] += 1
+        counts[-1] += late
         for issue in result.get("issues") or ():
             if issue.get("severity") == "error":
                 self.errors += 1
@@ -353,7 +361,8 @@ def _summary_sheet(wb: Workbook, tally: _Tally, submissions: list[dict] | None, 
     files_head = sheet.append([_("Unit code", lang), _("Unit name", lang), *status_heads], "fg_head")
     for code in sorted(tally.units, key=lambda c: (c is None, c or "")):
         name = tally.unit_names.get(code, "") if code else _("(unit not recognised)", lang)
-        sheet.append([code or "", name, *_counts(tally.units[code])])
+        counts = tally.units[code]
+        sheet.append([code or "", name, *counts[:-1], sum(counts[:-1]), counts[-1]])
     files_last = sheet.row
     sheet.append([_("Total", lang), "", *_counts(tally.total, tally.late)], "fg_total")
 

@@ -175,8 +175,8 @@ def target_path(out: Path, spec: FormSpec, own: bool = False) -> Path:
     return Path(out) / FOLDER / (f"{spec.id}@{spec.version}.xlsx" if own else f"{spec.id}.xlsx")
 
 
-#: The returns of a form, given afresh at each call: a workbook is written in passes over them (one to size the
-#: columns, one to write the rows), so a large batch's records are never all held in memory.
+#: The returns of a form, given afresh at each call: a workbook reads them once for each of its sheets, so a large
+#: batch's records are never all held in memory.
 Entries = Callable[[], Iterable[Entry]]
 
 
@@ -194,7 +194,7 @@ def consolidate_versions(versions: list[FormSpec], entries: Callable[[], Iterabl
     newest = versions[-1]
     by_version = {spec.version: spec for spec in versions}
 
-    def sorted_out() -> Iterator[tuple[str, str | None, Entry, list[Issue]]]:
+    def returns() -> Iterator[tuple[str, str | None, Entry, list[Issue]]]:
         """(the entry's version; the version whose own table it goes to, or None for the newest's; the entry,
         brought to the newest when it can be; the migration's issues about lost values)"""
         for version, entry in entries():
@@ -213,7 +213,7 @@ def consolidate_versions(versions: list[FormSpec], entries: Callable[[], Iterabl
     apart: set[str] = set()
     brought: dict[str, int] = {}
     lost: dict[tuple, tuple[str, int, Issue]] = {}  # (code, column, choice) -> where first lost: (path, n, issue)
-    for given, own, entry, issues in sorted_out():
+    for given, own, entry, issues in returns():
         if own is not None:
             apart.add(own)
         elif given != newest.version and given in by_version:
@@ -222,7 +222,7 @@ def consolidate_versions(versions: list[FormSpec], entries: Callable[[], Iterabl
             key = (issue.code, issue.path, str(issue.params.get("choice")))
             if key not in lost or (entry.path, n) < lost[key][:2]:
                 lost[key] = (entry.path, n, issue)
-    notes = consolidate(newest, lambda: (e for _v, own, e, _i in sorted_out() if own is None), out, lang, reveal_pii,
+    notes = consolidate(newest, lambda: (e for _v, own, e, _i in returns() if own is None), out, lang, reveal_pii,
                         suppress_below)
     shown = target_path(out, newest).relative_to(out)
     for version in sorted(brought, key=version_key):
@@ -231,7 +231,7 @@ def consolidate_versions(versions: list[FormSpec], entries: Callable[[], Iterabl
     notes += [issue for _path, _n, issue in sorted(lost.values(), key=lambda t: t[:2])]
     for version in sorted(apart, key=version_key):
         spec = by_version[version]
-        notes += consolidate(spec, lambda v=version: (e for _v, own, e, _i in sorted_out() if own == v), out, lang,
+        notes += consolidate(spec, lambda v=version: (e for _v, own, e, _i in returns() if own == v), out, lang,
                              reveal_pii, suppress_below, own=True)
         notes.append(Issue(Code.MIGRATION_NO_ROUTE, params={
             "form": spec.id, "old": version, "new": newest.version,

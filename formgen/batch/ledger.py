@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS files (
     relpath TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     received_at TEXT NOT NULL,
     PRIMARY KEY (relpath, sha256));
+CREATE INDEX IF NOT EXISTS files_sha256 ON files (sha256, received_at);
 CREATE TABLE IF NOT EXISTS checks (
     sha256 TEXT NOT NULL, fingerprint TEXT NOT NULL, expected_form TEXT NOT NULL,
     formgen_version TEXT NOT NULL, checked_at TEXT NOT NULL,

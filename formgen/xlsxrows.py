@@ -44,6 +44,7 @@ class Rows:
         self.row = 0
         self._ids: dict[tuple[str, type | None], str] = {}
         self._letters: list[str] = []
+        self._heights: dict[float, str] = {}
         self._path = create_temporary_file()  # removed by openpyxl once the workbook is saved
         self._file = open(self._path, "wb", buffering=1 << 20)  # rows of a few KiB: one write call per MiB
         ws._writer = WorksheetWriter(ws, out=self._file)
@@ -78,7 +79,9 @@ class Rows:
         r = str(self.row)
         parts = [f'<row r="{r}"']
         if height is not None:
-            parts += [f' {k}="{v}"' for k, v in RowDimension(self.ws, index=self.row, ht=height)]
+            if height not in self._heights:  # openpyxl's attributes for the height (ht, customHeight)
+                self._heights[height] = "".join(f' {k}="{v}"' for k, v in RowDimension(self.ws, ht=height))
+            parts.append(self._heights[height])
         parts.append(">")
         for c, value in enumerate(values):
             style = styles[c] if styles is not None and c < len(styles) else None

@@ -31,15 +31,17 @@ students.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
+import pickle
 import re
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -51,6 +53,7 @@ from formgen.issues import Code, Issue, Text
 from formgen.present import native
 from formgen.spec.migrate import bring_up
 from formgen.spec.model import BOOL_LABELS, Field, FormSpec, Group, version_key
+from formgen.xlsxrows import Rows
 
 FOLDER = "汇总"
 NUMERIC = ("integer", "number")
@@ -172,46 +175,64 @@ def target_path(out: Path, spec: FormSpec, own: bool = False) -> Path:
     return Path(out) / FOLDER / (f"{spec.id}@{spec.version}.xlsx" if own else f"{spec.id}.xlsx")
 
 
-def consolidate_versions(versions: list[FormSpec], entries: Iterable[tuple[str, Entry]], out: Path,
+#: The returns of a form, given afresh at each call: a workbook reads them once for each of its sheets, so a large
+#: batch's records are never all held in memory.
+Entries = Callable[[], Iterable[Entry]]
+
+
+def consolidate_versions(versions: list[FormSpec], entries: Callable[[], Iterable[tuple[str, Entry]]], out: Path,
                          lang: str = "zh_CN", reveal_pii: bool = False, suppress_below: int = 0) -> list[Issue]:
     """The valid returns of one form, ``(version, entry)`` each, whatever version each was made from, never
     mixed: ``versions`` are the form's installed definitions, the last the newest.  A return of an earlier
     version is brought to the newest by the migrations (:mod:`formgen.spec.migrate`) and consolidated with the
-    newest's returns in ``汇总/<form>.xlsx`` (FG364 counts them, FG361/FG362 once per field that lost values);
-    the returns of a version that no migration brings to the newest are consolidated in a table of their own,
-    ``汇总/<form>@<version>.xlsx`` (FG363)."""
+    newest's returns in ``汇总/<form>.xlsx`` (FG364 counts them, FG361/FG362 once per field that lost values,
+    as the file first by path lost them); the returns of a version that no migration brings to the newest are
+    consolidated in a table of their own, ``汇总/<form>@<version>.xlsx`` (FG363).
+
+    ``entries`` gives the returns afresh at each call, in the order of unit code, unit name and path (see
+    :data:`Entries`)."""
     newest = versions[-1]
     by_version = {spec.version: spec for spec in versions}
-    current: list[Entry] = []
-    apart: dict[str, list[Entry]] = {}
+
+    def returns() -> Iterator[tuple[str, str | None, Entry, list[Issue]]]:
+        """(the entry's version; the version whose own table it goes to, or None for the newest's; the entry,
+        brought to the newest when it can be; the migration's issues about lost values)"""
+        for version, entry in entries():
+            spec = by_version.get(version)
+            if spec is None or version == newest.version:
+                yield version, None, entry, []
+                continue
+            migration = bring_up(versions, spec, entry.record, newest)
+            if migration.spec is not newest:
+                yield version, version, entry, []
+                continue
+            yield version, None, Entry(entry.unit_code, entry.unit_name, entry.path, migration.record), [
+                _lost(issue, spec, newest) for issue in migration.issues
+                if issue.code in (Code.MIGRATION_DROPPED, Code.MIGRATION_CHOICE)]
+
+    apart: set[str] = set()
     brought: dict[str, int] = {}
-    lost: dict[tuple, Issue] = {}
-    for version, entry in entries:
-        spec = by_version.get(version)
-        if spec is None or version == newest.version:
-            current.append(entry)
-            continue
-        migration = bring_up(versions, spec, entry.record, newest)
-        if migration.spec is not newest:
-            apart.setdefault(version, []).append(entry)
-            continue
-        brought[version] = brought.get(version, 0) + 1
-        current.append(Entry(entry.unit_code, entry.unit_name, entry.path, migration.record))
-        for issue in migration.issues:
-            if issue.code in (Code.MIGRATION_DROPPED, Code.MIGRATION_CHOICE):
-                column = ".".join(p for p in issue.path.split(".") if not p.isdigit())
-                lost.setdefault((issue.code, column, str(issue.params.get("choice"))), Issue(
-                    issue.code, column, params={**issue.params, "label": (
-                        spec if issue.code is Code.MIGRATION_DROPPED else newest).labels_of(column)}))
-    notes = consolidate(newest, current, out, lang, reveal_pii, suppress_below)
+    lost: dict[tuple, tuple[str, int, Issue]] = {}  # (code, column, choice) -> where first lost: (path, n, issue)
+    for given, own, entry, issues in returns():
+        if own is not None:
+            apart.add(own)
+        elif given != newest.version and given in by_version:
+            brought[given] = brought.get(given, 0) + 1
+        for n, issue in enumerate(issues):
+            key = (issue.code, issue.path, str(issue.params.get("choice")))
+            if key not in lost or (entry.path, n) < lost[key][:2]:
+                lost[key] = (entry.path, n, issue)
+    notes = consolidate(newest, lambda: (e for _v, own, e, _i in returns() if own is None), out, lang, reveal_pii,
+                        suppress_below)
     shown = target_path(out, newest).relative_to(out)
     for version in sorted(brought, key=version_key):
         notes.append(Issue(Code.MIGRATION_CONSOLIDATED, params={
             "count": brought[version], "form": newest.id, "old": version, "new": newest.version, "file": str(shown)}))
-    notes += lost.values()
+    notes += [issue for _path, _n, issue in sorted(lost.values(), key=lambda t: t[:2])]
     for version in sorted(apart, key=version_key):
         spec = by_version[version]
-        notes += consolidate(spec, apart[version], out, lang, reveal_pii, suppress_below, own=True)
+        notes += consolidate(spec, lambda v=version: (e for _v, own, e, _i in returns() if own == v), out, lang,
+                             reveal_pii, suppress_below, own=True)
         notes.append(Issue(Code.MIGRATION_NO_ROUTE, params={
             "form": spec.id, "old": version, "new": newest.version,
             "where": Text(N_(", in the consolidated table {file}"), {
@@ -219,28 +240,38 @@ def consolidate_versions(versions: list[FormSpec], entries: Iterable[tuple[str, 
     return notes
 
 
-def consolidate(spec: FormSpec, entries: Iterable[Entry], out: Path, lang: str = "zh_CN",
+def _lost(issue: Issue, spec: FormSpec, newest: FormSpec) -> Issue:
+    """A migration's FG361/FG362 about one value, as the note about its column."""
+    column = ".".join(p for p in issue.path.split(".") if not p.isdigit())
+    return Issue(issue.code, column, params={**issue.params, "label": (
+        spec if issue.code is Code.MIGRATION_DROPPED else newest).labels_of(column)})
+
+
+def consolidate(spec: FormSpec, entries: Iterable[Entry] | Entries, out: Path, lang: str = "zh_CN",
                 reveal_pii: bool = False, suppress_below: int = 0, own: bool = False) -> list[Issue]:
     """Write ``out/汇总/<form>.xlsx`` from the valid returns ``entries``; return the problems found on the way,
     such as a submitted total that differs from the sum of its rows (FG340).
 
+    ``entries``: the returns in any order, or a function giving them afresh in the order of unit code, unit
+    name and path (:data:`Entries`: what a batch passes, so that its records are not held in memory).
     ``suppress_below``: a statistics count above 0 and below it is written as ``<N`` and the 合计 rows are
     written numbers (see the module's docstring: no complementary suppression).  ``own``: the table of one
     earlier version, ``汇总/<form>@<version>.xlsx``."""
     lang = normalise(lang)
-    entries = sorted(entries, key=lambda e: (e.unit_code, e.unit_name, e.path))
+    if not callable(entries):
+        entries = _listed(sorted(entries, key=lambda e: (e.unit_code, e.unit_name, e.path)))
     stats = statistics(spec)
     book = _Book(spec, lang, reveal_pii, suppress_below, stats)
     issues: list[Issue] = []
     for stat in stats:
-        issues += check_totals(spec, stat, entries)
-        book.statistics(stat, entries)
+        issues += check_totals(spec, stat, entries())
+        book.statistics(stat, entries())
     for checklist in checklists(spec):
-        book.checklist(checklist, entries)
+        book.checklist(checklist, entries())
     groups = spec.groups() or [None]
     for i, group in enumerate(groups):
         name = _("Details", lang) if i == 0 else group.label(lang)
-        book.details(name, group, entries)
+        book.details(name, group, entries())
     target = target_path(out, spec, own)
     has_pii = any(f.pii for f in spec.fields()) or any(c.pii for g in spec.groups() for c in g.columns)
     with atomic_path(target, mode=PRIVATE if has_pii else None) as tmp:
@@ -248,7 +279,11 @@ def consolidate(spec: FormSpec, entries: Iterable[Entry], out: Path, lang: str =
     return issues + list(book.cut.values())
 
 
-def check_totals(spec: FormSpec, stat: Statistics, entries: list[Entry]) -> list[Issue]:
+def _listed(entries: list[Entry]) -> Entries:
+    return lambda: entries
+
+
+def check_totals(spec: FormSpec, stat: Statistics, entries: Iterable[Entry]) -> list[Issue]:
     """FG340 for every submitted total that differs from the sum of its unit's rows."""
     issues = []
     for entry in entries:
@@ -280,11 +315,12 @@ class _Book:
         self.suppressed = {id(f) for stat in stats for f in stat.numbers + stat.checked} if suppress_below else set()
         self.wb = Workbook(write_only=True)
         self.cut: dict[tuple[str, str], Issue] = {}  # (file, address) -> FG124, a value cut in its cells
+        self.fields: dict[int, tuple[str, bool, list[str]]] = {}  # id of a field -> its traits
         for style in _styles():
             self.wb.add_named_style(style)
 
     # -- sheets ---------------------------------------------------------------------------------
-    def details(self, name: str, group: Group | None, entries: list[Entry]) -> None:
+    def details(self, name: str, group: Group | None, entries: Iterable[Entry]) -> None:
         """One row per record, or per row of ``group``, with the unit, the file and the scalar fields."""
         lang = self.lang
         unit_band = _("Submitting unit", lang)
@@ -311,7 +347,7 @@ class _Book:
                 table.row(values)
         table.finish(freeze_cols=3)
 
-    def statistics(self, stat: Statistics, entries: list[Entry]) -> None:
+    def statistics(self, stat: Statistics, entries: Iterable[Entry]) -> None:
         """The higher level's table (one row per unit, its rows summed, a 合计 row of formulas) and the rows."""
         lang, spec = self.lang, self.spec
         units: dict[str, tuple[str, str, list[dict]]] = {}  # a return without a unit code is a unit of its own
@@ -361,7 +397,7 @@ class _Book:
                             sum_cols=range(first_number, len(labels) + 1))
         table.finish(freeze_cols=2, landscape=True)
 
-    def checklist(self, checklist: Checklist, entries: list[Entry]) -> None:
+    def checklist(self, checklist: Checklist, entries: Iterable[Entry]) -> None:
         """Units × pre-printed rows showing the choice made, counted per row (bottom) and per unit (right)."""
         lang, group, status = self.lang, checklist.group, checklist.status
         fixed = group.fixed_rows
@@ -437,7 +473,7 @@ class _Book:
         most = field.schema.get("maxLength")
         typed = len(str(value))
         over_form = isinstance(most, int) and not isinstance(most, bool) and typed > most
-        if length(text) <= CELL_CHARS and not over_form:
+        if not over_form and (2 * len(text) <= CELL_CHARS or length(text) <= CELL_CHARS):  # most texts are short
             return text
         limit = min(CELL_CHARS, most) if over_form else CELL_CHARS
         self.cut.setdefault((entry.path, path), Issue(Code.VALUE_CUT, path=path, params={
@@ -456,16 +492,30 @@ class _Book:
         """What a cell shows for a field's value: a label, a real date, a number, or masked text."""
         if value is None or value == "":
             return None
-        if field.kind in ("choice", "boolean"):
+        kind, pii, labels = self.traits(field)
+        if kind in ("choice", "boolean"):
             index = _index(field.choices, value)
-            return _choice_labels(field, self.lang)[index] if index is not None else str(value)
-        if field.kind == "multi" and isinstance(value, list):
-            labels = _choice_labels(field, self.lang)
+            return labels[index] if index is not None else str(value)
+        if kind == "multi" and isinstance(value, list):
             return "、".join(labels[i] if i is not None else str(v)
                             for v, i in ((v, _index(field.choices, v)) for v in value)) or None
-        if field.pii and not self.reveal:
+        if pii and not self.reveal:
             return mask(str(value))
-        return native(field, value)
+        return value if kind in _AS_TYPED else native(field, value)
+
+    def traits(self, field: Field) -> tuple[str, bool, list[str]]:
+        """The field's kind, whether it is personal data, and its choices' labels: asked of each of thousands
+        of values, computed once."""
+        key = id(field)
+        if key not in self.fields:
+            kind = field.kind
+            labels = _choice_labels(field, self.lang) if kind in ("choice", "boolean", "multi") else []
+            self.fields[key] = (kind, field.pii, labels)
+        return self.fields[key]
+
+
+#: Kinds whose values a cell shows as they are (:func:`formgen.present.native` changes only the others).
+_AS_TYPED = ("string", "text", "integer", "number")
 
 
 class _Small(str):
@@ -474,16 +524,18 @@ class _Small(str):
 
 class _Table:
     """One sheet: optional title lines, a band row of merged group headers, a row of labels, data rows and
-    summary rows.  Rows are kept as plain values and written at ``finish`` to a streaming (write-only) sheet
-    once the column widths are known: a cell object per value would cost many times the memory."""
+    summary rows.  The column widths must be known before the first row is written and follow from every
+    value, so the lines are spooled to a temporary file as plain values (memory stays flat however many
+    returns there are) and streamed to a write-only sheet at ``finish``."""
 
     def __init__(self, wb: Workbook, name: str, titles: Iterable[str] = (), boxed: bool = True):
         """``boxed``: data cells get borders; a long details sheet goes without, as styling every cell is what
         takes openpyxl the time."""
         self.wb, self.name, self.boxed = wb, _sheet_name(wb, name), boxed
-        self.lines: list[tuple[list[Any], list[str | None] | str | None]] = [
-            ([safe(t)], "formgen title" if i == 0 else "formgen note") for i, t in enumerate(titles)]
-        self.titled = bool(self.lines)
+        self.lines = _Spool()
+        for i, t in enumerate(titles):
+            self.lines.append([safe(t)], "formgen title" if i == 0 else "formgen note")
+        self.titled = bool(len(self.lines))
         self.top = len(self.lines) + 1
         self.label_row = self.top + 1
         self.data_end = self.label_row
@@ -501,8 +553,8 @@ class _Table:
             if c - 1 > start:
                 self.merges.append((self.top, start, self.top, c - 1))
             start = c
-        self.lines.append(([safe(b) or None for b in bands], "formgen head"))
-        self.lines.append(([safe(label) for label in labels], "formgen head"))
+        self.lines.append([safe(b) or None for b in bands], "formgen head")
+        self.lines.append([safe(label) for label in labels], "formgen head")
         for c, label in enumerate(labels, start=1):
             self.heads[c] = _text_width(label)
 
@@ -513,10 +565,19 @@ class _Table:
             small = "formgen small" + ("" if self.boxed else " plain")
             styles = [small if isinstance(v, _Small) else None for v in values]
         values = [safe(v) for v in values]
-        self.lines.append((values, styles))
+        self.lines.append(values, styles)
         self.data_end = len(self.lines)
+        widths = self.widths
         for c, value in enumerate(values, start=1):
-            self._fit(c, value)
+            if value is None:
+                width = 2
+            elif isinstance(value, dt.datetime):
+                width = 17
+            elif isinstance(value, dt.date):
+                width = 11
+            else:
+                width = _text_width(str(value)) + 2
+            widths[c] = min(max(widths.get(c, 6), width), MAX_WIDTH)
 
     def total_row(self, label: str, label_cols: int, sum_cols: Iterable[int]) -> None:
         """A 合计 row: ``=SUM`` of each column in ``sum_cols`` over the data rows."""
@@ -531,7 +592,7 @@ class _Table:
         self._summary([safe(label)] + [None] * (label_cols - 1) + [safe(v) for v in values], label_cols)
 
     def _summary(self, values: list[Any], label_cols: int) -> None:
-        self.lines.append((values + [None] * (self.ncols - len(values)), "formgen total"))
+        self.lines.append(values + [None] * (self.ncols - len(values)), "formgen total")
         if label_cols > 1:
             self.merges.append((len(self.lines), 1, len(self.lines), label_cols))
 
@@ -546,13 +607,13 @@ class _Table:
             ws.column_dimensions[get_column_letter(c)].width = widths[c] = width
             lines = max(lines, math.ceil(head / max(width - 2, 1)))
             total += width
-        ws.row_dimensions[self.label_row].height = 15 * lines + 3
+        heights = {self.label_row: 15 * lines + 3}
         pages = max(1, math.ceil(total / (PAGE_WIDTH * (1.5 if landscape else 1))))
+        centred = self.titled and pages == 1  # the title: centred over a table one page wide, else at the left
         if self.titled:
-            ws.row_dimensions[1].height = 24
-            if pages == 1:  # the title: centred over a table one page wide, else at the left of page 1
+            heights[1] = 24
+            if centred:
                 self.merges.append((1, 1, 1, self.ncols))
-                self.lines[0] = (self.lines[0][0], "formgen centred title")
         ws.freeze_panes = f"{get_column_letter(freeze_cols + 1)}{self.label_row + 1}"
         if self.ncols:
             ws.auto_filter.ref = f"A{self.label_row}:{get_column_letter(self.ncols)}{self.data_end}"
@@ -567,44 +628,59 @@ class _Table:
         for r1, c1, r2, c2 in self.merges:
             if c2 > c1 or r2 > r1:
                 ws.merged_cells.add(f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}")
+        rows = Rows(ws)
+        suffix = "" if self.boxed else " plain"
         for r, (values, styles) in enumerate(self.lines, start=1):
-            if r > self.label_row:
-                wrapped = max((_lines(v, widths.get(c, MAX_WIDTH)) for c, v in enumerate(values, start=1)), default=1)
-                if wrapped > 1:  # LibreOffice does not grow a row for wrapped text it did not lay out itself
-                    ws.row_dimensions[r].height = min(15 * wrapped + 2, 409)
+            if r == 1 and centred:
+                styles = "formgen centred title"
             if not isinstance(styles, list):
                 styles = [styles] * len(values)
-            ws.append([_cell(ws, value, styles[i] if i < len(styles) else None, self.boxed)
-                       for i, value in enumerate(values)])
+            height = heights.get(r)
+            wrapped, named = 1, []
+            for c, value in enumerate(values, start=1):
+                style = styles[c - 1] if c <= len(styles) else None
+                if isinstance(value, str) and ("\n" in value or len(value) * 2 > MAX_WIDTH):
+                    width = _text_width(value)
+                    if "\n" in value or width > MAX_WIDTH:  # text that wraps
+                        style = style or "formgen text" + suffix
+                        if r > self.label_row:
+                            wrapped = max(wrapped, _lines(value, widths.get(c, MAX_WIDTH)))
+                if style is None:
+                    if isinstance(value, dt.datetime):
+                        style = "formgen datetime" + suffix
+                    elif isinstance(value, dt.date):
+                        style = "formgen date" + suffix
+                    elif self.boxed:
+                        style = "formgen cell"
+                named.append(style)
+            if wrapped > 1:  # LibreOffice does not grow a row for wrapped text it did not lay out itself
+                height = min(15 * wrapped + 2, 409)
+            rows.append(values, named, height)
+        rows.close()
+        self.lines.close()
 
-    def _fit(self, c: int, value: Any) -> None:
-        if isinstance(value, dt.datetime):
-            width = 17
-        elif isinstance(value, dt.date):
-            width = 11
-        else:
-            width = _text_width(_display(value)) + 2
-        self.widths[c] = min(max(self.widths.get(c, 6), width), MAX_WIDTH)
 
+class _Spool:
+    """A sheet's lines, ``(values, styles)`` each, kept in a temporary file until they are written."""
 
-def _cell(ws: Any, value: Any, style: str | None, boxed: bool) -> Any:
-    """A streamed cell with its style: the one named, else what its value needs (date, multi-line text);
-    a plain value for an unstyled cell of a table without borders."""
-    if style is None:
-        suffix = "" if boxed else " plain"
-        if isinstance(value, dt.datetime):
-            style = "formgen datetime" + suffix
-        elif isinstance(value, dt.date):
-            style = "formgen date" + suffix
-        elif _wraps(value):
-            style = "formgen text" + suffix
-        elif boxed:
-            style = "formgen cell"
-        else:
-            return value
-    cell = WriteOnlyCell(ws, value)
-    cell.style = style
-    return cell
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile()
+        self.count = 0
+
+    def append(self, values: list[Any], styles: list[str | None] | str | None) -> None:
+        pickle.dump((values, styles), self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.count += 1
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[tuple[list[Any], list[str | None] | str | None]]:
+        self.file.seek(0)
+        for _line in range(self.count):
+            yield pickle.load(self.file)
+
+    def close(self) -> None:
+        self.file.close()
 
 
 def _sheet_name(wb: Workbook, name: str) -> str:
@@ -680,8 +756,9 @@ def _lines(value: Any, width: float) -> int:
     return sum(max(1, math.ceil(_text_width(line) / usable)) for line in value.split("\n"))
 
 
+@functools.lru_cache(maxsize=4096)  # a sheet's labels, names and choices recur on every row
 def _text_width(text: str) -> float:
     """Column-width units a text needs: its longest line, a wide (CJK, full-width) character counting as two."""
     if text.isascii():  # codes, numbers, dates: no wide character to look for
-        return max(map(len, text.split("\n")))
-    return max((len(line) + len(_WIDE.findall(line)) for line in text.split("\n")), default=0)
+        return max(map(len, text.split("\n"))) if "\n" in text else len(text)
+    return max((2 * len(line) - len(_WIDE.sub("", line)) for line in text.split("\n")), default=0)

@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS files (
     relpath TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     received_at TEXT NOT NULL,
     PRIMARY KEY (relpath, sha256));
+CREATE INDEX IF NOT EXISTS files_sha256 ON files (sha256, received_at);
 CREATE TABLE IF NOT EXISTS checks (
     sha256 TEXT NOT NULL, fingerprint TEXT NOT NULL, expected_form TEXT NOT NULL,
     formgen_version TEXT NOT NULL, checked_at TEXT NOT NULL,
@@ -42,6 +43,7 @@ CREATE TEMP TABLE current (
     skip TEXT, failure TEXT,
     form TEXT, unit_code TEXT, unit_name TEXT, matched_by TEXT, late INTEGER NOT NULL DEFAULT 0,
     status TEXT, other TEXT, extra TEXT);
+CREATE INDEX current_sha256 ON current (sha256);
 """
 
 
@@ -94,6 +96,12 @@ class Ledger:
         self.db.execute("INSERT INTO current (relpath, sha256, size, received_at, skip, failure) VALUES (?,?,?,?,?,?)",
                         (relpath, sha256, size, received_at, skip, json.dumps(failure) if failure else None))
 
+    def met_before(self, sha256: str) -> bool:
+        """Whether another file of this run, recorded before the one just recorded, has these bytes to check
+        (so a run remembers the contents it met in the ledger, not in memory)."""
+        return self.db.execute("SELECT COUNT(*) FROM current WHERE sha256=? AND skip IS NULL AND failure IS NULL",
+                               (sha256,)).fetchone()[0] > 1
+
     # -- checks ------------------------------------------------------------------------------
 
     def checked(self, sha256: str) -> bool:
@@ -111,11 +119,13 @@ class Ledger:
 
     # -- reading the run back, one row at a time ------------------------------------------------------
 
-    def rows(self, where: str = "1", params: tuple = ()) -> Iterator[dict[str, Any]]:
-        """The files of this run joined with their checks, sorted by path: one dict per file."""
+    def rows(self, where: str = "1", params: tuple = (), records: bool = True) -> Iterator[dict[str, Any]]:
+        """The files of this run joined with their checks, sorted by path: one dict per file (its ``record``
+        None unless ``records``: the typed record is most of a row to decode)."""
         cursor = self.db.execute(
             "SELECT c.relpath, c.sha256, c.size, c.received_at, c.skip, c.failure, c.form, c.unit_code, "
-            "c.unit_name, c.matched_by, c.late, c.status, c.other, c.extra, k.result, k.record, k.unit "
+            "c.unit_name, c.matched_by, c.late, c.status, c.other, c.extra, k.result, "
+            f"{'k.record' if records else 'NULL AS record'}, k.unit "
             "FROM current c LEFT JOIN checks k ON k.sha256=c.sha256 AND k.fingerprint=? AND k.expected_form=? "
             f"WHERE {where} ORDER BY c.relpath", (*self.key, *params))
         names = [d[0] for d in cursor.description]
@@ -127,6 +137,18 @@ class Ledger:
             row["record"] = json.loads(row["record"]) if row["record"] else None
             row["extra"] = json.loads(row["extra"]) if row["extra"] else []
             yield row
+
+    def records(self, form: str) -> Iterator[tuple[str | None, str, str, str, dict]]:
+        """The valid returns of ``form`` in this run as (version, unit code, unit name, path, record), in the
+        order of unit code, unit name and path (codes and names compare as Python compares them: SQLite's
+        binary order of UTF-8 is the order of code points); only the record and the version are decoded."""
+        cursor = self.db.execute(
+            "SELECT json_extract(k.result, '$.version'), COALESCE(c.unit_code, ''), COALESCE(c.unit_name, ''), "
+            "c.relpath, k.record FROM current c JOIN checks k "
+            "ON k.sha256=c.sha256 AND k.fingerprint=? AND k.expected_form=? "
+            "WHERE c.status='valid' AND c.form=? ORDER BY 2, 3, 4", (*self.key, form))
+        for version, code, name, relpath, record in cursor:
+            yield version, code, name, relpath, json.loads(record)
 
     def relpaths(self) -> Iterator[str]:
         """The paths of this run in order, fetched in pages so that updating rows meanwhile is safe."""

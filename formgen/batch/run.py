@@ -142,7 +142,6 @@ def _check_all(folder: Path, ledger: Ledger, registry: Registry, form: str | Non
     total = sum(1 for _ in walk(folder))
     done = reused = parsed = 0
     waiting: dict[str, int] = {}  # sha256 -> files of this run waiting for its check
-    handled: set[str] = set()  # the contents of this run met so far
 
     def advance(count: int) -> None:
         nonlocal done
@@ -159,14 +158,12 @@ def _check_all(folder: Path, ledger: Ledger, registry: Registry, form: str | Non
                 advance(1)
             elif job.key in waiting:
                 waiting[job.key] += 1
-            elif job.key in handled:
+            elif ledger.met_before(job.key):
                 advance(1)
             elif ledger.checked(job.key):
-                handled.add(job.key)
                 reused += 1
                 advance(1)
             else:
-                handled.add(job.key)
                 waiting[job.key] = 1
                 yield job
         ledger.commit()
@@ -262,7 +259,7 @@ def _derive(ledger: Ledger, registry: Registry, roster: Roster | None, form: str
     ledger.mark_duplicates()
     ledger.mark_superseded()
     for relpath in ledger.relpaths():
-        row = next(ledger.rows("c.relpath=?", (relpath,)))
+        row = next(ledger.rows("c.relpath=?", (relpath,), records=False))
         if row["status"] is None:
             check = row["check"] or {}
             issues = check.get("issues", []) + row["extra"]
@@ -304,7 +301,7 @@ def _outputs(ledger: Ledger, outdir: Path, registry: Registry, roster: Roster | 
     and the report)."""
 
     def results() -> Iterator[dict]:
-        return (result_line(row, lang) for row in ledger.rows())
+        return (result_line(row, lang) for row in ledger.rows(records=False))
 
     with atomic_path(outdir / RESULTS) as tmp, tmp.open("w", encoding="utf-8") as fh:
         for line in results():
@@ -315,9 +312,9 @@ def _outputs(ledger: Ledger, outdir: Path, registry: Registry, roster: Roster | 
         submissions = submission_table(roster, slim, registry, [form] if form else None)
     notes: list[Issue] = []
     for form_id in ledger.forms_with("valid"):
-        entries = ((row["check"].get("version"), Entry(row["unit_code"] or "", row["unit_name"] or "",
-                                                       row["relpath"], row["record"]))
-                   for row in ledger.rows("c.status='valid' AND c.form=?", (form_id,)))
+        def entries(form_id: str = form_id) -> Iterator[tuple[str, Entry]]:
+            return ((version, Entry(unit_code, unit_name, relpath, record))
+                    for version, unit_code, unit_name, relpath, record in ledger.records(form_id))
         notes.extend(consolidate_versions(registry.versions(form_id), entries, outdir, lang, reveal_pii,
                                           suppress_below))
     notes.extend(write_report(outdir / REPORT, results, submissions, lang))

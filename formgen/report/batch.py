@@ -44,7 +44,6 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
@@ -58,6 +57,7 @@ from formgen.fsutil import atomic_path
 from formgen.i18n import N_, normalise
 from formgen.issues import Code, Issue
 from formgen.i18n import gettext as _
+from formgen.xlsxrows import Rows
 
 if TYPE_CHECKING:
     from formgen.batch.roster import Roster
@@ -118,6 +118,8 @@ def _received(result: dict) -> dt.datetime | None:
 
 def _width(text: str) -> int:
     """Display width in spreadsheet column units: a Chinese character takes two."""
+    if text.isascii():  # paths, codes, numbers: no wide character
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -137,7 +139,9 @@ class _Tally:
     errors: int = 0
     warnings: int = 0
     forms: dict[str | None, Counter] = field(default_factory=dict)
-    units: dict[str | None, Counter] = field(default_factory=dict)
+    #: per unit code: its files of each of FILE_STATUSES, then its late files (a list, not a Counter: a round of
+    #: thousands of units is counted in a few bytes each)
+    units: dict[str | None, list[int]] = field(default_factory=dict)
     unit_names: dict[str, str] = field(default_factory=dict)
     issue_widths: list[int] = field(default_factory=list)
     file_widths: list[int] = field(default_factory=list)
@@ -150,9 +154,15 @@ class _Tally:
         code, name = _unit(result)
         if code and name and code not in self.unit_names:
             self.unit_names[code] = name
-        for counter in (self.forms.setdefault(result.get("form"), Counter()), self.units.setdefault(code, Counter())):
-            counter[status] += 1
-            counter["late"] += late
+        counter = self.forms.setdefault(result.get("form"), Counter())
+        counter[status] += 1
+        counter["late"] += late
+        counts = self.units.get(code)
+        if counts is None:
+            counts = self.units[code] = [0] * (len(FILE_STATUSES) + 1)
+        if status in FILE_STATUSES:
+            counts[FILE_STATUSES.index(status)] += 1
+        counts[-1] += late
         for issue in result.get("issues") or ():
             if issue.get("severity") == "error":
                 self.errors += 1
@@ -188,31 +198,31 @@ def _column_widths(headers: list[str], seen: list[int], caps: list[int]) -> list
 
 
 class _Sheet:
-    """A write-only worksheet with formgen's cell styles; rows are appended and counted."""
+    """A write-only worksheet with formgen's cell styles; rows are appended (streamed) and counted."""
 
     def __init__(self, wb: Workbook, title: str, widths: list[float], lang: str, cut: list[Issue],
                  freeze: str | None = None):
         """``cut`` collects a warning (FG125) for each text too long for a cell, written cut with a marker."""
         self.ws = wb.create_sheet(title)
         self.title, self.lang, self.cut = title, lang, cut
-        self.row = 0
         self.widths = widths
         for i, width in enumerate(widths, 1):
             self.ws.column_dimensions[get_column_letter(i)].width = width
         if freeze:
             self.ws.freeze_panes = freeze
         self.ws.sheet_properties.pageSetUpPr.fitToPage = True  # written with the first row, so set now
+        self.rows = Rows(self.ws)
+
+    @property
+    def row(self) -> int:
+        return self.rows.row
 
     def append(self, values: Iterable, style: str = "fg_text") -> int:
         values = list(values)
-        self.row += 1
         lines = self._lines(values) if style in WRAPPED else 1
-        if lines > 1:
-            self.ws.row_dimensions[self.row].height = min(lines * LINE_HEIGHT, MAX_ROW_HEIGHT)
-        self.ws.append([self._cell(v, style) for v in values])
-        if lines > 1:
-            del self.ws.row_dimensions[self.row]  # written: keep no row objects, memory stays flat
-        return self.row
+        cells = [self._cell(v, style) for v in values]
+        return self.rows.append([c[0] for c in cells], [c[1] for c in cells],
+                                min(lines * LINE_HEIGHT, MAX_ROW_HEIGHT) if lines > 1 else None)
 
     def _lines(self, values: list) -> int:
         """How many lines the row's wrapped text takes (LibreOffice does not fit row heights on opening)."""
@@ -223,29 +233,28 @@ class _Sheet:
                 most = max(most, sum(max(1, math.ceil(_width(line) / room)) for line in value.split("\n")))
         return most
 
-    def _cell(self, value: Any, style: str) -> WriteOnlyCell | None:
+    def _cell(self, value: Any, style: str) -> tuple[Any, str | None]:
+        """The value as written and its style; (None, None) for an empty cell."""
         if value is None or value == "":
-            return None
+            return None, None
         if isinstance(value, str):
             text = neutralise(value)
             if length(text) > CELL_CHARS:
-                self.cut.append(Issue(Code.REPORT_CELL_CUT, location=f"{self.title}!{self.row}", params={
-                    "sheet": self.title, "row": self.row, "length": len(text), "limit": CELL_CHARS}))
+                row = self.row + 1
+                self.cut.append(Issue(Code.REPORT_CELL_CUT, location=f"{self.title}!{row}", params={
+                    "sheet": self.title, "row": row, "length": len(text), "limit": CELL_CHARS}))
                 text = fit(text, CELL_CHARS, _("… [cut: {length} characters in all]", self.lang).format(
                     length=len(text)))
-            cell = WriteOnlyCell(self.ws, value=text)
-            cell.style = style
-        else:
-            cell = WriteOnlyCell(self.ws, value=value)
-            cell.style = "fg_when" if isinstance(value, dt.datetime) else \
-                "fg_total_number" if style == "fg_total" else "fg_number"
-        return cell
+            return text, style
+        return value, "fg_when" if isinstance(value, dt.datetime) else \
+            "fg_total_number" if style == "fg_total" else "fg_number"
 
     def skip(self) -> None:
         self.append([])
 
     def finish(self, lang: str, header_row: int | None, columns: int) -> None:
-        """Print setup: A4 landscape, fit to the page width, the header row on every page, page numbers."""
+        """Print setup: A4 landscape, fit to the page width, the header row on every page, page numbers; then
+        the sheet is complete (conditional formats and charts are added before)."""
         ws = self.ws
         ws.page_setup.orientation = "landscape"
         ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
@@ -260,6 +269,7 @@ class _Sheet:
             ws.print_title_rows = f"{header_row}:{header_row}"
             last = max(self.row, header_row)
             ws.auto_filter.ref = f"A{header_row}:{get_column_letter(columns)}{last}"
+        self.rows.close()
 
 
 def _styles(wb: Workbook) -> None:
@@ -351,7 +361,8 @@ def _summary_sheet(wb: Workbook, tally: _Tally, submissions: list[dict] | None, 
     files_head = sheet.append([_("Unit code", lang), _("Unit name", lang), *status_heads], "fg_head")
     for code in sorted(tally.units, key=lambda c: (c is None, c or "")):
         name = tally.unit_names.get(code, "") if code else _("(unit not recognised)", lang)
-        sheet.append([code or "", name, *_counts(tally.units[code])])
+        counts = tally.units[code]
+        sheet.append([code or "", name, *counts[:-1], sum(counts[:-1]), counts[-1]])
     files_last = sheet.row
     sheet.append([_("Total", lang), "", *_counts(tally.total, tally.late)], "fg_total")
 

@@ -13,6 +13,7 @@ import pytest
 from pypdf import PdfReader
 from PIL import Image
 
+from formgen.compile.pdf import DO_NOT_SCROLL, MULTILINE, REQUIRED
 from tests.conftest import EXAMPLES, run_cli
 
 MM = 72 / 25.4
@@ -195,13 +196,15 @@ def test_a_blank_body_broken_across_pages_is_one_field_continued_on_the_next_pag
     its continuation ``body~2``; what is typed in the two boxes reads back as one value, a line break between
     them, and the blank as nothing."""
     blank = _generate(tmp_path, "notice-letter", data=False)
-    boxes = {}
+    boxes, flags = {}, {}
     for number, page in enumerate(PdfReader(blank).pages, 1):
         for annot in page.get("/Annots", []):
             widget = annot.get_object()
             if str(widget.get("/T", "")).startswith("body"):
-                boxes[str(widget["/T"])] = number
+                boxes[str(widget["/T"])], flags[str(widget["/T"])] = number, int(widget["/Ff"])
     assert boxes == {"body": 1, "body~2": 2}
+    # the first box takes no more text than it shows (the rest goes on page 2); only the field is required
+    assert flags == {"body": REQUIRED | MULTILINE | DO_NOT_SCROLL, "body~2": MULTILINE}
     assert "body" not in json.loads(run_cli("extract", str(blank)).stdout)["data"]
     both = _fill(tmp_path, blank, {"body": "为深入贯彻落实有关要求。", "body~2": "现将方案印发给你们。"})
     assert both["data"]["body"] == "为深入贯彻落实有关要求。\n现将方案印发给你们。"

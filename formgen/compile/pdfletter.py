@@ -40,6 +40,7 @@ from pypdf.generic import DecodedStreamObject, DictionaryObject, IndirectObject,
 from formgen.compile import pdffonts
 from formgen.compile.pdf import (
     COLUMN_WEIGHTS,
+    DO_NOT_SCROLL,
     EXTRA_FONT,
     FIELD_FONT,
     MM,
@@ -197,6 +198,7 @@ class Widget:
     multiline: bool = False
     state: str = YES  # a check box's on state: YES, or NO for the 否 box of a yes/no pair
     part: int = 1  # of a blank multi-line field broken across pages: its box on the part-th page it stands on
+    continues: bool = False  # a later page holds the next part
 
     @property
     def name(self) -> str:
@@ -677,7 +679,7 @@ class Letter:
         for part, (page, top, rows) in enumerate(boxes, 1):
             self.widgets.append(Widget(block.field.address, block.field, int(page), geo.left, top, geo.width,
                                        (rows - 1) * geo.pitch + 1.25 * size, role, size, "", [], 0, BLACK, True,
-                                       part=part))
+                                       part=part, continues=part < len(boxes)))
 
     def blank_breaks(self, count: int) -> set[int]:
         """The ruled lines of a blank multi-line field that start a new page, as Word breaks paragraphs kept with
@@ -935,8 +937,12 @@ def _widget(letter: Letter, widget: Widget, writer: PdfWriter, resources: Indire
                         (widget.x, A4[1] - widget.y - h, w, h), resources, readonly=field.readonly, size=widget.size,
                         colour=color.decode(), align=widget.align, multiline=widget.multiline, on=widget.state,
                         appearance=lambda: _appearance(letter, widget))
+    flags = int(made["/Ff"])
     if widget.part > 1:  # a continuation: the field itself says whether a value is required
-        made[NameObject("/Ff")] = NumberObject(int(made["/Ff"]) & ~REQUIRED)
+        flags &= ~REQUIRED
+    if widget.continues:  # a viewer takes no more text than the box shows: the rest goes in the next part
+        flags |= DO_NOT_SCROLL
+    made[NameObject("/Ff")] = NumberObject(flags)
     return made
 
 

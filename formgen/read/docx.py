@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import BinaryIO
+from zipfile import ZipFile
 
 from lxml import etree
 
@@ -65,8 +66,9 @@ def _label_key(text: str) -> str:
 class DocxReader:
     format = "docx"
 
-    def open(self, stream: BinaryIO) -> Document:
-        package = check_package(stream, "Word (.docx)")
+    def open(self, stream: BinaryIO, package: ZipFile | None = None) -> Document:
+        """``package``: the stream's zip directory, when the format sniffer read it (see ``check_package``)."""
+        package = check_package(stream, "Word (.docx)", package=package)
         root = etree.fromstring(package["word/document.xml"], safe_parser())
         properties = properties_of(package.get("docProps/custom.xml"))
         body = root.find(qn("w:body"))

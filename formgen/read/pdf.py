@@ -70,7 +70,8 @@ class PdfDoc:
 class PdfReader:
     format = "pdf"
 
-    def open(self, stream: BinaryIO) -> PdfDoc:
+    def open(self, stream: BinaryIO, package: None = None) -> PdfDoc:
+        """``package`` is a Word or Excel reader's (a PDF has none)."""
         check_pdf(stream)
         try:
             pdf = pikepdf.open(stream, inherit_page_attributes=False)

@@ -278,23 +278,27 @@ def _cell_text(node: etree._Element, placeholder_text: str | None = None) -> str
     return "\n".join("".join(_text(p, placeholder_text)) for p in node.iter(_P))
 
 
-def _text(node: etree._Element, placeholder_text: str | None):
+def _text(node: etree._Element, placeholder_text: str | None, pieces: list[str] | None = None) -> list[str]:
+    """The pieces of text below ``node``, in order (appended to ``pieces``; a list, not a generator: the
+    cells of a long table are walked element by element)."""
+    pieces = [] if pieces is None else pieces
     for child in node:
         tag = child.tag
         if tag in _SKIP or tag == _P:
             continue
         if tag == _T:
-            yield without_joiners(child.text or "")
+            pieces.append(without_joiners(child.text or ""))
         elif tag == _TAB:
-            yield "\t"
-        elif tag in (_BR, _CR):
-            yield "\n"
+            pieces.append("\t")
+        elif tag == _BR or tag == _CR:
+            pieces.append("\n")
         elif tag == _SDT and placeholder_text is not None:
             inner = "".join(_text(child, None))
             if inner != placeholder_text:
-                yield inner
+                pieces.append(inner)
         else:
-            yield from _text(child, placeholder_text)
+            _text(child, placeholder_text, pieces)
+    return pieces
 
 
 def _checkboxes(tc: etree._Element) -> tuple[list[bool], list[str]]:

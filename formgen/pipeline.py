@@ -20,7 +20,7 @@ from formgen.issues import Code, DefinitionError, Issue, Severity, Unreadable, s
 from formgen.layout.pdf import continued, multi_box
 from formgen.limits import LIMITS
 from formgen.read.guard import too_large
-from formgen.read import EXTENSIONS, FORMAT_NAMES, READERS, refusal, sniff, unreadable_reason
+from formgen.read import EXTENSIONS, FORMAT_NAMES, READERS, identify, refusal, unreadable_reason
 from formgen.record import Extraction, Identity, build_record, column_of
 from formgen.spec import Registry
 from formgen.spec.migrate import bring_up
@@ -81,14 +81,14 @@ def extract(path: str | Path, registry: Registry, data: bytes | None = None) -> 
             data = path.read_bytes()
         except OSError as exc:
             return Extraction(str(path), "", issues=[missing(path, exc)]), None
-    fmt = sniff(data)
+    fmt, package = identify(data)  # a package's zip directory is read once, checked by the reader's guard
     reader = READERS.get(fmt) if fmt else None
     if reader is None:
         return Extraction(str(path), fmt or "", issues=[refusal(data, path.name)]), None
     extraction = Extraction(str(path), fmt)
     fmt_name = FORMAT_NAMES[fmt]
     try:
-        doc = reader.open(io.BytesIO(data))
+        doc = reader.open(io.BytesIO(data), package)
         identity = reader.identity(doc)
     except Unreadable as exc:
         extraction.issues.append(exc.issue)

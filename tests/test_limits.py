@@ -10,6 +10,7 @@ import pytest
 
 from formgen.limits import MIB, Limits
 from formgen.pipeline import process
+from formgen.read import identify
 from formgen.read.guard import check_package
 from formgen.issues import Unreadable
 from tests import hostile
@@ -113,3 +114,17 @@ def test_a_form_within_the_limits_passes_them(base):
         check_package(io.BytesIO(base[fmt]), fmt, sheets="xl/worksheets/")
     with pytest.raises(Unreadable):
         check_package(io.BytesIO(base["xlsx"]), "xlsx", Limits(cells=10), sheets="xl/worksheets/")
+
+
+def test_the_guard_checks_through_the_directory_the_sniffer_read(base):
+    """The format sniffer reads a package's zip directory once and the guard checks through it: the same
+    parts come out, and a limit is kept the same way."""
+    for fmt in ("xlsx", "docx"):
+        found, package = identify(base[fmt])
+        assert found == fmt and package is not None
+        assert check_package(io.BytesIO(base[fmt]), fmt, sheets="xl/worksheets/", package=package) == \
+            check_package(io.BytesIO(base[fmt]), fmt, sheets="xl/worksheets/")
+    with pytest.raises(Unreadable) as refused:
+        check_package(io.BytesIO(base["xlsx"]), "xlsx", Limits(cells=10), sheets="xl/worksheets/",
+                      package=identify(base["xlsx"])[1])
+    assert "10 cells" in refused.value.issue.message("en")

@@ -77,6 +77,29 @@ def test_a_field_the_form_never_had(filled, tmp_path, registry):
     assert SECRET not in found[0][1]
 
 
+def test_an_added_field_is_named_by_its_own_parents_not_by_where_it_is_listed(filled, tmp_path, registry):
+    """A field listed among a group's kids but whose own /Parent says nothing is named as a viewer shows it
+    (by its /Parent chain), though the field walk met it below the group (the reader's walk and the pages'
+    widgets must agree on a field's name only where the file's links agree)."""
+    def edit(writer):
+        page = writer.pages[1]
+        field = writer._add_object(DictionaryObject({
+            NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Widget"),
+            NameObject("/FT"): NameObject("/Tx"), NameObject("/T"): TextStringObject("备注"),
+            NameObject("/V"): TextStringObject(SECRET), NameObject("/F"): NumberObject(4),
+            NameObject("/Rect"): ArrayObject([FloatObject(v) for v in (50, 50, 250, 70)]),
+            NameObject("/P"): page.indirect_reference}))
+        page[NameObject("/Annots")].append(field)
+        persons = next(f.get_object() for f in writer._root_object["/AcroForm"]["/Fields"]
+                       if f.get_object().get("/T") == "persons")
+        persons["/Kids"].append(field)
+
+    found = _outside(_edited(filled, tmp_path, edit), registry)
+    assert [f[0] for f in found] == ["第2页"]
+    assert "the added form field 备注 on page 2" in found[0][2]
+    assert SECRET not in found[0][1]
+
+
 def test_a_page_added_at_the_end_or_between(filled, tmp_path, registry):
     at_end = _edited(filled, tmp_path, lambda writer: writer.add_blank_page())
     assert [(f[0], "第3页（表单没有这一页）" in f[1]) for f in _outside(at_end, registry)] == [("第3页", True)]

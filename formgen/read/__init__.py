@@ -63,20 +63,31 @@ STRICT_HEAD = 4096
 
 def sniff(data: bytes) -> str | None:
     """'xlsx', 'docx', 'pdf', or None when the bytes are none of these."""
+    fmt, package = identify(data)
+    if package is not None:
+        package.close()
+    return fmt
+
+
+def identify(data: bytes) -> tuple[str | None, zipfile.ZipFile | None]:
+    """The format, as :func:`sniff` names it, and for a Word or Excel package its zip directory, read once
+    here: the hostile-file guard (:func:`formgen.read.guard.check_package`) checks the package through it
+    and closes it, so that a package's directory is read once per file."""
     head = data[:1024]
     if b"%PDF-" in head:
-        return "pdf"
-    if head.startswith(b"PK\x03\x04"):
-        names = _zip_names(data)
-        if names is None:
-            return None
-        if _strict(data, names) is not None:
-            return None
-        if "xl/workbook.xml" in names:
-            return "xlsx"
-        if "word/document.xml" in names:
-            return "docx"
-    return None
+        return "pdf", None
+    if not head.startswith(b"PK\x03\x04"):
+        return None, None
+    package = _zip(data)
+    if package is None:
+        return None, None
+    names = set(package.namelist())
+    fmt = None if _strict(package, names) is not None else \
+        "xlsx" if "xl/workbook.xml" in names else "docx" if "word/document.xml" in names else None
+    if fmt is None:
+        package.close()
+        return None, None
+    return fmt, package
 
 
 def refusal(data: bytes, name: str = "") -> Issue:
@@ -110,20 +121,19 @@ def _unknown(kind: str, todo: str) -> Issue:
     return Issue(Code.FILE_FORMAT_UNKNOWN, params={"kind": kind, "todo": todo})
 
 
-def _zip_names(data: bytes) -> set[str] | None:
+def _zip(data: bytes) -> zipfile.ZipFile | None:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            return set(zf.namelist())
+        return zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError):
         return None
 
 
-def _strict(data: bytes, names: set[str]) -> str | None:
+def _strict(package: zipfile.ZipFile, names: set[str]) -> str | None:
     """The main part of a Strict Open XML package (ISO/IEC 29500 Strict, which formgen's readers do not read)."""
     for part, (namespace, _kind, _todo) in STRICT.items():
         if part in names:
             try:
-                with zipfile.ZipFile(io.BytesIO(data)) as zf, zf.open(part) as stream:
+                with package.open(part) as stream:
                     head = stream.read(STRICT_HEAD)
             except Exception:  # a damaged entry: the reader that opens it says so
                 return None
@@ -159,13 +169,13 @@ def _package(data: bytes, ext: str) -> Issue:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
             mimetype = zf.read("mimetype")[:100].decode("ascii", "replace").strip() if "mimetype" in names else ""
+            strict = _strict(zf, names)
     except Exception:  # cut off (no central directory) or damaged: zipfile's and zlib's errors are of many kinds
         head = data[:4096]  # the first entries' local headers name the kind of package
         fmt = "xlsx" if b"xl/" in head else "docx" if b"word/" in head else EXTENSIONS.get(ext)
         return Issue(Code.FILE_UNREADABLE, params={
             "format": FORMAT_NAMES[fmt] if fmt in ("xlsx", "docx") else N_("a Word or Excel document"),
             "reason": INCOMPLETE})
-    strict = _strict(data, names)
     if strict is not None:
         _namespace, kind, todo = STRICT[strict]
         return _unknown(kind, todo)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import BinaryIO
+from zipfile import ZipFile
 
 from lxml import etree
 
@@ -65,8 +66,9 @@ def _label_key(text: str) -> str:
 class DocxReader:
     format = "docx"
 
-    def open(self, stream: BinaryIO) -> Document:
-        package = check_package(stream, "Word (.docx)")
+    def open(self, stream: BinaryIO, package: ZipFile | None = None) -> Document:
+        """``package``: the stream's zip directory, when the format sniffer read it (see ``check_package``)."""
+        package = check_package(stream, "Word (.docx)", package=package)
         root = etree.fromstring(package["word/document.xml"], safe_parser())
         properties = properties_of(package.get("docProps/custom.xml"))
         body = root.find(qn("w:body"))
@@ -276,23 +278,27 @@ def _cell_text(node: etree._Element, placeholder_text: str | None = None) -> str
     return "\n".join("".join(_text(p, placeholder_text)) for p in node.iter(_P))
 
 
-def _text(node: etree._Element, placeholder_text: str | None):
+def _text(node: etree._Element, placeholder_text: str | None, pieces: list[str] | None = None) -> list[str]:
+    """The pieces of text below ``node``, in order (appended to ``pieces``; a list, not a generator: the
+    cells of a long table are walked element by element)."""
+    pieces = [] if pieces is None else pieces
     for child in node:
         tag = child.tag
         if tag in _SKIP or tag == _P:
             continue
         if tag == _T:
-            yield without_joiners(child.text or "")
+            pieces.append(without_joiners(child.text or ""))
         elif tag == _TAB:
-            yield "\t"
-        elif tag in (_BR, _CR):
-            yield "\n"
+            pieces.append("\t")
+        elif tag == _BR or tag == _CR:
+            pieces.append("\n")
         elif tag == _SDT and placeholder_text is not None:
             inner = "".join(_text(child, None))
             if inner != placeholder_text:
-                yield inner
+                pieces.append(inner)
         else:
-            yield from _text(child, placeholder_text)
+            _text(child, placeholder_text, pieces)
+    return pieces
 
 
 def _checkboxes(tc: etree._Element) -> tuple[list[bool], list[str]]:

@@ -52,15 +52,17 @@ def too_large(fmt_name: str, limits: Limits = LIMITS) -> Unreadable:
                   limit=limits.file_bytes // MIB)
 
 
-def check_package(stream: BinaryIO, fmt_name: str, limits: Limits = LIMITS, sheets: str = "") -> dict[str, bytes]:
+def check_package(stream: BinaryIO, fmt_name: str, limits: Limits = LIMITS, sheets: str = "",
+                  package: zipfile.ZipFile | None = None) -> dict[str, bytes]:
     """Refuse a zip package that breaks a limit; ``sheets`` is the folder of parts whose cells are counted
     (``xl/worksheets/``).  Returns the XML parts it unpacked, by name, so that a reader parses these bytes
-    instead of unpacking the parts again (their sizes are within the limits just checked).  The stream is
-    left at its start."""
-    check_size(stream, fmt_name, limits)
+    instead of unpacking the parts again (their sizes are within the limits just checked).  ``package`` is
+    the stream's zip directory when the format sniffer has read it already (:func:`formgen.read.identify`):
+    it is not read again.  The stream is left at its start."""
     parts: dict[str, bytes] = {}
     try:
-        with zipfile.ZipFile(stream) as zf:
+        check_size(stream, fmt_name, limits)
+        with package if package is not None else zipfile.ZipFile(stream) as zf:
             infos = zf.infolist()
             _check_directory(stream, infos, fmt_name, limits)
             cells = 0

@@ -70,7 +70,8 @@ class PdfDoc:
 class PdfReader:
     format = "pdf"
 
-    def open(self, stream: BinaryIO) -> PdfDoc:
+    def open(self, stream: BinaryIO, package: None = None) -> PdfDoc:
+        """``package`` is a Word or Excel reader's (a PDF has none)."""
         check_pdf(stream)
         try:
             pdf = pikepdf.open(stream, inherit_page_attributes=False)
@@ -80,8 +81,9 @@ class PdfReader:
             check_pdf_objects(len(pdf.get_xref_table()))
             acroform = pdf.Root.get("/AcroForm")
             acroform = acroform if isinstance(acroform, pikepdf.Dictionary) else None
-            doc = PdfDoc(_info(pdf), _page_tool_names(_walk(acroform)), acroform is not None and "/XFA" in acroform,
-                         _marks(pdf))
+            fields, widgets = _walk(acroform)
+            doc = PdfDoc(_info(pdf), _page_tool_names(fields), acroform is not None and "/XFA" in acroform,
+                         _marks(pdf, widgets))
         if not any("/FT" in f for f in doc.fields.values()):
             raise Unreadable(Issue(Code.NO_FILLABLE_FIELDS, params={
                 "reason": N_("an XFA form, which formgen cannot read") if doc.xfa
@@ -173,30 +175,61 @@ def _info(pdf: pikepdf.Pdf) -> dict[str, str]:
     return {key: str(value) for key, value in info.items()}
 
 
-def _walk(acroform: pikepdf.Dictionary | None) -> dict[str, dict[str, Any]]:
+#: what a top field's parent gives the widgets below it: nothing (see ``_walk``)
+_TOP = ((0, 0), (), None)
+
+
+def _walk(acroform: pikepdf.Dictionary | None) -> tuple[dict[str, dict[str, Any]], dict[tuple[int, int], Any]]:
     """Every field of the form's field tree by its full name (its ``/TM``, else its parents' names and its
     ``/T`` joined by dots), in the order a depth-first walk meets them; a dictionary without a name (a box's
-    widget) is no field.  A field met twice is read once; a tree deeper or larger than any form's is refused."""
+    widget) is no field.  A field met twice is read once; a tree deeper or larger than any form's is refused.
+
+    Also, by object, the name and value :func:`_widget_field` gives each field and box widget met, so that the
+    pages' widgets are not walked up again for FG108: only where the walk's way down is the widget's way up
+    (every ``/Parent`` is the field the walk came from, within ``_PARENT_LINKS``); the others are left to
+    :func:`_widget_field`."""
     top = acroform.get("/Fields") if acroform is not None else None
     if not isinstance(top, pikepdf.Array):
-        return {}
+        return {}, {}
     fields: dict[str, dict[str, Any]] = {}
+    widgets: dict[tuple[int, int], tuple[str, Any]] = {}
     seen: set[tuple[int, int]] = set()
-    stack: list[tuple[Any, str | None, int]] = [(node, None, 0) for node in reversed(list(top))]
+    # a node, its parent's full name, its depth, and what its parent gives a widget below (its object, the
+    # names of the parents' chain with page tools' renaming undone, the first value up the chain), or None
+    stack: list[tuple[Any, str | None, int, Any]] = [(node, None, 0, _TOP) for node in reversed(list(top))]
     if len(stack) > FIELD_ENTRIES:
         raise ValueError("too many form fields")
     entries = len(stack)
     while stack:
-        node, parent, depth = stack.pop()
+        node, parent, depth, above = stack.pop()
         keys = node.keys() if isinstance(node, pikepdf.Dictionary) else ()  # one call to qpdf, not one a key
+        key = node.objgen if keys else (0, 0)
+        if above is not None and key != (0, 0) and depth < _PARENT_LINKS:
+            if above is _TOP:
+                linked = "/Parent" not in keys
+            else:
+                try:  # a damaged parent is left to the page's own walk up, which says nothing of that page
+                    up = node.get("/Parent") if "/Parent" in keys else None
+                    linked = isinstance(up, pikepdf.Dictionary) and up.objgen == above[0]
+                except _DAMAGED:
+                    linked = False
+            above = above if linked else None
+        else:
+            above = None
         if "/T" not in keys and "/TM" not in keys:
+            if above is not None and "/V" not in keys:  # a box's widget: its field's name and value
+                widgets[key] = (".".join(above[1]), above[2])
             continue
         if depth >= FIELD_DEPTH:
             raise ValueError("form fields nest too deep")
         name = str(node["/TM"]) if "/TM" in keys else \
             str(node.get("/T", "")) if parent is None else f"{parent}.{node.get('/T', '')}"
-        fields[name] = _field(node, keys)
-        key = node.objgen
+        fields[name] = found = _field(node, keys)
+        if above is not None:
+            names = (*above[1], _RENAMED.sub("", str(node["/T"]))) if "/T" in keys else above[1]
+            value = found.get("/V")
+            above = (key, names, above[2] if value is None else value)
+            widgets[key] = (".".join(names), above[2])
         if key != (0, 0):
             if key in seen:
                 continue
@@ -206,8 +239,8 @@ def _walk(acroform: pikepdf.Dictionary | None) -> dict[str, dict[str, Any]]:
             entries += len(kids)
             if entries > FIELD_ENTRIES:
                 raise ValueError("too many form fields")
-            stack.extend((kid, name, depth + 1) for kid in reversed(list(kids)))  # one pass through qpdf
-    return fields
+            stack.extend((kid, name, depth + 1, above) for kid in reversed(list(kids)))  # one pass through qpdf
+    return fields, widgets
 
 
 def _field(node: pikepdf.Dictionary, keys: Any) -> dict[str, Any]:
@@ -301,8 +334,9 @@ _ANNOTATIONS = {"/FreeText": N_("a text box"), "/Text": N_("a note"), "/Ink": N_
 _DAMAGED = (pikepdf.PdfError, AttributeError, KeyError, TypeError, ValueError, RecursionError)
 
 
-def _marks(pdf: pikepdf.Pdf) -> list[list[Mark] | None] | None:
-    """Each page's annotations, while the file is open."""
+def _marks(pdf: pikepdf.Pdf, widgets: dict[tuple[int, int], tuple[str, Any]]) -> list[list[Mark] | None] | None:
+    """Each page's annotations, while the file is open; ``widgets``: what the field walk found of a widget's
+    name and value (see ``_walk``)."""
     try:
         pages = list(pdf.pages)
     except _DAMAGED:
@@ -311,20 +345,24 @@ def _marks(pdf: pikepdf.Pdf) -> list[list[Mark] | None] | None:
     parents: dict[tuple[int, int], tuple[list[str], Any, int]] = {}
     for page in pages:
         try:
-            out.append(_page_marks(page.obj, parents))
+            out.append(_page_marks(page.obj, widgets, parents))
         except _DAMAGED:
             out.append(None)
     return out
 
 
-def _page_marks(page: pikepdf.Dictionary, parents: dict) -> list[Mark]:
+def _page_marks(page: pikepdf.Dictionary, widgets: dict[tuple[int, int], tuple[str, Any]], parents: dict) -> list[Mark]:
     listed = page.get("/Annots")
     marks = []
     for annotation in listed if isinstance(listed, pikepdf.Array) else ():
         if not isinstance(annotation, pikepdf.Dictionary):
             continue
         kind = str(annotation.get("/Subtype", ""))
-        marks.append(Mark(kind, *_widget_field(annotation, parents)) if kind == "/Widget" else Mark(kind))
+        if kind == "/Widget":
+            known = widgets.get(annotation.objgen)
+            marks.append(Mark(kind, *(known if known is not None else _widget_field(annotation, parents))))
+        else:
+            marks.append(Mark(kind))
     return marks
 
 
@@ -413,14 +451,22 @@ def _of_form(name: str, spec: FormSpec) -> bool:
     """Whether a field is one formgen writes: a field's address, a cell of a row (``persons.2.name``), a box of a
     multiple choice (``formgen.layout.pdf.multi_box``), a continuation (``formgen.layout.pdf.continuation``),
     the identity."""
-    found, (head, index) = spec.lookup(name), name.rpartition(".")[::2]
-    multi = spec.lookup(head)
+    if name == IDENTITY_FIELD:
+        return True
+    found = spec.lookup(name)
+    if isinstance(found, Field) and (found.address == name or _ROW_CELL.search(name) is not None):
+        return True
     part = continued(name)
     if part is not None and isinstance(spec.lookup(part[0]), Field):
         return True
-    return name == IDENTITY_FIELD or isinstance(found, Field) and (
-        found.address == name or re.search(r"\.\d+\.[^.]+$", name) is not None) or (
-        isinstance(multi, Field) and multi.kind == "multi" and index.isdigit())
+    head, _dot, index = name.rpartition(".")
+    if not index.isdigit():
+        return False
+    multi = spec.lookup(head)
+    return isinstance(multi, Field) and multi.kind == "multi"
+
+
+_ROW_CELL = re.compile(r"\.\d+\.[^.]+$")
 
 
 def _pages_written(doc: PdfDoc) -> int | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import Any, BinaryIO
+from zipfile import ZipFile
 
 from formgen.coerce import Context, is_empty
 from formgen.layout.xlsx import (FORM_SHEET, META_FORM, META_HASH, META_SHEET, META_UNIT, META_VERSION, NAME_PREFIX,
@@ -24,8 +25,9 @@ from formgen.spec.model import FormSpec, Group
 class XlsxReader:
     format = "xlsx"
 
-    def open(self, stream: BinaryIO) -> Book:
-        return read_book(check_package(stream, FORMAT, sheets="xl/worksheets/"))
+    def open(self, stream: BinaryIO, package: ZipFile | None = None) -> Book:
+        """``package``: the stream's zip directory, when the format sniffer read it (see ``check_package``)."""
+        return read_book(check_package(stream, FORMAT, sheets="xl/worksheets/", package=package))
 
     def identity(self, book: Book) -> Identity | None:
         meta = book.cells.get(META_SHEET, {})

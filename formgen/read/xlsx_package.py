@@ -16,6 +16,7 @@ import io
 import posixpath
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
@@ -97,6 +98,7 @@ def coordinate_to_tuple(coord: str) -> tuple[int, int]:
     return int(found[2]), column_index(found[1])
 
 
+@lru_cache(maxsize=4096)
 def range_boundaries(ref: str) -> tuple[int | None, int | None, int | None, int | None]:
     """'A18:E24' -> (min_col, min_row, max_col, max_row), a lone cell its own range; None on the open side
     of whole rows or columns ('A:C', '3:5'); ValueError for text that is no range."""
@@ -136,6 +138,7 @@ def one_range(text: str | None) -> tuple[str, str] | None:
     return sheet, f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{max_row}"
 
 
+@lru_cache(maxsize=4096)
 def _sheet_area(text: str | None) -> tuple[str, tuple[int, int, int, int]] | None:
     """The sheet and the bounds of the one closed rectangle a reference names, or None."""
     found = _SHEET_REF.fullmatch((text or "").strip())
@@ -317,6 +320,8 @@ def _sheet(data: bytes, title: str, strings: list[str], dates: set[int], duratio
             continue
         number = node.get("r")
         row = int(float(number)) if number else row + 1
+        # a cell's reference is nearly always its column's letters and this row's number as written
+        digits = number if number and len(number) < 10 and number.isascii() and number.isdigit() else None
         last, after = None, 0  # the last cell reference met in the row, and how many cells came since
         for cell in node.iterchildren(_CELL):
             ref = cell.get("r")
@@ -337,6 +342,8 @@ def _sheet(data: bytes, title: str, strings: list[str], dates: set[int], duratio
                     inline = child
             if last is None:
                 at = (row, after)
+            elif digits is not None and last.endswith(digits) and (col := _COLUMNS.get(last[:-len(digits)])):
+                at = (row, col + after)  # the letters were read as a column before: no need to parse them
             else:
                 at = coordinate_to_tuple(last)
                 at = (at[0], at[1] + after)

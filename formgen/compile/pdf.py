@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import datetime, timezone
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +118,11 @@ class Page:
     pdf: bytes
     boxes: list[Box] = dc_field(default_factory=list)
     height: float = 297.0
+
+    @cached_property
+    def reader(self) -> PdfReader:
+        """The page parsed once, as it is cached: each file written on it clones its objects from here."""
+        return PdfReader(io.BytesIO(self.pdf))
 
 
 class PdfCompiler:
@@ -845,7 +850,7 @@ class _Fields:
         return None
 
     def build(self, unit: str | None = None) -> bytes:
-        writer = PdfWriter(clone_from=PdfReader(io.BytesIO(self.page.pdf)))
+        writer = PdfWriter(clone_from=self.page.reader)
         fonts = form_fonts(writer, self.font, self.drawn_name, self.drawn, self.extra)
         resources = writer._add_object(DictionaryObject({NameObject("/Font"): fonts}))
         widgets = ((box.page, box.address, self._widget(box, writer, resources)) for box in self.page.boxes)
@@ -1048,11 +1053,12 @@ def write_form(writer: PdfWriter, spec: FormSpec, pages: Sequence[PageObject],
 def packed(pdf: io.BytesIO) -> bytes:
     """The PDF in ``pdf`` with its objects gathered into compressed object streams by qpdf (pypdf writes none):
     the dictionaries of the fields and their appearances, the bulk of a form beside its fonts, take a quarter
-    of the room (the checklist: 318 KiB -> 242 KiB); streams are copied as they are, not recompressed."""
+    of the room (the checklist: 318 KiB -> 242 KiB); streams are copied as they are, not recompressed.  The page
+    tree's inherited attributes are not pushed down to the pages (a third of qpdf's time): each page has its own."""
     import pikepdf  # qpdf, as formgen reads PDFs with it; loaded only to write one
 
     pdf.seek(0)
-    with pikepdf.open(pdf) as doc:
+    with pikepdf.open(pdf, inherit_page_attributes=False) as doc:
         out = io.BytesIO()
         doc.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate,
                  stream_decode_level=pikepdf.StreamDecodeLevel.none)

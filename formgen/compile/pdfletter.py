@@ -35,7 +35,7 @@ from dataclasses import field as dc_field
 from typing import Any
 
 from pypdf import PdfWriter
-from pypdf.generic import DecodedStreamObject, DictionaryObject, IndirectObject, NameObject
+from pypdf.generic import DecodedStreamObject, DictionaryObject, IndirectObject
 
 from formgen.compile import pdffonts
 from formgen.compile.pdf import (
@@ -46,6 +46,7 @@ from formgen.compile.pdf import (
     NO_LINE_END,
     NO_LINE_START,
     EmbeddedFont,
+    Name,
     embed_font,
     embedded_field_font,
     extra_font,
@@ -866,14 +867,14 @@ def render(spec: FormSpec, data: dict, unit: str | None = None) -> bytes:
     writer = PdfWriter()
     fonts = form_fonts(writer, letter.field_font, letter.drawn_name, letter.drawn, letter.extra,
                        {ROLE_FONTS[role]: embed_font(font) for role, font in letter.fonts.items()})
-    resources = writer._add_object(DictionaryObject({NameObject("/Font"): fonts}))
+    resources = writer._add_object(DictionaryObject({Name("/Font"): fonts}))
     pages = []
     for number, items in enumerate(letter.pages, 1):
         page = writer.add_blank_page(*A4)
         content = DecodedStreamObject()
         content.set_data(_content(letter, items, number))
-        page[NameObject("/Contents")] = writer._add_object(content.flate_encode())
-        page[NameObject("/Resources")] = resources
+        page[Name("/Contents")] = writer._add_object(content.flate_encode())
+        page[Name("/Resources")] = resources
         pages.append(page)
     widgets = ((w.page, w.address, _widget(letter, w, writer, resources)) for w in letter.widgets)
     return write_form(writer, spec, pages, widgets, resources, letter.geo.body, unit)

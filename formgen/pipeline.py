@@ -17,7 +17,7 @@ from typing import Any
 from formgen.coerce import is_empty
 from formgen.i18n import N_
 from formgen.issues import Code, DefinitionError, Issue, Severity, Unreadable, shown
-from formgen.layout.pdf import multi_box
+from formgen.layout.pdf import continued, multi_box
 from formgen.limits import LIMITS
 from formgen.read.guard import too_large
 from formgen.read import EXTENSIONS, FORMAT_NAMES, READERS, refusal, sniff, unreadable_reason
@@ -132,12 +132,14 @@ def _recognised(reader: Any, doc: Any, registry: Registry) -> FormSpec | None:
 
 
 def _same_fields(spec: FormSpec, names: set[str]) -> bool:
-    """Every single field of ``spec`` is named, and every other name is a group or a cell of a group's row."""
+    """Every single field of ``spec`` is named, and every other name is a group, a cell of a group's row or a
+    continuation of a field on a later page of a letter."""
     scalars = {f.address for f in spec.fields()}
     boxes = {multi_box(f.address, i) for f in spec.fields() if f.kind == "multi" for i in range(len(f.choices))}
     named = names | {f.address for f in spec.fields() if multi_box(f.address, 0) in names}  # a PDF's boxes
     groups = {g.address for g in spec.groups()}
-    return scalars <= named and all(n in groups or column_of(spec, n) for n in names - scalars - boxes)
+    continuations = {name for name in names if (part := continued(name)) is not None and part[0] in scalars}
+    return scalars <= named and all(n in groups or column_of(spec, n) for n in names - scalars - boxes - continuations)
 
 
 def missing(path: Path, exc: OSError) -> Issue:

@@ -144,3 +144,18 @@ def test_golden_dump_of_the_prefilled_parent_notice(tmp_path):
     if os.environ.get("FORMGEN_UPDATE_GOLDEN"):
         GOLDEN.write_text(text, "utf-8")
     assert text == GOLDEN.read_text("utf-8")
+
+
+def test_the_ruled_lines_of_a_blank_body_may_break_across_pages_two_on_each_side(tmp_path):
+    """The notice letter's 12 ruled lines of 正文 are no longer kept on one page: only the first line and the one
+    before the last keep with the next line, as the PDF letter breaks them (the blank still reads as empty)."""
+    blank = generate(tmp_path, "notice-letter")
+    with zipfile.ZipFile(blank) as z:
+        body = etree.fromstring(z.read("word/document.xml")).find(qn("w:body"))
+    lines = [p for p in body.iter(qn("w:p"))
+             if any(t.get(qn("w:val")) == "body" for t in p.iter(qn("w:tag")))]
+    assert len(lines) == 12
+    kept = [i for i, p in enumerate(lines) if p.find(f"{qn('w:pPr')}/{qn('w:keepNext')}") is not None]
+    assert kept == [0, 10]
+    assert not [p for p in lines if p.find(f"{qn('w:pPr')}/{qn('w:keepLines')}") is not None]
+    assert "body" not in extract(blank)

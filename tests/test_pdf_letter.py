@@ -13,6 +13,7 @@ import pytest
 from pypdf import PdfReader
 from PIL import Image
 
+from formgen.compile.pdf import DO_NOT_SCROLL, MULTILINE, REQUIRED
 from tests.conftest import EXAMPLES, run_cli
 
 MM = 72 / 25.4
@@ -176,3 +177,46 @@ def test_a_closing_mark_stays_on_the_line_of_the_blank_or_value_before_it(regist
             blank = lines[0][4]
             assert blank.atom.width == pytest.approx(atoms[4].width - 0.6 * atoms[5].width)
             assert blank.x + blank.atom.width + atoms[5].width == pytest.approx(width)
+
+
+def _fill(tmp_path: Path, blank: Path, typed: dict[str, str]) -> dict:
+    fields = "".join(f'<field name="{name}"><value>{escape(value)}</value></field>' for name, value in typed.items())
+    xfdf = tmp_path / "typed.xfdf"
+    xfdf.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<xfdf xmlns="http://ns.adobe.com/xfdf/" '
+                    f'xml:space="preserve"><fields>{fields}</fields></xfdf>', "utf-8")
+    filled = tmp_path / "typed.pdf"
+    subprocess.run(["pdftk", str(blank), "fill_form", str(xfdf), "output", str(filled)], check=True,
+                   capture_output=True)
+    report = json.loads(run_cli("validate", "--json", str(filled)).stdout)[0]
+    return {"data": json.loads(run_cli("extract", str(filled)).stdout)["data"], "issues": report["issues"]}
+
+
+def test_a_blank_body_broken_across_pages_is_one_field_continued_on_the_next_page(tmp_path):
+    """The notice letter's 12 ruled lines of 正文: ten at the foot of page 1 in the field ``body``, two on page 2 in
+    its continuation ``body~2``; what is typed in the two boxes reads back as one value, a line break between
+    them, and the blank as nothing."""
+    blank = _generate(tmp_path, "notice-letter", data=False)
+    boxes, flags = {}, {}
+    for number, page in enumerate(PdfReader(blank).pages, 1):
+        for annot in page.get("/Annots", []):
+            widget = annot.get_object()
+            if str(widget.get("/T", "")).startswith("body"):
+                boxes[str(widget["/T"])], flags[str(widget["/T"])] = number, int(widget["/Ff"])
+    assert boxes == {"body": 1, "body~2": 2}
+    # the first box takes no more text than it shows (the rest goes on page 2); only the field is required
+    assert flags == {"body": REQUIRED | MULTILINE | DO_NOT_SCROLL, "body~2": MULTILINE}
+    assert "body" not in json.loads(run_cli("extract", str(blank)).stdout)["data"]
+    both = _fill(tmp_path, blank, {"body": "为深入贯彻落实有关要求。", "body~2": "现将方案印发给你们。"})
+    assert both["data"]["body"] == "为深入贯彻落实有关要求。\n现将方案印发给你们。"
+    assert not [i for i in both["issues"] if i["code"] == "FG108"]  # the continuation is no added field
+    assert _fill(tmp_path, blank, {"body": "为深入贯彻落实有关要求。"})["data"]["body"] == "为深入贯彻落实有关要求。"
+    assert _fill(tmp_path, blank, {"body~2": "现将方案印发给你们。"})["data"]["body"] == "现将方案印发给你们。"
+
+
+def test_a_blank_letter_without_its_identity_is_named_by_its_fields_and_their_continuations(registry, tmp_path):
+    from formgen.pipeline import process
+    from tests import hostile
+
+    blank = _generate(tmp_path, "notice-letter", data=False).read_bytes()
+    result = process("stripped.pdf", registry, hostile.pdf_without_identity_field(hostile.pdf_pages(blank)))
+    assert [(i.code.id, i.params.get("form")) for i in result.issues] == [("FG123", "notice-letter")]

@@ -68,6 +68,7 @@ from formgen.layout.letter import (
     XINHAN_RULE_MM,
     LetterPage,
     attachment_prefix,
+    blank_keeps_next,
     blank_lines,
     keeps_with_signature,
     letter_head,
@@ -313,8 +314,10 @@ class LetterBuilder:
     def _lines(self, style: str, field: Field) -> list[etree._Element]:
         text = clean(str(self._value(field) or ""))
         if not text:
-            count = 1 if self.filled else blank_lines(field)
-            return _kept([self._line(style, field, "") for _ in range(count)])
+            if self.filled:
+                return _kept([self._line(style, field, "")])
+            count = blank_lines(field)
+            return _breakable([self._line(style, field, "") for _ in range(count)])
         return _kept([self._line(style, field, line) for line in text.split("\n")])
 
     def _line(self, style: str, field: Field, line: str) -> etree._Element:
@@ -531,6 +534,16 @@ def _kept(paragraphs: list[etree._Element]) -> list[etree._Element]:
         ppr = p.find("w:pPr", NSMAP)
         ppr[0].addnext(el("w:keepLines"))
         if i + 1 < len(paragraphs):
+            ppr[0].addnext(el("w:keepNext"))
+    return paragraphs
+
+
+def _breakable(paragraphs: list[etree._Element]) -> list[etree._Element]:
+    """The ruled lines of a blank multi-line field, which may break across pages as the PDF letter breaks them:
+    each line kept with the next where the letter model says (``blank_keeps_next``)."""
+    for i, p in enumerate(paragraphs):
+        if blank_keeps_next(i, len(paragraphs)):
+            ppr = p.find("w:pPr", NSMAP)
             ppr[0].addnext(el("w:keepNext"))
     return paragraphs
 

@@ -94,6 +94,7 @@ COLUMN_WEIGHTS = {"boolean": 0.7, "choice": 1.0, "integer": 0.7, "number": 0.8, 
 # Field flags (PDF 32000-1, 12.7)
 READ_ONLY, REQUIRED, MULTILINE, COMBO = 1, 2, 1 << 12, 1 << 17
 NO_TOGGLE_TO_OFF, RADIO = 1 << 14, 1 << 15
+DO_NOT_SCROLL = 1 << 23
 PAIR_GAP = 14.0  # mm from the 是 box to the 否 box
 CHOICE_GAP = 5.0  # mm after the label of one choice of a multiple choice, before the next box
 

@@ -35,16 +35,18 @@ from dataclasses import field as dc_field
 from typing import Any
 
 from pypdf import PdfWriter
-from pypdf.generic import DecodedStreamObject, DictionaryObject, IndirectObject
+from pypdf.generic import DecodedStreamObject, DictionaryObject, IndirectObject, NumberObject
 
 from formgen.compile import pdffonts
 from formgen.compile.pdf import (
     COLUMN_WEIGHTS,
+    DO_NOT_SCROLL,
     EXTRA_FONT,
     FIELD_FONT,
     MM,
     NO_LINE_END,
     NO_LINE_START,
+    REQUIRED,
     EmbeddedFont,
     Name,
     embed_font,
@@ -64,6 +66,8 @@ from formgen.layout.letter import (
     XINHAN_HEAD,
     LetterPage,
     attachment_prefix,
+    blank_head_lines,
+    blank_keeps_next,
     blank_lines,
     keeps_with_signature,
     letter_head,
@@ -74,7 +78,7 @@ from formgen.layout.letter import (
     style,
     title_lines,
 )
-from formgen.layout.pdf import NO, YES
+from formgen.layout.pdf import NO, YES, continuation
 from formgen.paths import get_path
 from formgen.spec.letter import Block, Segment, letter_blocks
 from formgen.spec.model import BOOL_LABELS, Field, FormSpec, Group
@@ -194,6 +198,13 @@ class Widget:
     color: tuple[float, float, float] = BLACK
     multiline: bool = False
     state: str = YES  # a check box's on state: YES, or NO for the 否 box of a yes/no pair
+    part: int = 1  # of a blank multi-line field broken across pages: its box on the part-th page it stands on
+    continues: bool = False  # a later page holds the next part
+
+    @property
+    def name(self) -> str:
+        """The PDF field's name: the address, or the continuation's (``formgen.layout.pdf.continuation``)."""
+        return continuation(self.address, self.part)
 
 
 @dataclass
@@ -383,6 +394,8 @@ class Letter:
             self.skip(before)
             if block.style == "heading":  # a heading stays with the first lines below it, or the field below it
                 rows = self.field_rows(following) if following is not None and following.field else 2
+                if following is not None and following.field and not self.field_lines(following):
+                    rows = blank_head_lines(rows)
                 self.room((1 + min(rows, self.geo.page.lines_per_page - 1)) * self.geo.pitch)
             self.paragraph(block)
 
@@ -634,20 +647,58 @@ class Letter:
         field = block.field
         value = self.value(field.address, field)
         lines = self.field_lines(block)
-        count = self.field_rows(block)
-        available = geo.page.lines_per_page
-        self.room(min(count, available) * geo.pitch)
-        count = min(count, available)
+        if not lines:
+            self.blank_field(block)
+            return
+        count = min(len(lines), geo.page.lines_per_page)
+        self.room(count * geo.pitch)
         top = self.y - 0.1 * size
         h = (count - 1) * geo.pitch + 1.25 * size
-        if not lines:
-            for i in range(count):
-                y = self.y + ASCENT * size + 0.18 * size + i * geo.pitch
-                self.draw(Line(geo.left, y, geo.left + geo.width, y, 0.4, GREY))
         shown = [(x, 0.1 * size + ASCENT * size + i * geo.pitch, text) for i, (x, text) in enumerate(lines[:count])]
         self.widgets.append(Widget(field.address, field, len(self.pages) - 1, geo.left, top, geo.width, h, role,
                                    size, value, shown, 0, BLACK, True))
         self.y += count * geo.pitch
+
+    def blank_field(self, block: Block) -> None:
+        """A blank multi-line field's ruled lines, broken across pages as Word breaks them (``blank_breaks``):
+        one box on each page the lines stand on, the later ones the field's continuations."""
+        spec = style(block.style, self.geo.page)
+        role, size = spec.role, self.geo.size(spec.size)
+        geo = self.geo
+        count = blank_lines(block.field)
+        breaks = self.blank_breaks(count)
+        boxes: list[list[float]] = []  # page, top and lines of each box
+        for i in range(count):
+            if i in breaks:
+                self.new_page()
+            if not i or i in breaks:
+                boxes.append([len(self.pages) - 1, self.y - 0.1 * size, 0])
+            y = self.y + ASCENT * size + 0.18 * size
+            self.draw(Line(geo.left, y, geo.left + geo.width, y, 0.4, GREY))
+            boxes[-1][2] += 1
+            self.y += geo.pitch
+        for part, (page, top, rows) in enumerate(boxes, 1):
+            self.widgets.append(Widget(block.field.address, block.field, int(page), geo.left, top, geo.width,
+                                       (rows - 1) * geo.pitch + 1.25 * size, role, size, "", [], 0, BLACK, True,
+                                       part=part, continues=part < len(boxes)))
+
+    def blank_breaks(self, count: int) -> set[int]:
+        """The ruled lines of a blank multi-line field that start a new page, as Word breaks paragraphs kept with
+        the next where the letter model says (``blank_keeps_next``): a line that does not fit goes to the next
+        page with the lines kept with it, unless they reach back to the top of a page."""
+        geo = self.geo
+        y, start, breaks = self.y, 0, set()
+        for i in range(count):
+            if y + geo.pitch > geo.flow_foot + 0.5 and y > geo.top:
+                cut = i
+                while cut > start and blank_keeps_next(cut - 1, count):
+                    cut -= 1
+                if cut == start and (start or self.y <= geo.top):
+                    cut = i
+                breaks.add(cut)
+                y, start = geo.top + (i - cut) * geo.pitch, cut
+            y += geo.pitch
+        return breaks
 
     # -- tables -----------------------------------------------------------------------------
     def table(self, group: Group) -> None:
@@ -876,17 +927,24 @@ def render(spec: FormSpec, data: dict, unit: str | None = None) -> bytes:
         page[Name("/Contents")] = writer._add_object(content.flate_encode())
         page[Name("/Resources")] = resources
         pages.append(page)
-    widgets = ((w.page, w.address, _widget(letter, w, writer, resources)) for w in letter.widgets)
+    widgets = ((w.page, w.name, _widget(letter, w, writer, resources)) for w in letter.widgets)
     return write_form(writer, spec, pages, widgets, resources, letter.geo.body, unit)
 
 
 def _widget(letter: Letter, widget: Widget, writer: PdfWriter, resources: IndirectObject) -> DictionaryObject:
     field, w, h = widget.field, widget.w, widget.h
     color = b"%.3g %.3g %.3g rg" % widget.color
-    return field_widget(writer, letter.spec, widget.address, field, widget.value,
+    made = field_widget(writer, letter.spec, widget.address, field, widget.value,
                         (widget.x, A4[1] - widget.y - h, w, h), resources, readonly=field.readonly, size=widget.size,
                         colour=color.decode(), align=widget.align, multiline=widget.multiline, on=widget.state,
                         appearance=lambda: _appearance(letter, widget))
+    flags = int(made["/Ff"])
+    if widget.part > 1:  # a continuation: the field itself says whether a value is required
+        flags &= ~REQUIRED
+    if widget.continues:  # a viewer takes no more text than the box shows: the rest goes in the next part
+        flags |= DO_NOT_SCROLL
+    made[Name("/Ff")] = NumberObject(flags)
+    return made
 
 
 def _appearance(letter: Letter, widget: Widget) -> bytes:

@@ -238,6 +238,20 @@ def blank_lines(field) -> int:
     return int(field.ann.get("lines", 3))
 
 
+def blank_keeps_next(index: int, count: int) -> bool:
+    """Whether line ``index`` of the ``count`` ruled lines of a blank multi-line field stays on the page of the
+    line after it: the first line and the one before the last do, so that a page break in the blank leaves at
+    least two lines on each side of it, as widow and orphan control leaves a paragraph's lines (three lines or
+    fewer stay together)."""
+    return index + 1 < count and index in (0, count - 2)
+
+
+def blank_head_lines(count: int) -> int:
+    """The ruled lines of a blank multi-line field that the block before it (a heading) stays with: those the
+    first line's keep holds together."""
+    return next(i + 1 for i in range(count) if not blank_keeps_next(i, count))
+
+
 def keeps_with_signature(previous, following) -> bool:
     """Whether block ``previous`` goes to the next page with ``following`` when that is the 署名 and the
     署名 with its 成文日期 do not fit on the page: then the 署名 never stands alone on a page (GB/T 9704 §7.3.5

@@ -31,7 +31,7 @@ import pikepdf
 
 from formgen.coerce import Context, is_empty
 from formgen.layout.pdf import (IDENTITY_FIELD, INFO_FORM, INFO_HASH, INFO_PAGES, INFO_UNIT, INFO_VERSION, NO, OFF,
-                                multi_box)
+                                continuation, continued, multi_box)
 from formgen.i18n import N_
 from formgen.issues import Code, Issue, Text, Unreadable, shown
 from formgen.read.guard import check_pdf, check_pdf_objects
@@ -117,7 +117,8 @@ class PdfReader:
                 issues.append(Issue(Code.LAYOUT_CHANGED, field.address, field.address, {
                     "label": spec.labels_of(field.address), "reason": N_("its PDF form field is missing")}))
                 continue
-            values.append(RawValue(field.address, _value(found, in_row=False), field.address))
+            values.append(RawValue(field.address, _joined(field.address, _value(found, in_row=False), fields),
+                                   field.address))
         for group in spec.groups():
             first = next((name for name in (f"{group.address}.0.{c.name}" for c in group.columns) if name in fields),
                          None)
@@ -137,6 +138,18 @@ class PdfReader:
                 for column, name, value in row:
                     values.append(RawValue(f"{group.address}.{index}.{column}", value, name))
         return values, issues + outside_fields(doc, spec)
+
+
+def _joined(address: str, first: Any, fields: dict[str, Any]) -> Any:
+    """The value of a field and its continuations on later pages (a letter's blank multi-line field broken
+    across pages, ``formgen.layout.pdf.continuation``): what was typed in its boxes, a line break between
+    two boxes' text."""
+    parts, number = [first], 2
+    while (found := fields.get(continuation(address, number))) is not None and "/FT" in found:
+        parts.append(_value(found, in_row=False))
+        number += 1
+    typed = [str(part) for part in parts if not is_empty(part)]
+    return "\n".join(typed) if len(parts) > 1 and typed else first
 
 
 def _read_multi(field: Field, spec: FormSpec, fields: dict[str, Any], values: list[RawValue],
@@ -398,9 +411,13 @@ def _widget_field(widget: pikepdf.Dictionary, parents: dict) -> tuple[str, Any]:
 
 def _of_form(name: str, spec: FormSpec) -> bool:
     """Whether a field is one formgen writes: a field's address, a cell of a row (``persons.2.name``), a box of a
-    multiple choice (``formgen.layout.pdf.multi_box``), the identity."""
+    multiple choice (``formgen.layout.pdf.multi_box``), a continuation (``formgen.layout.pdf.continuation``),
+    the identity."""
     found, (head, index) = spec.lookup(name), name.rpartition(".")[::2]
     multi = spec.lookup(head)
+    part = continued(name)
+    if part is not None and isinstance(spec.lookup(part[0]), Field):
+        return True
     return name == IDENTITY_FIELD or isinstance(found, Field) and (
         found.address == name or re.search(r"\.\d+\.[^.]+$", name) is not None) or (
         isinstance(multi, Field) and multi.kind == "multi" and index.isdigit())

@@ -103,8 +103,9 @@ class _Control:
         return Shown(self.placeholder, "1")
 
 
-#: the types of value whose shown text a document remembers (hashable, and told apart by type: 1 is not True)
-_REMEMBERED = {str, int, float, bool, type(None)}
+#: the types of value whose shown text a document remembers: hashable, told apart by type (1 is not True), and
+#: equal only when shown alike (not float: -0.0 == 0.0)
+_REMEMBERED = {str, int, bool, type(None)}
 
 
 @dataclass

@@ -15,6 +15,7 @@ import zipfile
 from lxml import etree
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from dataclasses import fields as dc_fields
 from pathlib import Path
 
 from docx.opc.exceptions import PackageNotFoundError
@@ -56,7 +57,7 @@ from formgen.i18n import N_
 from formgen.issues import Code, DefinitionError, Issue, Text
 from formgen.paths import get_path
 from formgen.present import display
-from formgen.spec.model import Field, FormSpec, Group
+from formgen.spec.model import Field, FormSpec
 
 
 @dataclass
@@ -70,20 +71,83 @@ class Shown:
     merge: str = ""  # the w:vMerge of a cell of a merged column (formgen.layout.docx.merge_of)
 
 
-def shown(field: Field, value, in_row: bool = False, filled: bool = False) -> Shown:
-    """What a control shows; in a pre-filled form (``filled``) an empty value shows nothing, so the form
-    prints clean, and still reads back as empty.  Numbers, dates and codes in it do not break across lines."""
-    kind = widget(field, in_row)
-    if kind == CHECKBOX and field.kind == "multi":
-        chosen = value if isinstance(value, list) else []
-        return Shown("", on=[any(v == code and type(v) is type(code) for v in chosen) for code in field.choices])
-    if kind == CHECKBOX:
-        return Shown("", on=[value is not None and value == code and type(value) is type(code)
-                             for code in field.choices])
-    text = clean(display(field, value))
-    if text or kind == CELL or filled:
-        return Shown(unbroken(text))
-    return Shown(placeholder(field), "1")
+class _Control:
+    """What one field's control shows, with what it takes from the definition (its widget, choices and
+    placeholder) worked out once per definition rather than once per cell."""
+
+    def __init__(self, field: Field, in_row: bool = False):
+        self.field = field
+        self.widget = widget(field, in_row)
+        self.multi = field.kind == "multi"
+        self.choices = field.choices
+        self.placeholder = placeholder(field)
+
+    def show(self, value, filled: bool, texts: dict) -> Shown:
+        """What the control shows for ``value``; in a pre-filled form (``filled``) an empty value shows nothing,
+        so the form prints clean, and still reads back as empty.  Numbers, dates and codes in it do not break
+        across lines.  ``texts`` remembers, for one document, the text of each value already shown."""
+        if self.widget == CHECKBOX and self.multi:
+            chosen = value if isinstance(value, list) else []
+            return Shown("", on=[any(v == code and type(v) is type(code) for v in chosen) for code in self.choices])
+        if self.widget == CHECKBOX:
+            return Shown("", on=[value is not None and value == code and type(value) is type(code)
+                                 for code in self.choices])
+        key = (self, type(value), value) if type(value) in _REMEMBERED else None
+        text = texts.get(key) if key else None
+        if text is None:
+            text = unbroken(clean(display(self.field, value)))
+            if key:
+                texts[key] = text
+        if text or self.widget == CELL or filled:
+            return Shown(text)
+        return Shown(self.placeholder, "1")
+
+
+#: the types of value whose shown text a document remembers: hashable, told apart by type (1 is not True), and
+#: equal only when shown alike (not float: -0.0 == 0.0)
+_REMEMBERED = {str, int, bool, type(None)}
+
+
+@dataclass
+class _Column:
+    name: str
+    control: _Control
+    printed_width: int | None  # the cell's width for a pre-printed column, whose words are written apart
+    spans: list[int] | None  # a merged column's spans (Group.spans)
+
+
+@dataclass
+class _Table:
+    """What a group's rows take from the definition."""
+
+    columns: list[_Column]
+    fixed: list[dict]
+    blank_rows: int
+
+
+@dataclass
+class _Plan:
+    fields: list[tuple[str, _Control]]
+    tables: dict[str, _Table]
+
+
+_PLANS: dict[str, _Plan] = {}
+
+
+def _plan(spec: FormSpec) -> _Plan:
+    """The controls and tables of a definition, once per definition."""
+    if spec.hash not in _PLANS:
+        widths = {t.group.address: t.widths for t in layout(spec).tables if t.group is not None}
+        tables = {}
+        for group in spec.groups():
+            merged = {col.name for col in merged_columns(group)}
+            width = dict(zip((col.name for col in group.shown_columns), widths[group.address]))
+            tables[group.address] = _Table(
+                [_Column(col.name, _Control(col, in_row=True), width[col.name] if group.printed_only(col) else None,
+                         group.spans(col) if col.name in merged else None) for col in group.shown_columns],
+                group.fixed_rows, group.blank_rows)
+        _PLANS[spec.hash] = _Plan([(f.address, _Control(f)) for f in spec.fields()], tables)
+    return _PLANS[spec.hash]
 
 
 def context(spec: FormSpec, data: dict | None, finished: bool | None = None) -> dict:
@@ -91,31 +155,28 @@ def context(spec: FormSpec, data: dict | None, finished: bool | None = None) -> 
     is still to be filled in keeps a placeholder in every empty field."""
     filled = data is not None if finished is None else finished
     data = data or {}
-    fields = {f.address: shown(f, get_path(data, f.address), filled=filled) for f in spec.fields()}
-    widths = {t.group.address: t.widths for t in layout(spec).tables if t.group is not None}
-    groups = {g.address: _rows(g, get_path(data, g.address) or [], filled, widths[g.address])
-              for g in spec.groups()}
+    plan, texts = _plan(spec), {}
+    fields = {address: control.show(get_path(data, address), filled, texts) for address, control in plan.fields}
+    groups = {address: _rows(table, get_path(data, address) or [], filled, texts)
+              for address, table in plan.tables.items()}
     return {"f": fields, "g": groups}
 
 
-def _rows(group: Group, rows: list, filled: bool, widths: list[int]) -> list[dict[str, Shown]]:
-    fixed = group.fixed_rows
-    merged = merged_columns(group)
-    width = dict(zip((col.name for col in group.shown_columns), widths))
+def _rows(table: _Table, rows: list, filled: bool, texts: dict) -> list[dict[str, Shown]]:
+    fixed = table.fixed
     out = []
-    for i in range(max(group.blank_rows, len(rows))):
+    for i in range(max(table.blank_rows, len(rows))):
         row = rows[i] if i < len(rows) and isinstance(rows[i], dict) else {}
         fixed_row = fixed[i] if i < len(fixed) else {}
-        cells = {col.name: shown(col, row.get(col.name, fixed_row.get(col.name)), in_row=True, filled=filled)
-                 for col in group.shown_columns}
-        for col in group.shown_columns:
-            if group.printed_only(col):  # pre-printed words written apart break between words
-                cells[col.name].text = unbroken(spaced_lines(without_joiners(cells[col.name].text),
-                                                             width[col.name], PRINTED_SIZE))
-        for col in merged:
-            cells[col.name].merge = merge_of(group, col, i)
-            if cells[col.name].merge == MERGE_UNDER:
-                cells[col.name].text = ""  # printed once, in the first cell of the run
+        cells = {}
+        for col in table.columns:
+            cell = cells[col.name] = col.control.show(row.get(col.name, fixed_row.get(col.name)), filled, texts)
+            if col.printed_width is not None:  # pre-printed words written apart break between words
+                cell.text = unbroken(spaced_lines(without_joiners(cell.text), col.printed_width, PRINTED_SIZE))
+            if col.spans is not None:
+                cell.merge = merge_of(col.spans, i)
+                if cell.merge == MERGE_UNDER:
+                    cell.text = ""  # printed once, in the first cell of the run
         out.append(cells)
     return out
 
@@ -153,12 +214,36 @@ def _line_breaks(body) -> None:
             at = t
 
 
-def _drop_placeholder_flags(body) -> None:
-    """Remove ``w:showingPlcHdr w:val="0"`` (rendered for filled controls): LibreOffice ignores the value
-    and would show a filled control as a placeholder, Word would select it all on a click."""
-    for flag in list(body.iter(qn("w:showingPlcHdr"))):
-        if flag.get(qn("w:val")) == "0":
-            flag.getparent().remove(flag)
+#: The flag of a filled control as rendering writes it (``formgen.compile.docx_template`` writes it so).
+_FILLED_FLAG = '<w:showingPlcHdr w:val="0"/>'
+
+
+class _Template(DocxTemplate):
+    """docxtpl's template, its rendered body finished as text before docxtpl parses it (walking the parsed body of
+    a thousand-row table took 25-40 ms of CPU): ``w:showingPlcHdr w:val="0"`` removed
+    (LibreOffice ignores the value and would show a filled control as a placeholder, Word would select it all on
+    a click), and ``broken`` set when a value's text holds a line break, which ``_line_breaks`` then writes."""
+
+    broken = False
+
+    def build_xml(self, context, jinja_env=None):
+        xml = super().build_xml(context, jinja_env).replace(_FILLED_FLAG, "")
+        self.broken = "\n" in xml
+        return xml
+
+
+#: what a template may read of a Shown
+_SHOWN_FIELDS = frozenset(f.name for f in dc_fields(Shown))
+
+
+class _Sandbox(SandboxedEnvironment):
+    """The sandbox, reading a Shown's own fields (plain data) without asking each time whether the attribute is
+    safe: a table of a thousand rows reads two of them in every cell."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is Shown and attribute in _SHOWN_FIELDS:
+            return getattr(obj, attribute)
+        return super().getattr(obj, attribute)
 
 
 class DocxCompiler:
@@ -174,16 +259,16 @@ class DocxCompiler:
         if is_letter(spec):
             document = build_letter(spec, data, finished)
         else:
-            tpl = DocxTemplate(io.BytesIO(template_bytes(spec)))
-            env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+            tpl = _Template(io.BytesIO(template_bytes(spec)))
+            env = _Sandbox(autoescape=True, undefined=StrictUndefined)
             try:
                 tpl.render(context(spec, data, finished), env, autoescape=True)
             except SecurityError:
                 raise DefinitionError(N_("The Word template {file} holds an expression that reaches into Python, "
                                          "which formgen does not run. Rebuild the templates with `make templates`."),
                                       file=template_path(spec).name) from None
-            _drop_placeholder_flags(tpl.docx.element.body)
-            _line_breaks(tpl.docx.element.body)
+            if tpl.broken:
+                _line_breaks(tpl.docx.element.body)
             buf = io.BytesIO()
             tpl.save(buf)
             document = buf.getvalue()

@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import datetime, timezone
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +119,11 @@ class Page:
     pdf: bytes
     boxes: list[Box] = dc_field(default_factory=list)
     height: float = 297.0
+
+    @cached_property
+    def reader(self) -> PdfReader:
+        """The page parsed once, as it is cached: each file written on it clones its objects from here."""
+        return PdfReader(io.BytesIO(self.pdf))
 
 
 class PdfCompiler:
@@ -660,6 +665,21 @@ def _lines_h(lines: list[str]) -> float:
     return len(lines) * PRINTED_SIZE * 0.45 + 2 * PAD
 
 
+class Name(NameObject):
+    """A name written as the bytes it was first written as: pypdf escapes a name character by character each time
+    it writes one, and a form writes some 1,600 of them (2-4 ms of CPU a file)."""
+
+    _written: dict[str, bytes] = {}
+
+    def write_to_stream(self, stream: Any) -> None:
+        out = self._written.get(self)
+        if out is None:
+            if len(self._written) >= 10_000:  # names come from definitions (check boxes' states); bounded anyway
+                self._written.clear()
+            out = self._written[self] = self.renumber()
+        stream.write(out)
+
+
 class Text(TextStringObject):
     """A text string written in hex.  pypdf writes a text string byte by byte, every byte of UTF-16 as an
     octal escape (up to 16 bytes a Chinese character): a fifth of the time of a form with many fields."""
@@ -734,9 +754,9 @@ def stream(data: bytes, compressed: bool, **entries: Any) -> StreamObject:
     stream = StreamObject()
     stream._data = data
     if compressed:
-        stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+        stream[Name("/Filter")] = Name("/FlateDecode")
     for key, value in entries.items():
-        stream[NameObject("/" + key)] = value
+        stream[Name("/" + key)] = value
     return stream
 
 
@@ -748,37 +768,37 @@ def font_objects(writer: PdfWriter, font: EmbeddedFont) -> IndirectObject:
     bare CFF program as ``/FontFile3``; its codes are the CFF font's CIDs.
     """
     sub = font.subset
-    name = NameObject(f"/{font.tag}+{sub.name}")
+    name = Name(f"/{font.tag}+{sub.name}")
     w_array = ArrayObject()
     for code, width in font.widths:
         w_array += [NumberObject(code), ArrayObject([NumberObject(width)])]
     if sub.cff:
-        file_key, font_file = "/FontFile3", stream(sub.data, True, Subtype=NameObject("/CIDFontType0C"))
+        file_key, font_file = "/FontFile3", stream(sub.data, True, Subtype=Name("/CIDFontType0C"))
     else:
         file_key, font_file = "/FontFile2", stream(sub.data, True, Length1=NumberObject(sub.length))
     descriptor = writer._add_object(DictionaryObject({
-        NameObject("/Type"): NameObject("/FontDescriptor"), NameObject("/FontName"): name,
-        NameObject("/Flags"): NumberObject(4), NameObject("/FontBBox"): ArrayObject(map(NumberObject, sub.bbox)),
-        NameObject("/ItalicAngle"): NumberObject(0), NameObject("/Ascent"): NumberObject(sub.ascent),
-        NameObject("/Descent"): NumberObject(sub.descent), NameObject("/CapHeight"): NumberObject(sub.ascent),
-        NameObject("/StemV"): NumberObject(80), NameObject(file_key): writer._add_object(font_file)}))
+        Name("/Type"): Name("/FontDescriptor"), Name("/FontName"): name,
+        Name("/Flags"): NumberObject(4), Name("/FontBBox"): ArrayObject(map(NumberObject, sub.bbox)),
+        Name("/ItalicAngle"): NumberObject(0), Name("/Ascent"): NumberObject(sub.ascent),
+        Name("/Descent"): NumberObject(sub.descent), Name("/CapHeight"): NumberObject(sub.ascent),
+        Name("/StemV"): NumberObject(80), Name(file_key): writer._add_object(font_file)}))
     cid_font = DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"),
-        NameObject("/Subtype"): NameObject("/CIDFontType0" if sub.cff else "/CIDFontType2"),
-        NameObject("/BaseFont"): name,
-        NameObject("/CIDSystemInfo"): DictionaryObject({
-            NameObject("/Registry"): Text("Adobe"), NameObject("/Ordering"): Text("Identity"),
-            NameObject("/Supplement"): NumberObject(0)}),
-        NameObject("/FontDescriptor"): descriptor, NameObject("/DW"): NumberObject(font.default_width),
-        NameObject("/W"): w_array})
+        Name("/Type"): Name("/Font"),
+        Name("/Subtype"): Name("/CIDFontType0" if sub.cff else "/CIDFontType2"),
+        Name("/BaseFont"): name,
+        Name("/CIDSystemInfo"): DictionaryObject({
+            Name("/Registry"): Text("Adobe"), Name("/Ordering"): Text("Identity"),
+            Name("/Supplement"): NumberObject(0)}),
+        Name("/FontDescriptor"): descriptor, Name("/DW"): NumberObject(font.default_width),
+        Name("/W"): w_array})
     if not sub.cff:
-        cid_font[NameObject("/CIDToGIDMap")] = NameObject("/Identity")
+        cid_font[Name("/CIDToGIDMap")] = Name("/Identity")
     cid_font = writer._add_object(cid_font)
     return writer._add_object(DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type0"),
-        NameObject("/BaseFont"): name, NameObject("/Encoding"): NameObject("/Identity-H"),
-        NameObject("/DescendantFonts"): ArrayObject([cid_font]),
-        NameObject("/ToUnicode"): writer._add_object(stream(font.to_unicode, True))}))
+        Name("/Type"): Name("/Font"), Name("/Subtype"): Name("/Type0"),
+        Name("/BaseFont"): name, Name("/Encoding"): Name("/Identity-H"),
+        Name("/DescendantFonts"): ArrayObject([cid_font]),
+        Name("/ToUnicode"): writer._add_object(stream(font.to_unicode, True))}))
 
 
 def system_font_objects(writer: PdfWriter, metrics: pdffonts.Subset) -> IndirectObject:
@@ -789,26 +809,26 @@ def system_font_objects(writer: PdfWriter, metrics: pdffonts.Subset) -> Indirect
     redraws a field in it when a filler left NeedAppearances (with UniGB-UTF16-H it drew empty boxes); Acrobat
     draws it with its Asian fonts, which are Adobe-GB1 fonts.  CIDs 1-95, the proportional ASCII of Adobe-GB1,
     are as wide as in ``metrics`` (the field font), every other CID 1 em."""
-    name = NameObject("/" + SYSTEM_FONT)
+    name = Name("/" + SYSTEM_FONT)
     ascii_widths = ArrayObject(NumberObject(metrics.width(chr(c))) for c in range(0x20, 0x7F))
     descriptor = writer._add_object(DictionaryObject({
-        NameObject("/Type"): NameObject("/FontDescriptor"), NameObject("/FontName"): name,
-        NameObject("/Flags"): NumberObject(4), NameObject("/FontBBox"): ArrayObject(map(NumberObject, metrics.bbox)),
-        NameObject("/ItalicAngle"): NumberObject(0), NameObject("/Ascent"): NumberObject(metrics.ascent),
-        NameObject("/Descent"): NumberObject(metrics.descent), NameObject("/CapHeight"): NumberObject(metrics.ascent),
-        NameObject("/StemV"): NumberObject(80)}))
+        Name("/Type"): Name("/FontDescriptor"), Name("/FontName"): name,
+        Name("/Flags"): NumberObject(4), Name("/FontBBox"): ArrayObject(map(NumberObject, metrics.bbox)),
+        Name("/ItalicAngle"): NumberObject(0), Name("/Ascent"): NumberObject(metrics.ascent),
+        Name("/Descent"): NumberObject(metrics.descent), Name("/CapHeight"): NumberObject(metrics.ascent),
+        Name("/StemV"): NumberObject(80)}))
     cid_font = writer._add_object(DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/CIDFontType0"),
-        NameObject("/BaseFont"): name,
-        NameObject("/CIDSystemInfo"): DictionaryObject({
-            NameObject("/Registry"): Text("Adobe"), NameObject("/Ordering"): Text("GB1"),
-            NameObject("/Supplement"): NumberObject(4)}),
-        NameObject("/FontDescriptor"): descriptor, NameObject("/DW"): NumberObject(1000),
-        NameObject("/W"): ArrayObject([NumberObject(1), ascii_widths])}))
+        Name("/Type"): Name("/Font"), Name("/Subtype"): Name("/CIDFontType0"),
+        Name("/BaseFont"): name,
+        Name("/CIDSystemInfo"): DictionaryObject({
+            Name("/Registry"): Text("Adobe"), Name("/Ordering"): Text("GB1"),
+            Name("/Supplement"): NumberObject(4)}),
+        Name("/FontDescriptor"): descriptor, Name("/DW"): NumberObject(1000),
+        Name("/W"): ArrayObject([NumberObject(1), ascii_widths])}))
     return writer._add_object(DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type0"),
-        NameObject("/BaseFont"): name, NameObject("/Encoding"): NameObject("/Identity-H"),
-        NameObject("/DescendantFonts"): ArrayObject([cid_font])}))
+        Name("/Type"): Name("/Font"), Name("/Subtype"): Name("/Type0"),
+        Name("/BaseFont"): name, Name("/Encoding"): Name("/Identity-H"),
+        Name("/DescendantFonts"): ArrayObject([cid_font])}))
 
 
 # -- the fields --------------------------------------------------------------------
@@ -846,9 +866,9 @@ class _Fields:
         return None
 
     def build(self, unit: str | None = None) -> bytes:
-        writer = PdfWriter(clone_from=PdfReader(io.BytesIO(self.page.pdf)))
+        writer = PdfWriter(clone_from=self.page.reader)
         fonts = form_fonts(writer, self.font, self.drawn_name, self.drawn, self.extra)
-        resources = writer._add_object(DictionaryObject({NameObject("/Font"): fonts}))
+        resources = writer._add_object(DictionaryObject({Name("/Font"): fonts}))
         widgets = ((box.page, box.address, self._widget(box, writer, resources)) for box in self.page.boxes)
         return write_form(writer, self.spec, writer.pages, widgets, resources, FONT_SIZE, unit)
 
@@ -937,17 +957,17 @@ def form_fonts(writer: PdfWriter, field_font: EmbeddedFont, drawn_name: str, dra
     :func:`value_font`), the extra font for rare characters, ``others`` by resource name, and ZapfDingbats for the
     check boxes."""
     if drawn_name == FIELD_FONT:
-        fonts = DictionaryObject({NameObject(FIELD_FONT): font_objects(writer, drawn)})
+        fonts = DictionaryObject({Name(FIELD_FONT): font_objects(writer, drawn)})
     else:
-        fonts = DictionaryObject({NameObject(FIELD_FONT): system_font_objects(writer, field_font.subset),
-                                  NameObject(drawn_name): font_objects(writer, drawn)})
+        fonts = DictionaryObject({Name(FIELD_FONT): system_font_objects(writer, field_font.subset),
+                                  Name(drawn_name): font_objects(writer, drawn)})
     if extra:
-        fonts[NameObject(EXTRA_FONT)] = font_objects(writer, extra)
+        fonts[Name(EXTRA_FONT)] = font_objects(writer, extra)
     for name, font in (others or {}).items():
-        fonts[NameObject(name)] = font_objects(writer, font)
-    fonts[NameObject("/ZaDb")] = writer._add_object(DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
-        NameObject("/BaseFont"): NameObject("/ZapfDingbats")}))
+        fonts[Name(name)] = font_objects(writer, font)
+    fonts[Name("/ZaDb")] = writer._add_object(DictionaryObject({
+        Name("/Type"): Name("/Font"), Name("/Subtype"): Name("/Type1"),
+        Name("/BaseFont"): Name("/ZapfDingbats")}))
     return fonts
 
 
@@ -955,10 +975,10 @@ def form_xobject(w: float, h: float, content: bytes, resources: PdfObject) -> St
     """An appearance stream of a w x h pt widget."""
     form = DecodedStreamObject()
     form.set_data(content)
-    form.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
-                 NameObject("/BBox"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(round(w, 2)),
+    form.update({Name("/Type"): Name("/XObject"), Name("/Subtype"): Name("/Form"),
+                 Name("/BBox"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(round(w, 2)),
                                                    FloatObject(round(h, 2))]),
-                 NameObject("/Resources"): resources})
+                 Name("/Resources"): resources})
     return form.flate_encode() if len(content) > 256 else form
 
 
@@ -977,35 +997,35 @@ def field_widget(writer: PdfWriter, spec: FormSpec, address: str, field: Field, 
     if box:  # one box of a multiple choice: the field and the choice
         tooltip = f"{spec.label_of(field.address)}：{field.choice_labels[multi_choice(address)]}"
     d = DictionaryObject({
-        NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Widget"),
-        NameObject("/Rect"): ArrayObject([FloatObject(round(v, 2)) for v in (x, y, x + w, y + h)]),
-        NameObject("/F"): NumberObject(4), NameObject("/TU"): Text(tooltip)})
+        Name("/Type"): Name("/Annot"), Name("/Subtype"): Name("/Widget"),
+        Name("/Rect"): ArrayObject([FloatObject(round(v, 2)) for v in (x, y, x + w, y + h)]),
+        Name("/F"): NumberObject(4), Name("/TU"): Text(tooltip)})
     if field.kind == "boolean" or box:
         ticked = value is True if on == YES else value is False
-        state = NameObject(on if ticked else OFF)
-        d.update({NameObject("/FT"): NameObject("/Btn"), NameObject("/V"): state, NameObject("/AS"): state,
-                  NameObject("/Ff"): NumberObject(flags), NameObject("/DA"): Text("/ZaDb 0 Tf 0 g"),
-                  NameObject("/MK"): DictionaryObject({NameObject("/CA"): Text("4")}),
-                  NameObject("/AP"): DictionaryObject({NameObject("/N"): DictionaryObject({
-                      NameObject(on): writer._add_object(form_xobject(w, h, check_mark(w, h), resources)),
-                      NameObject(OFF): writer._add_object(form_xobject(w, h, b"", resources))})})})
+        state = Name(on if ticked else OFF)
+        d.update({Name("/FT"): Name("/Btn"), Name("/V"): state, Name("/AS"): state,
+                  Name("/Ff"): NumberObject(flags), Name("/DA"): Text("/ZaDb 0 Tf 0 g"),
+                  Name("/MK"): DictionaryObject({Name("/CA"): Text("4")}),
+                  Name("/AP"): DictionaryObject({Name("/N"): DictionaryObject({
+                      Name(on): writer._add_object(form_xobject(w, h, check_mark(w, h), resources)),
+                      Name(OFF): writer._add_object(form_xobject(w, h, b"", resources))})})})
         return d
     if field.kind == "choice":
-        d[NameObject("/FT")] = NameObject("/Ch")
-        d[NameObject("/Opt")] = ArrayObject([Text(o) for o in ["", *field.choice_labels]])
+        d[Name("/FT")] = Name("/Ch")
+        d[Name("/Opt")] = ArrayObject([Text(o) for o in ["", *field.choice_labels]])
         flags |= COMBO
     else:
-        d[NameObject("/FT")] = NameObject("/Tx")
+        d[Name("/FT")] = Name("/Tx")
         if multiline:
             flags |= MULTILINE
         if field.schema.get("maxLength"):
-            d[NameObject("/MaxLen")] = NumberObject(field.schema["maxLength"])
-    d.update({NameObject("/Ff"): NumberObject(flags), NameObject("/Q"): NumberObject(align),
-              NameObject("/DA"): Text(f"{FIELD_FONT} {size:g} Tf {colour}"),
-              NameObject("/MK"): DictionaryObject()})
+            d[Name("/MaxLen")] = NumberObject(field.schema["maxLength"])
+    d.update({Name("/Ff"): NumberObject(flags), Name("/Q"): NumberObject(align),
+              Name("/DA"): Text(f"{FIELD_FONT} {size:g} Tf {colour}"),
+              Name("/MK"): DictionaryObject()})
     if value:
-        d[NameObject("/V")] = Text(value)
-    d[NameObject("/AP")] = DictionaryObject({NameObject("/N"): writer._add_object(
+        d[Name("/V")] = Text(value)
+    d[Name("/AP")] = DictionaryObject({Name("/N"): writer._add_object(
         form_xobject(w, h, appearance(), resources))})
     return d
 
@@ -1022,19 +1042,19 @@ def write_form(writer: PdfWriter, spec: FormSpec, pages: Sequence[PageObject],
     for number, address, widget in widgets:
         page = pages[number]
         ref = writer._add_object(widget)
-        widget[NameObject("/P")] = page.indirect_reference
-        page.setdefault(NameObject("/Annots"), ArrayObject()).append(ref)
+        widget[Name("/P")] = page.indirect_reference
+        page.setdefault(Name("/Annots"), ArrayObject()).append(ref)
         placed.setdefault(address, []).append(ref)
     for address, refs in placed.items():
         parts = tuple(address.split("."))
         for ref in [yes_no_pair(writer, refs)] if _is_pair(refs) else refs:
-            ref.get_object()[NameObject("/T")] = Text(parts[-1])
+            ref.get_object()[Name("/T")] = Text(parts[-1])
             attach(writer, nodes, top, parts, ref)
     top.append(_identity_field(writer, pages[0], spec, unit, len(pages)))
-    writer._root_object[NameObject("/AcroForm")] = writer._add_object(DictionaryObject({
-        NameObject("/Fields"): top, NameObject("/DR"): resources,
-        NameObject("/DA"): Text(f"{FIELD_FONT} {size:g} Tf 0 g")}))
-    writer._root_object[NameObject("/Lang")] = Text("zh-CN")
+    writer._root_object[Name("/AcroForm")] = writer._add_object(DictionaryObject({
+        Name("/Fields"): top, Name("/DR"): resources,
+        Name("/DA"): Text(f"{FIELD_FONT} {size:g} Tf 0 g")}))
+    writer._root_object[Name("/Lang")] = Text("zh-CN")
     info = {"/Title": spec.title, "/Creator": f"formgen {__version__}",
             "/CreationDate": datetime.now(timezone.utc).strftime("D:%Y%m%d%H%M%SZ"),  # not the reused page's
             INFO_FORM: spec.id, INFO_VERSION: spec.version, INFO_HASH: spec.hash, INFO_PAGES: str(len(pages))}
@@ -1049,11 +1069,12 @@ def write_form(writer: PdfWriter, spec: FormSpec, pages: Sequence[PageObject],
 def packed(pdf: io.BytesIO) -> bytes:
     """The PDF in ``pdf`` with its objects gathered into compressed object streams by qpdf (pypdf writes none):
     the dictionaries of the fields and their appearances, the bulk of a form beside its fonts, take a quarter
-    of the room (the checklist: 318 KiB -> 242 KiB); streams are copied as they are, not recompressed."""
+    of the room (the checklist: 318 KiB -> 242 KiB); streams are copied as they are, not recompressed.  The page
+    tree's inherited attributes are not pushed down to the pages (a third of qpdf's time): each page has its own."""
     import pikepdf  # qpdf, as formgen reads PDFs with it; loaded only to write one
 
     pdf.seek(0)
-    with pikepdf.open(pdf) as doc:
+    with pikepdf.open(pdf, inherit_page_attributes=False) as doc:
         out = io.BytesIO()
         doc.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate,
                  stream_decode_level=pikepdf.StreamDecodeLevel.none)
@@ -1067,13 +1088,13 @@ def _identity_field(writer: PdfWriter, page: PageObject, spec: FormSpec, unit: s
     identity = {"form": spec.id, "version": spec.version, "hash": spec.hash, **({"unit": unit} if unit else {}),
                 "pages": pages}
     ref = writer._add_object(DictionaryObject({
-        NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Widget"),
-        NameObject("/FT"): NameObject("/Tx"), NameObject("/T"): Text(IDENTITY_FIELD),
-        NameObject("/V"): Text(json.dumps(identity, separators=(",", ":"))),
-        NameObject("/Ff"): NumberObject(1),  # read-only
-        NameObject("/F"): NumberObject(2 | 32),  # hidden, no view (and so not printed)
-        NameObject("/Rect"): ArrayObject([FloatObject(0)] * 4), NameObject("/P"): page.indirect_reference}))
-    page.setdefault(NameObject("/Annots"), ArrayObject()).append(ref)
+        Name("/Type"): Name("/Annot"), Name("/Subtype"): Name("/Widget"),
+        Name("/FT"): Name("/Tx"), Name("/T"): Text(IDENTITY_FIELD),
+        Name("/V"): Text(json.dumps(identity, separators=(",", ":"))),
+        Name("/Ff"): NumberObject(1),  # read-only
+        Name("/F"): NumberObject(2 | 32),  # hidden, no view (and so not printed)
+        Name("/Rect"): ArrayObject([FloatObject(0)] * 4), Name("/P"): page.indirect_reference}))
+    page.setdefault(Name("/Annots"), ArrayObject()).append(ref)
     return ref
 
 
@@ -1086,17 +1107,17 @@ def yes_no_pair(writer: PdfWriter, kids: list[IndirectObject]) -> IndirectObject
     """The radio field of a yes/no pair, whose kids are its 是 and 否 check-box widgets: the field's
     entries move from the widgets up to it, its value the state of the ticked box, else /Off."""
     first = kids[0].get_object()
-    state = next((kid.get_object()["/V"] for kid in kids if kid.get_object()["/V"] != OFF), NameObject(OFF))
+    state = next((kid.get_object()["/V"] for kid in kids if kid.get_object()["/V"] != OFF), Name(OFF))
     field = DictionaryObject({
-        NameObject("/FT"): NameObject("/Btn"), NameObject("/V"): state,
-        NameObject("/Ff"): NumberObject(int(first["/Ff"]) | RADIO | NO_TOGGLE_TO_OFF),
-        NameObject("/TU"): first["/TU"], NameObject("/Kids"): ArrayObject(kids)})
+        Name("/FT"): Name("/Btn"), Name("/V"): state,
+        Name("/Ff"): NumberObject(int(first["/Ff"]) | RADIO | NO_TOGGLE_TO_OFF),
+        Name("/TU"): first["/TU"], Name("/Kids"): ArrayObject(kids)})
     ref = writer._add_object(field)
     for kid in kids:
         widget = kid.get_object()
         for key in ("/FT", "/Ff", "/V"):
             del widget[key]
-        widget[NameObject("/Parent")] = ref
+        widget[Name("/Parent")] = ref
     return ref
 
 
@@ -1108,9 +1129,9 @@ def attach(writer: PdfWriter, nodes: dict, top: ArrayObject, parts: tuple[str, .
         created = prefix not in nodes
         if created:
             nodes[prefix] = writer._add_object(DictionaryObject({
-                NameObject("/T"): Text(prefix[-1]), NameObject("/Kids"): ArrayObject()}))
+                Name("/T"): Text(prefix[-1]), Name("/Kids"): ArrayObject()}))
         nodes[prefix].get_object()["/Kids"].append(child)
-        child.get_object()[NameObject("/Parent")] = nodes[prefix]
+        child.get_object()[Name("/Parent")] = nodes[prefix]
         if not created:
             return
         child = nodes[prefix]

@@ -35,7 +35,7 @@ from dataclasses import field as dc_field
 from typing import Any
 
 from pypdf import PdfWriter
-from pypdf.generic import DecodedStreamObject, DictionaryObject, IndirectObject, NameObject, NumberObject
+from pypdf.generic import DecodedStreamObject, DictionaryObject, IndirectObject, NumberObject
 
 from formgen.compile import pdffonts
 from formgen.compile.pdf import (
@@ -48,6 +48,7 @@ from formgen.compile.pdf import (
     NO_LINE_START,
     REQUIRED,
     EmbeddedFont,
+    Name,
     embed_font,
     embedded_field_font,
     extra_font,
@@ -917,14 +918,14 @@ def render(spec: FormSpec, data: dict, unit: str | None = None) -> bytes:
     writer = PdfWriter()
     fonts = form_fonts(writer, letter.field_font, letter.drawn_name, letter.drawn, letter.extra,
                        {ROLE_FONTS[role]: embed_font(font) for role, font in letter.fonts.items()})
-    resources = writer._add_object(DictionaryObject({NameObject("/Font"): fonts}))
+    resources = writer._add_object(DictionaryObject({Name("/Font"): fonts}))
     pages = []
     for number, items in enumerate(letter.pages, 1):
         page = writer.add_blank_page(*A4)
         content = DecodedStreamObject()
         content.set_data(_content(letter, items, number))
-        page[NameObject("/Contents")] = writer._add_object(content.flate_encode())
-        page[NameObject("/Resources")] = resources
+        page[Name("/Contents")] = writer._add_object(content.flate_encode())
+        page[Name("/Resources")] = resources
         pages.append(page)
     widgets = ((w.page, w.name, _widget(letter, w, writer, resources)) for w in letter.widgets)
     return write_form(writer, spec, pages, widgets, resources, letter.geo.body, unit)
@@ -942,7 +943,7 @@ def _widget(letter: Letter, widget: Widget, writer: PdfWriter, resources: Indire
         flags &= ~REQUIRED
     if widget.continues:  # a viewer takes no more text than the box shows: the rest goes in the next part
         flags |= DO_NOT_SCROLL
-    made[NameObject("/Ff")] = NumberObject(flags)
+    made[Name("/Ff")] = NumberObject(flags)
     return made
 
 

@@ -266,7 +266,7 @@ def merged_columns(group: Group) -> list[Field]:
 MERGE_FIRST, MERGE_UNDER = "restart", "continue"
 
 
-def merge_of(group: Group, column: Field, index: int) -> str:
-    """A merged column's ``w:vMerge`` value in row ``index``: the first cell of a run, or one under it."""
-    spans = group.spans(column)
+def merge_of(spans: list[int], index: int) -> str:
+    """A merged column's ``w:vMerge`` value in row ``index``, given the column's ``Group.spans``: the first cell
+    of a run, or one under it."""
     return MERGE_UNDER if index < len(spans) and spans[index] == 0 else MERGE_FIRST

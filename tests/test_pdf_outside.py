@@ -59,16 +59,22 @@ def test_a_text_box_and_a_note_added_by_a_viewer(filled, tmp_path, registry):
     assert not any(SECRET in text for f in found for text in f)
 
 
+def _added_field(writer):
+    """A text field 备注 holding SECRET, added as a widget of page 2 (not yet listed in the form)."""
+    page = writer.pages[1]
+    field = writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Widget"),
+        NameObject("/FT"): NameObject("/Tx"), NameObject("/T"): TextStringObject("备注"),
+        NameObject("/V"): TextStringObject(SECRET), NameObject("/F"): NumberObject(4),
+        NameObject("/Rect"): ArrayObject([FloatObject(v) for v in (50, 50, 250, 70)]),
+        NameObject("/P"): page.indirect_reference}))
+    page[NameObject("/Annots")].append(field)
+    return field
+
+
 def test_a_field_the_form_never_had(filled, tmp_path, registry):
     def edit(writer):
-        page = writer.pages[1]
-        field = writer._add_object(DictionaryObject({
-            NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Widget"),
-            NameObject("/FT"): NameObject("/Tx"), NameObject("/T"): TextStringObject("备注"),
-            NameObject("/V"): TextStringObject(SECRET), NameObject("/F"): NumberObject(4),
-            NameObject("/Rect"): ArrayObject([FloatObject(v) for v in (50, 50, 250, 70)]),
-            NameObject("/P"): page.indirect_reference}))
-        page[NameObject("/Annots")].append(field)
+        field = _added_field(writer)
         writer._root_object["/AcroForm"]["/Fields"].append(field)
 
     found = _outside(_edited(filled, tmp_path, edit), registry)
@@ -82,14 +88,7 @@ def test_an_added_field_is_named_by_its_own_parents_not_by_where_it_is_listed(fi
     (by its /Parent chain), though the field walk met it below the group (the reader's walk and the pages'
     widgets must agree on a field's name only where the file's links agree)."""
     def edit(writer):
-        page = writer.pages[1]
-        field = writer._add_object(DictionaryObject({
-            NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Widget"),
-            NameObject("/FT"): NameObject("/Tx"), NameObject("/T"): TextStringObject("备注"),
-            NameObject("/V"): TextStringObject(SECRET), NameObject("/F"): NumberObject(4),
-            NameObject("/Rect"): ArrayObject([FloatObject(v) for v in (50, 50, 250, 70)]),
-            NameObject("/P"): page.indirect_reference}))
-        page[NameObject("/Annots")].append(field)
+        field = _added_field(writer)
         persons = next(f.get_object() for f in writer._root_object["/AcroForm"]["/Fields"]
                        if f.get_object().get("/T") == "persons")
         persons["/Kids"].append(field)

@@ -29,19 +29,26 @@ FORMS = ["notice-letter", "parent-notice"]
 LETTERS = [*FORMS, "committee-determination", "review-decision", "appeal"]
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory) -> dict[str, dict[str, Path]]:
-    folder = tmp_path_factory.mktemp("geometry")
+def _render(folder: Path, filled: bool) -> dict[str, dict[str, Path]]:
+    """Every letter in Word (rendered by LibreOffice) and PDF, pre-filled with its example or blank."""
     (folder / "word").mkdir()
     out = {}
     for form in LETTERS:
-        data = folder / f"{form}.json"
-        data.write_text(json.dumps(example(form), ensure_ascii=False), "utf-8")
+        record = example(form) if filled else None
+        data = []
+        if filled:
+            (folder / f"{form}.json").write_text(json.dumps(record, ensure_ascii=False), "utf-8")
+            data = ["--data", str(folder / f"{form}.json")]
         pdf = folder / f"{form}.pdf"
-        result = run_cli("generate", form, "--format", "pdf", "-o", str(pdf), "--data", str(data))
+        result = run_cli("generate", form, "--format", "pdf", "-o", str(pdf), *data)
         assert result.exit_code == 0, result.output
-        out[form] = {"word": convert(generate(folder, form, example(form)), "pdf", folder / "word"), "pdf": pdf}
+        out[form] = {"word": convert(generate(folder, form, record), "pdf", folder / "word"), "pdf": pdf}
     return out
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> dict[str, dict[str, Path]]:
+    return _render(tmp_path_factory.mktemp("geometry"), filled=True)
 
 
 @pytest.mark.parametrize("form", FORMS)
@@ -78,15 +85,7 @@ def test_signature_and_date_stand_alike_in_word_and_pdf(rendered, registry, form
 
 @pytest.fixture(scope="module")
 def blank(tmp_path_factory) -> dict[str, dict[str, Path]]:
-    folder = tmp_path_factory.mktemp("blank")
-    (folder / "word").mkdir()
-    out = {}
-    for form in LETTERS:
-        pdf = folder / f"{form}.pdf"
-        result = run_cli("generate", form, "--format", "pdf", "-o", str(pdf))
-        assert result.exit_code == 0, result.output
-        out[form] = {"word": convert(generate(folder, form), "pdf", folder / "word"), "pdf": pdf}
-    return out
+    return _render(tmp_path_factory.mktemp("blank"), filled=False)
 
 
 def _texts(path: Path) -> list:

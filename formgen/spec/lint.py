@@ -238,18 +238,23 @@ def _check_spans(spec: FormSpec, name: str) -> Iterator[Issue]:
             parts = [step for part in (group.path if group else field.path) for step in ("properties", part)]
             if group is not None:
                 parts += ["items", "properties", field.name]
-            if field.ann.get("span") is True and (group is None or not group.printed_only(field)):
-                yield Issue(Code.DEF_BAD_VALUE, json_path(parts + ["x-formgen", "span"]), params={
-                    "file": name, "reason": Text(N_(
-                        "'{field}' cannot span rows: only a read-only column of a group with pre-printed rows "
-                        "(\"fixed_rows\"), other than its \"key\", prints equal values once over their rows"),
-                        {"field": field.address if group is None else f"{group.address}.{field.name}"})})
-            if field.ann.get("printed") is False and (group is None or not group.unprinted_key(field)):
-                yield Issue(Code.DEF_BAD_VALUE, json_path(parts + ["x-formgen", "printed"]), params={
-                    "file": name, "reason": Text(N_(
-                        "'{field}' cannot be left unprinted: only the \"key\" of a group with pre-printed rows "
-                        "(\"fixed_rows\") can, its value then taken from the pre-printed row"),
-                        {"field": field.address if group is None else f"{group.address}.{field.name}"})})
+            address = field.address if group is None else f"{group.address}.{field.name}"
+            for key, value, allowed, reason in _ROW_KEYS:
+                if field.ann.get(key) is value and not (group is not None and allowed(group, field)):
+                    yield Issue(Code.DEF_BAD_VALUE, json_path(parts + ["x-formgen", key]), params={
+                        "file": name, "reason": Text(reason, {"field": address})})
+
+
+#: The keys of a column that only a group of pre-printed rows can take: (key, value, whether the group allows
+#: it for the column, the reason when it does not).
+_ROW_KEYS = (
+    ("span", True, Group.printed_only, N_(
+        "'{field}' cannot span rows: only a read-only column of a group with pre-printed rows "
+        "(\"fixed_rows\"), other than its \"key\", prints equal values once over their rows")),
+    ("printed", False, Group.unprinted_key, N_(
+        "'{field}' cannot be left unprinted: only the \"key\" of a group with pre-printed rows "
+        "(\"fixed_rows\") can, its value then taken from the pre-printed row")),
+)
 
 
 def _unknown_key(key: str, known, parts, name: str) -> Issue:

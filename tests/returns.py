@@ -242,6 +242,12 @@ def fill_pdftk(spec: FormSpec, blank: Path, out: Path, data: dict) -> None:
             for _i, col in _entered(group):
                 if row.get(col.name) is not None:
                     values[f"{group.address}.{index}.{col.name}"] = typed(col, row[col.name])
+    pdftk_fill(blank, out, values)
+
+
+def pdftk_fill(blank: Path, out: Path, values: dict[str, str]) -> None:
+    """pdftk-java fill_form of ``blank`` into ``out`` with a UTF-8 XFDF of these field values (a check box or a
+    yes/no button takes its state: Yes, No)."""
     fields = "".join(f'<field name="{name}"><value>{escape(text)}</value></field>' for name, text in values.items())
     xfdf = out.with_suffix(".xfdf")
     xfdf.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<xfdf xmlns="http://ns.adobe.com/xfdf/" '

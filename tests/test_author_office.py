@@ -5,9 +5,7 @@ in LibreOffice (Excel) and pdftk (PDF), and read back valid."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -15,6 +13,7 @@ from openpyxl.utils.cell import range_boundaries
 
 from formgen.layout.xlsx import FORM_SHEET, defined_name, table_name
 from tests.conftest import run_cli
+from tests.returns import pdftk_fill
 
 pytestmark = pytest.mark.office
 
@@ -105,13 +104,8 @@ def test_a_form_made_in_the_workbook_is_filled_in_libreoffice_and_pdftk_and_read
     values = dict(TYPED, referred="No")   # the yes/no field is a pair of boxes: 否 ticked
     for i, (on, minutes, counsellor) in enumerate(SESSIONS):
         values.update({f"sessions.{i}.on": on, f"sessions.{i}.minutes": minutes, f"sessions.{i}.counsellor": counsellor})
-    xfdf = tmp_path / "fill.xfdf"
-    fields = "".join(f'<field name="{k}"><value>{escape(v)}</value></field>' for k, v in values.items())
-    xfdf.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<xfdf xmlns="http://ns.adobe.com/xfdf/" '
-                    f'xml:space="preserve"><fields>{fields}</fields></xfdf>', "utf-8")
     filled_pdf = tmp_path / "filled.pdf"
-    subprocess.run(["pdftk", str(blanks["pdf"]), "fill_form", str(xfdf), "output", str(filled_pdf)], check=True,
-                   capture_output=True)
+    pdftk_fill(blanks["pdf"], filled_pdf, values)
     assert _extract(forms, filled_pdf) == EXPECTED
 
     blank_docx = run_cli("--forms", str(forms), "validate", str(blanks["docx"]), "--json")

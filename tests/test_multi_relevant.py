@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import subprocess
 import zipfile
-from xml.sax.saxutils import escape
 
 import openpyxl
 import pytest
@@ -33,6 +32,7 @@ from formgen.spec.lint import lint_definition
 from formgen.spec.model import FormSpec
 from formgen.validate import validate
 from tests.inline import form
+from tests.returns import pdftk_fill
 
 CHANNELS = {"type": "array", "uniqueItems": True, "items": {"enum": ["teacher", "student", "parent", "camera"]},
             "x": {"labels": ["教师发现", "学生报告", "家长反映", "监控"],
@@ -258,12 +258,7 @@ def test_pdf_filled_by_pdftk_reads_back_exactly(registry, tmp_path):
     COMPILERS["pdf"].compile(registry.get("t-multi"), None, blank)
     values = {"kind": "续报", multi_box("channels", 1): "Yes", multi_box("channels", 3): "Yes",
               "first_no": "2021-031", "place": "操场"}
-    fields = "".join(f'<field name="{n}"><value>{escape(v)}</value></field>' for n, v in values.items())
-    xfdf = tmp_path / "values.xfdf"
-    xfdf.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<xfdf xmlns="http://ns.adobe.com/xfdf/" '
-                    f'xml:space="preserve"><fields>{fields}</fields></xfdf>', "utf-8")
-    subprocess.run(["pdftk", str(blank), "fill_form", str(xfdf), "output", str(filled)], check=True,
-                   capture_output=True)
+    pdftk_fill(blank, filled, values)
     result = process(filled, registry)
     assert result.data == FULL and _found(result) == set()
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import pytest
 from fpdf import FPDF
@@ -17,6 +16,7 @@ from formgen.compile import COMPILERS
 from formgen.pipeline import process
 from tests.conftest import EXAMPLES, example, run_cli
 from tests.dump import check_golden, dump_pdf
+from tests.returns import pdftk_fill
 from tests.test_fixed_rows import _registry as checklist_registry
 
 # field address -> (what the other tool fills in, what formgen extract must return)
@@ -63,13 +63,7 @@ def _expected() -> dict:
 
 def fill_pdftk(blank: Path, out: Path) -> None:
     """pdftk-java fill_form with a UTF-8 XFDF (a yes/no field's state: Yes for 是, No for 否)."""
-    fields = "".join(f'<field name="{name}"><value>{escape(value)}</value></field>'
-                     for name, value in {**_filled(), CHECKED: "Yes", DENIED: "No"}.items())
-    xfdf = out.with_suffix(".xfdf")
-    xfdf.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<xfdf xmlns="http://ns.adobe.com/xfdf/" '
-                    f'xml:space="preserve"><fields>{fields}</fields></xfdf>', "utf-8")
-    subprocess.run(["pdftk", str(blank), "fill_form", str(xfdf), "output", str(out)], check=True,
-                   capture_output=True)
+    pdftk_fill(blank, out, {**_filled(), CHECKED: "Yes", DENIED: "No"})
 
 
 def fill_pypdf(blank: Path, out: Path) -> None:

@@ -7,7 +7,6 @@ import json
 import re
 import subprocess
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import pytest
 from pypdf import PdfReader
@@ -15,6 +14,7 @@ from PIL import Image
 
 from formgen.compile.pdf import DO_NOT_SCROLL, MULTILINE, REQUIRED
 from tests.conftest import EXAMPLES, run_cli
+from tests.returns import pdftk_fill
 
 MM = 72 / 25.4
 LETTERS = ["notice-letter", "parent-notice", "committee-determination", "appeal", "review-decision"]
@@ -135,13 +135,8 @@ def test_blank_letter_filled_by_pdftk_reads_back(tmp_path):
              "facts": "推搡、拉扯；\n抢走饭卡。", "is_bullying": "Yes", "type_property": "Yes",
              "type_physical": "No", "type_verbal": "No", "severity": "严重欺凌",
              "determined_on": "2021-03-17"}
-    fields = "".join(f'<field name="{name}"><value>{escape(value)}</value></field>' for name, value in typed.items())
-    xfdf = tmp_path / "data.xfdf"
-    xfdf.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<xfdf xmlns="http://ns.adobe.com/xfdf/" '
-                    f'xml:space="preserve"><fields>{fields}</fields></xfdf>', "utf-8")
     filled = tmp_path / "filled.pdf"
-    subprocess.run(["pdftk", str(blank), "fill_form", str(xfdf), "output", str(filled)], check=True,
-                   capture_output=True)
+    pdftk_fill(blank, filled, typed)
     data = json.loads(run_cli("extract", str(filled)).stdout)["data"]
     assert data == {"school_name": "沈阳市第八十二中学", "addressee": "李某某同学及其家长",
                     "occurred_at": "2021-03-08T16:40:00+08:00", "investigation_started_on": "2021-03-09",
@@ -180,13 +175,8 @@ def test_a_closing_mark_stays_on_the_line_of_the_blank_or_value_before_it(regist
 
 
 def _fill(tmp_path: Path, blank: Path, typed: dict[str, str]) -> dict:
-    fields = "".join(f'<field name="{name}"><value>{escape(value)}</value></field>' for name, value in typed.items())
-    xfdf = tmp_path / "typed.xfdf"
-    xfdf.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<xfdf xmlns="http://ns.adobe.com/xfdf/" '
-                    f'xml:space="preserve"><fields>{fields}</fields></xfdf>', "utf-8")
     filled = tmp_path / "typed.pdf"
-    subprocess.run(["pdftk", str(blank), "fill_form", str(xfdf), "output", str(filled)], check=True,
-                   capture_output=True)
+    pdftk_fill(blank, filled, typed)
     report = json.loads(run_cli("validate", "--json", str(filled)).stdout)[0]
     return {"data": json.loads(run_cli("extract", str(filled)).stdout)["data"], "issues": report["issues"]}
 

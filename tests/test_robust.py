@@ -10,7 +10,6 @@ import os
 import subprocess
 import tempfile
 import zipfile
-from xml.sax.saxutils import escape
 from pathlib import Path
 
 import pytest
@@ -27,6 +26,7 @@ from formgen.compile import COMPILERS
 from formgen.pipeline import process
 from tests.conftest import ROOT, example, run_cli
 from tests.office import convert
+from tests.returns import pdftk_fill
 
 FORM = "incident-report"
 M = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -310,14 +310,6 @@ def test_validate_checks_folders_and_reports_a_missing_path_as_its_own_result(re
 
 # -- a PDF yes/no field nobody touched ---------------------------------------------------------------
 
-def _pdftk_fill(blank: Path, out: Path, values: dict[str, str]) -> None:
-    fields = "".join(f'<field name="{name}"><value>{escape(value)}</value></field>' for name, value in values.items())
-    xfdf = out.with_suffix(".xfdf")
-    xfdf.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<xfdf xmlns="http://ns.adobe.com/xfdf/" '
-                    f'xml:space="preserve"><fields>{fields}</fields></xfdf>', "utf-8")
-    subprocess.run(["pdftk", str(blank), "fill_form", str(xfdf), "output", str(out)], check=True, capture_output=True)
-
-
 def test_an_untouched_pdf_yes_no_field_is_not_filled_as_in_excel_and_word(registry, tmp_path):
     for form, required, formats in ((FORM, {"police_notified", "authority_notified"}, ("xlsx", "docx", "pdf")),
                                     ("committee-determination", {"is_bullying"}, ("docx", "pdf"))):  # a letter
@@ -327,11 +319,11 @@ def test_an_untouched_pdf_yes_no_field_is_not_filled_as_in_excel_and_word(regist
             found = {i.path for i in process(blank, registry).issues if i.code.id == "FG301"}
             assert required <= found, (form, fmt)
     filled = tmp_path / "filled.pdf"
-    _pdftk_fill(tmp_path / f"{FORM}.pdf", filled, {"school_name": "沈阳市第一中学", "authority_notified": "No"})
+    pdftk_fill(tmp_path / f"{FORM}.pdf", filled, {"school_name": "沈阳市第一中学", "authority_notified": "No"})
     result = process(filled, registry)
     issues = {(i.code.id, i.path) for i in result.issues}
     assert ("FG301", "police_notified") in issues and ("FG301", "authority_notified") not in issues
     assert result.data["authority_notified"] is False and "police_notified" not in result.data
-    _pdftk_fill(tmp_path / f"{FORM}.pdf", filled, {"police_notified": "Yes", "authority_notified": "No"})
+    pdftk_fill(tmp_path / f"{FORM}.pdf", filled, {"police_notified": "Yes", "authority_notified": "No"})
     data = process(filled, registry).data
     assert (data["police_notified"], data["authority_notified"]) == (True, False)

@@ -6,8 +6,6 @@ still matches the return to the unit it was made for.
 
 from __future__ import annotations
 
-import subprocess
-from xml.sax.saxutils import escape
 
 import pytest
 
@@ -16,6 +14,7 @@ from formgen.batch.roster import Roster, Unit, identify_unit
 from formgen.layout.docx import label_text
 from formgen.layout.xlsx import defined_name
 from formgen.pipeline import extract, process
+from tests.returns import pdftk_fill
 
 pytestmark = pytest.mark.office
 
@@ -65,11 +64,5 @@ def test_docx_stamp_survives_libreoffice(office, registry, tmp_path):
 def test_pdf_stamp_survives_pdftk(registry, tmp_path):
     spec, blank = _distributed(tmp_path, registry, "pdf")
     filled = tmp_path / "filled.pdf"
-    fields = "".join(f'<field name="{name}"><value>{escape(value)}</value></field>'
-                     for name, value in {"school_name": RETYPED, "place": PLACE}.items())
-    xfdf = tmp_path / "fill.xfdf"
-    xfdf.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<xfdf xmlns="http://ns.adobe.com/xfdf/" '
-                    f'xml:space="preserve"><fields>{fields}</fields></xfdf>', "utf-8")
-    subprocess.run(["pdftk", str(blank), "fill_form", str(xfdf), "output", str(filled)], check=True,
-                   capture_output=True)
+    pdftk_fill(blank, filled, {"school_name": RETYPED, "place": PLACE})
     _check(registry, spec, filled)

@@ -25,7 +25,6 @@ def returns(office, tmp_path_factory):
     other_unit = dict(x.SCALARS, school_code=("3121000324", "3121000324"))  # not superseded by the PDF's unit
     x.fill(office, blanks / "old.xlsx", folder / "excel.xlsx", other_unit, x.MULTILINE, x.PEOPLE)
     test_pdf.fill_pdftk(blanks / "old.pdf", folder / "pdftk.pdf")
-    (folder / "pdftk.xfdf").unlink()
     record = blanks / "new.json"
     record.write_text(json.dumps(_record_11("3121000322"), ensure_ascii=False), "utf-8")
     assert invoke("generate", FORM, "--data", str(record), "-o", str(folder / "new.docx")).exit_code == 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import zipfile
@@ -270,11 +271,14 @@ def test_walk_reports_a_folder_it_cannot_open_and_goes_on():
         folder = Path(tmp) / "returns"
         _touch(folder, "a.xlsx", "locked/b.xlsx", "z.xlsx")
         (folder / "locked").chmod(0)
+        # the ordinary user may not enter the clone's folder (a clone under a 0700 temporary folder): a copy
+        # of the package beside the returns
+        shutil.copytree(ROOT / "formgen", Path(tmp) / "src" / "formgen", ignore=shutil.ignore_patterns("__pycache__"))
         code = ("import json, sys; from formgen.batch.walk import walk; "
                 "print(json.dumps([(f.relpath, f.skip, f.unreadable) for f in walk(sys.argv[1])]))")
         try:  # root opens any folder: walk as an ordinary user then, with the system's Python
             out = subprocess.run(["/usr/bin/python3", "-c", code, str(folder)], capture_output=True, text=True,
-                                 check=True, env={"PYTHONPATH": str(ROOT)},
+                                 check=True, env={"PYTHONPATH": str(Path(tmp) / "src")},
                                  user=65534 if os.geteuid() == 0 else None).stdout
         finally:
             (folder / "locked").chmod(0o755)

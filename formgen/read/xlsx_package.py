@@ -306,10 +306,14 @@ def _sheet(data: bytes, title: str, strings: list[str], dates: set[int], duratio
            date1904: bool) -> tuple[dict[tuple[int, int], Any], dict[tuple[int, int], tuple[str, bool]], set[int]]:
     """A sheet's cells that hold a value, its formulas (text, whether a computed value was saved) and the rows
     where merged ranges start.  The sheet's declared dimension is ignored: only the cells written are read.
-    The sheet streams a row at a time; a cell without children (formatting only) is passed over unparsed."""
+    The sheet streams a row at a time; a cell without children (formatting only) is passed over unparsed.
+    This loop is most of a read's time: a cell's one child (nearly every cell has one) is looked at
+    without iterating, and the common kinds of value are converted here rather than by :func:`_value`."""
     cells: dict[tuple[int, int], Any] = {}
     formulas: dict[tuple[int, int], tuple[str, bool]] = {}
     merged: set[int] = set()
+    numbers: dict[str | None, tuple[bool, bool]] = {None: (False, False)}  # style -> (a date?, a duration?)
+    limit, columns = LIMITS.cell_chars, _COLUMNS
     row = 0
     for _event, node in etree.iterparse(io.BytesIO(data), events=("end",), tag=(_ROW, _MERGE),
                                         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False):
@@ -322,6 +326,7 @@ def _sheet(data: bytes, title: str, strings: list[str], dates: set[int], duratio
         row = int(float(number)) if number else row + 1
         # a cell's reference is nearly always its column's letters and this row's number as written
         digits = number if number and len(number) < 10 and number.isascii() and number.isdigit() else None
+        cut = -len(digits) if digits else 0
         last, after = None, 0  # the last cell reference met in the row, and how many cells came since
         for cell in node.iterchildren(_CELL):
             ref = cell.get("r")
@@ -329,36 +334,73 @@ def _sheet(data: bytes, title: str, strings: list[str], dates: set[int], duratio
                 last, after = ref, 0
             else:
                 after += 1
-            if not len(cell):
+            children = len(cell)
+            if not children:
                 continue
             v = f = inline = None
-            for child in cell:
+            if children == 1:
+                child = cell[0]
                 tag = child.tag
                 if tag == _VALUE:
                     v = child.text
-                elif tag == _FORMULA:
-                    f = child
                 elif tag == _INLINE:
                     inline = child
+                elif tag == _FORMULA:
+                    f = child
+            else:
+                for child in cell:
+                    tag = child.tag
+                    if tag == _VALUE:
+                        v = child.text
+                    elif tag == _FORMULA:
+                        f = child
+                    elif tag == _INLINE:
+                        inline = child
             if last is None:
                 at = (row, after)
-            elif digits is not None and last.endswith(digits) and (col := _COLUMNS.get(last[:-len(digits)])):
+            elif digits is not None and last.endswith(digits) and (col := columns.get(last[:cut])):
                 at = (row, col + after)  # the letters were read as a column before: no need to parse them
             else:
                 at = coordinate_to_tuple(last)
                 at = (at[0], at[1] + after)
             if f is not None:
                 formulas[at] = (f.text or "", bool(v))
-            value = _value(cell.get("t", "n"), cell.get("s"), v, inline, strings, dates, durations, date1904)
-            if value is None:
+            kind = cell.get("t", "n")
+            if kind == "inlineStr":
+                if inline is None:
+                    continue
+                value = _text_of(inline)
+            elif not v:
                 continue
-            if isinstance(value, str):
-                if len(value) > LIMITS.cell_chars:
-                    raise refuse(FORMAT, N_("a cell ({cell}) holds more than {limit} characters, more than Excel "
-                                            "allows"), cell=f"{title}!{get_column_letter(at[1])}{at[0]}",
-                                 limit=LIMITS.cell_chars)
-                value = _unescape(value)
-            cells[at] = value
+            elif kind == "s":
+                value = strings[int(v)]
+            elif kind == "n":
+                style = cell.get("s")
+                found = numbers.get(style)
+                if found is None:
+                    found = numbers[style] = (int(style) in dates, int(style) in durations) if style else (False, False)
+                value = float(v) if "." in v or "E" in v or "e" in v else int(v)
+                if found[0]:
+                    try:
+                        value = from_serial(value, date1904, found[1])
+                    except (OverflowError, ValueError):
+                        value = "#VALUE!"  # a date out of every calendar: Excel shows an error
+                    if type(value) is not str:
+                        cells[at] = value
+                        continue
+                else:
+                    cells[at] = value
+                    continue
+            else:
+                value = _value(kind, None, v, None, strings, dates, durations, date1904)
+                if type(value) is not str:
+                    cells[at] = value
+                    continue
+            if len(value) > limit:
+                raise refuse(FORMAT, N_("a cell ({cell}) holds more than {limit} characters, more than Excel "
+                                        "allows"), cell=f"{title}!{get_column_letter(at[1])}{at[0]}",
+                             limit=limit)
+            cells[at] = _unescape(value) if "_x" in value else value
         node.clear()
     return cells, formulas, merged
 

@@ -308,11 +308,14 @@ def _sheet(data: bytes, title: str, strings: list[str], dates: set[int], duratio
     where merged ranges start.  The sheet's declared dimension is ignored: only the cells written are read.
     The sheet streams a row at a time; a cell without children (formatting only) is passed over unparsed.
     This loop is most of a read's time: a cell's one child (nearly every cell has one) is looked at
-    without iterating, and the common kinds of value are converted here rather than by :func:`_value`."""
+    without iterating.  A cell's value is what openpyxl reads: an inline or shared string, a number (an int
+    unless the text has a point or an exponent) or, in a date or duration style, the date, time or
+    duration it stands for (each serial number converted once); a formula's value as last computed."""
     cells: dict[tuple[int, int], Any] = {}
     formulas: dict[tuple[int, int], tuple[str, bool]] = {}
     merged: set[int] = set()
     numbers: dict[str | None, tuple[bool, bool]] = {None: (False, False)}  # style -> (a date?, a duration?)
+    dated: dict[tuple[str, bool], Any] = {}  # (a date's serial number as written, a duration?) -> its value
     limit, columns = LIMITS.cell_chars, _COLUMNS
     row = 0
     for _event, node in etree.iterparse(io.BytesIO(data), events=("end",), tag=(_ROW, _MERGE),
@@ -379,20 +382,22 @@ def _sheet(data: bytes, title: str, strings: list[str], dates: set[int], duratio
                 found = numbers.get(style)
                 if found is None:
                     found = numbers[style] = (int(style) in dates, int(style) in durations) if style else (False, False)
-                value = float(v) if "." in v or "E" in v or "e" in v else int(v)
-                if found[0]:
+                if not found[0]:
+                    cells[at] = float(v) if "." in v or "E" in v or "e" in v else int(v)
+                    continue
+                value = dated.get((v, found[1]))
+                if value is None:
+                    serial = float(v) if "." in v or "E" in v or "e" in v else int(v)
                     try:
-                        value = from_serial(value, date1904, found[1])
+                        value = from_serial(serial, date1904, found[1])
                     except (OverflowError, ValueError):
                         value = "#VALUE!"  # a date out of every calendar: Excel shows an error
-                    if type(value) is not str:
-                        cells[at] = value
-                        continue
-                else:
+                    dated[v, found[1]] = value
+                if type(value) is not str:
                     cells[at] = value
                     continue
             else:
-                value = _value(kind, None, v, None, strings, dates, durations, date1904)
+                value = _value(kind, v)
                 if type(value) is not str:
                     cells[at] = value
                     continue
@@ -414,24 +419,9 @@ def _heading_row(ref: str | None) -> int | None:
     return min_row if min_col != max_col else None
 
 
-def _value(kind: str, style: str | None, text: str | None, inline: etree._Element | None, strings: list[str],
-           dates: set[int], durations: set[int], date1904: bool) -> Any:
-    """A cell's value from its type, style, ``<v>`` text and inline string (a formula's value as last
-    computed), None when it has none."""
-    if kind == "inlineStr":
-        return None if inline is None else _text_of(inline)
-    if not text:
-        return None
-    if kind == "n":
-        number = float(text) if "." in text or "E" in text or "e" in text else int(text)
-        if style and int(style) in dates:
-            try:
-                return from_serial(number, date1904, int(style) in durations)
-            except (OverflowError, ValueError):
-                return "#VALUE!"  # a date out of every calendar: Excel shows an error
-        return number
-    if kind == "s":
-        return strings[int(text)]
+def _value(kind: str, text: str) -> Any:
+    """The value of a cell of a kind other than a string or a number, from its ``<v>`` text (not empty): a
+    boolean, an ISO 8601 date, or text (a formula's text result, an error such as #N/A)."""
     if kind == "b":
         return bool(int(text))
     if kind == "d":

@@ -283,10 +283,18 @@ def _shared_strings(data: bytes | None) -> list[str]:
     return strings
 
 
-def _date_styles(data: bytes | None) -> tuple[set[int], set[int]]:
-    """The cell styles (indices of cellXfs) whose number format is a date or time, and those of a duration."""
+def _date_styles(data: bytes | None) -> tuple[frozenset[int], frozenset[int]]:
+    """The cell styles (indices of cellXfs) whose number format is a date or time, and those of a duration.
+    The returns of one form share their styles part: a small one is read once."""
     if data is None:
-        return set(), set()
+        return frozenset(), frozenset()
+    return _read_date_styles(data) if len(data) > _CACHED_STYLES else _cached_date_styles(data)
+
+
+_CACHED_STYLES = 256 * 1024  # bytes: an office program's styles part, not one made to fill the cache
+
+
+def _read_date_styles(data: bytes) -> tuple[frozenset[int], frozenset[int]]:
     styles = etree.fromstring(data, _PARSER)
     custom = {f.get("numFmtId"): f.get("formatCode") or "" for f in styles.iterfind("m:numFmts/m:numFmt", NS)}
     dates, durations = set(), set()
@@ -299,10 +307,13 @@ def _date_styles(data: bytes | None) -> tuple[set[int], set[int]]:
             dates.add(index)
             if _is_duration_format(code):
                 durations.add(index)
-    return dates, durations
+    return frozenset(dates), frozenset(durations)
 
 
-def _sheet(data: bytes, title: str, strings: list[str], dates: set[int], durations: set[int],
+_cached_date_styles = lru_cache(maxsize=32)(_read_date_styles)
+
+
+def _sheet(data: bytes, title: str, strings: list[str], dates: frozenset[int], durations: frozenset[int],
            date1904: bool) -> tuple[dict[tuple[int, int], Any], dict[tuple[int, int], tuple[str, bool]], set[int]]:
     """A sheet's cells that hold a value, its formulas (text, whether a computed value was saved) and the rows
     where merged ranges start.  The sheet's declared dimension is ignored: only the cells written are read.

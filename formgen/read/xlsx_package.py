@@ -17,7 +17,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterator
 
 from lxml import etree
 
@@ -317,7 +317,7 @@ def _sheet(data: bytes, title: str, strings: list[str], dates: frozenset[int], d
            date1904: bool) -> tuple[dict[tuple[int, int], Any], dict[tuple[int, int], tuple[str, bool]], set[int]]:
     """A sheet's cells that hold a value, its formulas (text, whether a computed value was saved) and the rows
     where merged ranges start.  The sheet's declared dimension is ignored: only the cells written are read.
-    The sheet streams a row at a time; a cell without children (formatting only) is passed over unparsed.
+    A cell without children (formatting only) is passed over unparsed.
     This loop is most of a read's time: a cell's one child (nearly every cell has one) is looked at
     without iterating.  A cell's value is what openpyxl reads: an inline or shared string, a number (an int
     unless the text has a point or an exponent) or, in a date or duration style, the date, time or
@@ -329,8 +329,7 @@ def _sheet(data: bytes, title: str, strings: list[str], dates: frozenset[int], d
     dated: dict[tuple[str, bool], Any] = {}  # (a date's serial number as written, a duration?) -> its value
     limit, columns = LIMITS.cell_chars, _COLUMNS
     row = 0
-    for _event, node in etree.iterparse(io.BytesIO(data), events=("end",), tag=(_ROW, _MERGE),
-                                        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False):
+    for node in _rows_of(data):
         if node.tag == _MERGE:
             top = _heading_row(node.get("ref"))
             if top:
@@ -417,8 +416,38 @@ def _sheet(data: bytes, title: str, strings: list[str], dates: frozenset[int], d
                                         "allows"), cell=f"{title}!{get_column_letter(at[1])}{at[0]}",
                              limit=limit)
             cells[at] = _unescape(value) if "_x" in value else value
-        node.clear()
     return cells, formulas, merged
+
+
+_WHOLE_SHEET = 4 * 1024 * 1024  # bytes: a sheet up to this size is parsed whole, in a fifth less time
+
+
+def _rows_of(data: bytes) -> Iterator[etree._Element]:
+    """A sheet's rows and merged ranges in the order a stream of the sheet ends them.  A small sheet is
+    parsed whole where none of them lies inside another (so that they end in the order they start); any
+    other sheet, a broken one too, streams a row at a time, its cells read, and refused, in that order."""
+    if len(data) <= _WHOLE_SHEET:
+        try:
+            root = etree.fromstring(data, _PARSER)
+        except etree.LxmlError:
+            root = None
+        if root is not None and _in_place(root):
+            return root.iter(_ROW, _MERGE)
+    return _streamed(data)
+
+
+def _in_place(root: etree._Element) -> bool:
+    """Whether every row and merged range of a sheet is a child of a child of the sheet (``sheetData`` and
+    ``mergeCells``), where none can lie inside another."""
+    placed = sum(1 for part in root if part.tag not in (_ROW, _MERGE) for _node in part.iterchildren(_ROW, _MERGE))
+    return placed == sum(1 for _node in root.iter(_ROW, _MERGE))
+
+
+def _streamed(data: bytes) -> Iterator[etree._Element]:
+    for _event, node in etree.iterparse(io.BytesIO(data), events=("end",), tag=(_ROW, _MERGE),
+                                        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False):
+        yield node
+        node.clear()
 
 
 def _heading_row(ref: str | None) -> int | None:

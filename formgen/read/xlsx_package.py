@@ -33,6 +33,7 @@ NS = {"m": M, "r": R, "rel": REL}
 FORMAT = "Excel (.xlsx)"
 MAX_ROW, MAX_COLUMN = 1048576, 16384
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+_WHOLE_PART = 4 * 1024 * 1024  # bytes: a part up to this size is parsed whole, in a fifth less time
 _ROW, _CELL, _VALUE, _FORMULA, _INLINE, _TEXT, _RUN, _MERGE, _SI = (
     f"{{{M}}}{t}" for t in ("row", "c", "v", "f", "is", "t", "r", "mergeCell", "si"))
 
@@ -275,12 +276,18 @@ def _text_of(node: etree._Element) -> str:
 def _shared_strings(data: bytes | None) -> list[str]:
     if data is None:
         return []
-    strings = []
-    for _event, node in etree.iterparse(io.BytesIO(data), events=("end",), tag=_SI, resolve_entities=False,
-                                        no_network=True, load_dtd=False, huge_tree=False):
-        strings.append(_text_of(node).replace("x005F_", ""))
-        node.clear()
-    return strings
+    return [_text_of(node).replace("x005F_", "") for node in _items_of(data)]
+
+
+def _items_of(data: bytes) -> Iterator[etree._Element]:
+    """The string items of a shared strings part in the order a stream of it ends them: a small part is
+    parsed whole where every item is a child of the part's root, so that none lies inside another (a part
+    that does not parse makes the workbook unreadable however it is read)."""
+    if len(data) <= _WHOLE_PART:
+        root = etree.fromstring(data, _PARSER)
+        if root.tag != _SI and sum(1 for _node in root.iterchildren(_SI)) == sum(1 for _node in root.iter(_SI)):
+            return root.iterchildren(_SI)
+    return _streamed(data, _SI)
 
 
 def _date_styles(data: bytes | None) -> tuple[frozenset[int], frozenset[int]]:
@@ -419,21 +426,18 @@ def _sheet(data: bytes, title: str, strings: list[str], dates: frozenset[int], d
     return cells, formulas, merged
 
 
-_WHOLE_SHEET = 4 * 1024 * 1024  # bytes: a sheet up to this size is parsed whole, in a fifth less time
-
-
 def _rows_of(data: bytes) -> Iterator[etree._Element]:
     """A sheet's rows and merged ranges in the order a stream of the sheet ends them.  A small sheet is
     parsed whole where none of them lies inside another (so that they end in the order they start); any
     other sheet, a broken one too, streams a row at a time, its cells read, and refused, in that order."""
-    if len(data) <= _WHOLE_SHEET:
+    if len(data) <= _WHOLE_PART:
         try:
             root = etree.fromstring(data, _PARSER)
         except etree.LxmlError:
             root = None
         if root is not None and _in_place(root):
             return root.iter(_ROW, _MERGE)
-    return _streamed(data)
+    return _streamed(data, (_ROW, _MERGE))
 
 
 def _in_place(root: etree._Element) -> bool:
@@ -443,8 +447,9 @@ def _in_place(root: etree._Element) -> bool:
     return placed == sum(1 for _node in root.iter(_ROW, _MERGE))
 
 
-def _streamed(data: bytes) -> Iterator[etree._Element]:
-    for _event, node in etree.iterparse(io.BytesIO(data), events=("end",), tag=(_ROW, _MERGE),
+def _streamed(data: bytes, tags: str | tuple[str, ...]) -> Iterator[etree._Element]:
+    """The elements of ``tags`` as a stream of ``data`` ends them, each cleared once read."""
+    for _event, node in etree.iterparse(io.BytesIO(data), events=("end",), tag=tags,
                                         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False):
         yield node
         node.clear()

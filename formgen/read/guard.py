@@ -26,9 +26,9 @@ from formgen.issues import Code, Issue, Text, Unreadable, shown
 from formgen.limits import LIMITS, MIB, Limits
 
 CHUNK = MIB
-#: a cell element of a sheet, with or without a namespace prefix; and without, the one to count where no
-#: prefix can be (no ":c" in the text): the same matches, found three times as fast
+#: a cell element of a sheet, with or without a namespace prefix
 _CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+#: the same cells in text where no prefix can be (text without ":c"), found three times as fast
 _UNPREFIXED_CELL = re.compile(rb"<c[\s/>]")
 _DTD = (b"<!DOCTYPE", b"<!ENTITY")
 _DTD_UTF16 = tuple(m.encode(enc) for m in ("<!DOCTYPE", "<!ENTITY") for enc in ("utf-16-le", "utf-16-be"))
@@ -140,6 +140,7 @@ def _check_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, fmt_name: str, limit
 
 
 def _cells_in(data: bytes) -> int:
+    """How many cell elements ``data`` holds (:data:`_CELL`'s matches)."""
     return len((_UNPREFIXED_CELL if b":c" not in data else _CELL).findall(data))
 
 

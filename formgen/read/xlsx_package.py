@@ -34,6 +34,7 @@ FORMAT = "Excel (.xlsx)"
 MAX_ROW, MAX_COLUMN = 1048576, 16384
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 _WHOLE_PART = 4 * 1024 * 1024  # bytes: a part up to this size is parsed whole, in a fifth less time
+_CACHED_STYLES = 256 * 1024  # bytes: an office program's styles part, not one made to fill the cache
 _ROW, _CELL, _VALUE, _FORMULA, _INLINE, _TEXT, _RUN, _MERGE, _SI = (
     f"{{{M}}}{t}" for t in ("row", "c", "v", "f", "is", "t", "r", "mergeCell", "si"))
 
@@ -298,9 +299,6 @@ def _date_styles(data: bytes | None) -> tuple[frozenset[int], frozenset[int]]:
     return _read_date_styles(data) if len(data) > _CACHED_STYLES else _cached_date_styles(data)
 
 
-_CACHED_STYLES = 256 * 1024  # bytes: an office program's styles part, not one made to fill the cache
-
-
 def _read_date_styles(data: bytes) -> tuple[frozenset[int], frozenset[int]]:
     styles = etree.fromstring(data, _PARSER)
     custom = {f.get("numFmtId"): f.get("formatCode") or "" for f in styles.iterfind("m:numFmts/m:numFmt", NS)}
@@ -323,12 +321,12 @@ _cached_date_styles = lru_cache(maxsize=32)(_read_date_styles)
 def _sheet(data: bytes, title: str, strings: list[str], dates: frozenset[int], durations: frozenset[int],
            date1904: bool) -> tuple[dict[tuple[int, int], Any], dict[tuple[int, int], tuple[str, bool]], set[int]]:
     """A sheet's cells that hold a value, its formulas (text, whether a computed value was saved) and the rows
-    where merged ranges start.  The sheet's declared dimension is ignored: only the cells written are read.
-    A cell without children (formatting only) is passed over unparsed.
-    This loop is most of a read's time: a cell's one child (nearly every cell has one) is looked at
-    without iterating.  A cell's value is what openpyxl reads: an inline or shared string, a number (an int
-    unless the text has a point or an exponent) or, in a date or duration style, the date, time or
-    duration it stands for (each serial number converted once); a formula's value as last computed."""
+    where merged ranges start.  The sheet's declared dimension is ignored: only the cells written are read,
+    and a cell without children (formatting only) is passed over unparsed.  A value is what openpyxl reads:
+    an inline or shared string, a number (an int unless the text has a point or an exponent) or, in a date
+    or duration style, the date, time or duration it stands for; a formula's value as last computed.
+    This loop is most of a read's time: a cell's one child (nearly every cell has one) is looked at without
+    iterating, and each style's date test and each date's serial number are worked out once."""
     cells: dict[tuple[int, int], Any] = {}
     formulas: dict[tuple[int, int], tuple[str, bool]] = {}
     merged: set[int] = set()

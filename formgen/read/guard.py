@@ -28,6 +28,8 @@ from formgen.limits import LIMITS, MIB, Limits
 CHUNK = MIB
 #: a cell element of a sheet, with or without a namespace prefix
 _CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+#: the same cells in text where no prefix can be (text without ":c"), found three times as fast
+_UNPREFIXED_CELL = re.compile(rb"<c[\s/>]")
 _DTD = (b"<!DOCTYPE", b"<!ENTITY")
 _DTD_UTF16 = tuple(m.encode(enc) for m in ("<!DOCTYPE", "<!ENTITY") for enc in ("utf-16-le", "utf-16-be"))
 _LOCAL_HEADER = struct.Struct("<4s22xHH")
@@ -130,11 +132,16 @@ def _check_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, fmt_name: str, limit
                 raise refuse(fmt_name, N_("a part of it ({part}) declares a document type (DTD), which no office "
                                           "program writes and formgen does not read"), part=_shown(info.filename))
             if count_cells:
-                cells += len(_CELL.findall(window)) - len(_CELL.findall(carry))
+                cells += _cells_in(window) - _cells_in(carry)
                 if cells > limits.cells:
                     break
             carry = window[-32:]
     return cells, b"".join(chunks)
+
+
+def _cells_in(data: bytes) -> int:
+    """How many cell elements ``data`` holds (:data:`_CELL`'s matches)."""
+    return len((_UNPREFIXED_CELL if b":c" not in data else _CELL).findall(data))
 
 
 def _shown(name: str) -> str:

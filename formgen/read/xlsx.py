@@ -120,9 +120,10 @@ def _outside_form(book: Book, sheet: str) -> list[Issue]:
     min_col, min_row, max_col, max_row = bounds  # whole columns or rows: the open side has no limit
     min_col, min_row = min_col or 1, min_row or 1
     max_col, max_row = max_col or MAX_COLUMN, max_row or MAX_ROW
+    outside = [(at, value) for at, value in book.cells.get(sheet, {}).items()
+               if not (min_col <= at[1] <= max_col and min_row <= at[0] <= max_row)]
     return [Issue(Code.EXTRA_CONTENT, location=f"{sheet}!{get_column_letter(c)}{r}")
-            for (r, c), value in sorted(book.cells.get(sheet, {}).items())
-            if not is_empty(value) and not (min_col <= c <= max_col and min_row <= r <= max_row)]
+            for (r, c), value in sorted(outside) if not is_empty(value)]
 
 
 def _read_table(book: Book, spec: FormSpec, group: Group) -> tuple[list[RawValue], list[Issue]]:
@@ -150,7 +151,8 @@ def _read_table(book: Book, spec: FormSpec, group: Group) -> tuple[list[RawValue
     for col, c in columns:
         letter = get_column_letter(c)
         values.append(RawValue(f"{group.address}.{col.name}", None, f"{sheet}!{letter}{min_row}:{letter}{max_row}"))
-    last_row = max((r for r, _c in book.cells.get(sheet, {})), default=max_row)
+    cells = book.cells.get(sheet, {})
+    last_row = max(cells)[0] if cells else max_row
     totals = [book.names.get(defined_name(f.address)) for f in spec.total_row(group).values()]
     below = [coordinate_to_tuple(where[1])[0] for where in totals if where is not None and where[0] == sheet]
     if below:
@@ -166,18 +168,19 @@ def _rows(book: Book, spec: FormSpec, group: Group, sheet: str, columns: list[tu
     issues: list[Issue] = []
     index = 0
     cells, formula_cells, address = book.cells.get(sheet, {}), book.formulas.get(sheet, {}), group.address
-    letters = [(col, c, get_column_letter(c)) for col, c in columns]
+    # each column's name and its cells' location but for the row number ("表单!B")
+    places = [(col.name, c, f"{sheet}!{get_column_letter(c)}") for col, c in columns]
     for r in range(first, last + 1):
-        filled = [(col, letter, v) for col, c, letter in letters
-                  if not is_empty(v := cells.get((r, c)))]
+        filled = [(name, place, v) for name, c, place in places
+                  if (v := cells.get((r, c))) is not None and not is_empty(v)]
         formulas = [(col, c) for col, c in columns if (r, c) in formula_cells] if formula_cells else []
         if r > table_end and not filled and not formulas:
             break  # rows typed just below the table belong to it, up to the first empty row
         for col, c in formulas:
             issues.extend(_formula(book, spec, col, f"{address}.{index}.{col.name}", sheet, r, c))
         if filled:
-            for col, letter, v in filled:
-                values.append(RawValue(f"{address}.{index}.{col.name}", v, f"{sheet}!{letter}{r}"))
+            prefix, row = f"{address}.{index}.", str(r)
+            values.extend([RawValue(prefix + name, v, place + row) for name, place, v in filled])
             index += 1
     return values, issues
 

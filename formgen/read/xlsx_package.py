@@ -17,7 +17,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterator
 
 from lxml import etree
 
@@ -33,6 +33,8 @@ NS = {"m": M, "r": R, "rel": REL}
 FORMAT = "Excel (.xlsx)"
 MAX_ROW, MAX_COLUMN = 1048576, 16384
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+_WHOLE_PART = 4 * 1024 * 1024  # bytes: a part up to this size is parsed whole, in a fifth less time
+_CACHED_STYLES = 256 * 1024  # bytes: an office program's styles part, not one made to fill the cache
 _ROW, _CELL, _VALUE, _FORMULA, _INLINE, _TEXT, _RUN, _MERGE, _SI = (
     f"{{{M}}}{t}" for t in ("row", "c", "v", "f", "is", "t", "r", "mergeCell", "si"))
 
@@ -275,18 +277,29 @@ def _text_of(node: etree._Element) -> str:
 def _shared_strings(data: bytes | None) -> list[str]:
     if data is None:
         return []
-    strings = []
-    for _event, node in etree.iterparse(io.BytesIO(data), events=("end",), tag=_SI, resolve_entities=False,
-                                        no_network=True, load_dtd=False, huge_tree=False):
-        strings.append(_text_of(node).replace("x005F_", ""))
-        node.clear()
-    return strings
+    return [_text_of(node).replace("x005F_", "") for node in _items_of(data)]
 
 
-def _date_styles(data: bytes | None) -> tuple[set[int], set[int]]:
-    """The cell styles (indices of cellXfs) whose number format is a date or time, and those of a duration."""
+def _items_of(data: bytes) -> Iterator[etree._Element]:
+    """The string items of a shared strings part in the order a stream of it ends them: a small part is
+    parsed whole where every item is a child of the part's root, so that none lies inside another (a part
+    that does not parse makes the workbook unreadable however it is read)."""
+    if len(data) <= _WHOLE_PART:
+        root = etree.fromstring(data, _PARSER)
+        if root.tag != _SI and sum(1 for _node in root.iterchildren(_SI)) == sum(1 for _node in root.iter(_SI)):
+            return root.iterchildren(_SI)
+    return _streamed(data, _SI)
+
+
+def _date_styles(data: bytes | None) -> tuple[frozenset[int], frozenset[int]]:
+    """The cell styles (indices of cellXfs) whose number format is a date or time, and those of a duration.
+    The returns of one form share their styles part: a small one is read once."""
     if data is None:
-        return set(), set()
+        return frozenset(), frozenset()
+    return _read_date_styles(data) if len(data) > _CACHED_STYLES else _cached_date_styles(data)
+
+
+def _read_date_styles(data: bytes) -> tuple[frozenset[int], frozenset[int]]:
     styles = etree.fromstring(data, _PARSER)
     custom = {f.get("numFmtId"): f.get("formatCode") or "" for f in styles.iterfind("m:numFmts/m:numFmt", NS)}
     dates, durations = set(), set()
@@ -299,20 +312,29 @@ def _date_styles(data: bytes | None) -> tuple[set[int], set[int]]:
             dates.add(index)
             if _is_duration_format(code):
                 durations.add(index)
-    return dates, durations
+    return frozenset(dates), frozenset(durations)
 
 
-def _sheet(data: bytes, title: str, strings: list[str], dates: set[int], durations: set[int],
+_cached_date_styles = lru_cache(maxsize=32)(_read_date_styles)
+
+
+def _sheet(data: bytes, title: str, strings: list[str], dates: frozenset[int], durations: frozenset[int],
            date1904: bool) -> tuple[dict[tuple[int, int], Any], dict[tuple[int, int], tuple[str, bool]], set[int]]:
     """A sheet's cells that hold a value, its formulas (text, whether a computed value was saved) and the rows
-    where merged ranges start.  The sheet's declared dimension is ignored: only the cells written are read.
-    The sheet streams a row at a time; a cell without children (formatting only) is passed over unparsed."""
+    where merged ranges start.  The sheet's declared dimension is ignored: only the cells written are read,
+    and a cell without children (formatting only) is passed over unparsed.  A value is what openpyxl reads:
+    an inline or shared string, a number (an int unless the text has a point or an exponent) or, in a date
+    or duration style, the date, time or duration it stands for; a formula's value as last computed.
+    This loop is most of a read's time: a cell's one child (nearly every cell has one) is looked at without
+    iterating, and each style's date test and each date's serial number are worked out once."""
     cells: dict[tuple[int, int], Any] = {}
     formulas: dict[tuple[int, int], tuple[str, bool]] = {}
     merged: set[int] = set()
+    numbers: dict[str | None, tuple[bool, bool]] = {None: (False, False)}  # style -> (a date?, a duration?)
+    dated: dict[tuple[str, bool], Any] = {}  # (a date's serial number as written, a duration?) -> its value
+    limit, columns = LIMITS.cell_chars, _COLUMNS
     row = 0
-    for _event, node in etree.iterparse(io.BytesIO(data), events=("end",), tag=(_ROW, _MERGE),
-                                        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False):
+    for node in _rows_of(data):
         if node.tag == _MERGE:
             top = _heading_row(node.get("ref"))
             if top:
@@ -322,6 +344,7 @@ def _sheet(data: bytes, title: str, strings: list[str], dates: set[int], duratio
         row = int(float(number)) if number else row + 1
         # a cell's reference is nearly always its column's letters and this row's number as written
         digits = number if number and len(number) < 10 and number.isascii() and number.isdigit() else None
+        cut = -len(digits) if digits else 0
         last, after = None, 0  # the last cell reference met in the row, and how many cells came since
         for cell in node.iterchildren(_CELL):
             ref = cell.get("r")
@@ -329,38 +352,105 @@ def _sheet(data: bytes, title: str, strings: list[str], dates: set[int], duratio
                 last, after = ref, 0
             else:
                 after += 1
-            if not len(cell):
+            children = len(cell)
+            if not children:
                 continue
             v = f = inline = None
-            for child in cell:
+            if children == 1:
+                child = cell[0]
                 tag = child.tag
                 if tag == _VALUE:
                     v = child.text
-                elif tag == _FORMULA:
-                    f = child
                 elif tag == _INLINE:
                     inline = child
+                elif tag == _FORMULA:
+                    f = child
+            else:
+                for child in cell:
+                    tag = child.tag
+                    if tag == _VALUE:
+                        v = child.text
+                    elif tag == _FORMULA:
+                        f = child
+                    elif tag == _INLINE:
+                        inline = child
             if last is None:
                 at = (row, after)
-            elif digits is not None and last.endswith(digits) and (col := _COLUMNS.get(last[:-len(digits)])):
+            elif digits is not None and last.endswith(digits) and (col := columns.get(last[:cut])):
                 at = (row, col + after)  # the letters were read as a column before: no need to parse them
             else:
                 at = coordinate_to_tuple(last)
                 at = (at[0], at[1] + after)
             if f is not None:
                 formulas[at] = (f.text or "", bool(v))
-            value = _value(cell.get("t", "n"), cell.get("s"), v, inline, strings, dates, durations, date1904)
-            if value is None:
+            kind = cell.get("t", "n")
+            if kind == "inlineStr":
+                if inline is None:
+                    continue
+                value = _text_of(inline)
+            elif not v:
                 continue
-            if isinstance(value, str):
-                if len(value) > LIMITS.cell_chars:
-                    raise refuse(FORMAT, N_("a cell ({cell}) holds more than {limit} characters, more than Excel "
-                                            "allows"), cell=f"{title}!{get_column_letter(at[1])}{at[0]}",
-                                 limit=LIMITS.cell_chars)
-                value = _unescape(value)
-            cells[at] = value
-        node.clear()
+            elif kind == "s":
+                value = strings[int(v)]
+            elif kind == "n":
+                style = cell.get("s")
+                found = numbers.get(style)
+                if found is None:
+                    found = numbers[style] = (int(style) in dates, int(style) in durations) if style else (False, False)
+                if not found[0]:
+                    cells[at] = float(v) if "." in v or "E" in v or "e" in v else int(v)
+                    continue
+                value = dated.get((v, found[1]))
+                if value is None:
+                    serial = float(v) if "." in v or "E" in v or "e" in v else int(v)
+                    try:
+                        value = from_serial(serial, date1904, found[1])
+                    except (OverflowError, ValueError):
+                        value = "#VALUE!"  # a date out of every calendar: Excel shows an error
+                    dated[v, found[1]] = value
+                if type(value) is not str:
+                    cells[at] = value
+                    continue
+            else:
+                value = _value(kind, v)
+                if type(value) is not str:
+                    cells[at] = value
+                    continue
+            if len(value) > limit:
+                raise refuse(FORMAT, N_("a cell ({cell}) holds more than {limit} characters, more than Excel "
+                                        "allows"), cell=f"{title}!{get_column_letter(at[1])}{at[0]}",
+                             limit=limit)
+            cells[at] = _unescape(value) if "_x" in value else value
     return cells, formulas, merged
+
+
+def _rows_of(data: bytes) -> Iterator[etree._Element]:
+    """A sheet's rows and merged ranges in the order a stream of the sheet ends them.  A small sheet is
+    parsed whole where none of them lies inside another (so that they end in the order they start); any
+    other sheet, a broken one too, streams a row at a time, its cells read, and refused, in that order."""
+    if len(data) <= _WHOLE_PART:
+        try:
+            root = etree.fromstring(data, _PARSER)
+        except etree.LxmlError:
+            root = None
+        if root is not None and _in_place(root):
+            return root.iter(_ROW, _MERGE)
+    return _streamed(data, (_ROW, _MERGE))
+
+
+def _in_place(root: etree._Element) -> bool:
+    """Whether every row and merged range of a sheet is a child of a child of the sheet (``sheetData`` and
+    ``mergeCells``), where none can lie inside another."""
+    placed = sum(1 for part in root if part.tag not in (_ROW, _MERGE) for _node in part.iterchildren(_ROW, _MERGE))
+    return placed == sum(1 for _node in root.iter(_ROW, _MERGE))
+
+
+def _streamed(data: bytes, tags: str | tuple[str, ...]) -> Iterator[etree._Element]:
+    """The elements of ``tags`` as a stream of ``data`` ends them, each cleared once read."""
+    for _event, node in etree.iterparse(io.BytesIO(data), events=("end",), tag=tags,
+                                        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False):
+        yield node
+        node.clear()
 
 
 def _heading_row(ref: str | None) -> int | None:
@@ -372,24 +462,9 @@ def _heading_row(ref: str | None) -> int | None:
     return min_row if min_col != max_col else None
 
 
-def _value(kind: str, style: str | None, text: str | None, inline: etree._Element | None, strings: list[str],
-           dates: set[int], durations: set[int], date1904: bool) -> Any:
-    """A cell's value from its type, style, ``<v>`` text and inline string (a formula's value as last
-    computed), None when it has none."""
-    if kind == "inlineStr":
-        return None if inline is None else _text_of(inline)
-    if not text:
-        return None
-    if kind == "n":
-        number = float(text) if "." in text or "E" in text or "e" in text else int(text)
-        if style and int(style) in dates:
-            try:
-                return from_serial(number, date1904, int(style) in durations)
-            except (OverflowError, ValueError):
-                return "#VALUE!"  # a date out of every calendar: Excel shows an error
-        return number
-    if kind == "s":
-        return strings[int(text)]
+def _value(kind: str, text: str) -> Any:
+    """The value of a cell of a kind other than a string or a number, from its ``<v>`` text (not empty): a
+    boolean, an ISO 8601 date, or text (a formula's text result, an error such as #N/A)."""
     if kind == "b":
         return bool(int(text))
     if kind == "d":

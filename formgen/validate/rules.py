@@ -270,7 +270,7 @@ def _binary(op: str, left: Compiled, right: Compiled) -> Compiled:
         a, b = left(ev, row), right(ev, row)
         if a is None or b is None:
             return None
-        if isinstance(a, dt.datetime) != isinstance(b, dt.datetime):
+        if type(a) is not type(b) and isinstance(a, dt.datetime) != isinstance(b, dt.datetime):
             a, b = _as_date(a), _as_date(b)  # a date and a date-time compare by their day in China
         return compare(a, b)
     return comparison

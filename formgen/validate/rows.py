@@ -111,19 +111,33 @@ def _pattern_test(pattern: Any) -> Test | None:
     return lambda v: _FAIL if isinstance(v, str) and not search(v) else None
 
 
+#: how many texts a format's test remembers the outcome of
+_KNOWN = 4096
+
+
 def _format_test(name: Any) -> Test | None:
+    """FormatChecker.check, without the message no one reads; what a text comes to is remembered, since the
+    dates and codes of a column repeat from row to row."""
     if not isinstance(name, str):
         return None
-
     if name not in FORMAT_CHECKER.checkers:
         return lambda v: None
     check, raises = FORMAT_CHECKER.checkers[name]
+    known: dict[str, tuple | None] = {}
 
-    def test(v: Any) -> tuple | None:  # FormatChecker.check, without the message no one reads
+    def test(v: Any) -> tuple | None:
+        text = type(v) is str
+        if text and v in known:
+            return known[v]
         try:
-            return None if check(v) else _FAIL
+            failed = None if check(v) else _FAIL
         except raises as error:
-            return (error,)
+            failed = (error,)
+        if text:
+            if len(known) >= _KNOWN:
+                known.clear()
+            known[v] = failed
+        return failed
     return test
 
 

@@ -440,8 +440,8 @@ def coerce(value: Any, field: Field, ctx: Context = Context()) -> Any:
     return COERCERS[field.kind](value, field, ctx)
 
 
-#: how many texts a field's coercer remembers the outcome of
-_MEMO = 4096
+#: how many texts a field's coercer remembers the outcome of, and how long a text it remembers
+_MEMO, _MEMO_TEXT = 1024, 64
 
 
 def coercer(field: Field) -> Callable[[Any, Context], Any]:
@@ -470,6 +470,8 @@ def coercer(field: Field) -> Callable[[Any, Context], Any]:
             if value is None:
                 return None
             return coerce(value, field, ctx) if isinstance(value, str) else convert(value, field, ctx)
+        if len(value) > _MEMO_TEXT:
+            return coerce(value, field, ctx)
         try:
             ok, out = memo[value]
         except KeyError:

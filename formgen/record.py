@@ -94,14 +94,13 @@ _ABSENT = object()
 
 
 class _Target:
-    """How the value read at an address goes into the record: the field, its coercer, and, for the cell of a
-    row (``group.3.column``), the group's and the column's names, so that the row is found without walking the
+    """How the value read at an address goes into the record: the field's coercer, and, for the cell of a row
+    (``group.3.column``), the group's and the column's names, so that the row is found without walking the
     address."""
 
-    __slots__ = ("field", "coerce", "group", "column")
+    __slots__ = ("coerce", "group", "column")
 
     def __init__(self, field: Field, key: tuple | None):
-        self.field = field
         self.coerce = coercer(field)
         cell = key is not None and len(key) == 3 and key[1] == "." and "." not in (key[0], key[2])
         self.group, self.column = (key[0], key[2]) if cell else (None, None)

@@ -111,8 +111,8 @@ def _pattern_test(pattern: Any) -> Test | None:
     return lambda v: _FAIL if isinstance(v, str) and not search(v) else None
 
 
-#: how many texts a format's test remembers the outcome of
-_KNOWN = 4096
+#: how many texts a format's test remembers the outcome of, and how long a text it remembers
+_KNOWN, _KNOWN_TEXT = 1024, 64
 
 
 def _format_test(name: Any) -> Test | None:
@@ -126,7 +126,7 @@ def _format_test(name: Any) -> Test | None:
     known: dict[str, tuple | None] = {}
 
     def test(v: Any) -> tuple | None:
-        text = type(v) is str
+        text = type(v) is str and len(v) <= _KNOWN_TEXT
         if text and v in known:
             return known[v]
         try:

@@ -7,10 +7,12 @@ A group's ``items`` schema is compiled when every keyword in it is one this modu
 ``exclusiveMaximum``, ``required``, ``properties``, and annotations such as ``title`` and ``x-formgen``), and
 the group is reached from the root through ``properties`` alone.  The checker yields the errors jsonschema
 would, in the order it would, with the same instance path, keyword, keyword value, instance, schema path and
-cause; each test is the one jsonschema's keyword function makes (its own type checker and format checker).
-jsonschema still validates everything else: the definition with the compiled groups' ``items`` taken out
-(the *shell*), which keeps the groups' own keywords (``type``, ``minItems``, ``maxItems`` …).  A definition
-with a ``$ref`` anywhere, and any group with another keyword, is left to jsonschema whole.
+cause; each test is the one jsonschema's keyword function makes (its own type checker, and the format
+checker's functions).  jsonschema still validates everything else: the definition with the compiled groups'
+``items`` taken out (the *shell*), which keeps the groups' own keywords (``type``, ``minItems``, ``maxItems``
+…), whose ``minItems`` and ``maxItems`` errors carry no message (jsonschema's prints every row, and no issue
+reads it).  A definition with a ``$ref`` anywhere, and any group with another keyword, is left to jsonschema
+whole.
 """
 
 from __future__ import annotations

@@ -104,10 +104,13 @@ def clean_text(value: str, keep_newlines: bool = False) -> str:
     return " ".join(part.strip(_SPACES) for part in text.split("\n") if part.strip(_SPACES)).strip(_SPACES)
 
 
+#: each full-width digit, letter and punctuation mark (and the ideographic space) as NFKC makes it
+_HALFWIDTH = {c: unicodedata.normalize("NFKC", chr(c)) for c in [*range(0xFF01, 0xFF5F), 0x3000]}
+
+
 def halfwidth(text: str) -> str:
     """Full-width digits, letters and punctuation to ASCII (NFKC), leaving CJK text alone."""
-    return "".join(unicodedata.normalize("NFKC", ch) if "\uff01" <= ch <= "\uff5e" or ch == "\u3000" else ch
-                   for ch in text)
+    return text if text.isascii() else text.translate(_HALFWIDTH)
 
 
 _ALNUM = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
@@ -115,7 +118,7 @@ _ALNUM = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 
 def halfwidth_alnum(text: str) -> str:
     """Full-width digits and Latin letters to ASCII, leaving full-width punctuation such as （） alone."""
-    return _ALNUM.sub(lambda m: chr(ord(m.group()) - 0xFEE0), text)
+    return text if text.isascii() else _ALNUM.sub(lambda m: chr(ord(m.group()) - 0xFEE0), text)
 
 
 def is_empty(value: Any) -> bool:
@@ -124,9 +127,12 @@ def is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and clean_text(value, True) == "")
 
 
+_WHITESPACE = re.compile(r"\s+")
+
+
 def _compact(value: Any) -> str:
     """Half-width text without any spaces: the form in which numbers, dates and codes are parsed."""
-    return re.sub(r"\s+", "", halfwidth(clean_text(str(value))))
+    return _WHITESPACE.sub("", halfwidth(clean_text(str(value))))
 
 
 # -- numbers -----------------------------------------------------------------
@@ -432,3 +438,51 @@ def coerce(value: Any, field: Field, ctx: Context = Context()) -> Any:
     if is_empty(value):
         return None
     return COERCERS[field.kind](value, field, ctx)
+
+
+#: how many texts a field's coercer remembers the outcome of, and how long a text it remembers
+_MEMO, _MEMO_TEXT = 1024, 64
+
+
+def coercer(field: Field) -> Callable[[Any, Context], Any]:
+    """:func:`coerce` for one field, with its kind worked out once: plain text is cleaned on the spot, and what
+    other texts come to (the value, or the issue) is remembered, since the dates, choices and codes of a column
+    repeat from row to row and what a text comes to depends on the text alone."""
+    kind = field.kind
+    if kind == "text":
+        def text(value: Any, ctx: Context) -> Any:
+            if type(value) is str and value.isprintable():  # clean_text keeps all of it but the ASCII spaces
+                return value.strip(" ") or None
+            return coerce(value, field, ctx)
+        return text
+    if kind == "string" and normaliser(field.schema.get("format")) is None:
+        def string(value: Any, ctx: Context) -> Any:
+            if type(value) is str and value.isprintable():
+                value = value.strip(" ")
+                return (value if value.isascii() else halfwidth_alnum(value)) or None
+            return coerce(value, field, ctx)
+        return string
+    convert = COERCERS[kind]
+    memo: dict[str, tuple[bool, Any]] = {}
+
+    def remembered(value: Any, ctx: Context) -> Any:
+        if type(value) is not str:
+            if value is None:
+                return None
+            return coerce(value, field, ctx) if isinstance(value, str) else convert(value, field, ctx)
+        if len(value) > _MEMO_TEXT:
+            return coerce(value, field, ctx)
+        try:
+            ok, out = memo[value]
+        except KeyError:
+            if len(memo) >= _MEMO:
+                memo.clear()
+            try:
+                ok, out = True, coerce(value, field, ctx)
+            except CoerceError as err:
+                ok, out = False, (err.code, err.params)
+            memo[value] = ok, out
+        if ok:
+            return list(out) if type(out) is list else out  # a record's list is its own
+        raise CoerceError(out[0], **out[1])
+    return remembered

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from formgen.coerce import CoerceError, Context, coerce
+from formgen.coerce import CoerceError, Context, coercer
 from formgen.issues import Issue
 from formgen.paths import set_parts, set_path
 from formgen.spec.model import LOOKUP_MEMO, Field, FormSpec, Group
@@ -90,32 +90,70 @@ def original_text(value: Any) -> str:
     return str(value)
 
 
+_ABSENT = object()
+
+
+class _Target:
+    """How the value read at an address goes into the record: the field's coercer, and, for the cell of a row
+    (``group.3.column``), the group's and the column's names, so that the row is found without walking the
+    address."""
+
+    __slots__ = ("coerce", "group", "column")
+
+    def __init__(self, field: Field, key: tuple | None):
+        self.coerce = coercer(field)
+        cell = key is not None and len(key) == 3 and key[1] == "." and "." not in (key[0], key[2])
+        self.group, self.column = (key[0], key[2]) if cell else (None, None)
+
+    def put(self, record: dict, parts: list[str], value: Any) -> None:
+        """``set_parts(record, parts, value)``, straight into the row for a row's cell."""
+        if self.group is not None:
+            rows = record.get(self.group, _ABSENT)
+            if rows is _ABSENT:
+                rows = record[self.group] = []
+            if type(rows) is list:
+                index = int(parts[1])
+                while len(rows) <= index:
+                    rows.append({})
+                row = rows[index]
+                if type(row) is dict:
+                    row[self.column] = value
+                    return
+        set_parts(record, parts, value)
+
+
 class _Reading:
-    """The field whose value an address puts in the record, remembered by the address with its row numbers
-    masked (every row of a column reads the same field), unless some item's own path has a part of digits."""
+    """What an address puts in the record, remembered by the address with its row numbers masked (every row
+    of a column reads the same field), unless some item's own path has a part of digits."""
 
     def __init__(self, spec: FormSpec):
         self.spec = spec
         self.masked = not any(part.isdigit() for item in spec.items for part in item.path)
-        self.fields: dict[Any, Field | None] = {}
+        self.targets: dict[Any, _Target | None] = {}
 
-    def field(self, address: str, parts: list[str]) -> Field | None:
-        """The field read at ``address`` (split into ``parts``); None when it is not a field or is a column
-        the form only prints."""
-        key = tuple("." if p.isdigit() else p for p in parts) if self.masked else address
-        try:
-            return self.fields[key]
-        except KeyError:
-            pass
-        if len(self.fields) >= LOOKUP_MEMO:  # addresses come from files: the memo stays bounded
-            self.fields.clear()
+    def key(self, address: str, parts: list[str]) -> Any:
+        """What ``address`` (split into ``parts``) is remembered by."""
+        if not self.masked:
+            return address
+        if len(parts) == 3:  # a row's cell, most of a table's addresses
+            group, row, column = parts
+            if row.isdigit() and not group.isdigit() and not column.isdigit():
+                return group, ".", column
+        return tuple(["." if p.isdigit() else p for p in parts])
+
+    def target(self, address: str, key: Any) -> _Target | None:
+        """The target of ``address`` (remembered by ``key``); None when it is not a field or is a column the
+        form only prints."""
+        if len(self.targets) >= LOOKUP_MEMO:  # addresses come from files: the memo stays bounded
+            self.targets.clear()
         target = self.spec.lookup(address)
         if isinstance(target, Field):
             in_group = column_of(self.spec, address)
-            found = None if in_group and in_group[0].printed_only(target) else target
+            found = None if in_group and in_group[0].printed_only(target) else _Target(
+                target, key if self.masked else None)
         else:
             found = None
-        self.fields[key] = found
+        self.targets[key] = found
         return found
 
 
@@ -135,33 +173,44 @@ def _reading(spec: FormSpec) -> _Reading:
 def build_record(spec: FormSpec, extraction: Extraction) -> Built:
     """Coerce raw values to the schema's types; bad values become issues, never exceptions."""
     built = Built({}, [], set(), {})
+    record, originals = built.record, built.originals
     reading = _reading(spec)
+    targets, context = reading.targets, extraction.context
     for raw in extraction.values:
-        parts = raw.address.split(".")
-        target = reading.field(raw.address, parts)
+        address = raw.address
+        parts = address.split(".")
+        key = reading.key(address, parts)
+        target = targets.get(key, _ABSENT)
+        if target is _ABSENT:
+            target = reading.target(address, key)
         if target is None:
             continue
-        built.originals[raw.address] = original_text(raw.value)
+        value = raw.value
+        typed = originals[address] = value if type(value) is str else original_text(value)
         try:
-            value = coerce(raw.value, target, extraction.context)
+            value = target.coerce(value, context)
         except CoerceError as err:
-            built.failed.add(raw.address)
-            built.issues.append(Issue(err.code, raw.address, raw.location,
-                                      {"label": spec.labels_of(raw.address), **err.params}))
-            value = built.originals[raw.address]
+            built.failed.add(address)
+            built.issues.append(Issue(err.code, address, raw.location,
+                                      {"label": spec.labels_of(address), **err.params}))
+            value = typed
         if value is not None:
-            set_parts(built.record, parts, value)
-    _unprinted_keys(spec, extraction, built.record)
+            target.put(record, parts, value)
+    _unprinted_keys(spec, extraction, record)
     return built
 
 
 def _unprinted_keys(spec: FormSpec, extraction: Extraction, record: dict) -> None:
     """A key left off the printed form is that of the pre-printed row in the same place: put it in every row of a
     group that was read (whatever a file of an earlier layout, which printed it, says)."""
-    read = {raw.address for raw in extraction.values} | set(extraction.locations)
+    read: set[str] | None = None
     for group in spec.groups():
         key = group.column(group.key) if group.key else None
-        if key is None or not group.unprinted_key(key) or group.address not in read:
+        if key is None or not group.unprinted_key(key):
+            continue
+        if read is None:
+            read = {raw.address for raw in extraction.values} | set(extraction.locations)
+        if group.address not in read:
             continue
         for i, fixed in enumerate(group.fixed_rows):
             if group.key in fixed:

@@ -369,10 +369,16 @@ class FormSpec:
     def _digit_paths(self) -> bool:
         return any(part.isdigit() for item in self.items for part in item.path)
 
+    def _key(self, parts: list[str]) -> tuple[str, ...]:
+        """What an address (split into ``parts``) is remembered by in :attr:`_lookups` and :attr:`_rows`."""
+        return tuple(parts) if self._digit_paths else tuple(["." if p.isdigit() else p for p in parts])
+
     def lookup(self, address: str) -> Field | Group | None:
         """The field or group an address names (``persons.2.name`` -> the ``name`` column)."""
         parts = address.split(".") if address else []
-        key = tuple(parts) if self._digit_paths else tuple("." if p.isdigit() else p for p in parts)
+        return self._lookup(parts, self._key(parts))
+
+    def _lookup(self, parts: list[str], key: tuple[str, ...]) -> Field | Group | None:
         try:
             return self._lookups[key]
         except KeyError:
@@ -381,6 +387,12 @@ class FormSpec:
             self._lookups.clear()
         found = self._lookups[key] = self._find(parts)
         return found
+
+    @cached_property
+    def _rows(self) -> dict[tuple[str, ...], tuple[Group, int] | None]:
+        """The group whose row an address is in, with the place of the row number in the address, by the key
+        of :meth:`lookup` (the row number is all that differs between the rows of a column); None outside rows."""
+        return {}
 
     def _find(self, parts: list[str]) -> Field | Group | None:
         """The item of the shortest path the address starts with, and the column within a group's row."""
@@ -412,23 +424,46 @@ class FormSpec:
 
     def label_of(self, address: str, lang: str = "zh_CN") -> str:
         """A human label for an address, e.g. ``涉及人员 第3行 姓名``."""
-        target = self.lookup(address)
-        if target is None:
-            return address
-        for group in self.groups():
-            n = len(group.path)
-            parts = address.split(".")
-            if tuple(parts[:n]) == group.path and len(parts) > n and parts[n].isdigit():
-                row = int(parts[n]) + 1
-                row_text = f"第{row}行" if lang != "en" else f"row {row}"
-                if isinstance(target, Field):
-                    return f"{group.label(lang)} {row_text} {target.label(lang)}"
-                return f"{group.label(lang)} {row_text}"
-        return target.label(lang)
+        return self._label(address, *self._labelled(address), lang)
 
     def labels_of(self, address: str) -> dict[str, str]:
         """The address's label in each language, for issue messages."""
-        return {"zh_CN": self.label_of(address, "zh_CN"), "en": self.label_of(address, "en")}
+        found = self._labelled(address)
+        return {"zh_CN": self._label(address, *found, "zh_CN"), "en": self._label(address, *found, "en")}
+
+    def _labelled(self, address: str) -> tuple[list[str], Item | None, tuple[Group, int] | None]:
+        """What a label is made of: the address's parts, its field or group, and the group whose row it is in
+        with the place of the row number."""
+        parts = address.split(".") if address else []
+        key = self._key(parts)
+        target = self._lookup(parts, key)
+        if target is None:
+            return parts, None, None
+        try:
+            return parts, target, self._rows[key]
+        except KeyError:
+            pass
+        in_row = next(((group, len(group.path)) for group in self._groups
+                       if tuple(parts[:len(group.path)]) == group.path and len(parts) > len(group.path)
+                       and parts[len(group.path)].isdigit()), None)
+        if len(self._rows) >= LOOKUP_MEMO:
+            self._rows.clear()
+        self._rows[key] = in_row
+        return parts, target, in_row
+
+    @staticmethod
+    def _label(address: str, parts: list[str], target: Item | None, in_row: tuple[Group, int] | None,
+               lang: str) -> str:
+        if target is None:
+            return address
+        if in_row is None:
+            return target.label(lang)
+        group, n = in_row
+        row = int(parts[n]) + 1
+        row_text = f"第{row}行" if lang != "en" else f"row {row}"
+        if isinstance(target, Field):
+            return f"{group.label(lang)} {row_text} {target.label(lang)}"
+        return f"{group.label(lang)} {row_text}"
 
     def is_pii(self, address: str) -> bool:
         target = self.lookup(address)

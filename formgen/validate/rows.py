@@ -7,10 +7,12 @@ A group's ``items`` schema is compiled when every keyword in it is one this modu
 ``exclusiveMaximum``, ``required``, ``properties``, and annotations such as ``title`` and ``x-formgen``), and
 the group is reached from the root through ``properties`` alone.  The checker yields the errors jsonschema
 would, in the order it would, with the same instance path, keyword, keyword value, instance, schema path and
-cause; each test is the one jsonschema's keyword function makes (its own type checker and format checker).
-jsonschema still validates everything else: the definition with the compiled groups' ``items`` taken out
-(the *shell*), which keeps the groups' own keywords (``type``, ``minItems``, ``maxItems`` …).  A definition
-with a ``$ref`` anywhere, and any group with another keyword, is left to jsonschema whole.
+cause; each test is the one jsonschema's keyword function makes (its own type checker, and the format
+checker's functions).  jsonschema still validates everything else: the definition with the compiled groups'
+``items`` taken out (the *shell*), which keeps the groups' own keywords (``type``, ``minItems``, ``maxItems``
+…), whose ``minItems`` and ``maxItems`` errors carry no message (jsonschema's prints every row, and no issue
+reads it).  A definition with a ``$ref`` anywhere, and any group with another keyword, is left to jsonschema
+whole.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import FormatError, UndefinedTypeCheck
+from jsonschema import Draft202012Validator, validators
+from jsonschema.exceptions import UndefinedTypeCheck, ValidationError
 
 from formgen.spec.model import FormSpec
 from formgen.validate.formats import FORMAT_CHECKER
@@ -64,6 +66,11 @@ def _type_test(types: Any) -> Test | None:
         return None
     if names == ["string"]:
         return lambda v: None if isinstance(v, str) else _FAIL
+    if names == ["object"]:  # jsonschema's own test of an object
+        return lambda v: None if isinstance(v, dict) else _FAIL
+    if len(names) == 1:
+        name = names[0]
+        return lambda v: None if _TYPES.is_type(v, name) else _FAIL
     return lambda v: None if any(_TYPES.is_type(v, n) for n in names) else _FAIL
 
 
@@ -77,7 +84,7 @@ def _enum_test(enums: Any) -> Test | None:
 
 
 def _number(v: Any) -> bool:
-    return _TYPES.is_type(v, "number")
+    return type(v) is int or type(v) is float or _TYPES.is_type(v, "number")
 
 
 def _bound_test(compare: Callable[[Any, Any], bool]) -> Callable[[Any], Test | None]:
@@ -88,11 +95,13 @@ def _bound_test(compare: Callable[[Any, Any], bool]) -> Callable[[Any], Test | N
     return make
 
 
-def _length_test(too: Callable[[int, int], bool]) -> Callable[[Any], Test | None]:
+def _length_test(longest: bool) -> Callable[[Any], Test | None]:
     def make(limit: Any) -> Test | None:
         if isinstance(limit, bool) or not isinstance(limit, int):
             return None
-        return lambda v: _FAIL if isinstance(v, str) and too(len(v), limit) else None
+        if longest:
+            return lambda v: _FAIL if isinstance(v, str) and len(v) > limit else None
+        return lambda v: _FAIL if isinstance(v, str) and len(v) < limit else None
     return make
 
 
@@ -104,34 +113,57 @@ def _pattern_test(pattern: Any) -> Test | None:
     return lambda v: _FAIL if isinstance(v, str) and not search(v) else None
 
 
+#: how many texts a format's test remembers the outcome of, and how long a text it remembers
+_KNOWN, _KNOWN_TEXT = 1024, 64
+
+
 def _format_test(name: Any) -> Test | None:
+    """FormatChecker.check, without the message no one reads; what a text comes to is remembered, since the
+    dates and codes of a column repeat from row to row."""
     if not isinstance(name, str):
         return None
+    if name not in FORMAT_CHECKER.checkers:
+        return lambda v: None
+    check, raises = FORMAT_CHECKER.checkers[name]
+    known: dict[str, tuple | None] = {}
 
     def test(v: Any) -> tuple | None:
+        text = type(v) is str and len(v) <= _KNOWN_TEXT
+        if text and v in known:
+            return known[v]
         try:
-            FORMAT_CHECKER.check(v, name)
-        except FormatError as error:
-            return (error.cause,)
-        return None
+            failed = None if check(v) else _FAIL
+        except raises as error:
+            failed = (error,)
+        if text:
+            if len(known) >= _KNOWN:
+                known.clear()
+            known[v] = failed
+        return failed
     return test
 
 
 _TESTS: dict[str, Callable[[Any], Test | None]] = {
     "type": _type_test, "enum": _enum_test, "format": _format_test, "pattern": _pattern_test,
-    "minLength": _length_test(lambda n, limit: n < limit), "maxLength": _length_test(lambda n, limit: n > limit),
+    "minLength": _length_test(False), "maxLength": _length_test(True),
     "minimum": _bound_test(lambda v, limit: v < limit), "maximum": _bound_test(lambda v, limit: v > limit),
     "exclusiveMinimum": _bound_test(lambda v, limit: v <= limit),
     "exclusiveMaximum": _bound_test(lambda v, limit: v >= limit),
 }
 
 
-def _keyword(keyword: str, value: Any, test: Test, schema_path: tuple) -> Step:
-    def step(instance: Any, path: tuple, out: list) -> None:
-        failed = test(instance)
+class _Keyword:
+    """The step of one keyword: its test, and what an error of it says."""
+
+    __slots__ = ("test", "keyword", "value", "schema_path")
+
+    def __init__(self, keyword: str, value: Any, test: Test, schema_path: tuple):
+        self.test, self.keyword, self.value, self.schema_path = test, keyword, value, schema_path
+
+    def __call__(self, instance: Any, path: tuple, out: list) -> None:
+        failed = self.test(instance)
         if failed is not None:
-            out.append(RowError(path, keyword, value, instance, schema_path, failed[0]))
-    return step
+            out.append(RowError(path, self.keyword, self.value, instance, self.schema_path, failed[0]))
 
 
 def _required(names: list, schema_path: tuple) -> Step:
@@ -143,13 +175,25 @@ def _required(names: list, schema_path: tuple) -> Step:
 
 
 def _properties(subs: list[tuple[str, list[Step]]]) -> Step:
+    """The step of ``properties``; a property checked by keywords alone is tested in place, its path made only
+    for an error."""
+    plain = [(name, [(k.test, k.keyword, k.value, k.schema_path) for k in steps]
+              if all(isinstance(k, _Keyword) for k in steps) else None, steps) for name, steps in subs]
+
     def step(instance: Any, path: tuple, out: list) -> None:
         if isinstance(instance, dict):
-            for name, steps in subs:
+            for name, tests, steps in plain:
                 if name in instance:
-                    value, at = instance[name], path + (name,)
-                    for sub in steps:
-                        sub(value, at, out)
+                    value = instance[name]
+                    if tests is None:
+                        at = path + (name,)
+                        for sub in steps:
+                            sub(value, at, out)
+                        continue
+                    for test, keyword, limit, schema_path in tests:
+                        failed = test(value)
+                        if failed is not None:
+                            out.append(RowError(path + (name,), keyword, limit, value, schema_path, failed[0]))
     return step
 
 
@@ -181,7 +225,7 @@ def compile_schema(schema: Any, schema_path: tuple) -> list[Step] | None:
             test = _TESTS[keyword](value)
             if test is None:
                 return None
-            steps.append(_keyword(keyword, value, test, at))
+            steps.append(_Keyword(keyword, value, test, at))
         else:
             return None
     return steps
@@ -197,7 +241,7 @@ class _Group:
 class Plan:
     """How a definition's records are checked: jsonschema on the shell, then the compiled groups' rows."""
 
-    shell: Draft202012Validator
+    shell: Any
     groups: list[_Group]
 
     def errors(self, record: Any) -> list:
@@ -213,6 +257,23 @@ class Plan:
                     for step in group.steps:
                         step(row, at, out)
         return out
+
+
+def _min_items(validator: Any, limit: Any, instance: Any, schema: dict) -> Iterator[ValidationError]:
+    """jsonschema's ``minItems`` without its message, which repeats every row (an issue's message is made
+    from the keyword and the path)."""
+    if validator.is_type(instance, "array") and len(instance) < limit:
+        yield ValidationError("has too few items")
+
+
+def _max_items(validator: Any, limit: Any, instance: Any, schema: dict) -> Iterator[ValidationError]:
+    """jsonschema's ``maxItems`` without its message (a return of 1,000 rows printed them all)."""
+    if validator.is_type(instance, "array") and len(instance) > limit:
+        yield ValidationError("has too many items")
+
+
+#: what validates the shell: jsonschema's validator, with ``minItems`` and ``maxItems`` that print no rows
+_Shell = validators.extend(Draft202012Validator, {"minItems": _min_items, "maxItems": _max_items})
 
 
 def _has_ref(node: Any) -> bool:
@@ -255,6 +316,6 @@ def plan_of(spec: FormSpec) -> Plan:
             for name in path:
                 node = node["properties"][name]
             del node["items"]
-        _PLANS[spec.hash] = Plan(Draft202012Validator(shell, format_checker=FORMAT_CHECKER),
+        _PLANS[spec.hash] = Plan(_Shell(shell, format_checker=FORMAT_CHECKER),
                                  [_Group(path, steps) for path, _schema, steps in found])
     return _PLANS[spec.hash]

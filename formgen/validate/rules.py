@@ -48,12 +48,6 @@ def _as_date(value: Any) -> Any:
     return value
 
 
-def _comparable(left: Any, right: Any) -> tuple[Any, Any]:
-    if isinstance(left, dt.datetime) != isinstance(right, dt.datetime):
-        return _as_date(left), _as_date(right)  # a date and a date-time compare by their day in China
-    return left, right
-
-
 _TYPES = {"integer": (int, float), "number": (int, float), "boolean": (bool,), "string": (str,), "text": (str,)}
 _COMPARE = {"=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
             "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
@@ -69,6 +63,8 @@ class _Evaluator:
         self.record = record
         self.failed = failed
         self.culprits: list[str] = []
+        #: the current row of the group an ``any``/``all``/``count`` walks (None when it is not an object)
+        self.cells: dict | None = None
         self._rows: dict[str, list] = {}
         self._kinds: dict[tuple[str, str], str] = {}
         self._values: dict[str, Any] = {}
@@ -163,19 +159,22 @@ def _compiled(node: Node) -> Compiled:
     return entry[1]
 
 
-def _compile(node: Node) -> Compiled:
+def _compile(node: Node, group: str | None = None) -> Compiled:
+    """``node`` as a function of an evaluator and a row; ``group`` is the group whose rows an enclosing
+    ``any``/``all``/``count`` walks, whose current row the evaluator holds as :attr:`_Evaluator.cells`."""
     if isinstance(node, Literal):
         value = node.value
         return lambda ev, row: value
     if isinstance(node, Ref):
         if node.kind == "row":
-            return lambda ev, row: ev.row_value(node, row)
+            return _row_value(node, group)
         address = node.address
         return lambda ev, row: ev.value(address)
     if isinstance(node, Unary):
-        return _unary(node.op, _compile(node.operand))
+        return _unary(node.op, _compile(node.operand, group))
     if isinstance(node, InList):
-        operand, items, negated = _compile(node.operand), [_compile(item) for item in node.items], node.negated
+        operand, negated = _compile(node.operand, group), node.negated
+        items = [_compile(item, group) for item in node.items]
 
         def in_list(ev: _Evaluator, row: int | None) -> Any:
             found = operand(ev, row)
@@ -184,8 +183,54 @@ def _compile(node: Node) -> Compiled:
             return (found in [item(ev, row) for item in items]) != negated
         return in_list
     if isinstance(node, Binary):
-        return _binary(node.op, _compile(node.left), _compile(node.right))
-    return _call(node)
+        return _binary(node.op, _compile(node.left, group), _compile(node.right, group))
+    return _call(node, group)
+
+
+def _typer(kind: str) -> Callable[[Any], Any]:
+    """:meth:`_Evaluator._typed` for one kind of field."""
+    if kind in ("date", "datetime"):
+        kind_date = kind == "date"
+
+        def moment(value: Any) -> Any:
+            if value is None or value == "":
+                return None
+            try:
+                return _moment(value, kind_date)
+            except (TypeError, ValueError):
+                return None
+        return moment
+    expected = _TYPES.get(kind)
+    if not expected:
+        return lambda value: None if value is None or value == "" else value
+    strict = bool not in expected
+
+    def typed(value: Any) -> Any:
+        if value is None or value == "":
+            return None
+        if not isinstance(value, expected) or (strict and isinstance(value, bool)):
+            return None
+        return value
+    return typed
+
+
+def _row_value(ref: Ref, group: str | None) -> Compiled:
+    """:meth:`_Evaluator.row_value` of ``ref``; inside a walk over its group, read from the current row, with
+    the column's kind looked up once for each definition."""
+    if ref.address != group:
+        return lambda ev, row: ev.row_value(ref, row)
+    address, column = ref.address, ref.column
+    known: list = [None, None]  # the definition, and the typer of the column's kind in it
+
+    def row_value(ev: _Evaluator, row: int | None) -> Any:
+        if ev.failed and f"{address}.{row}.{column}" in ev.failed:
+            return None
+        cells = ev.cells
+        value = cells.get(column) if cells is not None else None
+        if known[0] is not ev.spec:
+            known[:] = ev.spec, _typer(getattr(ev.spec.lookup(f"{address}.0.{column}"), "kind", ""))
+        return known[1](value)
+    return row_value
 
 
 def _unary(op: str, operand: Compiled) -> Compiled:
@@ -197,39 +242,53 @@ def _unary(op: str, operand: Compiled) -> Compiled:
     return unary
 
 
+_ARITHMETIC = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+               "/": lambda a, b: None if b == 0 else a / b}
+
+
 def _binary(op: str, left: Compiled, right: Compiled) -> Compiled:
     if op in ("and", "or"):
         decisive = op == "or"  # True decides an or, False decides an and
 
         def logic(ev: _Evaluator, row: int | None) -> Any:
-            values = [left(ev, row), right(ev, row)]
+            values = (left(ev, row), right(ev, row))
             if decisive in values:
                 return decisive
             return None if None in values else not decisive
         return logic
+    arithmetic = _ARITHMETIC.get(op)
+    if arithmetic is not None:
+        def binary(ev: _Evaluator, row: int | None) -> Any:
+            a, b = left(ev, row), right(ev, row)
+            if a is None or b is None:
+                return None
+            return arithmetic(a, b)
+        return binary
     compare = _COMPARE.get(op)
 
-    def binary(ev: _Evaluator, row: int | None) -> Any:
+    def comparison(ev: _Evaluator, row: int | None) -> Any:
         a, b = left(ev, row), right(ev, row)
         if a is None or b is None:
             return None
-        if op == "+":
-            return a + b
-        if op == "-":
-            return a - b
-        if op == "*":
-            return a * b
-        if op == "/":
-            return None if b == 0 else a / b
-        a, b = _comparable(a, b)
+        if type(a) is not type(b) and isinstance(a, dt.datetime) != isinstance(b, dt.datetime):
+            a, b = _as_date(a), _as_date(b)  # a date and a date-time compare by their day in China
         return compare(a, b)
-    return binary
+    return comparison
 
 
-def _call(node: Call) -> Compiled:
+def _call(node: Call, group: str | None) -> Compiled:
     func, args = node.func, node.args
     if func in ("filled", "empty"):
         ref, wanted = args[0], func == "filled"
+        if ref.kind == "row" and ref.address == group:
+            address, column = ref.address, ref.column
+
+            def filled_cell(ev: _Evaluator, row: int | None) -> bool:
+                cells = ev.cells
+                present = (bool(ev.failed) and f"{address}.{row}.{column}" in ev.failed) \
+                    or (cells.get(column) if cells is not None else None) not in (None, "")
+                return present if wanted else not present
+            return filled_cell
 
         def filled(ev: _Evaluator, row: int | None) -> bool:
             if ref.kind == "group":
@@ -242,20 +301,28 @@ def _call(node: Call) -> Compiled:
             return present if wanted else not present
         return filled
     if func in ("count", "any", "all"):
-        group, check = args[0].address, _compile(args[1]) if len(args) == 2 else None
+        walked = args[0].address
+        check = _compile(args[1], walked) if len(args) == 2 else None
 
         def over_rows(ev: _Evaluator, row: int | None) -> Any:
-            rows = ev.rows(group)
+            rows = ev.group_rows(walked)
             if not rows:
                 return None  # an empty group is reported once, by its own required/minItems check
-            results = {i: (check(ev, i) if check is not None else True) for i in rows}
+            if check is None:
+                results = [True] * len(rows)
+            else:
+                outer, results = ev.cells, []
+                for i, cells in enumerate(rows):
+                    ev.cells = cells if isinstance(cells, dict) else None
+                    results.append(check(ev, i))
+                ev.cells = outer
             if func == "count":
-                return sum(1 for v in results.values() if v is True)
+                return sum(1 for v in results if v is True)
             if func == "any":
-                return True if True in results.values() else (None if None in results.values() else False)
-            false_rows = [i for i, v in results.items() if v is False]
-            ev.culprits = [f"{group}.{i}" for i in false_rows]
-            return False if false_rows else (None if None in results.values() else True)
+                return True if True in results else (None if None in results else False)
+            false_rows = [i for i, v in enumerate(results) if v is False]
+            ev.culprits = [f"{walked}.{i}" for i in false_rows]
+            return False if false_rows else (None if None in results else True)
         return over_rows
     if func == "sum":
         ref = args[0]
@@ -270,15 +337,16 @@ def _call(node: Call) -> Compiled:
         return lambda ev, row: ev.unique(args)
     if func == "selected":
         ref, code = args[0], args[1].value
+        chosen_value = _row_value(ref, group) if ref.kind == "row" else None
 
         def selected(ev: _Evaluator, row: int | None) -> Any:
-            value = ev.value(ref.address) if ref.kind != "row" else ev.row_value(ref, row)
+            value = ev.value(ref.address) if chosen_value is None else chosen_value(ev, row)
             if value is None:
                 return None
             chosen = value if isinstance(value, list) else [value]
             return any(v == code and type(v) is type(code) for v in chosen)
         return selected
-    start_at, end_at = (_compile(a) for a in args)  # days(from, to)
+    start_at, end_at = (_compile(a, group) for a in args)  # days(from, to)
 
     def days(ev: _Evaluator, row: int | None) -> Any:
         start, end = _as_date(start_at(ev, row)), _as_date(end_at(ev, row))

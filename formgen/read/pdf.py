@@ -61,7 +61,7 @@ class Mark:
 @dataclass
 class PdfDoc:
     info: dict[str, str]  # the document information's entries, as text
-    fields: dict[str, dict[str, Any]]  # full field name -> its "/FT", "/V" and "/_States_"
+    fields: dict[str, dict[str, Any]]  # full field name -> its "/FT", "/V" and a button's "/_States_"
     xfa: bool = False
     # each page's annotations, None for a page whose annotations cannot be read; None for a damaged page tree
     pages: list[list[Mark] | None] | None = None
@@ -248,19 +248,14 @@ def _walk(acroform: pikepdf.Dictionary | None) -> tuple[dict[str, dict[str, Any]
 
 
 def _field(node: pikepdf.Dictionary, keys: Any) -> dict[str, Any]:
-    """A field's own type and value, and the states its boxes or choices can take (``keys``: the field
-    dictionary's keys)."""
+    """A field's own type and value, and for a box or a pair of boxes the states they can take (``keys``: the
+    field dictionary's keys); a list's choices are not read (its value is the choice's text)."""
     field = {}
     if "/FT" in keys:
         field["/FT"] = _python(node["/FT"])
     if "/V" in keys:
         field["/V"] = _python(node["/V"])
-    kind = field.get("/FT")
-    if kind == "/Ch":
-        opt = node["/Opt"] if "/Opt" in keys else None
-        if opt:
-            field["/_States_"] = _python(opt)
-    elif kind == "/Btn":
+    if field.get("/FT") == "/Btn":
         flags = _python(node["/Ff"]) if "/Ff" in keys else 0
         flags = flags if isinstance(flags, int) else 0
         if "/AP" in keys:

@@ -61,7 +61,7 @@ class Mark:
 @dataclass
 class PdfDoc:
     info: dict[str, str]  # the document information's entries, as text
-    fields: dict[str, dict[str, Any]]  # full field name -> its "/FT", "/V", "/Ff" and "/_States_"
+    fields: dict[str, dict[str, Any]]  # full field name -> its "/FT", "/V" and a button's "/_States_"
     xfa: bool = False
     # each page's annotations, None for a page whose annotations cannot be read; None for a damaged page tree
     pages: list[list[Mark] | None] | None = None
@@ -122,23 +122,23 @@ class PdfReader:
             values.append(RawValue(field.address, _joined(field.address, _value(found, in_row=False), fields),
                                    field.address))
         for group in spec.groups():
-            first = next((name for name in (f"{group.address}.0.{c.name}" for c in group.columns) if name in fields),
-                         None)
+            address, column = group.address, group.column
+            first = next((name for name in (f"{address}.0.{c.name}" for c in group.columns) if name in fields), None)
             if first is not None:
-                values.append(RawValue(group.address, None, first))
-            pattern = re.compile(re.escape(group.address) + r"\.(\d+)\.([^.]+)$")
+                values.append(RawValue(address, None, first))
+            pattern = re.compile(re.escape(address) + r"\.(\d+)\.([^.]+)$")
             rows: dict[int, list[tuple[str, str, Any]]] = {}
             for name, found in fields.items():
                 match = pattern.match(name)
-                if match and "/FT" in found and group.column(match[2]) is not None:
+                if match and "/FT" in found and column(match[2]) is not None:
                     value = _value(found, in_row=True)
                     if not is_empty(value):
                         rows.setdefault(int(match[1]), []).append((match[2], name, value))
             # pre-printed rows keep their places (a row left empty is still that measure); other rows close up
             places = sorted(rows) if group.fixed_rows else range(len(rows))
             for index, row in zip(places, (rows[i] for i in sorted(rows))):
-                for column, name, value in row:
-                    values.append(RawValue(f"{group.address}.{index}.{column}", value, name))
+                for name, location, value in row:
+                    values.append(RawValue(f"{address}.{index}.{name}", value, location))
         return values, issues + outside_fields(doc, spec)
 
 
@@ -202,31 +202,35 @@ def _walk(acroform: pikepdf.Dictionary | None) -> tuple[dict[str, dict[str, Any]
     entries = len(stack)
     while stack:
         node, parent, depth, above = stack.pop()
-        keys = node.keys() if isinstance(node, pikepdf.Dictionary) else ()  # one call to qpdf, not one a key
-        key = node.objgen if keys else (0, 0)
+        # each read of the node is a call into qpdf: its keys once, then only the entries it has, each once
+        keys = node.keys() if isinstance(node, pikepdf.Dictionary) else ()
+        if not keys:
+            continue
+        key = node.objgen
         if above is not None and key != (0, 0) and depth < _PARENT_LINKS:
             if above is _TOP:
                 linked = "/Parent" not in keys
             else:
                 try:  # a damaged parent is left to the page's own walk up, which says nothing of that page
-                    up = node.get("/Parent") if "/Parent" in keys else None
+                    up = node["/Parent"] if "/Parent" in keys else None
                     linked = isinstance(up, pikepdf.Dictionary) and up.objgen == above[0]
                 except _DAMAGED:
                     linked = False
             above = above if linked else None
         else:
             above = None
-        if "/T" not in keys and "/TM" not in keys:
+        titled = "/T" in keys
+        if not titled and "/TM" not in keys:
             if above is not None and "/V" not in keys:  # a box's widget: its field's name and value
                 widgets[key] = (".".join(above[1]), above[2])
             continue
         if depth >= FIELD_DEPTH:
             raise ValueError("form fields nest too deep")
-        name = str(node["/TM"]) if "/TM" in keys else \
-            str(node.get("/T", "")) if parent is None else f"{parent}.{node.get('/T', '')}"
+        title = str(node["/T"]) if titled else ""
+        name = str(node["/TM"]) if "/TM" in keys else title if parent is None else f"{parent}.{title}"
         fields[name] = found = _field(node, keys)
         if above is not None:
-            names = (*above[1], _RENAMED.sub("", str(node["/T"]))) if "/T" in keys else above[1]
+            names = (*above[1], _RENAMED.sub("", title)) if titled else above[1]
             value = found.get("/V")
             above = (key, names, above[2] if value is None else value)
             widgets[key] = (".".join(names), above[2])
@@ -234,7 +238,7 @@ def _walk(acroform: pikepdf.Dictionary | None) -> tuple[dict[str, dict[str, Any]
             if key in seen:
                 continue
             seen.add(key)
-        kids = node.get("/Kids") if "/Kids" in keys else None
+        kids = node["/Kids"] if "/Kids" in keys else None
         if isinstance(kids, pikepdf.Array):
             entries += len(kids)
             if entries > FIELD_ENTRIES:
@@ -244,23 +248,26 @@ def _walk(acroform: pikepdf.Dictionary | None) -> tuple[dict[str, dict[str, Any]
 
 
 def _field(node: pikepdf.Dictionary, keys: Any) -> dict[str, Any]:
-    """A field's own type, value and flags, and the states its boxes or choices can take (``keys``: the
-    field dictionary's keys)."""
-    field = {key: _python(node[key]) for key in ("/FT", "/V", "/Ff") if key in keys}
-    kind, flags = field.get("/FT"), field.get("/Ff", 0)
-    flags = flags if isinstance(flags, int) else 0
-    if kind == "/Ch" and "/Opt" in keys and node.get("/Opt"):
-        field["/_States_"] = _python(node["/Opt"])
-    elif kind == "/Btn" and "/AP" in keys:
-        states = _states(node)
-        field["/_States_"] = states + [OFF] * (OFF not in states)
-    elif kind == "/Btn" and flags & RADIO:
-        states = []
-        for kid in node.get("/Kids", []):
-            states.extend(s for s in _states(kid) if s not in states)
-        if flags & NO_TOGGLE_TO_OFF and OFF in states:
-            states.remove(OFF)
-        field["/_States_"] = states
+    """A field's own type and value, and for a box or a pair of boxes the states they can take (``keys``: the
+    field dictionary's keys); a list's choices are not read (its value is the choice's text)."""
+    field = {}
+    if "/FT" in keys:
+        field["/FT"] = _python(node["/FT"])
+    if "/V" in keys:
+        field["/V"] = _python(node["/V"])
+    if field.get("/FT") == "/Btn":
+        flags = _python(node["/Ff"]) if "/Ff" in keys else 0
+        flags = flags if isinstance(flags, int) else 0
+        if "/AP" in keys:
+            states = _states(node)
+            field["/_States_"] = states + [OFF] * (OFF not in states)
+        elif flags & RADIO:
+            states = []
+            for kid in node.get("/Kids", []):
+                states.extend(s for s in _states(kid) if s not in states)
+            if flags & NO_TOGGLE_TO_OFF and OFF in states:
+                states.remove(OFF)
+            field["/_States_"] = states
     return field
 
 
@@ -293,6 +300,8 @@ def _field_identity(value: Any) -> Identity | None:
 
 
 _RENAMED = re.compile(r"\+\d+$")
+#: a name with a part page tools renamed (a part matching ``_RENAMED``, ``$`` also before a final line break)
+_RENAMED_PART = re.compile(r"\+\d+\n?(?:\.|\Z)")
 
 
 def _page_tool_names(fields: dict[str, Any]) -> dict[str, Any]:
@@ -300,10 +309,13 @@ def _page_tool_names(fields: dict[str, Any]) -> dict[str, Any]:
     fields on their own and renames a parent field met twice (the rows of a group that span two pages) to
     ``persons+1`` with a copy of all its kids; such a name counts as ``persons``, and of two copies of a field
     the one holding a value is read."""
-    out = {name: found for name, found in fields.items() if not any(_RENAMED.search(p) for p in name.split("."))}
-    for name, found in fields.items():
-        plain = ".".join(_RENAMED.sub("", part) for part in name.split("."))
-        if plain != name and (plain not in out or "/V" not in out[plain] and "/V" in found):
+    renamed = [name for name in fields if _RENAMED_PART.search(name)]
+    if not renamed:
+        return fields
+    out = {name: found for name, found in fields.items() if not _RENAMED_PART.search(name)}
+    for name in renamed:
+        plain, found = ".".join(_RENAMED.sub("", part) for part in name.split(".")), fields[name]
+        if plain not in out or "/V" not in out[plain] and "/V" in found:
             out[plain] = found
     return out
 

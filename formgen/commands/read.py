@@ -51,7 +51,6 @@ def extract(ctx: click.Context, file: Path, migrate: bool) -> None:
 @click.pass_context
 def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, reporter: str | None,
                  migrate: bool) -> None:
-    from formgen.batch.walk import walk
     from formgen.pipeline import process, skipped
 
     results = []
@@ -59,6 +58,8 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, rep
         if not path.is_dir():
             results.append(process(path, registry_of(ctx), migrate=migrate))
             continue
+        from formgen.batch.walk import walk  # here: only a folder is walked
+
         for found in walk(path):
             results.append(skipped(found.path, found.skip, found.unreadable) if found.skip
                            else process(found.path, registry_of(ctx), migrate=migrate))

@@ -1,8 +1,8 @@
 """What every formgen command shares: the language, help translated when shown, options placed where
 people put them, formats and forms found by the names people use, outputs written or one clear message.
 
-``formgen/cli.py`` holds the commands; this module holds the logic they share, so a new command
-(``batch``) uses the same pieces.
+``formgen/cli.py`` holds the root command and ``formgen/commands/`` the commands; this module holds the logic
+they share, so a new command (``batch``) uses the same pieces.
 """
 
 from __future__ import annotations

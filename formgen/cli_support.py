@@ -1,26 +1,26 @@
 """What every formgen command shares: the language, help translated when shown, options placed where
 people put them, formats and forms found by the names people use, outputs written or one clear message.
 
-``formgen/cli.py`` holds the commands; this module holds the logic they share, so a new command
-(``batch``) uses the same pieces.
+``formgen/cli.py`` holds the root command and ``formgen/commands/`` the commands; this module holds the logic
+they share, so a new command (``batch``) uses the same pieces.
 """
 
 from __future__ import annotations
 
-import difflib
 import errno
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple, Sequence
 
 import click
 
 from formgen.i18n import DEFAULT_LANG, N_, gettext, language_of, set_language, system_language
 from formgen.i18n import gettext as _
 from formgen.i18n.click_messages import install as install_click_messages
-from formgen.issues import FormgenError
+from formgen.lazy import load
 
-if TYPE_CHECKING:  # the definitions and their libraries are loaded by the commands that need them
+if TYPE_CHECKING:  # the definitions, the issues and their libraries are loaded by the commands that need them
+    from formgen.issues import FormgenError
     from formgen.spec import Registry
     from formgen.spec.model import FormSpec
 
@@ -135,11 +135,53 @@ class I18nCommand(click.Command):
         return option
 
 
-class FormgenGroup(I18nCommand, click.Group):
-    """The ``formgen`` group: global options anywhere on the line, the language set before click speaks,
-    and no traceback from a command (an unexpected error is one message, exit 2)."""
+class Listed(NamedTuple):
+    """A command a group lists before it is imported: ``"module:attr"`` of the click command, and its help (a
+    message id), which the command takes from here too."""
+
+    target: str
+    help: str
+
+
+class LazyGroup(I18nCommand, click.Group):
+    """A group whose commands are imported when one is run or asked for its help; ``--help`` of the group
+    lists them all, with their short help, from ``listed`` ({name: Listed}) without importing any."""
 
     command_class = I18nCommand
+
+    def __init__(self, *args: Any, listed: Mapping[str, Listed] | None = None, **attrs: Any):
+        super().__init__(*args, **attrs)
+        self.listed = dict(listed or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.listed})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.listed:
+            self.add_command(load(self.listed[cmd_name].target), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None,
+                                                                           list[str]]:
+        if args and self.get_command(ctx, args[0]) is None:  # a mistyped name: click suggests from every command
+            for name in self.listed:
+                self.get_command(ctx, name)
+        return super().resolve_command(ctx, args)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """As click's, with a command not imported yet shortened from its listed help."""
+        shown = [(name, self.commands.get(name) or I18nCommand(name, help=self.listed[name].help))
+                 for name in self.list_commands(ctx)]
+        shown = [(name, cmd) for name, cmd in shown if not cmd.hidden]
+        if shown:
+            limit = formatter.width - 6 - max(len(name) for name, _cmd in shown)
+            with formatter.section(_("Commands")):
+                formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in shown])
+
+
+class FormgenGroup(LazyGroup):
+    """The ``formgen`` group: global options anywhere on the line, the language set before click speaks,
+    and no traceback from a command (an unexpected error is one message, exit 2)."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         args = hoist_global_options(args)
@@ -159,6 +201,31 @@ class FormgenGroup(I18nCommand, click.Group):
             if debugging():
                 raise
             raise Unexpected(exc) from None
+
+
+class CliError(click.ClickException):
+    """A FormgenError shown to the user; carries the error's exit code."""
+
+    def __init__(self, error: FormgenError):
+        super().__init__(error.message())
+        self.exit_code = error.exit_code
+
+    def show(self, file=None) -> None:
+        click.echo(_("Error: {message}").format(message=self.format_message()), err=True)
+
+
+class Invalid(click.ClickException):
+    """Some file was invalid or unreadable: the report was already printed."""
+
+    exit_code = 1
+
+    def show(self, file=None) -> None:
+        pass
+
+
+def registry_of(ctx: click.Context) -> Registry:
+    """The forms of this run (the installed ones, ``$FORMGEN_FORMS`` and ``--forms``)."""
+    return ctx.obj["registry"]
 
 
 def debugging() -> bool:
@@ -259,6 +326,10 @@ def resolve_format(fmt: str | None, out: Path) -> str:
 def resolve_form(registry: Registry, name: str) -> FormSpec:
     """A form by its id, its title (Chinese or English), a unique beginning of either, or else a unique part
     of either (``家校告知书``); otherwise a usage error naming the closest forms ("did you mean")."""
+    import difflib
+
+    from formgen.issues import FormgenError
+
     try:
         return registry.get(name)
     except FormgenError:

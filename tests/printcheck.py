@@ -18,8 +18,9 @@ from lxml import etree
 
 from formgen.compile.pdf import MARGIN
 from formgen.layout.linebreak import NO_LINE_START
-from formgen.layout.letter import is_letter, letter_text, page_of
+from formgen.layout.letter import letter_text, page_of
 from formgen.present import display
+from formgen.spec.letter import is_letter
 from formgen.spec.model import FormSpec, Group
 
 PT_PER_MM = 72 / 25.4

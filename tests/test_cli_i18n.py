@@ -3,10 +3,16 @@ text and click's own usage errors translated."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
+import click
 import pytest
 from click.testing import CliRunner
 
 from formgen.cli import cli
+from formgen.commands import COMMANDS
 from formgen.cli_support import hoist_global_options
 from formgen.i18n import translations
 from formgen.i18n.click_messages import MESSAGES, PLURAL_MESSAGES
@@ -60,8 +66,9 @@ def test_an_unknown_language_is_a_usage_error_in_words():
 
 def _commands():
     yield [], cli
-    for name, command in sorted(cli.commands.items()):
-        yield [name], command
+    ctx = click.Context(cli)
+    for name in cli.list_commands(ctx):
+        yield [name], cli.get_command(ctx, name)
 
 
 def test_every_help_text_has_a_chinese_translation():
@@ -84,9 +91,36 @@ def test_help_of_every_command_in_chinese_and_in_english(path):
     assert "用法:" in chinese.stdout and "选项:" in chinese.stdout and "显示本帮助并退出。" in chinese.stdout
     assert "Usage:" not in chinese.stdout and "Show this message" not in chinese.stdout
     assert "Usage:" in english.stdout and "Show this message and exit." in english.stdout
-    command = cli if not path else cli.commands[path[0]]
+    command = cli if not path else cli.get_command(click.Context(cli), path[0])
     squash = "".join  # click wraps the text: compare without the line breaks and indents
     assert squash(translations("zh_CN").gettext(command._help).split()) in squash(chinese.stdout.split())
+
+
+def _listed_commands(help_text: str) -> list[str]:
+    """The command names of a help screen's command section (its rows start two spaces in)."""
+    section = help_text.split("\n\n")[-1].splitlines()
+    return [row.split()[0] for row in section[1:] if row.startswith("  ") and not row.startswith("   ")]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en", None])
+def test_help_lists_every_command_with_its_summary(lang):
+    """`formgen --help` in a fresh process lists every command from the table without importing one: the same
+    screen, word for word, as click makes from the commands themselves, and each command's help is the table's."""
+    ctx = click.Context(cli)
+    names = cli.list_commands(ctx)
+    assert names == sorted(COMMANDS) and {"author", "batch", "diff", "extract", "forms", "generate", "lint",
+                                          "preview", "validate"} <= set(names)
+    for name in names:
+        command = cli.get_command(ctx, name)
+        assert command.name == name and command._help == COMMANDS[name].help
+    env = {**os.environ, "COLUMNS": "80", **{k: "" for k in NO_LANGUAGE}}  # click draws help 78 wide
+    argv = ["--lang", lang, "--help"] if lang else ["--help"]
+    fresh = subprocess.run([sys.executable, "-m", "formgen", *argv], capture_output=True, text=True, env=env)
+    loaded = CliRunner(env=NO_LANGUAGE).invoke(cli, argv, prog_name="formgen", terminal_width=78)
+    assert fresh.returncode == loaded.exit_code == 0
+    assert fresh.stdout == loaded.stdout
+    assert _listed_commands(fresh.stdout) == names
+    assert ("Commands:" if lang == "en" else "命令:") in fresh.stdout
 
 
 def test_clicks_usage_errors_are_in_the_readers_language(tmp_path):

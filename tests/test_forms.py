@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from formgen.layout.docx import landscape as word_landscape
-from formgen.layout.letter import is_letter
+from formgen.spec.letter import is_letter
 
 from tests.conftest import EXAMPLES, FORMS, example, run_cli
 from tests.office import convert

@@ -1,7 +1,7 @@
 """`formgen author`: write and revise forms in a workbook (XLSForm convention) instead of JSON.
 
-Registered on the main command line with one line in ``formgen/cli.py``.  The libraries are imported inside
-the commands, so `formgen --help` loads none of them.
+Listed on the main command line by ``formgen.commands.COMMANDS`` (which holds the help of ``author`` and
+``diff``), and imported only when one of these commands runs; the libraries are imported inside the commands.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from formgen.cli_support import FilePath, I18nCommand, option
+from formgen.commands import command
 from formgen.fsutil import atomic_path, atomic_write_bytes
 from formgen.i18n import N_
 from formgen.i18n import gettext as _
@@ -24,9 +25,7 @@ class AuthorGroup(I18nCommand, click.Group):
     command_class = I18nCommand
 
 
-@click.group("author", cls=AuthorGroup, help=N_(
-    "Write forms in a workbook (the XLSForm convention): export a definition, import a workbook or an XLSForm, "
-    "make a blank template, lint."))
+@command("author", cls=AuthorGroup)
 def author() -> None:
     pass
 
@@ -118,8 +117,7 @@ def _definition(ctx: click.Context, path: Path) -> dict:
     return definition
 
 
-@click.command("diff", cls=I18nCommand, help=N_(
-    "Say what changed between two versions of a form (definitions or authoring workbooks)."))
+@command("diff")
 @click.argument("old", type=FilePath(dir_okay=False, exists=True, path_type=Path))
 @click.argument("new", type=FilePath(dir_okay=False, exists=True, path_type=Path))
 @option("--json", "as_json", is_flag=True, help=N_("Print the changes as JSON."))

@@ -39,7 +39,7 @@ from formgen.layout.docx import (
 )
 from formgen.compile.docx_letter import build_letter
 from formgen.compile.docx_template import build_template, template_path
-from formgen.layout.letter import is_letter
+from formgen.spec.letter import is_letter
 from formgen.layout.ooxml import (
     CUSTOM,
     PROP_HASH,

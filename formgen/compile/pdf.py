@@ -61,7 +61,7 @@ from formgen import __version__
 from formgen.compile import pdffonts
 from formgen.fsutil import PRIVATE, atomic_write_bytes
 from formgen.layout.fieldrows import field_rows
-from formgen.layout.letter import is_letter
+from formgen.spec.letter import is_letter
 from formgen.layout.labels import printed_label
 from formgen.layout.linebreak import NO_LINE_END, NO_LINE_START, SPACED_WORD
 from formgen.layout.pdf import (IDENTITY_FIELD, INFO_FORM, INFO_HASH, INFO_PAGES, INFO_UNIT, INFO_VERSION, NO, OFF, YES,

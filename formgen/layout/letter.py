@@ -90,10 +90,6 @@ def letter_head(page: LetterPage, issuer_pt: float = 42.0) -> LetterHead:
 FOOT_STYLES = ("cc", "printed", "thin-rule", "thick-rule")
 
 
-def is_letter(spec: FormSpec) -> bool:
-    return spec.ann.get("kind") == "letter" and bool(spec.ann.get("letter"))
-
-
 def letter_text(field, value: Any) -> str:
     """A value as a letter prints it: dates as 2021年1月20日, times as 2021年3月8日 16时05分 (seconds, when
     there are any, as 05秒), choices and yes/no by label.  Coercion reads each of these back."""

@@ -16,7 +16,6 @@ import zipfile
 
 from pathlib import PurePath
 
-import olefile
 
 from formgen.i18n import N_
 from formgen.issues import Code, Issue
@@ -44,6 +43,8 @@ NOT_STRICT_XLSX = N_("Open it in Excel or WPS, save it as an ordinary Excel work
 NOT_STRICT_DOCX = N_("Open it in Word or WPS, save it as an ordinary Word document (.docx), not as "
                      "“Strict Open XML”, and submit that file again.")
 
+#: the magic bytes of an OLE compound file (``olefile.MAGIC``): Office 97–2003, WPS, an encrypted Office file
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: magic bytes at the start of an image file
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
 #: ISO base media brands of HEIF/HEIC (phone photos) and AVIF images
@@ -98,7 +99,7 @@ def refusal(data: bytes, name: str = "") -> Issue:
     ext = PurePath(name).suffix.lower()
     if not data:
         return _unknown(N_("an empty file (0 bytes)"), RESAVE)
-    if data.startswith(olefile.MAGIC):
+    if data.startswith(OLE_MAGIC):
         return _compound(data, ext)
     if data.startswith(b"PK\x03\x04"):
         return _package(data, ext)
@@ -143,6 +144,8 @@ def _strict(package: zipfile.ZipFile, names: set[str]) -> str | None:
 
 def _compound(data: bytes, ext: str) -> Issue:
     """An OLE compound file: Office 97–2003, WPS, or an encrypted Office 2007+ file."""
+    import olefile  # here, not at the top: only a file that is not a form needs it
+
     try:
         with olefile.OleFileIO(data) as ole:
             streams = {"/".join(entry) for entry in ole.listdir(streams=True, storages=False)}

@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from zipfile import ZipFile
 
 from lxml import etree
 
 from formgen.coerce import Context, is_empty
 from formgen.layout.docx import CHECKBOX, REQUIRED_MARK, Cell, Row, Table, layout, placeholder, widget
-from formgen.layout.docx_letter import Part, blank, parts
-from formgen.layout.letter import is_letter
 from formgen.layout.ooxml import (
     PROP_FORM,
     PROP_HASH,
@@ -40,7 +38,11 @@ from formgen.i18n import N_
 from formgen.issues import Code, Issue
 from formgen.read.guard import check_package
 from formgen.record import Identity, RawValue
+from formgen.spec.letter import is_letter
 from formgen.spec.model import Field, FormSpec, Group
+
+if TYPE_CHECKING:  # a letter's layout is loaded only to read a letter
+    from formgen.layout.docx_letter import Part
 
 _T, _TAB, _BR, _CR = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
 _P, _SDT, _TC, _TR, _TBL = qn("w:p"), qn("w:sdt"), qn("w:tc"), qn("w:tr"), qn("w:tbl")
@@ -341,6 +343,8 @@ class _LetterReading(_Reading):
     around it, so lines people add count.  Anything uncertain is LAYOUT_CHANGED."""
 
     def __init__(self, body: etree._Element, spec: FormSpec):
+        from formgen.layout.docx_letter import parts
+
         super().__init__(body, spec)
         self.parts = parts(spec)
         groups = sum(1 for part in self.parts if part.kind == "table")
@@ -351,6 +355,8 @@ class _LetterReading(_Reading):
         self.read: set[str] = set()  # a field printed twice (a name in the letter and its receipt) is read once
 
     def run(self) -> tuple[list[RawValue], list[Issue]]:
+        from formgen.layout.docx_letter import blank
+
         anchors: dict[int, int] = {}
         cursor = 0
         for n, part in enumerate(self.parts):
@@ -451,6 +457,8 @@ def _style(p: etree._Element) -> str | None:
 
 
 def _is_blank(field: Field, text: str) -> bool:
+    from formgen.layout.docx_letter import blank
+
     return text in (blank(field), blank(field, True))
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from formgen.i18n import N_
 from formgen.issues import Code, DefinitionError, Issue
+from formgen.spec import linted
 from formgen.spec.lint import lint_file
 from formgen.spec.migrate import lint_sources
 from formgen.spec.model import Field, FormSpec, Group, definition_hash, version_key
@@ -33,13 +34,29 @@ def env_forms_dirs() -> list[Path]:
 
 
 def load_spec(path: str | Path) -> FormSpec:
-    """Load and lint one definition; a broken definition raises DefinitionError."""
+    """Load and lint one definition; a broken definition raises DefinitionError. A definition whose bytes
+    passed lint before is not linted again (``formgen.spec.linted``)."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError:
+        raw = None
+    if raw is not None and linted.passed(raw):
+        return FormSpec.from_definition(json.loads(raw.decode("utf-8")), str(path))
     definition, issues = lint_file(path)
     errors = [i for i in issues if i.severity.value == "error"]
     if definition is None or errors:
         raise DefinitionError(N_("The form definition {file} has {count} problem(s); run `formgen lint {file}`."),
                               file=str(path), count=len(errors))
+    if raw is not None and _parsed(raw) == definition:  # the bytes read first are the definition linted
+        linted.remember(raw)
     return FormSpec.from_definition(definition, str(path))
+
+
+def _parsed(raw: bytes) -> object:
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except ValueError:
+        return None
 
 
 #: The subfolder of a forms folder that holds the earlier versions of its forms (``versions/ID@1.0.0.json``).

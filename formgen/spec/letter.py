@@ -44,6 +44,10 @@ class Block:
         return self.style in RULE_STYLES
 
 
+def is_letter(spec: FormSpec) -> bool:
+    return spec.ann.get("kind") == "letter" and bool(spec.ann.get("letter"))
+
+
 def placeholders(text: str) -> list[str]:
     return PLACEHOLDER.findall(text)
 

@@ -8,7 +8,6 @@ through babel directly, so messages are never shown untranslated.
 from __future__ import annotations
 
 import gettext as _gettext
-import struct
 from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
@@ -90,73 +89,13 @@ class _PoTranslations(_gettext.NullTranslations):
         return forms[min(self._plural(n), len(forms) - 1)] or forms[0]
 
 
-class _MoTranslations(_gettext.NullTranslations):
-    """A compiled catalogue looked up in place, as GNU libintl does without a hash table: a message id is found
-    by binary search in the .mo file's sorted table of ids, and only the messages asked for are decoded, so a
-    process that shows a few messages (``formgen --help``) does not parse them all. Answers as GNUTranslations
-    (UTF-8 catalogues, no message contexts)."""
-
-    def __init__(self, data: bytes):
-        super().__init__()
-        order = "<" if data[:4] == b"\xde\x12\x04\x95" else ">"
-        _magic, _version, self._count, self._ids, self._texts = struct.unpack(f"{order}5I", data[:20])
-        self._entry = struct.Struct(f"{order}2I").unpack_from
-        self._data = data
-        self._plural = None
-
-    def _string(self, table: int, index: int) -> bytes:
-        length, offset = self._entry(self._data, table + 8 * index)
-        return self._data[offset:offset + length]
-
-    def _find(self, key: bytes) -> int:
-        """The index of the first id not below ``key``."""
-        low, high = 0, self._count
-        while low < high:
-            middle = (low + high) // 2
-            if self._string(self._ids, middle) < key:
-                low = middle + 1
-            else:
-                high = middle
-        return low
-
-    def _plural_forms(self, singular: str) -> list[str] | None:
-        key = singular.encode("utf-8") + b"\0"
-        index = self._find(key)
-        if index < self._count and self._string(self._ids, index).startswith(key):
-            return self._string(self._texts, index).decode("utf-8").split("\0")
-        return None
-
-    def _form(self, n: int) -> int:
-        if self._plural is None:
-            header = self.gettext("")
-            rule = next((line.split("plural=", 1)[1] for line in header.splitlines()
-                         if line.lower().startswith("plural-forms:") and "plural=" in line), "n != 1")
-            self._plural = _gettext.c2py(rule.strip().rstrip(";"))
-        return self._plural(n)
-
-    def gettext(self, message: str) -> str:
-        key = message.encode("utf-8")
-        index = self._find(key)
-        if index < self._count and self._string(self._ids, index) == key:
-            return self._string(self._texts, index).decode("utf-8")
-        forms = self._plural_forms(message) if message else None  # a plural entry's singular: its form for one
-        form = self._form(1) if forms else 0
-        return forms[form] if forms and form < len(forms) else message
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        forms = self._plural_forms(singular)
-        form = self._form(n) if forms else 0
-        if forms and form < len(forms):
-            return forms[form]
-        return singular if n == 1 else plural
-
-
 @lru_cache(maxsize=None)
 def translations(lang: str) -> _gettext.NullTranslations:
     mo = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
     po = mo.with_suffix(".po")
     if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
-        return _MoTranslations(mo.read_bytes())
+        with mo.open("rb") as fh:
+            return _gettext.GNUTranslations(fh)
     if po.exists():
         return _PoTranslations(po)
     return _gettext.NullTranslations()

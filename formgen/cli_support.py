@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple, Sequence
 
@@ -122,11 +123,47 @@ class I18nOption(click.Option):
     help = _Translated()
 
 
+def columns(text: str) -> int:
+    """How many terminal columns ``text`` takes: a Chinese (wide or full-width) character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+_BRACKETS = {"（": 1, "(": 1, "）": -1, ")": -1}
+
+
+def first_clause(text: str) -> str:
+    """A help text up to its first 。；： (or ``. ``, ``; ``, ``: ``) outside brackets: what a command does."""
+    depth = 0
+    for i, char in enumerate(text):
+        depth += _BRACKETS.get(char, 0)
+        if depth == 0 and (char in "。；：" or char in ".;:" and text[i + 1:i + 2] in ("", " ")):
+            return text[:i]
+    return text
+
+
+def fit(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` terminal columns, with … where it was cut."""
+    if columns(text) <= limit:
+        return text
+    kept, width = [], 1
+    for char in text:
+        width += columns(char)
+        if width > limit:
+            break
+        kept.append(char)
+    return "".join(kept).rstrip(" ，、,") + "…"
+
+
 class I18nCommand(click.Command):
     """A command whose help is a message id, translated each time help is shown."""
 
     help = _Translated()
     short_help = _Translated()
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        """The help's first clause, cut to ``limit`` columns: click's own shortening breaks only at spaces and
+        counts characters, which leaves a Chinese summary as "..." or twice as wide as the screen."""
+        return fit(self.short_help or first_clause(self.help or ""), limit)
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         option = super().get_help_option(ctx)

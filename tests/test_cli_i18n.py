@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from formgen.cli import cli
 from formgen.commands import COMMANDS
-from formgen.cli_support import hoist_global_options
+from formgen.cli_support import columns, first_clause, fit, hoist_global_options
 from formgen.i18n import translations
 from formgen.i18n.click_messages import MESSAGES, PLURAL_MESSAGES
 from tests.conftest import FORMS, NO_LANGUAGE
@@ -121,6 +121,32 @@ def test_help_lists_every_command_with_its_summary(lang):
     assert fresh.stdout == loaded.stdout
     assert _listed_commands(fresh.stdout) == names
     assert ("Commands:" if lang == "en" else "命令:") in fresh.stdout
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["--help"], {"validate": "校验回收的文件，以及所给文件夹中的每个文件", "batch": "成批检查一个文件夹里交回的文件",
+                  "author": "在工作簿中设计表单（XLSForm 约定）"}),
+    (["--lang", "en", "--help"], {"validate": "Validate returned files, and every file in the folders given",
+                                  "extract": "Print a returned file's data as JSON"}),
+    (["author", "--help"], {"export": "把表单定义（forms/编号.json）导出为表单设计工作簿"}),
+])
+def test_each_command_is_summed_up_by_its_first_clause_within_the_screen(argv, expected):
+    """A command's line in the list is its help's first clause, cut (with …) only where the screen ends,
+    a Chinese character counting two columns: click's own shortening left 校验… as "..."."""
+    result = CliRunner(env=NO_LANGUAGE).invoke(cli, argv, prog_name="formgen", terminal_width=78)
+    assert result.exit_code == 0
+    rows = [row for row in result.stdout.split("\n\n")[-1].splitlines()[1:] if row.strip()]
+    listed = dict(row.split(None, 1) for row in rows)
+    assert {name: listed[name] for name in expected} == expected
+    assert all(columns(row) <= 78 and not row.endswith("...") for row in rows), rows
+
+
+def test_a_summary_stops_at_the_first_clause_outside_brackets_and_is_cut_by_columns():
+    assert first_clause("检查定义（对照版本：已安装的）以及模板；有错误时退出") == "检查定义（对照版本：已安装的）以及模板"
+    assert first_clause("Write a form, or one from --data; with --roster. More") == "Write a form, or one from --data"
+    assert first_clause("Check templates (.docx) and more") == "Check templates (.docx) and more"
+    assert fit("一二三四五六", 9) == "一二三四…" and columns(fit("一二三四五六", 9)) == 9
+    assert fit("一二三", 6) == "一二三"
 
 
 def test_clicks_usage_errors_are_in_the_readers_language(tmp_path):

@@ -46,3 +46,11 @@ def get_path(record: Any, address: str) -> Any:
         if node is None:
             return None
     return node
+
+
+def json_path(parts) -> str:
+    """A place in a definition or record as a JSON path: ``$.persons[2].role``."""
+    out = "$"
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else f".{p}"
+    return out

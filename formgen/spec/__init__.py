@@ -10,7 +10,6 @@ from pathlib import Path
 from formgen.i18n import N_
 from formgen.issues import Code, DefinitionError, Issue
 from formgen.spec import linted
-from formgen.spec.lint import lint_file
 from formgen.spec.migrate import lint_sources
 from formgen.spec.model import Field, FormSpec, Group, definition_hash, version_key
 
@@ -42,6 +41,7 @@ def load_spec(path: str | Path) -> FormSpec:
         raw = None
     if raw is not None and linted.passed(raw):
         return FormSpec.from_definition(json.loads(raw.decode("utf-8")), str(path))
+    from formgen.spec.lint import lint_file  # the linter is loaded only for a definition not checked before
     definition, issues = lint_file(path)
     errors = [i for i in issues if i.severity.value == "error"]
     if definition is None or errors:
@@ -215,5 +215,6 @@ class Registry:
 
 
 def _lint_errors(path: Path) -> list[Issue]:
+    from formgen.spec.lint import lint_file
     _definition, issues = lint_file(path)
     return [i for i in issues if i.severity.value == "error"]

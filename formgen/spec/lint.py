@@ -18,6 +18,7 @@ from jsonschema.exceptions import ValidationError
 
 from formgen.i18n import N_
 from formgen.issues import Code, Issue, Text
+from formgen.paths import json_path
 from formgen.spec.explain import json_error, paren_hint, schema_error
 from formgen.spec.letter import GBT_9704, XINHAN, referenced
 from formgen.spec.migrate import lint_migrations
@@ -36,13 +37,6 @@ def _meta_validator(part: str) -> Draft202012Validator:
     meta = meta_schema()
     return Draft202012Validator({"$ref": f"#/$defs/{part}", "$defs": meta["$defs"]},
                                 format_checker=Draft202012Validator.FORMAT_CHECKER)
-
-
-def json_path(parts) -> str:
-    out = "$"
-    for p in parts:
-        out += f"[{p}]" if isinstance(p, int) else f".{p}"
-    return out
 
 
 def lint_file(path: str | Path) -> tuple[dict | None, list[Issue]]:

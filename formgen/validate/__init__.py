@@ -12,7 +12,7 @@ from jsonschema.exceptions import ValidationError
 
 from formgen.i18n import N_
 from formgen.issues import Code, Issue
-from formgen.spec.lint import json_path
+from formgen.paths import json_path
 from formgen.spec.model import FormSpec
 from formgen.validate.formats import FORMAT_NAMES, reason_of
 from formgen.validate.deadlines import record_deadline_issues

@@ -543,10 +543,11 @@ class _Small(str):
 
 
 #: Cells made once per distinct value of a column (:meth:`_Table.row`): values of these kinds are the same cell when
-#: equal, those of the second when their repr is equal; a table forgets its cells past _MADE_MOST of them.
+#: equal, those of the second when their repr is equal; a table forgets its cells past _MADE_MOST of them (memory
+#: stays flat, and the values that recur are soon made again).
 _SAME_WHEN_EQUAL = (str, int, bool, type(None), dt.date, _Small)
 _SAME_WHEN_REPR = (float, dt.datetime)
-_MADE_MOST = 50_000
+_MADE_MOST = 4096
 #: Stand-ins for the style indexes in a row's cells until the sheet is written: characters no cell text can hold.
 _STAND_INS = "".join(chr(c) for c in (*range(1, 9), 11, 12, *range(14, 32)))
 _DATES = (dt.datetime, dt.date, dt.time, dt.timedelta)

@@ -169,7 +169,7 @@ class Ledger:
         for version, code, name, relpath, record in cursor:
             yield version, code, name, relpath, json.loads(record)
 
-    def pages(self, records: bool = True, size: int = 500) -> Iterator[list[dict[str, Any]]]:
+    def pages(self, records: bool = True, size: int = 100) -> Iterator[list[dict[str, Any]]]:
         """The rows of this run (as :meth:`rows` gives them) in pages of ``size``, each read whole before it is
         given, so that the rows may be updated meanwhile (memory holds one page, however many files)."""
         last = ""

@@ -32,6 +32,9 @@ from openpyxl.worksheet.dimensions import RowDimension
 
 _DATES = (dt.datetime, dt.date, dt.time, dt.timedelta)
 _MAX_CHARS = 32_767  # openpyxl cuts a longer text to this
+#: Kinds of value whose cell is the same when the values are equal, and how many such cells a sheet remembers.
+_SAME_WHEN_EQUAL = (str, int, bool)
+_TAILS_MOST = 4096
 
 
 class Rows:
@@ -45,6 +48,7 @@ class Rows:
         self._ids: dict[tuple[str, type | None], str] = {}
         self._letters: list[str] = []
         self._heights: dict[float, str] = {}
+        self._tails: dict[tuple, str] = {}  # (style, kind, value) -> the cell's XML after its reference
         self._path = create_temporary_file()  # removed by openpyxl once the workbook is saved
         self._file = open(self._path, "wb", buffering=1 << 20)  # rows of a few KiB: one write call per MiB
         ws._writer = WorksheetWriter(ws, out=self._file)
@@ -106,11 +110,20 @@ class Rows:
         return f'<row r="{r}"{self._heights[height]}>'
 
     def _cell(self, ref: str, value: Any, style: str | None) -> str:
-        sid = None
-        if style is not None:
-            sid = self._ids.get((style, None)) if not isinstance(value, _DATES) else None
-            sid = sid or self.style_id(style, value)
-        return f'<c r="{ref}{cell_tail(value, sid, self.ws.parent.epoch)}'
+        kind = type(value)
+        key = (style, kind, value) if kind in _SAME_WHEN_EQUAL else None  # statuses, codes, counts recur
+        tail = self._tails.get(key) if key is not None else None
+        if tail is None:
+            sid = None
+            if style is not None:
+                sid = self._ids.get((style, None)) if not isinstance(value, _DATES) else None
+                sid = sid or self.style_id(style, value)
+            tail = cell_tail(value, sid, self.ws.parent.epoch)
+            if key is not None:
+                if len(self._tails) >= _TAILS_MOST:
+                    self._tails.clear()
+                self._tails[key] = tail
+        return f'<c r="{ref}{tail}'
 
     def style_id(self, style: str, value: Any) -> str:
         """The workbook's index of the named style for a value of this kind (the first use of a style, or of a

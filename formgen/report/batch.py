@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import gc
 import datetime as dt
+import functools
 import io
 import math
 import re
@@ -117,6 +118,7 @@ def _received(result: dict) -> dt.datetime | None:
     return when
 
 
+@functools.lru_cache(maxsize=4096)  # statuses, forms, unit names and messages recur on every row
 def _width(text: str) -> int:
     """Display width in spreadsheet column units: a Chinese character takes two."""
     if text.isascii():  # paths, codes, numbers: no wide character

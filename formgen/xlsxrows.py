@@ -32,6 +32,9 @@ from openpyxl.worksheet.dimensions import RowDimension
 
 _DATES = (dt.datetime, dt.date, dt.time, dt.timedelta)
 _MAX_CHARS = 32_767  # openpyxl cuts a longer text to this
+#: Kinds of value whose cell is the same when the values are equal, and how many such cells a sheet remembers.
+_SAME_WHEN_EQUAL = (str, int, bool)
+_TAILS_MOST = 4096
 
 
 class Rows:
@@ -45,6 +48,7 @@ class Rows:
         self._ids: dict[tuple[str, type | None], str] = {}
         self._letters: list[str] = []
         self._heights: dict[float, str] = {}
+        self._tails: dict[tuple, str] = {}  # (style, kind, value) -> the cell's XML after its reference
         self._path = create_temporary_file()  # removed by openpyxl once the workbook is saved
         self._file = open(self._path, "wb", buffering=1 << 20)  # rows of a few KiB: one write call per MiB
         ws._writer = WorksheetWriter(ws, out=self._file)
@@ -77,12 +81,7 @@ class Rows:
         as a plain value appended to openpyxl); ``height`` in points.  Returns the row's number."""
         self.row += 1
         r = str(self.row)
-        parts = [f'<row r="{r}"']
-        if height is not None:
-            if height not in self._heights:  # openpyxl's attributes for the height (ht, customHeight)
-                self._heights[height] = "".join(f' {k}="{v}"' for k, v in RowDimension(self.ws, ht=height))
-            parts.append(self._heights[height])
-        parts.append(">")
+        parts = [self._start(r, height)]
         for c, value in enumerate(values):
             style = styles[c] if styles is not None and c < len(styles) else None
             if style is None and (value is None or isinstance(value, _DATES)):
@@ -96,37 +95,39 @@ class Rows:
         self._file.write("".join(parts).encode("ascii", "xmlcharrefreplace"))
         return self.row
 
-    def _cell(self, ref: str, value: Any, style: str | None) -> str:
-        if style is None:
-            start = f'<c r="{ref}"'
-        else:
-            sid = self._ids.get((style, None)) if not isinstance(value, _DATES) else None
-            start = f'<c r="{ref}" s="{sid or self._style_id(style, value)}"'
-        if value is None:
-            return f'{start} t="n"></c>'
-        if isinstance(value, str):
-            if value == "":
-                return f'{start} t="inlineStr"></c>'
-            value = value[:_MAX_CHARS]
-            if ILLEGAL_CHARACTERS_RE.search(value):
-                raise IllegalCharacterError(f"{value} cannot be used in worksheets.")
-            if len(value) > 1 and value.startswith("="):
-                return f"{start}><f>{_text(value[1:])}</f><v></v></c>"
-            if value in ERROR_CODES:
-                return f'{start} t="e"><v>{value}</v></c>'
-            space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
-            return f'{start} t="inlineStr"><is><t{space}>{_text(value)}</t></is></c>'
-        if isinstance(value, bool):
-            kind = "b"
-        elif isinstance(value, (int, float, Decimal)):
-            kind = "n"
-        elif isinstance(value, _DATES):
-            kind, value = "n", to_excel(value, self.ws.parent.epoch)
-        else:
-            raise ValueError(f"Cannot convert {value!r} to Excel")
-        return f'{start} t="{kind}"><v>{_number(value)}</v></c>'
+    def append_xml(self, cells: str, height: float | None = None) -> int:
+        """Write the next row from its cells as made by :func:`cell_tail` (ASCII text, each cell's reference
+        naming this row); ``height`` in points.  Returns the row's number."""
+        self.row += 1
+        self._file.write(f"{self._start(str(self.row), height)}{cells}</row>".encode("ascii"))
+        return self.row
 
-    def _style_id(self, style: str, value: Any) -> str:
+    def _start(self, r: str, height: float | None) -> str:
+        if height is None:
+            return f'<row r="{r}">'
+        if height not in self._heights:  # openpyxl's attributes for the height (ht, customHeight)
+            self._heights[height] = "".join(f' {k}="{v}"' for k, v in RowDimension(self.ws, ht=height))
+        return f'<row r="{r}"{self._heights[height]}>'
+
+    def _cell(self, ref: str, value: Any, style: str | None) -> str:
+        kind = type(value)
+        key = (style, kind, value) if kind in _SAME_WHEN_EQUAL else None  # statuses, codes, counts recur
+        tail = self._tails.get(key) if key is not None else None
+        if tail is None:
+            sid = None
+            if style is not None:
+                sid = self._ids.get((style, None)) if not isinstance(value, _DATES) else None
+                sid = sid or self.style_id(style, value)
+            tail = cell_tail(value, sid, self.ws.parent.epoch)
+            if key is not None:
+                if len(self._tails) >= _TAILS_MOST:
+                    self._tails.clear()
+                self._tails[key] = tail
+        return f'<c r="{ref}{tail}'
+
+    def style_id(self, style: str, value: Any) -> str:
+        """The workbook's index of the named style for a value of this kind (the first use of a style, or of a
+        style for a kind of date, adds it to the workbook's cell formats)."""
         kind = type(value) if isinstance(value, _DATES) else None  # a date adds its number format, as openpyxl does
         key = (style, kind)
         if key not in self._ids:
@@ -134,6 +135,35 @@ class Rows:
             cell.style = style
             self._ids[key] = str(cell.style_id)
         return self._ids[key]
+
+
+def cell_tail(value: Any, sid: str | None, epoch: Any) -> str:
+    """A cell's XML after the text of its reference (``<c r="A1`` + this), as openpyxl writes it, with the style
+    index ``sid`` (None: unstyled).  Non-ASCII text is left as it is (the row is encoded when written)."""
+    start = '"' if sid is None else f'" s="{sid}"'
+    if value is None:
+        return f'{start} t="n"></c>'
+    if isinstance(value, str):
+        if value == "":
+            return f'{start} t="inlineStr"></c>'
+        value = value[:_MAX_CHARS]
+        if ILLEGAL_CHARACTERS_RE.search(value):
+            raise IllegalCharacterError(f"{value} cannot be used in worksheets.")
+        if len(value) > 1 and value.startswith("="):
+            return f"{start}><f>{_text(value[1:])}</f><v></v></c>"
+        if value in ERROR_CODES:
+            return f'{start} t="e"><v>{value}</v></c>'
+        space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
+        return f'{start} t="inlineStr"><is><t{space}>{_text(value)}</t></is></c>'
+    if isinstance(value, bool):
+        kind = "b"
+    elif isinstance(value, (int, float, Decimal)):
+        kind = "n"
+    elif isinstance(value, _DATES):
+        kind, value = "n", to_excel(value, epoch)
+    else:
+        raise ValueError(f"Cannot convert {value!r} to Excel")
+    return f'{start} t="{kind}"><v>{_number(value)}</v></c>'
 
 
 def _text(value: str) -> str:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import math
 import pickle
 import re
@@ -53,7 +54,7 @@ from formgen.issues import Code, Issue, Text
 from formgen.present import native
 from formgen.spec.migrate import bring_up
 from formgen.spec.model import BOOL_LABELS, Field, FormSpec, Group, version_key
-from formgen.xlsxrows import Rows
+from formgen.xlsxrows import Rows, cell_tail
 
 FOLDER = "汇总"
 NUMERIC = ("integer", "number")
@@ -316,6 +317,8 @@ class _Book:
         self.wb = Workbook(write_only=True)
         self.cut: dict[tuple[str, str], Issue] = {}  # (file, address) -> FG124, a value cut in its cells
         self.fields: dict[int, tuple[str, bool, list[str]]] = {}  # id of a field -> its traits
+        self.made: dict[tuple, tuple[Any]] = {}  # (id of a field, kind, value) -> (what shown() shows,)
+        self.was_cut = False  # whether the last fitted() cut its value
         for style in _styles():
             self.wb.add_named_style(style)
 
@@ -461,8 +464,24 @@ class _Book:
     def shown(self, field: Field, value: Any, entry: Entry, path: str) -> Any:
         """:meth:`value` of ``entry``'s field at ``path``, with a small count of a statistics field suppressed and
         an over-long text cut (:meth:`fitted`)."""
+        kind = type(value)
+        key = None
+        if kind in _SAME_WHEN_EQUAL:  # most values recur (choices, dates, names): each is shown once per field
+            key = (id(field), kind, value)
+        elif kind in _SAME_WHEN_REPR:
+            key = (id(field), kind, repr(value))
+        made = self.made.get(key) if key is not None else None
+        if made is not None:
+            return made[0]
+        self.was_cut = False
         shown = self.small(value) if id(field) in self.suppressed else value
-        return shown if isinstance(shown, _Small) else self.fitted(field, self.value(field, value), value, entry, path)
+        if not isinstance(shown, _Small):
+            shown = self.fitted(field, self.value(field, value), value, entry, path)
+        if key is not None and not self.was_cut:  # a value cut is a warning for each file it is in
+            if len(self.made) >= _MADE_MOST:
+                self.made.clear()
+            self.made[key] = (shown,)
+        return shown
 
     def fitted(self, field: Field, shown: Any, value: Any, entry: Entry, path: str) -> Any:
         """``shown`` (the cell of ``value``) cut, with a marker, when it is longer than a cell holds or than the
@@ -476,6 +495,7 @@ class _Book:
         if not over_form and (2 * len(text) <= CELL_CHARS or length(text) <= CELL_CHARS):  # most texts are short
             return text
         limit = min(CELL_CHARS, most) if over_form else CELL_CHARS
+        self.was_cut = True
         self.cut.setdefault((entry.path, path), Issue(Code.VALUE_CUT, path=path, params={
             "unit": entry.unit_name or entry.unit_code, "file": entry.path, "label": self.spec.labels_of(path),
             "length": typed, "reason": Text(N_("the form allows ({limit})"), {"limit": most}) if over_form
@@ -522,11 +542,27 @@ class _Small(str):
     """A suppressed count, ``<N``: text, right-aligned like the numbers around it."""
 
 
+#: Cells made once per distinct value of a column (:meth:`_Table.row`): values of these kinds are the same cell when
+#: equal, those of the second when their repr is equal; a table forgets its cells past _MADE_MOST of them (memory
+#: stays flat, and the values that recur are soon made again).
+_SAME_WHEN_EQUAL = (str, int, bool, type(None), dt.date, _Small)
+_SAME_WHEN_REPR = (float, dt.datetime)
+_MADE_MOST = 4096
+#: Stand-ins for the style indexes in a row's cells until the sheet is written: characters no cell text can hold.
+_STAND_INS = "".join(chr(c) for c in (*range(1, 9), 11, 12, *range(14, 32)))
+_DATES = (dt.datetime, dt.date, dt.time, dt.timedelta)
+
+
+class _OutOfStandIns(Exception):
+    """A table uses more styles than there are stand-ins: its further rows are made when it is written."""
+
+
 class _Table:
     """One sheet: optional title lines, a band row of merged group headers, a row of labels, data rows and
     summary rows.  The column widths must be known before the first row is written and follow from every
-    value, so the lines are spooled to a temporary file as plain values (memory stays flat however many
-    returns there are) and streamed to a write-only sheet at ``finish``."""
+    value, so the lines are spooled to a temporary file (memory stays flat however many returns there are)
+    and streamed to a write-only sheet at ``finish``: a data row as its cells' XML, made as it comes (each
+    distinct value of a column made once), the few other lines as plain values."""
 
     def __init__(self, wb: Workbook, name: str, titles: Iterable[str] = (), boxed: bool = True):
         """``boxed``: data cells get borders; a long details sheet goes without, as styling every cell is what
@@ -543,6 +579,10 @@ class _Table:
         self.merges: list[tuple[int, int, int, int]] = []
         self.widths: dict[int, float] = {}
         self.heads: dict[int, float] = {}
+        self.suffix = "" if boxed else " plain"  # the styles of a sheet without borders
+        self.starts: list[str] = []  # '<c r="A', '<c r="B', ...: each column's cells begin so
+        self.made: dict[tuple, tuple[str, int, str | None]] = {}  # (column, style, kind, value) -> _cell's
+        self.keys: dict[tuple[str, type | None], tuple[str, Any]] = {}  # style -> its stand-in, a value of its kind
 
     def header(self, bands: list[str], labels: list[str]) -> None:
         self.ncols = len(labels)
@@ -560,24 +600,82 @@ class _Table:
 
     def row(self, values: list[Any], styles: list[str | None] | None = None) -> None:
         """A data row; a cell's style follows its value (date, multi-line text, a suppressed count aligned as
-        the numbers are) unless ``styles`` names one."""
+        the numbers are) unless ``styles`` names one.
+
+        The row's cells are made now (:meth:`_cell`, each distinct value of a column once), with a stand-in
+        for each style index; only the row's height waits for the column widths."""
         if styles is None and any(isinstance(v, _Small) for v in values):
             small = "formgen small" + ("" if self.boxed else " plain")
             styles = [small if isinstance(v, _Small) else None for v in values]
-        values = [safe(v) for v in values]
-        self.lines.append(values, styles)
-        self.data_end = len(self.lines)
-        widths = self.widths
+        number = len(self.lines) + 1
+        if number > self.label_row and len(self.keys) < len(_STAND_INS):
+            try:
+                self.lines.append(*self._made(values, styles, str(number)))
+                self.data_end = len(self.lines)
+                return
+            except _OutOfStandIns:
+                pass
+        self.lines.append([safe(v) for v in values], styles)  # made at finish, as a title or a header is
         for c, value in enumerate(values, start=1):
-            if value is None:
-                width = 2
-            elif isinstance(value, dt.datetime):
-                width = 17
+            self.widths[c] = min(max(self.widths.get(c, 6), _width(safe(value))), MAX_WIDTH)
+        self.data_end = len(self.lines)
+
+    def _made(self, values: list[Any], styles: list[str | None] | None, r: str) -> tuple[str, tuple[int, list]]:
+        """Row ``r``'s cells as XML text, and (how many styles they and the rows before them use, the texts that
+        wrap, by column)."""
+        cells, wraps, widths, starts, made_before = [], [], self.widths, self.starts, self.made.get
+        while len(starts) < len(values):
+            starts.append('<c r="' + get_column_letter(len(starts) + 1))
+        for c, value in enumerate(values, start=1):
+            style = styles[c - 1] if styles is not None and c <= len(styles) else None
+            kind = type(value)
+            key = None
+            if kind in _SAME_WHEN_EQUAL:
+                key = (c, style, kind, value)
+            elif kind in _SAME_WHEN_REPR:  # 0.0 and -0.0, or one moment in two time zones, are equal
+                key = (c, style, kind, repr(value))
+            made = made_before(key) if key is not None else None
+            if made is None:
+                made = self._cell(value, style)
+                widths[c] = min(max(widths.get(c, 6), made[1]), MAX_WIDTH)  # a cell made before is counted in
+                if key is not None:
+                    if len(self.made) >= _MADE_MOST:
+                        self.made.clear()
+                    self.made[key] = made
+            if made[0]:
+                cells.append(starts[c - 1] + r + made[0])
+            if made[2] is not None:
+                wraps.append((c, made[2]))
+        return "".join(cells), (len(self.keys), wraps)
+
+    def _cell(self, value: Any, style: str | None) -> tuple[str, int, str | None]:
+        """A data cell as :meth:`finish` would write it: its XML after the reference (a stand-in character for the
+        style index), the column width it needs, and its text when the text wraps (for the row's height)."""
+        value = safe(value)
+        wrapping = None
+        if isinstance(value, str) and ("\n" in value or len(value) * 2 > MAX_WIDTH):
+            if "\n" in value or _text_width(value) > MAX_WIDTH:  # text that wraps
+                style = style or "formgen text" + self.suffix
+                wrapping = value
+        if style is None:
+            if isinstance(value, dt.datetime):
+                style = "formgen datetime" + self.suffix
             elif isinstance(value, dt.date):
-                width = 11
-            else:
-                width = _text_width(str(value)) + 2
-            widths[c] = min(max(widths.get(c, 6), width), MAX_WIDTH)
+                style = "formgen date" + self.suffix
+            elif self.boxed:
+                style = "formgen cell"
+        if style is None and value is None:
+            return "", _width(value), None
+        sid = None
+        if style is not None:
+            key = (style, type(value) if isinstance(value, _DATES) else None)
+            if key not in self.keys:
+                if len(self.keys) == len(_STAND_INS):
+                    raise _OutOfStandIns
+                self.keys[key] = (_STAND_INS[len(self.keys)], value)
+            sid = self.keys[key][0]
+        tail = cell_tail(value, sid, self.wb.epoch).encode("ascii", "xmlcharrefreplace").decode("ascii")
+        return tail, _width(value), wrapping
 
     def total_row(self, label: str, label_cols: int, sum_cols: Iterable[int]) -> None:
         """A 合计 row: ``=SUM`` of each column in ``sum_cols`` over the data rows."""
@@ -629,8 +727,24 @@ class _Table:
             if c2 > c1 or r2 > r1:
                 ws.merged_cells.add(f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}")
         rows = Rows(ws)
-        suffix = "" if self.boxed else " plain"
+        suffix = self.suffix
+        ids: dict[int, str] = {}  # each style's stand-in (its code point) -> the workbook's index of the style
+        heights_of: dict[tuple[int, str], int] = {}  # (column, text that wraps) -> the lines it takes
         for r, (values, styles) in enumerate(self.lines, start=1):
+            if isinstance(values, str):  # a data row made by row(): its styles in the workbook, its height
+                needed, wraps = styles
+                for (style, _kind), (stand_in, sample) in itertools.islice(self.keys.items(), len(ids), needed):
+                    ids[ord(stand_in)] = rows.style_id(style, sample)  # in the order of first use, as before
+                wrapped = 1
+                for c, text in wraps:
+                    key = (c, text)
+                    if key not in heights_of:
+                        if len(heights_of) >= _MADE_MOST:
+                            heights_of.clear()
+                        heights_of[key] = _lines(text, widths.get(c, MAX_WIDTH))
+                    wrapped = max(wrapped, heights_of[key])
+                rows.append_xml(values.translate(ids), min(15 * wrapped + 2, 409) if wrapped > 1 else heights.get(r))
+                continue
             if r == 1 and centred:
                 styles = "formgen centred title"
             if not isinstance(styles, list):
@@ -742,6 +856,17 @@ def _display(value: Any) -> str:
     if value is None:
         return ""
     return str(value)
+
+
+def _width(value: Any) -> int:
+    """The column width a cell's value needs."""
+    if value is None:
+        return 2
+    if isinstance(value, dt.datetime):
+        return 17
+    if isinstance(value, dt.date):
+        return 11
+    return _text_width(str(value)) + 2
 
 
 def _wraps(value: Any) -> bool:

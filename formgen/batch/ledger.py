@@ -24,6 +24,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Iterator
 
+CACHE_KIB = 512  # the page cache of the ledger, and of the run's temporary table
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
     relpath TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
@@ -58,6 +60,10 @@ class Ledger:
         self.db = sqlite3.connect(path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
+        # point look-ups by key and one pass over the run: a small page cache is as fast (the system caches the
+        # file) and keeps the batch's memory flat; SQLite's default of 2 MiB each, filled by 10,000 files, is not
+        for schema in ("main", "temp"):
+            self.db.execute(f"PRAGMA {schema}.cache_size=-{CACHE_KIB}")
         self.db.executescript(SCHEMA + CURRENT)
         for suffix in ("-wal", "-shm"):
             side = Path(str(path) + suffix)
@@ -84,9 +90,26 @@ class Ledger:
                               "ORDER BY received_at DESC LIMIT 1", (relpath, size, mtime_ns)).fetchone()
         return row[0] if row else None
 
+    def known(self, relpath: str, size: int, mtime_ns: int) -> tuple[str, str, bool] | None:
+        """For a file the ledger saw at ``relpath`` with this size and mtime: (its hash, the first time these bytes
+        were seen at any path, whether they are checked); else None.  One query for what a re-run asks of each
+        file."""
+        row = self.db.execute(
+            "SELECT f.sha256, (SELECT MIN(received_at) FROM files WHERE sha256=f.sha256), EXISTS (SELECT 1 FROM "
+            "checks WHERE sha256=f.sha256 AND fingerprint=? AND expected_form=?) FROM files f "
+            "WHERE f.relpath=? AND f.size=? AND f.mtime_ns=? ORDER BY f.received_at DESC LIMIT 1",
+            (*self.key, relpath, size, mtime_ns)).fetchone()
+        return (row[0], row[1], bool(row[2])) if row else None
+
     def see(self, relpath: str, sha256: str, size: int, mtime_ns: int, now: str, received_at: str | None,
-            skip: str | None, failure: dict | None = None) -> None:
-        """Record a file found in the folder now; ``received_at`` overrides the ledger's first-seen time."""
+            skip: str | None, failure: dict | None = None, first_seen: str | None = None) -> None:
+        """Record a file found in the folder now; ``received_at`` overrides the ledger's first-seen time.
+        ``first_seen``: what :meth:`known` said of these bytes at this path, size and mtime (the ledger holds them
+        so already)."""
+        if first_seen is not None:
+            self.db.execute("INSERT INTO current (relpath, sha256, size, received_at) VALUES (?,?,?,?)",
+                            (relpath, sha256, size, received_at or first_seen))
+            return
         self.db.execute("INSERT OR IGNORE INTO files VALUES (?,?,?,?,?)", (relpath, sha256, size, mtime_ns, now))
         self.db.execute("UPDATE files SET mtime_ns=? WHERE relpath=? AND sha256=?", (mtime_ns, relpath, sha256))
         if received_at is None:  # the first time these bytes were seen, at any path: moving a file keeps its time
@@ -119,15 +142,17 @@ class Ledger:
 
     # -- reading the run back, one row at a time ------------------------------------------------------
 
-    def rows(self, where: str = "1", params: tuple = (), records: bool = True) -> Iterator[dict[str, Any]]:
+    def rows(self, where: str = "1", params: tuple = (), records: bool = True,
+             limit: int | None = None) -> Iterator[dict[str, Any]]:
         """The files of this run joined with their checks, sorted by path: one dict per file (its ``record``
-        None unless ``records``: the typed record is most of a row to decode)."""
+        None unless ``records``: the typed record is most of a row to decode), the first ``limit`` of them."""
         cursor = self.db.execute(
             "SELECT c.relpath, c.sha256, c.size, c.received_at, c.skip, c.failure, c.form, c.unit_code, "
             "c.unit_name, c.matched_by, c.late, c.status, c.other, c.extra, k.result, "
             f"{'k.record' if records else 'NULL AS record'}, k.unit "
             "FROM current c LEFT JOIN checks k ON k.sha256=c.sha256 AND k.fingerprint=? AND k.expected_form=? "
-            f"WHERE {where} ORDER BY c.relpath", (*self.key, *params))
+            f"WHERE {where} ORDER BY c.relpath{'' if limit is None else f' LIMIT {int(limit)}'}",
+            (*self.key, *params))
         names = [d[0] for d in cursor.description]
         for values in cursor:
             row = dict(zip(names, values))
@@ -150,22 +175,25 @@ class Ledger:
         for version, code, name, relpath, record in cursor:
             yield version, code, name, relpath, json.loads(record)
 
-    def relpaths(self) -> Iterator[str]:
-        """The paths of this run in order, fetched in pages so that updating rows meanwhile is safe."""
+    def pages(self, records: bool = True, size: int = 100) -> Iterator[list[dict[str, Any]]]:
+        """The rows of this run (as :meth:`rows` gives them) in pages of ``size``, each read whole before it is
+        given, so that the rows may be updated meanwhile (memory holds one page, however many files)."""
         last = ""
         while True:
-            page = [r[0] for r in self.db.execute("SELECT relpath FROM current WHERE relpath > ? ORDER BY relpath "
-                                                  "LIMIT 500", (last,))]
+            page = list(self.rows("c.relpath > ?", (last,), records, size))
             if not page:
                 return
-            yield from page
-            last = page[-1]
+            yield page
+            last = page[-1]["relpath"]
 
-    def update(self, relpath: str, **columns: Any) -> None:
+    def update_all(self, columns: tuple[str, ...], values: list[tuple]) -> None:
+        """Set ``columns`` of many rows of this run: ``values`` holds, for each, its values of them and its relpath
+        (``extra``, a list of issues, is kept as JSON)."""
         if "extra" in columns:
-            columns["extra"] = json.dumps(columns["extra"], ensure_ascii=False) if columns["extra"] else None
+            at = columns.index("extra")
+            values = [(*v[:at], json.dumps(v[at], ensure_ascii=False) if v[at] else None, *v[at + 1:]) for v in values]
         sets = ", ".join(f"{name}=?" for name in columns)
-        self.db.execute(f"UPDATE current SET {sets} WHERE relpath=?", (*columns.values(), relpath))
+        self.db.executemany(f"UPDATE current SET {sets} WHERE relpath=?", values)
 
     def mark_duplicates(self) -> None:
         """Same bytes as an earlier file (by received time, then path): status duplicate of that file."""

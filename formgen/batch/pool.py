@@ -30,7 +30,7 @@ from formgen.spec import Registry
 
 Check = Callable[[bytes, str, Registry, "str | None", str], dict]
 
-STARTED = "started"  # a worker's word that it began the file it was sent: the file's time starts then
+STARTED = "started"  # a new worker's word that it began its first file: that file's time starts then
 STARTUP_SECONDS = 120.0  # how long a new worker may take to start
 CONNECT_SECONDS = 10  # how long to wait for a Dask scheduler to answer
 
@@ -46,10 +46,11 @@ class Job:
 
 def _serve(conn: Connection, check: Check, registry: Registry, expected: str | None, lang: str,
            memory: int) -> None:
-    """A worker: for each (relpath, data) received, say it has started, then send back (result, whether the
-    worker stops now); stop on None or a closed pipe."""
+    """A worker: for each (relpath, data) received, send back (result, whether the worker stops now), having
+    said once, on its first file, that it has started; stop on None or a closed pipe."""
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    started = False
     while True:
         try:
             job = conn.recv()
@@ -59,7 +60,9 @@ def _serve(conn: Connection, check: Check, registry: Registry, expected: str | N
             return
         relpath, data = job
         try:
-            conn.send(STARTED)
+            if not started:
+                conn.send(STARTED)
+                started = True
             out = check(data, relpath, registry, expected, lang)
         except MemoryError:
             del data
@@ -86,15 +89,15 @@ class _Worker:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         child.close()
         self.job: Job | None = None
-        self.started = False
+        self.started = False  # whether the worker said it started: it then begins each file as it gets it
         self.deadline = 0.0
 
-    def give(self, job: Job) -> None:
-        """Send the job; its time starts when the worker says it started (a new worker first has to start)."""
+    def give(self, job: Job, seconds: float) -> None:
+        """Send the job; its ``seconds`` start now, or, for a new worker, which first has to start, when it says
+        it started."""
         self.job = job
-        self.started = False
         self.conn.send((job.relpath, job.data))
-        self.deadline = time.monotonic() + STARTUP_SECONDS
+        self.deadline = time.monotonic() + (seconds if self.started else STARTUP_SECONDS)
 
     def stop(self, kill: bool = False) -> None:
         if kill:
@@ -138,11 +141,11 @@ def run_local(jobs: Iterable[Job], registry: Registry, expected_form: str | None
                         exhausted = True
                         break
                     try:
-                        worker.give(job)
+                        worker.give(job, limits.seconds)
                     except (BrokenPipeError, OSError):  # the idle worker had died: replace it, retry the file
                         worker.stop(kill=True)
                         pool[i] = worker = _Worker(ctx, args)
-                        worker.give(job)
+                        worker.give(job, limits.seconds)
             busy = [w for w in pool if w.job is not None]
             if not busy:
                 return

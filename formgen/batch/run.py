@@ -153,14 +153,16 @@ def _check_all(folder: Path, ledger: Ledger, registry: Registry, form: str | Non
         nonlocal reused
         for found in walk(folder):
             now = _now()
-            job = _see(found, ledger, settings, lang, now)
-            if job is None:
+            seen = _see(found, ledger, settings, lang, now)
+            if seen is None:
                 advance(1)
-            elif job.key in waiting:
+                continue
+            job, checked = seen
+            if job.key in waiting:
                 waiting[job.key] += 1
             elif ledger.met_before(job.key):
                 advance(1)
-            elif ledger.checked(job.key):
+            elif checked:
                 reused += 1
                 advance(1)
             else:
@@ -179,8 +181,9 @@ def _check_all(folder: Path, ledger: Ledger, registry: Registry, form: str | Non
     return parsed, reused
 
 
-def _see(found: Any, ledger: Ledger, settings: Settings, lang: str, now: str) -> Job | None:
-    """Record one found file in the ledger; the Job to check it, or None when it is not to be checked."""
+def _see(found: Any, ledger: Ledger, settings: Settings, lang: str, now: str) -> tuple[Job, bool] | None:
+    """Record one found file in the ledger; (the Job to check it, whether its bytes are checked already), or None
+    when it is not to be checked."""
     try:
         stat = found.path.lstat() if found.skip else found.path.stat()
     except OSError as exc:
@@ -200,17 +203,19 @@ def _see(found: Any, ledger: Ledger, settings: Settings, lang: str, now: str) ->
             sha256, failure = "", _os_failure(exc, lang)
         ledger.see(found.relpath, sha256, stat.st_size, stat.st_mtime_ns, now, received, None, failure)
         return None
-    sha256 = ledger.known_sha256(found.relpath, stat.st_size, stat.st_mtime_ns)
-    data = b""
-    if sha256 is None or not ledger.checked(sha256):
-        try:
-            data = found.path.read_bytes()
-        except OSError as exc:
-            ledger.see(found.relpath, "", stat.st_size, stat.st_mtime_ns, now, received, None, _os_failure(exc, lang))
-            return None
-        sha256 = hashlib.sha256(data).hexdigest()
+    known = ledger.known(found.relpath, stat.st_size, stat.st_mtime_ns)
+    if known is not None and known[2]:  # seen with this size and mtime, and checked: not read again
+        sha256, first_seen, _checked = known
+        ledger.see(found.relpath, sha256, stat.st_size, stat.st_mtime_ns, now, received, None, first_seen=first_seen)
+        return Job(sha256, found.relpath, b""), True
+    try:
+        data = found.path.read_bytes()
+    except OSError as exc:
+        ledger.see(found.relpath, "", stat.st_size, stat.st_mtime_ns, now, received, None, _os_failure(exc, lang))
+        return None
+    sha256 = hashlib.sha256(data).hexdigest()
     ledger.see(found.relpath, sha256, stat.st_size, stat.st_mtime_ns, now, received, None)
-    return Job(sha256, found.relpath, data)
+    return Job(sha256, found.relpath, data), ledger.checked(sha256) if known is None or known[0] != sha256 else False
 
 
 def _hash_file(path: Path) -> str:
@@ -236,35 +241,41 @@ def _now() -> str:
 def _derive(ledger: Ledger, registry: Registry, roster: Roster | None, form: str | None,
             deadlines: dict[str, dt.datetime], lang: str) -> None:
     """Each file's unit, lateness and status, from its check, the roster and the other files."""
-    for relpath in ledger.relpaths():
-        row = next(ledger.rows("c.relpath=?", (relpath,)))
-        if row["skip"]:
-            issue = Issue(Code.SKIPPED, params={"reason": row["skip"]})
-            ledger.update(relpath, status="skipped", extra=[work.issue_dict(issue, None, lang)])
-            continue
-        check = row["check"] or {}
-        spec = registry.find(check["form"], check["version"]) if check.get("form") and check.get("version") else None
-        if spec is None or not check.get("readable"):
-            continue
-        unit, extra = identify_unit(spec, row["record"], row["unit"], roster)
-        late = None
-        if form in (None, spec.id):  # a return of the wrong form is not late for anything
-            late = late_issue(dt.datetime.fromisoformat(row["received_at"]), date_deadline(spec, deadlines))
-        if late:
-            extra.append(late)
-        unit = unit or {}
-        ledger.update(relpath, form=spec.id, unit_code=unit.get("code") or None, unit_name=unit.get("name"),
-                      matched_by=unit.get("matched_by"), late=int(late is not None),
-                      extra=[work.issue_dict(i, spec, lang) for i in extra])
+    for page in ledger.pages():
+        skipped, found = [], []
+        for row in page:
+            if row["skip"]:
+                issue = Issue(Code.SKIPPED, params={"reason": row["skip"]})
+                skipped.append(("skipped", [work.issue_dict(issue, None, lang)], row["relpath"]))
+                continue
+            check = row["check"] or {}
+            spec = registry.find(check["form"], check["version"]) if check.get("form") and check.get("version") \
+                else None
+            if spec is None or not check.get("readable"):
+                continue
+            unit, extra = identify_unit(spec, row["record"], row["unit"], roster)
+            late = None
+            if form in (None, spec.id):  # a return of the wrong form is not late for anything
+                late = late_issue(dt.datetime.fromisoformat(row["received_at"]), date_deadline(spec, deadlines))
+            if late:
+                extra.append(late)
+            unit = unit or {}
+            found.append((spec.id, unit.get("code") or None, unit.get("name"), unit.get("matched_by"),
+                          int(late is not None), [work.issue_dict(i, spec, lang) for i in extra], row["relpath"]))
+        ledger.update_all(("status", "extra"), skipped)
+        ledger.update_all(("form", "unit_code", "unit_name", "matched_by", "late", "extra"), found)
     ledger.mark_duplicates()
     ledger.mark_superseded()
-    for relpath in ledger.relpaths():
-        row = next(ledger.rows("c.relpath=?", (relpath,), records=False))
-        if row["status"] is None:
-            check = row["check"] or {}
-            issues = check.get("issues", []) + row["extra"]
-            status = "unreadable" if not check.get("readable") else "invalid" if work.has_error(issues) else "valid"
-            ledger.update(relpath, status=status)
+    for page in ledger.pages(records=False):
+        statuses = []
+        for row in page:
+            if row["status"] is None:
+                check = row["check"] or {}
+                issues = check.get("issues", []) + row["extra"]
+                status = "unreadable" if not check.get("readable") else "invalid" if work.has_error(issues) \
+                    else "valid"
+                statuses.append((status, row["relpath"]))
+        ledger.update_all(("status",), statuses)
 
 
 # -- outputs -----------------------------------------------------------------------------------------

@@ -28,14 +28,16 @@ from __future__ import annotations
 import csv
 import gc
 import datetime as dt
+import functools
 import io
 import math
 import re
+import sqlite3
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -116,6 +118,7 @@ def _received(result: dict) -> dt.datetime | None:
     return when
 
 
+@functools.lru_cache(maxsize=4096)  # statuses, forms, unit names and messages recur on every row
 def _width(text: str) -> int:
     """Display width in spreadsheet column units: a Chinese character takes two."""
     if text.isascii():  # paths, codes, numbers: no wide character
@@ -129,6 +132,48 @@ def _status(status: str, lang: str) -> str:
 
 # -- report.xlsx -------------------------------------------------------------------------------
 
+class _Units:
+    """The files per unit, counted in a temporary database (on disk past a few MiB), so that a round of any
+    number of units is counted in flat memory: per unit code, the first name given with it, its files of each
+    of FILE_STATUSES and its late files."""
+
+    def __init__(self) -> None:
+        self.db = sqlite3.connect("")  # SQLite's own temporary database, removed when closed
+        statuses = ", ".join(f"s{i} INTEGER NOT NULL" for i in range(len(FILE_STATUSES)))
+        self.db.execute(f"CREATE TABLE units (code TEXT PRIMARY KEY, name TEXT NOT NULL, {statuses}, "
+                        "late INTEGER NOT NULL)")
+        added = ", ".join(f"s{i}=s{i}+excluded.s{i}" for i in range(len(FILE_STATUSES)))
+        self.upsert = (f"INSERT INTO units VALUES (?, ?, {', '.join('?' * (len(FILE_STATUSES) + 1))}) "
+                       f"ON CONFLICT (code) DO UPDATE SET name=CASE name WHEN '' THEN excluded.name ELSE name END, "
+                       f"{added}, late=late+excluded.late")
+        self.pending: list[tuple] = []
+
+    def add(self, code: str | None, name: str, status: str, late: bool) -> None:
+        counts = [int(status == s) for s in FILE_STATUSES]
+        self.pending.append((code or "", name if code else "", *counts, int(late)))  # "": no unit recognised
+        if len(self.pending) >= 500:
+            self._flush()
+
+    def _flush(self) -> None:
+        self.db.executemany(self.upsert, self.pending)
+        self.pending = []
+
+    def names(self) -> Iterator[str]:
+        """The name of each recognised unit that has one."""
+        self._flush()
+        return (name for (name,) in self.db.execute("SELECT name FROM units WHERE code<>'' AND name<>''"))
+
+    def rows(self) -> Iterator[tuple[str | None, str, list[int]]]:
+        """(unit code or None, its name, its files of each of FILE_STATUSES, then its late files), by code, the files
+        of no recognised unit last."""
+        self._flush()
+        for code, name, *counts in self.db.execute("SELECT * FROM units ORDER BY code='', code"):
+            yield code or None, name, counts
+
+    def close(self) -> None:
+        self.db.close()
+
+
 @dataclass
 class _Tally:
     """What the first pass over the results counts: all the summary needs, and the column widths."""
@@ -139,10 +184,7 @@ class _Tally:
     errors: int = 0
     warnings: int = 0
     forms: dict[str | None, Counter] = field(default_factory=dict)
-    #: per unit code: its files of each of FILE_STATUSES, then its late files (a list, not a Counter: a round of
-    #: thousands of units is counted in a few bytes each)
-    units: dict[str | None, list[int]] = field(default_factory=dict)
-    unit_names: dict[str, str] = field(default_factory=dict)
+    units: _Units = field(default_factory=_Units)
     issue_widths: list[int] = field(default_factory=list)
     file_widths: list[int] = field(default_factory=list)
 
@@ -152,17 +194,10 @@ class _Tally:
         self.total[status] += 1
         self.late += late
         code, name = _unit(result)
-        if code and name and code not in self.unit_names:
-            self.unit_names[code] = name
         counter = self.forms.setdefault(result.get("form"), Counter())
         counter[status] += 1
         counter["late"] += late
-        counts = self.units.get(code)
-        if counts is None:
-            counts = self.units[code] = [0] * (len(FILE_STATUSES) + 1)
-        if status in FILE_STATUSES:
-            counts[FILE_STATUSES.index(status)] += 1
-        counts[-1] += late
+        self.units.add(code, name, status, late)
         for issue in result.get("issues") or ():
             if issue.get("severity") == "error":
                 self.errors += 1
@@ -319,6 +354,7 @@ def write_report(out: Path, results: Results, submissions: list[dict] | None, la
     _styles(wb)
     cut: list[Issue] = []
     _summary_sheet(wb, tally, submissions, lang, cut)
+    tally.units.close()
     _issues_sheet(wb, results, tally, lang, cut)
     if submissions is not None:
         _submissions_sheet(wb, submissions, lang, cut)
@@ -333,7 +369,7 @@ def write_report(out: Path, results: Results, submissions: list[dict] | None, la
 # -- 汇总 / Summary
 
 def _summary_sheet(wb: Workbook, tally: _Tally, submissions: list[dict] | None, lang: str, cut: list[Issue]) -> None:
-    names = [_width(n) for n in tally.unit_names.values()] + [_width(_("(unit not recognised)", lang))]
+    names = [max(map(_width, tally.units.names()), default=0), _width(_("(unit not recognised)", lang))]
     titles = {row["form"]: row.get("form_title") or "" for row in submissions or ()}
     names += [_width(t) for t in titles.values()]
     count_width = max(_width(_status(s, lang)) for s in (*FILE_STATUSES, *SUBMISSION_STATUSES)) + 3
@@ -359,9 +395,8 @@ def _summary_sheet(wb: Workbook, tally: _Tally, submissions: list[dict] | None, 
 
     sheet.append([_("Files per unit", lang)], "fg_section")
     files_head = sheet.append([_("Unit code", lang), _("Unit name", lang), *status_heads], "fg_head")
-    for code in sorted(tally.units, key=lambda c: (c is None, c or "")):
-        name = tally.unit_names.get(code, "") if code else _("(unit not recognised)", lang)
-        counts = tally.units[code]
+    for code, name, counts in tally.units.rows():
+        name = name if code else _("(unit not recognised)", lang)
         sheet.append([code or "", name, *counts[:-1], sum(counts[:-1]), counts[-1]])
     files_last = sheet.row
     sheet.append([_("Total", lang), "", *_counts(tally.total, tally.late)], "fg_total")

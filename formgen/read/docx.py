@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable
 from zipfile import ZipFile
 
 from lxml import etree
@@ -54,8 +54,7 @@ _SKIP = {qn(n) for n in _SKIPPED}
 _TC_PR, _V_MERGE, _H_MERGE = qn("w:tcPr"), qn("w:vMerge"), qn("w:hMerge")
 _CHECKBOX, _CHECKED = qn("w14:checkbox"), qn("w14:checked")
 _ALT_CHUNK = qn("w:altChunk")
-_SDT_PR, _TAG = qn("w:sdtPr"), qn("w:tag")
-_SDT_TAG, _VAL = f"{_SDT_PR}/{_TAG}", qn("w:val")
+_SDT_PR, _TAG, _VAL = qn("w:sdtPr"), qn("w:tag"), qn("w:val")
 _TRUE = {"1", "true", "on"}
 _BOXES = "☐☒☑■□✓✔√"
 
@@ -106,6 +105,22 @@ class DocxReader:
         return values, issues + chunks
 
 
+#: the layouts of the forms last read, by definition (a definition is not changed once loaded; the entry
+#: holds it, so that its id is not reused while the entry lasts)
+_LAYOUTS: dict[tuple[int, str], tuple[FormSpec, Any]] = {}
+
+
+def _cached(make: Callable[[FormSpec], Any], spec: FormSpec) -> Any:
+    """``make(spec)`` (``layout`` or ``parts``), computed once per definition for the last few definitions."""
+    key = (id(spec), make.__name__)
+    entry = _LAYOUTS.get(key)
+    if entry is None or entry[0] is not spec:
+        if len(_LAYOUTS) >= 64:
+            del _LAYOUTS[next(iter(_LAYOUTS))]
+        entry = _LAYOUTS[key] = (spec, make(spec))
+    return entry[1]
+
+
 class _Tagged:
     """The content controls of a body by their tag (a field's address), each list in document order.  The
     tags are found in one pass; the controls of an address are resolved when it is first asked for."""
@@ -127,7 +142,7 @@ class _Tagged:
             for tag in self.tags.get(address, ()):
                 pr = tag.getparent()
                 sdt = pr.getparent() if pr.tag == _SDT_PR else None
-                if sdt is not None and sdt.tag == _SDT and sdt.find(_SDT_TAG) is tag:
+                if sdt is not None and sdt.tag == _SDT and _first_tag(sdt) is tag:
                     found.append(sdt)
             if len(found) > 1:  # a control may hold another before its own properties: order them as found
                 if self.order is None:
@@ -135,6 +150,14 @@ class _Tagged:
                 found.sort(key=self.order.__getitem__)
             self.controls[address] = found
         return self.controls[address]
+
+
+def _first_tag(sdt: etree._Element) -> etree._Element | None:
+    """``sdt.find("w:sdtPr/w:tag")``: the first tag of the first properties that have one."""
+    for pr in sdt.iterchildren(_SDT_PR):
+        for tag in pr.iterchildren(_TAG):
+            return tag
+    return None
 
 
 class _Reading:
@@ -147,6 +170,7 @@ class _Reading:
         self.merged = _merged_cells(body)
         self.tagged = _Tagged(body)
         self._texts: list[str] | None = None
+        self._places: dict[etree._Element | None, str | None] = {}
         self.values: list[RawValue] = []
         self.issues: list[Issue] = []
 
@@ -158,8 +182,8 @@ class _Reading:
 
     def texts(self, t: int) -> list[list[str]] | None:
         """The texts of the cells of table ``t`` (from 0), row by row, to be read by :func:`_shown`; None when
-        the document is not :func:`_plain`."""
-        if not self.plain:
+        the document is not :func:`_plain` or the table is small (its cells are read one by one)."""
+        if not self.plain or sum(len(cells) for _tr, cells in self.rows(t)) < _ONE_PASS_CELLS:
             return None
         if self._texts is None:
             self._texts = _cell_texts(self.body)
@@ -172,6 +196,11 @@ class _Reading:
 
     def where(self, tc: etree._Element | None) -> str | None:
         """Where a cell of one of the body's tables is (表2!R3C2); None for any other element."""
+        if tc not in self._places:
+            self._places[tc] = self._place(tc)
+        return self._places[tc]
+
+    def _place(self, tc: etree._Element | None) -> str | None:
         tr = tc.getparent() if tc is not None else None
         tbl = tr.getparent() if tr is not None and tr.tag == _TR else None
         if tbl is None or tbl.getparent() is not self.body or tbl.tag != _TBL:
@@ -183,7 +212,7 @@ class _Reading:
         return None
 
     def run(self) -> tuple[list[RawValue], list[Issue]]:
-        for table in layout(self.spec).tables:
+        for table in _cached(layout, self.spec).tables:
             if table.group is None:
                 self._field_table(table)
             else:
@@ -444,6 +473,8 @@ _CELL_TEXTS_XSL = f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org
   <xsl:template match="text()|comment()|processing-instruction()" mode="inner"/>
 </xsl:stylesheet>"""
 _cell_texts_xslt: etree.XSLT | None = None
+#: from how many cells a table is read in one pass: below, reading cell by cell costs less than the pass
+_ONE_PASS_CELLS = 40
 
 
 def _cell_texts(body: etree._Element) -> list[str]:
@@ -517,7 +548,7 @@ class _LetterReading(_Reading):
         from formgen.layout.docx_letter import parts
 
         super().__init__(body, spec, plain)
-        self.parts = parts(spec)
+        self.parts = _cached(parts, spec)
         groups = sum(1 for part in self.parts if part.kind == "table")
         self.paragraphs: list[etree._Element] = body.findall(_P)
         for tbl in self.tables[groups:]:

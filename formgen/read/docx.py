@@ -497,7 +497,9 @@ def _plain(xml: bytes, root: etree._Element) -> bool:
     info = root.getroottree().docinfo
     if not xml.startswith(b"<") or xml[1:2] == b"\0" or info.doctype or (info.encoding or "").upper() != "UTF-8":
         return False
-    return (b"\xee\x80" not in xml and b"&#" not in xml) or _MARK.search(xml) is None
+    # a byte is searched fastest (\xee leads only U+E000-U+EFFF, which Chinese text does not use); only a
+    # document with either that or a character reference is searched for the marks themselves
+    return (b"\xee" not in xml and (b"&" not in xml or b"&#" not in xml)) or _MARK.search(xml) is None
 
 
 def _text_of(tc: etree._Element, text: str | None, placeholder_text: str | None = None) -> str:

@@ -374,3 +374,14 @@ def test_a_template_that_reaches_into_python_is_refused(tmp_path, registry, monk
     with pytest.raises(DefinitionError) as refused:
         compiler.DocxCompiler().compile(spec, None, tmp_path / "evil.docx")
     assert "make templates" in refused.value.message("zh_CN") and not (tmp_path / "evil.docx").exists()
+
+
+def test_a_table_reads_the_same_when_the_text_holds_a_private_use_character(tmp_path):
+    """The cells of the tables are read in one pass with private-use characters as marks, unless the
+    document's text holds one of them: then cell by cell, to the same values."""
+    record = example("incident-report")
+    plain = generate(tmp_path, record, "plain.docx")
+    record["place"] += "\ue001"
+    marked = generate(tmp_path, record, "marked.docx")
+    assert extract(marked)["persons"] == extract(plain)["persons"] == json.loads(
+        json.dumps(example("incident-report")["persons"]))

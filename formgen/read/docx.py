@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable
 from zipfile import ZipFile
 
 from lxml import etree
@@ -28,6 +28,7 @@ from formgen.layout.ooxml import (
     PROP_HASH,
     PROP_UNIT,
     PROP_VERSION,
+    NSMAP,
     W,
     properties_of,
     qn,
@@ -46,11 +47,14 @@ if TYPE_CHECKING:  # a letter's layout is loaded only to read a letter
 
 _T, _TAB, _BR, _CR = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
 _P, _SDT, _TC, _TR, _TBL = qn("w:p"), qn("w:sdt"), qn("w:tc"), qn("w:tr"), qn("w:tbl")
-_SKIP = {qn(n) for n in ("w:del", "w:moveFrom", "w:sdtPr", "w:rPr", "w:pPr", "w:tcPr", "w:trPr", "w:instrText",
-                         "w:delText", "mc:Fallback")}
+#: elements whose text is not the cell's: deletions, properties, field codes, the fallback of new content
+_SKIPPED = ("w:del", "w:moveFrom", "w:sdtPr", "w:rPr", "w:pPr", "w:tcPr", "w:trPr", "w:instrText", "w:delText",
+            "mc:Fallback")
+_SKIP = {qn(n) for n in _SKIPPED}
+_TC_PR, _V_MERGE, _H_MERGE = qn("w:tcPr"), qn("w:vMerge"), qn("w:hMerge")
 _CHECKBOX, _CHECKED = qn("w14:checkbox"), qn("w14:checked")
 _ALT_CHUNK = qn("w:altChunk")
-_SDT_TAG, _VAL = f"{qn('w:sdtPr')}/{qn('w:tag')}", qn("w:val")
+_SDT_PR, _TAG, _VAL = qn("w:sdtPr"), qn("w:tag"), qn("w:val")
 _TRUE = {"1", "true", "on"}
 _BOXES = "☐☒☑■□✓✔√"
 
@@ -59,6 +63,8 @@ _BOXES = "☐☒☑■□✓✔√"
 class Document:
     body: etree._Element
     properties: dict[str, str]
+    #: whether its tables' cells may be read in one pass (:func:`_plain`)
+    plain: bool = False
 
 
 def _label_key(text: str) -> str:
@@ -71,12 +77,13 @@ class DocxReader:
     def open(self, stream: BinaryIO, package: ZipFile | None = None) -> Document:
         """``package``: the stream's zip directory, when the format sniffer read it (see ``check_package``)."""
         package = check_package(stream, "Word (.docx)", package=package)
-        root = etree.fromstring(package["word/document.xml"], safe_parser())
+        xml = package["word/document.xml"]
+        root = etree.fromstring(xml, safe_parser())
         properties = properties_of(package.get("docProps/custom.xml"))
         body = root.find(qn("w:body"))
         if body is None:
             raise ValueError("word/document.xml has no body")
-        return Document(body, properties)
+        return Document(body, properties, _plain(xml, root))
 
     def identity(self, doc: Document) -> Identity | None:
         form, version = doc.properties.get(PROP_FORM), doc.properties.get(PROP_VERSION)
@@ -89,34 +96,123 @@ class DocxReader:
 
     def values(self, doc: Document, spec: FormSpec) -> tuple[list[RawValue], list[Issue]]:
         if is_letter(spec):
-            values, issues = _LetterReading(doc.body, spec).run()
+            values, issues = _LetterReading(doc.body, spec, doc.plain).run()
         else:
-            values, issues = _Reading(doc.body, spec).run()
+            values, issues = _Reading(doc.body, spec, doc.plain).run()
         # a document pasted in whole (w:altChunk) is another file inside this one: it is not read
         chunks = [Issue(Code.EXTRA_CONTENT, location=f"altChunk {n}") for n, _chunk in
                   enumerate(doc.body.iter(_ALT_CHUNK), start=1)]
         return values, issues + chunks
 
 
+#: the layouts of the forms last read, by definition (a definition is not changed once loaded; the entry
+#: holds it, so that its id is not reused while the entry lasts)
+_LAYOUTS: dict[tuple[int, str], tuple[FormSpec, Any]] = {}
+
+
+def _cached(make: Callable[[FormSpec], Any], spec: FormSpec) -> Any:
+    """``make(spec)`` (``layout`` or ``parts``), computed once per definition for the last few definitions."""
+    key = (id(spec), make.__name__)
+    entry = _LAYOUTS.get(key)
+    if entry is None or entry[0] is not spec:
+        if len(_LAYOUTS) >= 64:
+            del _LAYOUTS[next(iter(_LAYOUTS))]
+        entry = _LAYOUTS[key] = (spec, make(spec))
+    return entry[1]
+
+
+class _Tagged:
+    """The content controls of a body by their tag (a field's address), each list in document order.  The
+    tags are found in one pass; the controls of an address are resolved when it is first asked for."""
+
+    def __init__(self, body: etree._Element):
+        self.body = body
+        self.tags: dict[str, list[etree._Element]] = {}
+        for tag in body.iter(_TAG):
+            value = tag.get(_VAL)
+            if value:
+                self.tags.setdefault(value, []).append(tag)
+        self.controls: dict[str, list[etree._Element]] = {}
+        self.order: dict[etree._Element, int] | None = None
+
+    def get(self, address: str) -> list[etree._Element]:
+        """The controls whose tag (their first ``w:sdtPr/w:tag``) is ``address``."""
+        if address not in self.controls:
+            found = []
+            for tag in self.tags.get(address, ()):
+                pr = tag.getparent()
+                sdt = pr.getparent() if pr.tag == _SDT_PR else None
+                if sdt is not None and sdt.tag == _SDT and _first_tag(sdt) is tag:
+                    found.append(sdt)
+            if len(found) > 1:  # a control may hold another before its own properties: order them as found
+                if self.order is None:
+                    self.order = {sdt: i for i, sdt in enumerate(self.body.iter(_SDT))}
+                found.sort(key=self.order.__getitem__)
+            self.controls[address] = found
+        return self.controls[address]
+
+
+def _first_tag(sdt: etree._Element) -> etree._Element | None:
+    """``sdt.find("w:sdtPr/w:tag")``: the first tag of the first properties that have one."""
+    for pr in sdt.iterchildren(_SDT_PR):
+        for tag in pr.iterchildren(_TAG):
+            return tag
+    return None
+
+
 class _Reading:
-    def __init__(self, body: etree._Element, spec: FormSpec):
+    def __init__(self, body: etree._Element, spec: FormSpec, plain: bool = False):
         self.spec = spec
-        self.tables = body.findall(_TBL)
-        self.where: dict[etree._Element, str] = {}
-        for t, tbl in enumerate(self.tables, start=1):
-            for r, tr in enumerate(tbl.findall(_TR), start=1):
-                for c, tc in enumerate(tr.findall(_TC), start=1):
-                    self.where[tc] = f"表{t}!R{r}C{c}"
-        self.tagged: dict[str, list[etree._Element]] = {}
-        for sdt in body.iter(_SDT):
-            tag = sdt.find(_SDT_TAG)
-            if tag is not None and tag.get(_VAL):
-                self.tagged.setdefault(tag.get(_VAL), []).append(sdt)
+        self.body = body
+        self.plain = plain
+        self.tables: list[etree._Element] = list(body.iterchildren(_TBL))
+        self._rows: dict[int, list[tuple[etree._Element, list[etree._Element]]]] = {}
+        self.merged = _merged_cells(body)
+        self.tagged = _Tagged(body)
+        self._texts: list[str] | None = None
+        self._places: dict[etree._Element | None, str | None] = {}
         self.values: list[RawValue] = []
         self.issues: list[Issue] = []
 
+    def rows(self, t: int) -> list[tuple[etree._Element, list[etree._Element]]]:
+        """The rows of the body's table ``t`` (from 0), each with its cells."""
+        if t not in self._rows:
+            self._rows[t] = [(tr, list(tr.iterchildren(_TC))) for tr in self.tables[t].iterchildren(_TR)]
+        return self._rows[t]
+
+    def texts(self, t: int) -> list[list[str]] | None:
+        """The texts of the cells of table ``t`` (from 0), row by row, to be read by :func:`_shown`; None when
+        the document is not :func:`_plain` or the table is small (its cells are read one by one)."""
+        if not self.plain or sum(len(cells) for _tr, cells in self.rows(t)) < _ONE_PASS_CELLS:
+            return None
+        if self._texts is None:
+            self._texts = _cell_texts(self.body)
+        start = sum(len(cells) for n in range(t) for _tr, cells in self.rows(n))
+        out = []
+        for _tr, cells in self.rows(t):
+            out.append(self._texts[start:start + len(cells)])
+            start += len(cells)
+        return out
+
+    def where(self, tc: etree._Element | None) -> str | None:
+        """Where a cell of one of the body's tables is (表2!R3C2); None for any other element."""
+        if tc not in self._places:
+            self._places[tc] = self._place(tc)
+        return self._places[tc]
+
+    def _place(self, tc: etree._Element | None) -> str | None:
+        tr = tc.getparent() if tc is not None else None
+        tbl = tr.getparent() if tr is not None and tr.tag == _TR else None
+        if tbl is None or tbl.getparent() is not self.body or tbl.tag != _TBL:
+            return None
+        t = self.tables.index(tbl)
+        for r, (row, cells) in enumerate(self.rows(t), start=1):
+            if row is tr:
+                return f"表{t + 1}!R{r}C{cells.index(tc) + 1}"
+        return None
+
     def run(self) -> tuple[list[RawValue], list[Issue]]:
-        for table in layout(self.spec).tables:
+        for table in _cached(layout, self.spec).tables:
             if table.group is None:
                 self._field_table(table)
             else:
@@ -129,26 +225,25 @@ class _Reading:
 
     # -- single fields ---------------------------------------------------------
     def _field_table(self, table: Table) -> None:
-        tbl = self.tables[table.number - 1] if table.number <= len(self.tables) else None
-        rows = tbl.findall(_TR) if tbl is not None else []
+        present = table.number <= len(self.tables)
+        rows = self.rows(table.number - 1) if present else []
         for r, row in enumerate(table.rows, start=1):
-            cells = rows[r - 1].findall(_TC) if r <= len(rows) else None
-            problem = _row_problem(cells, row.cells) if tbl is not None else N_("the table is missing")
+            cells = rows[r - 1][1] if r <= len(rows) else None
+            problem = _row_problem(cells, row.cells, self.merged) if present else N_("the table is missing")
             self._read_row(table.number, r, row, cells, problem)
-        for r, tr in enumerate(rows[len(table.rows):], start=len(table.rows) + 1):
+        for r, (tr, _cells) in enumerate(rows[len(table.rows):], start=len(table.rows) + 1):
             if not is_empty(_cell_text(tr)):
                 self.issues.append(Issue(Code.EXTRA_CONTENT, location=f"表{table.number}!R{r}"))
 
     def _tagged_cell(self, field: Field) -> etree._Element | None:
         """The one cell holding the controls tagged with the field's address, if the tags survived."""
-        cells = {_ancestor(sdt, _TC) for sdt in self.tagged.get(field.address, [])}
+        cells = {_ancestor(sdt, _TC) for sdt in self.tagged.get(field.address)}
         if len(cells) != 1:
             return None
         cell = cells.pop()
-        return cell if cell in self.where else None
+        return cell if self.where(cell) is not None else None
 
-    def _read_field(self, field: Field, tc: etree._Element) -> None:
-        location = self.where[tc]
+    def _read_field(self, field: Field, tc: etree._Element, location: str) -> None:
         if widget(field) == CHECKBOX:
             ticked = self._ticked(field, tc, location)
             if ticked is not None:
@@ -173,38 +268,42 @@ class _Reading:
         if table.number > len(self.tables):
             self._changed(group.address, location, N_("the table is missing"))
             return
-        rows = self.tables[table.number - 1].findall(_TR)
-        header = rows[0].findall(_TC) if rows else None
-        places = _header_places(group, header, table.rows[0].cells)
+        rows = self.rows(table.number - 1)
+        header = rows[0][1] if rows else None
+        places = _header_places(group, header, table.rows[0].cells, self.merged)
         if places is None:
             self._changed(group.address, location, N_("the header row of the table was changed"))
             return
         self.values.append(RawValue(group.address, None, location))
         for col, c in places:
-            self.values.append(RawValue(f"{group.address}.{col.name}", None, self.where[header[c]]))
+            self.values.append(RawValue(f"{group.address}.{col.name}", None, f"表{table.number}!R1C{c + 1}"))
         if table.total is not None:
-            rows = rows[:-1] if rows[1:] and self._total_row(table, rows[-1], len(rows)) else rows
+            rows = rows[:-1] if rows[1:] and self._total_row(table, rows[-1][1], len(rows)) else rows
+        merged = self.merged
         may_merge = {c for col, c in places if col.ann.get("span") and group.printed_only(col)}
         blanks = [(c, blank_of(col)) for col, c in places]
+        names = [(c, f".{col.name}") for col, c in places]
+        shown = self.texts(table.number - 1)
         index = 0
-        for r, tr in enumerate(rows[1:], start=2):
-            cells = tr.findall(_TC)
-            texts = [_cell_text(cells[c], blank) if c < len(cells) else "" for c, blank in blanks]
-            if all(is_empty(t) for t in texts) and all(is_empty(_cell_text(tc)) for tc in cells):
+        for r, (_tr, cells) in enumerate(rows[1:], start=2):
+            raw = shown[r - 1] if shown is not None else [None] * len(cells)
+            texts = [_text_of(cells[c], raw[c], blank) if c < len(cells) else "" for c, blank in blanks]
+            empty = [is_empty(t) for t in texts]
+            if all(empty) and all(is_empty(_text_of(tc, text)) for tc, text in zip(cells, raw)):
                 continue
-            if len(cells) != len(header) or any(_merged(tc) and not (c in may_merge and _merged_down(tc))
-                                                  for c, tc in enumerate(cells)):
+            if len(cells) != len(header) or not merged.isdisjoint(cells) and any(
+                    tc in merged and not (c in may_merge and _merged_down(tc)) for c, tc in enumerate(cells)):
                 self._changed(group.address, f"表{table.number}!R{r}", N_("a cell was merged or split"))
                 continue
-            for (col, c), text in zip(places, texts):
-                if not is_empty(text):
-                    self.values.append(RawValue(f"{group.address}.{index}.{col.name}", text, self.where[cells[c]]))
+            prefix, where = f"{group.address}.{index}", f"表{table.number}!R{r}C"
+            for (c, name), text, blank in zip(names, texts, empty):
+                if not blank:
+                    self.values.append(RawValue(prefix + name, text, f"{where}{c + 1}"))
             index += 1
 
-    def _total_row(self, table: Table, tr: etree._Element, r: int) -> bool:
+    def _total_row(self, table: Table, cells: list[etree._Element], r: int) -> bool:
         """Read the 合计 row when the table's last row is it; otherwise its fields are LAYOUT_CHANGED."""
-        cells = tr.findall(_TC)
-        problem = _row_problem(cells, table.total.cells)
+        problem = _row_problem(cells, table.total.cells, self.merged)
         self._read_row(table.number, r, table.total, cells, problem)
         return problem is None
 
@@ -218,7 +317,10 @@ class _Reading:
             if tc is None and problem:
                 self._changed(cell.field.address, f"表{number}!R{r}C{c + 1}", problem)
                 continue
-            self._read_field(cell.field, tc if tc is not None else cells[c])
+            if tc is None:
+                self._read_field(cell.field, cells[c], f"表{number}!R{r}C{c + 1}")
+            else:
+                self._read_field(cell.field, tc, self.where(tc))
 
 
 # -- cells and text ---------------------------------------------------------------
@@ -230,25 +332,32 @@ def _ancestor(node: etree._Element, tag: str) -> etree._Element | None:
     return node
 
 
-#: whether a cell is merged with another (compiled once: a path given to find is parsed at every call)
-_merged = etree.XPath("boolean(w:tcPr/w:vMerge | w:tcPr/w:hMerge)", namespaces={"w": W})
+def _merged_cells(body: etree._Element) -> set[etree._Element]:
+    """The cells merged with another (``w:tcPr/w:vMerge`` or ``w:hMerge``): the few merge marks are found in
+    one pass, not each of the many cells searched."""
+    merged = set()
+    for mark in body.iter(_V_MERGE, _H_MERGE):
+        pr = mark.getparent()
+        if pr.tag == _TC_PR and pr.getparent().tag == _TC:
+            merged.add(pr.getparent())
+    return merged
 
 
 def _merged_down(tc: etree._Element) -> bool:
     """A cell merged only with the cells above or below it (``w:vMerge``), as a column that spans rows prints."""
-    return tc.find(f"{qn('w:tcPr')}/{qn('w:hMerge')}") is None and tc.find(
+    return tc.find(f"{_TC_PR}/{_H_MERGE}") is None and tc.find(
         f"{qn('w:tcPr')}/{qn('w:gridSpan')}") is None
 
 
-def _header_places(group: Group, header: list[etree._Element] | None,
-                   expected: list[Cell]) -> list[tuple[Field, int]] | None:
+def _header_places(group: Group, header: list[etree._Element] | None, expected: list[Cell],
+                   merged: set[etree._Element]) -> list[tuple[Field, int]] | None:
     """Each printed column of a group table and the index of its cell in a row: by place when the header is as
     laid out; else, for a table of an earlier layout of the form (its columns in another order), by the column
     titles, when every column filled in is found once (a pre-printed column may be missing); else None."""
     columns = group.shown_columns
-    if not _row_problem(header, expected):
+    if not _row_problem(header, expected, merged):
         return [(col, c) for c, col in enumerate(columns)]
-    if not header or any(_merged(tc) for tc in header):
+    if not header or not merged.isdisjoint(header):
         return None
     titles = [_label_key(_cell_text(tc)).removesuffix(REQUIRED_MARK.strip()) for tc in header]
     places = []
@@ -261,12 +370,13 @@ def _header_places(group: Group, header: list[etree._Element] | None,
     return places
 
 
-def _row_problem(cells: list[etree._Element] | None, expected: list[Cell]) -> str | None:
-    """Why a row does not match its compiled layout, or None.  Grid spans are not compared: LibreOffice
-    rebuilds the grid of a table whose rows all span the same columns."""
+def _row_problem(cells: list[etree._Element] | None, expected: list[Cell],
+                 merged: set[etree._Element]) -> str | None:
+    """Why a row does not match its compiled layout, or None (``merged``: the merged cells of the body's tables).
+    Grid spans are not compared: LibreOffice rebuilds the grid of a table whose rows all span the same columns."""
     if cells is None:
         return N_("the row is missing")
-    if len(cells) != len(expected) or any(_merged(tc) for tc in cells):
+    if len(cells) != len(expected) or not merged.isdisjoint(cells):
         return N_("a cell was merged or split")
     for tc, cell in zip(cells, expected):
         if cell.field is None and _label_key(_cell_text(tc)) != _label_key(cell.label):
@@ -320,6 +430,100 @@ def _checkboxes(tc: etree._Element) -> tuple[list[bool], list[str]]:
     return states, after
 
 
+# -- the text of every cell of the body's tables, in one pass ------------------------------------------------------
+
+#: marks between the cells, the paragraphs of a cell and around each control of a paragraph, in the text of
+#: :data:`_CELL_TEXTS_XSL` (private-use characters: a document that holds any is read cell by cell instead)
+_CELL_END, _PARA, _OPEN, _CLOSE = "\ue000", "\ue001", "\ue002", "\ue003"
+_STOPS = "|".join((*_SKIPPED, "w:p"))
+#: :func:`_cell_text` as XSLT, run in C over every cell of the body's tables at once (libxslt through lxml): each
+#: cell's paragraphs, each paragraph its pieces of text with its controls' text marked, so that a control that
+#: still shows its placeholder can be left out afterwards; a ``w:t``'s text is lxml's ``.text`` (its leading text)
+_CELL_TEXTS_XSL = f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+    xmlns:w="{W}" xmlns:mc="{NSMAP['mc']}">
+  <xsl:output method="text" encoding="UTF-8"/>
+  <xsl:template match="/">
+    <xsl:for-each select="*/w:tbl/w:tr/w:tc">
+      <xsl:for-each select="descendant::w:p">
+        <xsl:if test="position() != 1">{_PARA}</xsl:if>
+        <xsl:apply-templates mode="top"/>
+      </xsl:for-each>
+      <xsl:text>{_CELL_END}</xsl:text>
+    </xsl:for-each>
+  </xsl:template>
+  <xsl:template match="{_STOPS}" mode="top"/>
+  <xsl:template match="{_STOPS}" mode="inner"/>
+  <xsl:template match="w:t" mode="top"><xsl:call-template name="t"/></xsl:template>
+  <xsl:template match="w:t" mode="inner"><xsl:call-template name="t"/></xsl:template>
+  <xsl:template name="t">
+    <xsl:for-each select="text()[not(preceding-sibling::node()[not(self::text())])]">
+      <xsl:value-of select="."/>
+    </xsl:for-each>
+  </xsl:template>
+  <xsl:template match="w:tab" mode="top"><xsl:text>&#9;</xsl:text></xsl:template>
+  <xsl:template match="w:tab" mode="inner"><xsl:text>&#9;</xsl:text></xsl:template>
+  <xsl:template match="w:br|w:cr" mode="top"><xsl:text>&#10;</xsl:text></xsl:template>
+  <xsl:template match="w:br|w:cr" mode="inner"><xsl:text>&#10;</xsl:text></xsl:template>
+  <xsl:template match="w:sdt" mode="top">
+    <xsl:text>{_OPEN}</xsl:text><xsl:apply-templates mode="inner"/><xsl:text>{_CLOSE}</xsl:text>
+  </xsl:template>
+  <xsl:template match="*" mode="top"><xsl:apply-templates mode="top"/></xsl:template>
+  <xsl:template match="*" mode="inner"><xsl:apply-templates mode="inner"/></xsl:template>
+  <xsl:template match="text()|comment()|processing-instruction()" mode="top"/>
+  <xsl:template match="text()|comment()|processing-instruction()" mode="inner"/>
+</xsl:stylesheet>"""
+_cell_texts_xslt: etree.XSLT | None = None
+#: from how many cells a table is read in one pass: below, reading cell by cell costs less than the pass
+_ONE_PASS_CELLS = 40
+
+
+def _cell_texts(body: etree._Element) -> list[str]:
+    """The text of every cell of the body's tables, as :func:`_shown` reads it, in order (table by table, row by
+    row), for a body whose document :func:`_plain` says may be read so."""
+    global _cell_texts_xslt
+    if _cell_texts_xslt is None:  # compiled when a form with a table is first read
+        _cell_texts_xslt = etree.XSLT(etree.fromstring(_CELL_TEXTS_XSL))
+    return without_joiners(str(_cell_texts_xslt(body))).split(_CELL_END)  # the joiners are only in w:t's text
+
+
+#: one of the marks of :data:`_CELL_TEXTS_XSL` in UTF-8 or as a character reference
+_MARK = re.compile(rb"\xee\x80[\x80-\x83]|&#(?:[xX]0*[eE]00[0-3]|0*5734[4-7]);")
+
+
+def _plain(xml: bytes, root: etree._Element) -> bool:
+    """Whether the cells of a document (its bytes, parsed) may be read by :func:`_cell_texts`: UTF-8 without
+    a document type (so without entity references, which XPath does not see and which end an element's
+    ``.text``) whose text holds none of the marks."""
+    info = root.getroottree().docinfo
+    if not xml.startswith(b"<") or xml[1:2] == b"\0" or info.doctype or (info.encoding or "").upper() != "UTF-8":
+        return False
+    # a byte is searched fastest (\xee leads only U+E000-U+EFFF, which Chinese text does not use); only a
+    # document with either that or a character reference is searched for the marks themselves
+    return (b"\xee" not in xml and (b"&" not in xml or b"&#" not in xml)) or _MARK.search(xml) is None
+
+
+def _text_of(tc: etree._Element, text: str | None, placeholder_text: str | None = None) -> str:
+    """A cell's text: from its text in :func:`_cell_texts` when there is one, else from the cell itself."""
+    return _cell_text(tc, placeholder_text) if text is None else _shown(text, placeholder_text)
+
+
+def _shown(text: str, placeholder_text: str | None = None) -> str:
+    """A cell's text from :func:`_cell_texts`, as :func:`_cell_text` gives it."""
+    if _OPEN not in text:
+        return text.replace(_PARA, "\n")
+    paragraphs = []
+    for paragraph in text.split(_PARA):
+        first, *controls = paragraph.split(_OPEN)
+        pieces = [first]
+        for control in controls:
+            inner, _close, after = control.partition(_CLOSE)
+            if inner != placeholder_text:
+                pieces.append(inner)
+            pieces.append(after)
+        paragraphs.append("".join(pieces))
+    return "\n".join(paragraphs)
+
+
 # -- letters ------------------------------------------------------------------------------
 
 _LIST_PREFIX = re.compile(r"^附件[：:]\s*(\d+[.．、])?|^\s*\d+[.．、]")
@@ -342,11 +546,11 @@ class _LetterReading(_Reading):
     multi-line field or an attachment list is every paragraph of its style between the paragraphs found
     around it, so lines people add count.  Anything uncertain is LAYOUT_CHANGED."""
 
-    def __init__(self, body: etree._Element, spec: FormSpec):
+    def __init__(self, body: etree._Element, spec: FormSpec, plain: bool = False):
         from formgen.layout.docx_letter import parts
 
-        super().__init__(body, spec)
-        self.parts = parts(spec)
+        super().__init__(body, spec, plain)
+        self.parts = _cached(parts, spec)
         groups = sum(1 for part in self.parts if part.kind == "table")
         self.paragraphs: list[etree._Element] = body.findall(_P)
         for tbl in self.tables[groups:]:
@@ -388,7 +592,7 @@ class _LetterReading(_Reading):
 
     def _find(self, part: Part, start: int) -> int | None:
         for field in part.fields:
-            for sdt in self.tagged.get(field.address, []):
+            for sdt in self.tagged.get(field.address):
                 i = self.index.get(_ancestor(sdt, _P), -1)
                 if i >= start and _style(self.paragraphs[i]) == part.style:
                     return i

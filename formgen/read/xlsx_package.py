@@ -325,8 +325,8 @@ def _sheet(data: bytes, title: str, strings: list[str], dates: frozenset[int], d
     and a cell without children (formatting only) is passed over unparsed.  A value is what openpyxl reads:
     an inline or shared string, a number (an int unless the text has a point or an exponent) or, in a date
     or duration style, the date, time or duration it stands for; a formula's value as last computed.
-    This loop is most of a read's time: a cell's one child (nearly every cell has one) is looked at without
-    iterating, and each style's date test and each date's serial number are worked out once."""
+    This loop is most of a read's time: each style's date test and each date's serial number are worked out
+    once."""
     cells: dict[tuple[int, int], Any] = {}
     formulas: dict[tuple[int, int], tuple[str, bool]] = {}
     merged: set[int] = set()
@@ -352,28 +352,17 @@ def _sheet(data: bytes, title: str, strings: list[str], dates: frozenset[int], d
                 last, after = ref, 0
             else:
                 after += 1
-            children = len(cell)
-            if not children:
+            if not len(cell):
                 continue
             v = f = inline = None
-            if children == 1:
-                child = cell[0]
+            for child in cell:
                 tag = child.tag
                 if tag == _VALUE:
                     v = child.text
-                elif tag == _INLINE:
-                    inline = child
                 elif tag == _FORMULA:
                     f = child
-            else:
-                for child in cell:
-                    tag = child.tag
-                    if tag == _VALUE:
-                        v = child.text
-                    elif tag == _FORMULA:
-                        f = child
-                    elif tag == _INLINE:
-                        inline = child
+                elif tag == _INLINE:
+                    inline = child
             if last is None:
                 at = (row, after)
             elif digits is not None and last.endswith(digits) and (col := columns.get(last[:cut])):

@@ -100,9 +100,9 @@ class _Target:
 
     __slots__ = ("coerce", "group", "column")
 
-    def __init__(self, field: Field, key: tuple | None):
+    def __init__(self, field: Field, key: tuple[str, ...]):
         self.coerce = coercer(field)
-        cell = key is not None and len(key) == 3 and key[1] == "." and "." not in (key[0], key[2])
+        cell = len(key) == 3 and key[1] == "." and "." not in (key[0], key[2])
         self.group, self.column = (key[0], key[2]) if cell else (None, None)
 
     def put(self, record: dict, parts: list[str], value: Any) -> None:
@@ -123,23 +123,12 @@ class _Target:
 
 
 class _Reading:
-    """What an address puts in the record, remembered by the address with its row numbers masked (every row
-    of a column reads the same field), unless some item's own path has a part of digits."""
+    """What an address puts in the record, remembered by :meth:`FormSpec.address_key` (every row of a column
+    reads the same field)."""
 
     def __init__(self, spec: FormSpec):
         self.spec = spec
-        self.masked = not any(part.isdigit() for item in spec.items for part in item.path)
         self.targets: dict[Any, _Target | None] = {}
-
-    def key(self, address: str, parts: list[str]) -> Any:
-        """What ``address`` (split into ``parts``) is remembered by."""
-        if not self.masked:
-            return address
-        if len(parts) == 3:  # a row's cell, most of a table's addresses
-            group, row, column = parts
-            if row.isdigit() and not group.isdigit() and not column.isdigit():
-                return group, ".", column
-        return tuple(["." if p.isdigit() else p for p in parts])
 
     def target(self, address: str, key: Any) -> _Target | None:
         """The target of ``address`` (remembered by ``key``); None when it is not a field or is a column the
@@ -149,8 +138,7 @@ class _Reading:
         target = self.spec.lookup(address)
         if isinstance(target, Field):
             in_group = column_of(self.spec, address)
-            found = None if in_group and in_group[0].printed_only(target) else _Target(
-                target, key if self.masked else None)
+            found = None if in_group and in_group[0].printed_only(target) else _Target(target, key)
         else:
             found = None
         self.targets[key] = found
@@ -175,11 +163,11 @@ def build_record(spec: FormSpec, extraction: Extraction) -> Built:
     built = Built({}, [], set(), {})
     record, originals = built.record, built.originals
     reading = _reading(spec)
-    targets, context = reading.targets, extraction.context
+    targets, context, address_key = reading.targets, extraction.context, spec.address_key
     for raw in extraction.values:
         address = raw.address
         parts = address.split(".")
-        key = reading.key(address, parts)
+        key = address_key(parts)
         target = targets.get(key, _ABSENT)
         if target is _ABSENT:
             target = reading.target(address, key)

@@ -369,14 +369,20 @@ class FormSpec:
     def _digit_paths(self) -> bool:
         return any(part.isdigit() for item in self.items for part in item.path)
 
-    def _key(self, parts: list[str]) -> tuple[str, ...]:
-        """What an address (split into ``parts``) is remembered by in :attr:`_lookups` and :attr:`_rows`."""
-        return tuple(parts) if self._digit_paths else tuple(["." if p.isdigit() else p for p in parts])
+    def address_key(self, parts: list[str]) -> tuple[str, ...]:
+        """What an address (split into ``parts``) is remembered by, here and by the readings of a file: its row
+        numbers as ``.`` (every row of a column is the same column), unless some item's own path has a part of
+        digits."""
+        if self._digit_paths:
+            return tuple(parts)
+        if len(parts) == 3 and parts[1].isdigit() and not parts[0].isdigit() and not parts[2].isdigit():
+            return parts[0], ".", parts[2]  # a row's cell, most of a table's addresses
+        return tuple(["." if p.isdigit() else p for p in parts])
 
     def lookup(self, address: str) -> Field | Group | None:
         """The field or group an address names (``persons.2.name`` -> the ``name`` column)."""
         parts = address.split(".") if address else []
-        return self._lookup(parts, self._key(parts))
+        return self._lookup(parts, self.address_key(parts))
 
     def _lookup(self, parts: list[str], key: tuple[str, ...]) -> Field | Group | None:
         try:
@@ -435,7 +441,7 @@ class FormSpec:
         """What a label is made of: the address's parts, its field or group, and the group whose row it is in
         with the place of the row number."""
         parts = address.split(".") if address else []
-        key = self._key(parts)
+        key = self.address_key(parts)
         target = self._lookup(parts, key)
         if target is None:
             return parts, None, None

@@ -16,6 +16,7 @@ mistake to fix) with the rule's message and the labels of the fields involved; w
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any, Callable, Iterable
 
 from formgen.issues import Code, Issue
@@ -101,17 +102,7 @@ class _Evaluator:
 
     @staticmethod
     def _typed(value: Any, kind: str) -> Any:
-        if value is None or value == "":
-            return None
-        if kind in ("date", "datetime"):
-            try:
-                return _moment(value, kind == "date")
-            except (TypeError, ValueError):
-                return None
-        expected = _TYPES.get(kind)
-        if expected and (not isinstance(value, expected) or (bool not in expected and isinstance(value, bool))):
-            return None
-        return value
+        return _typer(kind)(value)
 
     def group_rows(self, group: str) -> list:
         """The group's rows in the record ([] when it has none or they are not a list)."""
@@ -187,8 +178,10 @@ def _compile(node: Node, group: str | None = None) -> Compiled:
     return _call(node, group)
 
 
+@functools.lru_cache(maxsize=None)
 def _typer(kind: str) -> Callable[[Any], Any]:
-    """:meth:`_Evaluator._typed` for one kind of field."""
+    """A field's value as the rules compare it, for one kind of field: None when empty, or not of the kind's
+    type; a date or date-time as a moment."""
     if kind in ("date", "datetime"):
         kind_date = kind == "date"
 

@@ -3,8 +3,8 @@
 The file is opened with pikepdf (qpdf) and its AcroForm field tree walked
 here (:func:`_walk`), as pypdf's ``get_fields()`` walked it, about ten times
 faster: every field by its full name (the field addresses), with its type,
-value, flags and the states of its boxes (the boxes of a multiple choice are
-read by ``_read_multi``).  The pages' annotations are listed while the file
+value, flags and whether a button is a 是/否 pair (the boxes of a multiple
+choice are read by ``_read_multi``).  The pages' annotations are listed while the file
 is open, for FG108 (``outside_fields``).  A yes/no field is a pair of 是/否 boxes (a radio
 group with the states ``/Yes`` and ``/No``): ``/Yes`` is true, ``/No`` false,
 and a pair nobody touched (``/Off``) is nothing, so a required yes/no field
@@ -30,7 +30,7 @@ from typing import Any, BinaryIO
 import pikepdf
 
 from formgen.coerce import Context, is_empty
-from formgen.layout.pdf import (IDENTITY_FIELD, INFO_FORM, INFO_HASH, INFO_PAGES, INFO_UNIT, INFO_VERSION, NO, OFF,
+from formgen.layout.pdf import (IDENTITY_FIELD, INFO_FORM, INFO_HASH, INFO_PAGES, INFO_UNIT, INFO_VERSION, NO,
                                 continuation, continued, multi_box)
 from formgen.i18n import N_
 from formgen.issues import Code, Issue, Text, Unreadable, shown
@@ -44,8 +44,8 @@ logging.getLogger("pikepdf").propagate = False
 
 #: how deep fields may nest, and how many a file may hold (pypdf's limits, kept when reading moved to qpdf)
 FIELD_DEPTH, FIELD_ENTRIES = 100, 100_000
-#: field flags (PDF 32000-1, 12.7.4.2.4): a radio group, and one that cannot be switched off
-RADIO, NO_TOGGLE_TO_OFF = 1 << 15, 1 << 14
+#: the field flag of a radio group (PDF 32000-1, 12.7.4.2.4)
+RADIO = 1 << 15
 
 
 @dataclass
@@ -61,7 +61,7 @@ class Mark:
 @dataclass
 class PdfDoc:
     info: dict[str, str]  # the document information's entries, as text
-    fields: dict[str, dict[str, Any]]  # full field name -> its "/FT", "/V" and a button's "/_States_"
+    fields: dict[str, dict[str, Any]]  # full field name -> its "/FT", "/V" and whether a button is a pair, "/_Pair_"
     xfa: bool = False
     # each page's annotations, None for a page whose annotations cannot be read; None for a damaged page tree
     pages: list[list[Mark] | None] | None = None
@@ -248,8 +248,9 @@ def _walk(acroform: pikepdf.Dictionary | None) -> tuple[dict[str, dict[str, Any]
 
 
 def _field(node: pikepdf.Dictionary, keys: Any) -> dict[str, Any]:
-    """A field's own type and value, and for a box or a pair of boxes the states they can take (``keys``: the
-    field dictionary's keys); a list's choices are not read (its value is the choice's text)."""
+    """A field's own type and value, and for a box or a radio group whether it is a 是/否 pair: whether one of
+    its appearance states is ``/No`` (``keys``: the field dictionary's keys); a list's choices are not read (its
+    value is the choice's text)."""
     field = {}
     if "/FT" in keys:
         field["/FT"] = _python(node["/FT"])
@@ -259,24 +260,24 @@ def _field(node: pikepdf.Dictionary, keys: Any) -> dict[str, Any]:
         flags = _python(node["/Ff"]) if "/Ff" in keys else 0
         flags = flags if isinstance(flags, int) else 0
         if "/AP" in keys:
-            states = _states(node)
-            field["/_States_"] = states + [OFF] * (OFF not in states)
+            field["/_Pair_"] = NO in _normal(node)
         elif flags & RADIO:
-            states = []
+            # every box's appearance is checked (a box without one is damaged), the /No state only until found
+            pair = False
             for kid in node.get("/Kids", []):
-                states.extend(s for s in _states(kid) if s not in states)
-            if flags & NO_TOGGLE_TO_OFF and OFF in states:
-                states.remove(OFF)
-            field["/_States_"] = states
+                normal = _normal(kid)
+                pair = pair or NO in normal
+            field["/_Pair_"] = pair
     return field
 
 
-def _states(widget: Any) -> list[str]:
-    """The appearance states of a box (the keys of its normal appearance); a box without them is damaged."""
+def _normal(widget: Any) -> pikepdf.Dictionary:
+    """A box's normal appearance, by state (a box without one is damaged).  Its states are asked for one at a
+    time (``NO in normal``): listing its keys would have qpdf read every state's appearance stream."""
     normal = widget.get("/AP", {}).get("/N") if isinstance(widget, pikepdf.Dictionary) else None
     if not isinstance(normal, pikepdf.Dictionary):
         raise ValueError("a box has no normal appearance")
-    return list(normal.keys())
+    return normal
 
 
 def _python(value: Any) -> Any:
@@ -326,7 +327,7 @@ def _value(field: dict, in_row: bool) -> Any:
     value = field.get("/V")
     if field.get("/FT") == "/Btn":
         state = "" if value is None else str(value).lstrip("/")
-        if NO in field.get("/_States_", ()):
+        if field.get("/_Pair_"):
             return None if state in ("", "Off") else state != NO.lstrip("/")
         on = state not in ("Off", "")
         return True if on else (None if in_row else False)

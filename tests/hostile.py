@@ -297,6 +297,17 @@ def pdf_many_objects(count: int) -> bytes:
     return out.getvalue()
 
 
+def pdf_many_objects_in_streams(count: int) -> bytes:
+    """A PDF whose ``count`` objects are packed into object streams (100 to a stream), so that its bytes hold
+    few ``endobj`` and only its cross-reference stream names them all."""
+    import pikepdf
+    pdf = pikepdf.new()
+    pdf.Root.Junk = pikepdf.Array([pdf.make_indirect(pikepdf.Dictionary(N=n)) for n in range(count)])
+    out = io.BytesIO()
+    pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return out.getvalue()
+
+
 def pdf_tool(data: bytes, *args: str) -> bytes:
     """``data`` passed through qpdf with ``args`` ({in} is the input file), written to the last argument."""
     with tempfile.TemporaryDirectory() as tmp:

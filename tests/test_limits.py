@@ -95,6 +95,12 @@ def test_a_pdf_of_too_many_objects_is_refused(registry):
     assert "超过 100000 个对象" in _only(registry, "objects.pdf", hostile.pdf_many_objects(150_000)).message("zh_CN")
 
 
+def test_a_pdf_of_too_many_objects_packed_in_object_streams_is_refused(registry):
+    data = hostile.pdf_many_objects_in_streams(150_000)
+    assert data.count(b"endobj") < 2_000  # the bytes' own count says little: the cross-reference stream is read
+    assert "超过 100000 个对象" in _only(registry, "objects.pdf", data).message("zh_CN")
+
+
 def test_a_file_over_the_size_limit_on_disk_is_not_read(registry, tmp_path, monkeypatch):
     path = tmp_path / "big.xlsx"
     path.write_bytes(b"PK\x03\x04" + bytes(2 * MIB))

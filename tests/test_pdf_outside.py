@@ -99,6 +99,19 @@ def test_an_added_field_is_named_by_its_own_parents_not_by_where_it_is_listed(fi
     assert SECRET not in found[0][1]
 
 
+def test_a_field_widget_turned_into_a_text_box_is_named_as_one_and_the_field_still_read(filled, tmp_path, registry):
+    """The field walk reads each widget's kind: a widget of the form's own field whose /Subtype a tool changed is
+    no longer a widget on its page, but the field's value is still read."""
+    def edit(writer):
+        reporter = next(f.get_object() for f in writer._root_object["/AcroForm"]["/Fields"]
+                        if f.get_object().get("/T") == "reporter")
+        reporter[NameObject("/Subtype")] = NameObject("/FreeText")
+
+    path = _edited(filled, tmp_path, edit)
+    assert [(f[0], "at a text box on page 1" in f[2]) for f in _outside(path, registry)] == [("第1页", True)]
+    assert process(path, registry).data["reporter"] == example("incident-report")["reporter"]
+
+
 def test_a_page_added_at_the_end_or_between(filled, tmp_path, registry):
     at_end = _edited(filled, tmp_path, lambda writer: writer.add_blank_page())
     assert [(f[0], "第3页（表单没有这一页）" in f[1]) for f in _outside(at_end, registry)] == [("第3页", True)]

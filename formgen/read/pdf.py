@@ -3,8 +3,8 @@
 The file is opened with pikepdf (qpdf) and its AcroForm field tree walked
 here (:func:`_walk`), as pypdf's ``get_fields()`` walked it, about ten times
 faster: every field by its full name (the field addresses), with its type,
-value, flags and the states of its boxes (the boxes of a multiple choice are
-read by ``_read_multi``).  The pages' annotations are listed while the file
+value, flags and whether a button is a 是/否 pair (the boxes of a multiple
+choice are read by ``_read_multi``).  The pages' annotations are listed while the file
 is open, for FG108 (``outside_fields``).  A yes/no field is a pair of 是/否 boxes (a radio
 group with the states ``/Yes`` and ``/No``): ``/Yes`` is true, ``/No`` false,
 and a pair nobody touched (``/Off``) is nothing, so a required yes/no field
@@ -25,12 +25,13 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from itertools import repeat
+from typing import Any, BinaryIO, NamedTuple
 
 import pikepdf
 
 from formgen.coerce import Context, is_empty
-from formgen.layout.pdf import (IDENTITY_FIELD, INFO_FORM, INFO_HASH, INFO_PAGES, INFO_UNIT, INFO_VERSION, NO, OFF,
+from formgen.layout.pdf import (IDENTITY_FIELD, INFO_FORM, INFO_HASH, INFO_PAGES, INFO_UNIT, INFO_VERSION, NO,
                                 continuation, continued, multi_box)
 from formgen.i18n import N_
 from formgen.issues import Code, Issue, Text, Unreadable, shown
@@ -44,14 +45,14 @@ logging.getLogger("pikepdf").propagate = False
 
 #: how deep fields may nest, and how many a file may hold (pypdf's limits, kept when reading moved to qpdf)
 FIELD_DEPTH, FIELD_ENTRIES = 100, 100_000
-#: field flags (PDF 32000-1, 12.7.4.2.4): a radio group, and one that cannot be switched off
-RADIO, NO_TOGGLE_TO_OFF = 1 << 15, 1 << 14
+#: the field flag of a radio group (PDF 32000-1, 12.7.4.2.4)
+RADIO = 1 << 15
 
 
-@dataclass
-class Mark:
+class Mark(NamedTuple):
     """An annotation on a page: its kind (``/Widget``, ``/FreeText`` ...) and, for a widget, the full name of
-    its field (page tools' renaming undone) and the field's value."""
+    its field (page tools' renaming undone) and the field's value.  Immutable: the field walk's Mark of a
+    widget is shared by every page that lists the widget."""
 
     kind: str
     name: str = ""
@@ -61,7 +62,7 @@ class Mark:
 @dataclass
 class PdfDoc:
     info: dict[str, str]  # the document information's entries, as text
-    fields: dict[str, dict[str, Any]]  # full field name -> its "/FT", "/V" and a button's "/_States_"
+    fields: dict[str, dict[str, Any]]  # full field name -> its "/FT", "/V" and whether a button is a pair, "/_Pair_"
     xfa: bool = False
     # each page's annotations, None for a page whose annotations cannot be read; None for a damaged page tree
     pages: list[list[Mark] | None] | None = None
@@ -121,25 +122,38 @@ class PdfReader:
                 continue
             values.append(RawValue(field.address, _joined(field.address, _value(found, in_row=False), fields),
                                    field.address))
+        cells = _cells(fields)
         for group in spec.groups():
             address, column = group.address, group.column
             first = next((name for name in (f"{address}.0.{c.name}" for c in group.columns) if name in fields), None)
             if first is not None:
                 values.append(RawValue(address, None, first))
-            pattern = re.compile(re.escape(address) + r"\.(\d+)\.([^.]+)$")
             rows: dict[int, list[tuple[str, str, Any]]] = {}
-            for name, found in fields.items():
-                match = pattern.match(name)
-                if match and "/FT" in found and column(match[2]) is not None:
+            for number, name_of_column, name in cells.get(address, ()):
+                found = fields[name]
+                if "/FT" in found and column(name_of_column) is not None:
                     value = _value(found, in_row=True)
                     if not is_empty(value):
-                        rows.setdefault(int(match[1]), []).append((match[2], name, value))
+                        rows.setdefault(int(number), []).append((name_of_column, name, value))
             # pre-printed rows keep their places (a row left empty is still that measure); other rows close up
             places = sorted(rows) if group.fixed_rows else range(len(rows))
             for index, row in zip(places, (rows[i] for i in sorted(rows))):
                 for name, location, value in row:
                     values.append(RawValue(f"{address}.{index}.{name}", value, location))
         return values, issues + outside_fields(doc, spec)
+
+
+def _cells(fields: dict[str, Any]) -> dict[str, list[tuple[str, str, str]]]:
+    """The fields named as a row's cell (``persons.2.name``: a group's address, the row's number and a column's
+    name), by the group's address, in the order of ``fields``: each row's number and column, and the field's name
+    (tuples of text only, which the garbage collector stops following: a ledger has thousands)."""
+    cells: dict[str, list[tuple[str, str, str]]] = {}
+    for name in fields:
+        row, _dot, name_of_column = name.rpartition(".")
+        address, dot, number = row.rpartition(".")
+        if dot and number.isdecimal() and name_of_column:  # what ``\d`` matches is what isdecimal() says
+            cells.setdefault(address, []).append((number, name_of_column, name))
+    return cells
 
 
 def _joined(address: str, first: Any, fields: dict[str, Any]) -> Any:
@@ -179,20 +193,20 @@ def _info(pdf: pikepdf.Pdf) -> dict[str, str]:
 _TOP = ((0, 0), (), None)
 
 
-def _walk(acroform: pikepdf.Dictionary | None) -> tuple[dict[str, dict[str, Any]], dict[tuple[int, int], Any]]:
+def _walk(acroform: pikepdf.Dictionary | None) -> tuple[dict[str, dict[str, Any]], dict[tuple[int, int], Mark]]:
     """Every field of the form's field tree by its full name (its ``/TM``, else its parents' names and its
     ``/T`` joined by dots), in the order a depth-first walk meets them; a dictionary without a name (a box's
     widget) is no field.  A field met twice is read once; a tree deeper or larger than any form's is refused.
 
-    Also, by object, the name and value :func:`_widget_field` gives each field and box widget met, so that the
-    pages' widgets are not walked up again for FG108: only where the walk's way down is the widget's way up
-    (every ``/Parent`` is the field the walk came from, within ``_PARENT_LINKS``); the others are left to
-    :func:`_widget_field`."""
+    Also, by object, the :class:`Mark` each field and box widget met is on a page (its kind, and the name and
+    value :func:`_widget_field` gives it), so that the pages' widgets are neither read nor walked up again for
+    FG108: only where the walk's way down is the widget's way up (every ``/Parent`` is the field the walk came
+    from, within ``_PARENT_LINKS``); the others are left to :func:`_page_marks`."""
     top = acroform.get("/Fields") if acroform is not None else None
     if not isinstance(top, pikepdf.Array):
         return {}, {}
     fields: dict[str, dict[str, Any]] = {}
-    widgets: dict[tuple[int, int], tuple[str, Any]] = {}
+    widgets: dict[tuple[int, int], Mark] = {}
     seen: set[tuple[int, int]] = set()
     # a node, its parent's full name, its depth, and what its parent gives a widget below (its object, the
     # names of the parents' chain with page tools' renaming undone, the first value up the chain), or None
@@ -200,29 +214,35 @@ def _walk(acroform: pikepdf.Dictionary | None) -> tuple[dict[str, dict[str, Any]
     if len(stack) > FIELD_ENTRIES:
         raise ValueError("too many form fields")
     entries = len(stack)
+    dictionary, pop = pikepdf.Dictionary, stack.pop
     while stack:
-        node, parent, depth, above = stack.pop()
+        node, parent, depth, above = pop()
         # each read of the node is a call into qpdf: its keys once, then only the entries it has, each once
-        keys = node.keys() if isinstance(node, pikepdf.Dictionary) else ()
+        if not isinstance(node, dictionary):
+            continue
+        keys = node.keys()
         if not keys:
             continue
         key = node.objgen
-        if above is not None and key != (0, 0) and depth < _PARENT_LINKS:
-            if above is _TOP:
-                linked = "/Parent" not in keys
+        if above is not None:
+            if key == (0, 0) or depth >= _PARENT_LINKS:
+                above = None
+            elif above is _TOP:
+                if "/Parent" in keys:
+                    above = None
+            elif "/Parent" not in keys:
+                above = None
             else:
                 try:  # a damaged parent is left to the page's own walk up, which says nothing of that page
-                    up = node["/Parent"] if "/Parent" in keys else None
-                    linked = isinstance(up, pikepdf.Dictionary) and up.objgen == above[0]
+                    up = node["/Parent"]
+                    if not isinstance(up, dictionary) or up.objgen != above[0]:
+                        above = None
                 except _DAMAGED:
-                    linked = False
-            above = above if linked else None
-        else:
-            above = None
+                    above = None
         titled = "/T" in keys
         if not titled and "/TM" not in keys:
             if above is not None and "/V" not in keys:  # a box's widget: its field's name and value
-                widgets[key] = (".".join(above[1]), above[2])
+                widgets[key] = _mark(node, keys, ".".join(above[1]), above[2])
             continue
         if depth >= FIELD_DEPTH:
             raise ValueError("form fields nest too deep")
@@ -230,26 +250,37 @@ def _walk(acroform: pikepdf.Dictionary | None) -> tuple[dict[str, dict[str, Any]
         name = str(node["/TM"]) if "/TM" in keys else title if parent is None else f"{parent}.{title}"
         fields[name] = found = _field(node, keys)
         if above is not None:
-            names = (*above[1], _RENAMED.sub("", title)) if titled else above[1]
+            names = (*above[1], _RENAMED.sub("", title) if "+" in title else title) if titled else above[1]
             value = found.get("/V")
             above = (key, names, above[2] if value is None else value)
-            widgets[key] = (".".join(names), above[2])
+            widgets[key] = _mark(node, keys, ".".join(names), above[2])
         if key != (0, 0):
             if key in seen:
                 continue
             seen.add(key)
-        kids = node["/Kids"] if "/Kids" in keys else None
-        if isinstance(kids, pikepdf.Array):
-            entries += len(kids)
-            if entries > FIELD_ENTRIES:
-                raise ValueError("too many form fields")
-            stack.extend((kid, name, depth + 1, above) for kid in reversed(list(kids)))  # one pass through qpdf
+        if "/Kids" in keys:
+            kids = node["/Kids"]
+            if isinstance(kids, pikepdf.Array):
+                kids = list(kids)  # one pass through qpdf
+                entries += len(kids)
+                if entries > FIELD_ENTRIES:
+                    raise ValueError("too many form fields")
+                kids.reverse()
+                stack.extend(zip(kids, repeat(name), repeat(depth + 1), repeat(above)))
     return fields, widgets
 
 
+def _mark(annotation: pikepdf.Dictionary, keys: Any, name: str, value: Any) -> Mark:
+    """What an annotation of the field tree is on a page (``keys``: its dictionary's keys): a widget of the field
+    ``name`` holding ``value``, else an annotation of its kind."""
+    kind = str(annotation["/Subtype"]) if "/Subtype" in keys else ""
+    return Mark(kind, name, value) if kind == "/Widget" else Mark(kind)
+
+
 def _field(node: pikepdf.Dictionary, keys: Any) -> dict[str, Any]:
-    """A field's own type and value, and for a box or a pair of boxes the states they can take (``keys``: the
-    field dictionary's keys); a list's choices are not read (its value is the choice's text)."""
+    """A field's own type and value, and for a box or a radio group whether it is a 是/否 pair: whether one of
+    its appearance states is ``/No`` (``keys``: the field dictionary's keys); a list's choices are not read (its
+    value is the choice's text)."""
     field = {}
     if "/FT" in keys:
         field["/FT"] = _python(node["/FT"])
@@ -259,28 +290,33 @@ def _field(node: pikepdf.Dictionary, keys: Any) -> dict[str, Any]:
         flags = _python(node["/Ff"]) if "/Ff" in keys else 0
         flags = flags if isinstance(flags, int) else 0
         if "/AP" in keys:
-            states = _states(node)
-            field["/_States_"] = states + [OFF] * (OFF not in states)
+            field["/_Pair_"] = NO in _normal(node)
         elif flags & RADIO:
-            states = []
+            # every box's appearance is checked (a box without one is damaged), the /No state only until found
+            pair = False
             for kid in node.get("/Kids", []):
-                states.extend(s for s in _states(kid) if s not in states)
-            if flags & NO_TOGGLE_TO_OFF and OFF in states:
-                states.remove(OFF)
-            field["/_States_"] = states
+                normal = _normal(kid)
+                pair = pair or NO in normal
+            field["/_Pair_"] = pair
     return field
 
 
-def _states(widget: Any) -> list[str]:
-    """The appearance states of a box (the keys of its normal appearance); a box without them is damaged."""
+def _normal(widget: Any) -> pikepdf.Dictionary:
+    """A box's normal appearance, by state (a box without one is damaged).  Its states are asked for one at a
+    time (``NO in normal``): listing its keys would have qpdf read every state's appearance stream."""
     normal = widget.get("/AP", {}).get("/N") if isinstance(widget, pikepdf.Dictionary) else None
     if not isinstance(normal, pikepdf.Dictionary):
         raise ValueError("a box has no normal appearance")
-    return list(normal.keys())
+    return normal
+
+
+_TEXT = (pikepdf.String, pikepdf.Name)
 
 
 def _python(value: Any) -> Any:
     """A PDF value as Python: text and names (``/Yes``) as str, arrays as lists, numbers as they are."""
+    if isinstance(value, _TEXT):
+        return str(value)
     if not isinstance(value, pikepdf.Object):  # numbers and booleans come as Python's
         return value
     if isinstance(value, pikepdf.Array):
@@ -326,7 +362,7 @@ def _value(field: dict, in_row: bool) -> Any:
     value = field.get("/V")
     if field.get("/FT") == "/Btn":
         state = "" if value is None else str(value).lstrip("/")
-        if NO in field.get("/_States_", ()):
+        if field.get("/_Pair_"):
             return None if state in ("", "Off") else state != NO.lstrip("/")
         on = state not in ("Off", "")
         return True if on else (None if in_row else False)
@@ -346,9 +382,8 @@ _ANNOTATIONS = {"/FreeText": N_("a text box"), "/Text": N_("a note"), "/Ink": N_
 _DAMAGED = (pikepdf.PdfError, AttributeError, KeyError, TypeError, ValueError, RecursionError)
 
 
-def _marks(pdf: pikepdf.Pdf, widgets: dict[tuple[int, int], tuple[str, Any]]) -> list[list[Mark] | None] | None:
-    """Each page's annotations, while the file is open; ``widgets``: what the field walk found of a widget's
-    name and value (see ``_walk``)."""
+def _marks(pdf: pikepdf.Pdf, widgets: dict[tuple[int, int], Mark]) -> list[list[Mark] | None] | None:
+    """Each page's annotations, while the file is open; ``widgets``: the field walk's marks (see ``_walk``)."""
     try:
         pages = list(pdf.pages)
     except _DAMAGED:
@@ -363,19 +398,33 @@ def _marks(pdf: pikepdf.Pdf, widgets: dict[tuple[int, int], tuple[str, Any]]) ->
     return out
 
 
-def _page_marks(page: pikepdf.Dictionary, widgets: dict[tuple[int, int], tuple[str, Any]], parents: dict) -> list[Mark]:
+def _page_marks(page: pikepdf.Dictionary, widgets: dict[tuple[int, int], Mark], parents: dict) -> list[Mark]:
+    """A page's annotations; ``widgets``: the field walk's marks by object.  A page listing only widgets the walk
+    met (a form's page) is read from its list's text, one call into qpdf instead of some for each widget."""
     listed = page.get("/Annots")
+    if not isinstance(listed, pikepdf.Array):
+        return []
+    refs = _REFERENCES.fullmatch(listed.unparse(resolved=True))
+    if refs is not None:
+        known = [widgets.get((int(number), int(generation))) for number, generation in _REFERENCE.findall(refs[1])]
+        if all(mark is not None for mark in known):
+            return known
     marks = []
-    for annotation in listed if isinstance(listed, pikepdf.Array) else ():
+    for annotation in listed:
         if not isinstance(annotation, pikepdf.Dictionary):
             continue
+        known = widgets.get(annotation.objgen)
+        if known is not None:
+            marks.append(known)
+            continue
         kind = str(annotation.get("/Subtype", ""))
-        if kind == "/Widget":
-            known = widgets.get(annotation.objgen)
-            marks.append(Mark(kind, *(known if known is not None else _widget_field(annotation, parents))))
-        else:
-            marks.append(Mark(kind))
+        marks.append(Mark(kind, *_widget_field(annotation, parents)) if kind == "/Widget" else Mark(kind))
     return marks
+
+
+#: an array of references as qpdf writes it (``[ 12 0 R 13 0 R ]``), and one reference in it
+_REFERENCES = re.compile(rb"\[ ((?:\d+ \d+ R )*)\]")
+_REFERENCE = re.compile(rb"(\d+) (\d+) R")
 
 
 def outside_fields(doc: PdfDoc, spec: FormSpec) -> list[Issue]:

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
-from collections import deque
 import os
 import resource
 import signal
 import time
+from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Iterable, Iterator

@@ -176,6 +176,21 @@ def test_a_file_past_the_limits_gets_its_result_and_the_pool_goes_on(registry, t
     assert all(got[name]["readable"] and got[name]["form"] == "incident-report" for name in "abcde")
 
 
+
+def test_the_files_queued_behind_a_failing_file_are_read_by_the_next_worker(registry, tmp_path):
+    """One worker is given two files at once: when the first is too slow, eats its memory or crashes the worker,
+    the file queued behind it is given to the worker that replaces it, and gets its own result, once."""
+    good = incident(registry, "xlsx", tmp_path / "good.xlsx", 1).read_bytes()
+    names = ["a", "sleep", "b", "greedy", "c", "crash", "d"]
+    jobs = [Job(name, f"{name}.xlsx", good) for name in names]
+    limits = WorkerLimits(seconds=2, memory=768 << 20)
+    got = list(run_local(jobs, registry, None, "en", workers=1, limits=limits, check=hostile))
+    assert [key for key, _out in got] == names  # one worker: its results in the order it was given the files
+    out = dict(got)
+    assert {name: [i["code"] for i in out[name]["issues"]] for name in ("sleep", "greedy", "crash")} == {
+        "sleep": ["FG113"], "greedy": ["FG114"], "crash": ["FG114"]}
+    assert all(out[name]["readable"] and out[name]["issues"] == [] for name in "abcd")
+
 def test_the_batch_gives_slow_and_large_files_their_result(registry, tmp_path):
     folder = tmp_path / "in"
     incident(registry, "xlsx", folder / "ok.xlsx", 1)

@@ -12,7 +12,7 @@ Two durable tables:
   database is created with mode 0600).
 
 Each result is committed as it arrives (WAL journal), so killing the batch at any moment loses at most
-the files being checked then.  A run's own view (which files are in the folder now, their statuses) is a
+the files given to the workers then (two per worker).  A run's own view (which files are in the folder now, their statuses) is a
 temporary table, rebuilt by each run.
 """
 
@@ -110,14 +110,14 @@ class Ledger:
             self.db.execute("INSERT INTO current (relpath, sha256, size, received_at) VALUES (?,?,?,?)",
                             (relpath, sha256, size, received_at or first_seen))
             return
-        self.db.execute("INSERT OR IGNORE INTO files VALUES (?,?,?,?,?)", (relpath, sha256, size, mtime_ns, now))
-        self.db.execute("UPDATE files SET mtime_ns=? WHERE relpath=? AND sha256=?", (mtime_ns, relpath, sha256))
-        if received_at is None:  # the first time these bytes were seen, at any path: moving a file keeps its time
-            query = ("SELECT MIN(received_at) FROM files WHERE sha256=?", (sha256,)) if sha256 else \
-                ("SELECT received_at FROM files WHERE relpath=? AND sha256=''", (relpath,))
-            received_at = self.db.execute(*query).fetchone()[0]
-        self.db.execute("INSERT INTO current (relpath, sha256, size, received_at, skip, failure) VALUES (?,?,?,?,?,?)",
-                        (relpath, sha256, size, received_at, skip, json.dumps(failure) if failure else None))
+        self.db.execute("INSERT INTO files VALUES (?,?,?,?,?) ON CONFLICT (relpath, sha256) DO UPDATE SET "
+                        "mtime_ns=excluded.mtime_ns", (relpath, sha256, size, mtime_ns, now))
+        # without ``received_at``, the first time these bytes were seen, at any path: moving a file keeps its time
+        first = ("(SELECT MIN(received_at) FROM files WHERE sha256=?)", sha256) if sha256 else \
+            ("(SELECT received_at FROM files WHERE relpath=? AND sha256='')", relpath)
+        self.db.execute(f"INSERT INTO current (relpath, sha256, size, received_at, skip, failure) "
+                        f"SELECT ?, ?, ?, COALESCE(?, {first[0]}), ?, ?",
+                        (relpath, sha256, size, received_at, first[1], skip, json.dumps(failure) if failure else None))
 
     def met_before(self, sha256: str) -> bool:
         """Whether another file of this run, recorded before the one just recorded, has these bytes to check

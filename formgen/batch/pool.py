@@ -6,8 +6,11 @@ that dies or is killed is replaced and its file gets a result (FG113 too slow, F
 file never takes the batch down.  ``concurrent.futures`` cannot do this: its pool breaks for good when one
 worker dies.
 
-Jobs are pulled from the caller's iterator only when a worker is free, so at most one file's bytes per worker
-are held in memory, whatever the number of files.
+Each worker is given up to :data:`DEPTH` files at once, so that it starts the next file as soon as it sends a
+result instead of waiting for the coordinator to store it and read another file.  Jobs are pulled from the
+caller's iterator only when a worker has fewer than that, so at most DEPTH files' bytes per worker are held in
+memory, whatever the number of files.  A file's time starts when its worker starts it: when the worker sent the
+result of the file before it.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import os
 import resource
 import signal
 import time
+from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Iterable, Iterator
@@ -33,6 +37,7 @@ Check = Callable[[bytes, str, Registry, "str | None", str], dict]
 STARTED = "started"  # a new worker's word that it began its first file: that file's time starts then
 STARTUP_SECONDS = 120.0  # how long a new worker may take to start
 CONNECT_SECONDS = 10  # how long to wait for a Dask scheduler to answer
+DEPTH = 2  # files given to one worker at once: the one it reads, and the next, which it starts without waiting
 
 
 @dataclass(frozen=True)
@@ -88,16 +93,17 @@ class _Worker:
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         child.close()
-        self.job: Job | None = None
+        self.jobs: deque[Job] = deque()  # the files given and not answered yet, the first the one being read
         self.started = False  # whether the worker said it started: it then begins each file as it gets it
-        self.deadline = 0.0
+        self.deadline = 0.0  # when the first of ``jobs`` is over its time
 
     def give(self, job: Job, seconds: float) -> None:
-        """Send the job; its ``seconds`` start now, or, for a new worker, which first has to start, when it says
-        it started."""
-        self.job = job
+        """Send the job.  When it is the only one given, its ``seconds`` start now, or, for a new worker, which
+        first has to start, when it says it started; else when the worker answers the file before it."""
         self.conn.send((job.relpath, job.data))
-        self.deadline = time.monotonic() + (seconds if self.started else STARTUP_SECONDS)
+        self.jobs.append(job)
+        if len(self.jobs) == 1:
+            self.deadline = time.monotonic() + (seconds if self.started else STARTUP_SECONDS)
 
     def stop(self, kill: bool = False) -> None:
         if kill:
@@ -131,29 +137,48 @@ def run_local(jobs: Iterable[Job], registry: Registry, expected_form: str | None
     ctx.set_forkserver_preload(["formgen.batch.work"])
     args = (check, registry.preload(), expected_form, lang, limits.memory)
     pool = [_Worker(ctx, args) for _ in range(max(1, workers or os.cpu_count() or 1))]
+    again: deque[Job] = deque()  # files given to a worker that died before it read them: given again first
     exhausted = False
+
+    def take() -> Job | None:
+        nonlocal exhausted
+        if again:
+            return again.popleft()
+        job = None if exhausted else next(pending, None)
+        exhausted = job is None
+        return job
+
+    def replace(i: int) -> None:
+        """Kill worker ``i`` (its first file answered), and give the files it had not started to the others."""
+        pool[i].stop(kill=True)
+        again.extendleft(reversed(pool[i].jobs))
+        pool[i] = _Worker(ctx, args)
+
     try:
         while True:
-            for i, worker in enumerate(pool):
-                if worker.job is None and not exhausted:
-                    job = next(pending, None)
+            for depth in range(1, DEPTH + 1):  # one file to each worker before a second to any
+                for i, worker in enumerate(pool):
+                    if len(worker.jobs) >= depth:
+                        continue
+                    job = take()
                     if job is None:
-                        exhausted = True
                         break
                     try:
                         worker.give(job, limits.seconds)
-                    except (BrokenPipeError, OSError):  # the idle worker had died: replace it, retry the file
-                        worker.stop(kill=True)
+                    except (BrokenPipeError, OSError):  # the worker had died
+                        if worker.jobs:  # reading its first file: that file's result says so, below
+                            again.appendleft(job)
+                            continue
+                        worker.stop(kill=True)  # it was idle: replace it, retry the file
                         pool[i] = worker = _Worker(ctx, args)
                         worker.give(job, limits.seconds)
-            busy = [w for w in pool if w.job is not None]
+            busy = [w for w in pool if w.jobs]
             if not busy:
                 return
             timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
             ready = set(wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout))
             for i, worker in enumerate(pool):
-                job = worker.job
-                if job is None:
+                if not worker.jobs:
                     continue
                 out, stopping = None, True
                 if worker.conn in ready:
@@ -177,14 +202,15 @@ def run_local(jobs: Iterable[Job], registry: Registry, expected_form: str | None
                     worker.proc.kill()
                 if out is None:
                     continue
-                worker.job = None
+                job = worker.jobs.popleft()
                 if stopping:
-                    worker.stop(kill=True)
-                    pool[i] = _Worker(ctx, args)
+                    replace(i)
+                elif worker.jobs:  # the worker started the next file when it sent this result
+                    worker.deadline = time.monotonic() + limits.seconds
                 yield job.key, out
     finally:
         for worker in pool:
-            worker.stop(kill=worker.job is not None)
+            worker.stop(kill=bool(worker.jobs))
 
 
 def connect(address: str) -> Any:

@@ -139,7 +139,7 @@ def _check_all(folder: Path, ledger: Ledger, registry: Registry, form: str | Non
 
     Returns (parsed, reused): the distinct contents checked now, and those whose earlier result was re-used.
     """
-    total = sum(1 for _ in walk(folder))
+    total = sum(1 for _ in walk(folder)) if progress else 0  # a second walk, only for the progress bar
     done = reused = parsed = 0
     waiting: dict[str, int] = {}  # sha256 -> files of this run waiting for its check
 

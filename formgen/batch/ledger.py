@@ -12,8 +12,8 @@ Two durable tables:
   database is created with mode 0600).
 
 Each result is committed as it arrives (WAL journal), so killing the batch at any moment loses at most
-the files given to the workers then (two per worker).  A run's own view (which files are in the folder now, their statuses) is a
-temporary table, rebuilt by each run.
+the files given to the workers then (two per worker).  A run's own view (which files are in the folder now,
+their statuses) is a temporary table, rebuilt by each run.
 """
 
 from __future__ import annotations
